@@ -1,0 +1,44 @@
+import { resolve } from 'node:path'
+import { defineConfig } from 'electron-vite'
+import react from '@vitejs/plugin-react'
+
+const alias = { '@shared': resolve(import.meta.dirname, 'shared') }
+
+// Top-level main/, preload/ and renderer/ (not the src/ default). The main build has three entries:
+// the Electron app, the browser host, and the `studio` command line; only the first imports electron.
+export default defineConfig({
+  main: {
+    resolve: { alias },
+    build: {
+      outDir: 'out/main',
+      rolldownOptions: {
+        input: {
+          electron: resolve(import.meta.dirname, 'main/electron/index.ts'),
+          web: resolve(import.meta.dirname, 'main/web/index.ts'),
+          cli: resolve(import.meta.dirname, 'main/cli/index.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    resolve: { alias },
+    build: {
+      outDir: 'out/preload',
+      rolldownOptions: {
+        input: { index: resolve(import.meta.dirname, 'preload/index.ts') },
+        // Sandboxed preload scripts must be CommonJS.
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(import.meta.dirname, 'renderer'),
+    resolve: { alias },
+    plugins: [react()],
+    worker: { format: 'es' },
+    build: {
+      outDir: resolve(import.meta.dirname, 'out/renderer'),
+      rolldownOptions: { input: { index: resolve(import.meta.dirname, 'renderer/index.html') } },
+    },
+  },
+})

@@ -1,0 +1,73 @@
+/**
+ * Large binary artifacts (checkpoint weights, dataset caches) live as files under the data folder and are
+ * referenced from the database by a path relative to it. Writes are atomic: temporary file, fsync, rename,
+ * fsync of the folder, so a crash leaves either the old file or the new one.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path'
+import { randomBytes } from 'node:crypto'
+
+export function writeFileAtomic(file: string, data: Uint8Array | string): void {
+  const dir = dirname(file)
+  mkdirSync(dir, { recursive: true })
+  const tmp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`)
+  const fd = openSync(tmp, 'w')
+  try {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data
+    let offset = 0
+    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset)
+    fsyncSync(fd)
+  } catch (error) {
+    closeSync(fd)
+    rmSync(tmp, { force: true })
+    throw error
+  }
+  closeSync(fd)
+  try {
+    renameSync(tmp, file)
+  } catch (error) {
+    rmSync(tmp, { force: true })
+    throw error
+  }
+  fsyncDir(dir)
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r')
+    try {
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+  } catch {
+    // Some platforms (Windows) cannot open a directory for fsync; the rename is still atomic there.
+  }
+}
+
+/** The data folder's layout, in one place. */
+export class DataPaths {
+  constructor(readonly root: string) {}
+  projectDir(projectId: number): string {
+    return join(this.root, 'projects', String(projectId))
+  }
+  datasetDir(datasetId: number): string {
+    return join(this.root, 'datasets', String(datasetId))
+  }
+  /** Resolve a path stored in the database; refuses anything that escapes the data folder. */
+  resolve(relativePath: string): string {
+    const full = normalize(join(this.root, relativePath))
+    const rel = relative(this.root, full)
+    if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`Path ${relativePath} is outside the data folder`)
+    return full
+  }
+  toRelative(absolutePath: string): string {
+    return relative(this.root, absolutePath).split(sep).join('/')
+  }
+  removeProjectFiles(projectId: number): void {
+    rmSync(this.projectDir(projectId), { recursive: true, force: true })
+  }
+  removeDatasetFiles(datasetId: number): void {
+    rmSync(this.datasetDir(datasetId), { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Numbered, append-only schema migrations. Never edit a shipped migration: add the next number.
+ * Applied at start in one transaction and recorded in `schema_migrations`.
+ */
+export interface Migration {
+  readonly version: number
+  readonly name: string
+  readonly sql: string
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: /* sql */ `
+CREATE TABLE settings (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE projects (
+  id             INTEGER PRIMARY KEY,
+  name           TEXT NOT NULL,
+  created_at     TEXT NOT NULL,
+  updated_at     TEXT NOT NULL,
+  last_opened_at TEXT
+) STRICT;
+CREATE INDEX projects_by_last_opened ON projects (last_opened_at DESC, created_at DESC);
+
+-- Architecture documents: one row per design, its history as versions (JSON graph documents).
+CREATE TABLE architectures (
+  id         INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  name       TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX architectures_by_project ON architectures (project_id, updated_at DESC);
+
+CREATE TABLE architecture_versions (
+  id              INTEGER PRIMARY KEY,
+  architecture_id INTEGER NOT NULL REFERENCES architectures (id) ON DELETE CASCADE,
+  version         INTEGER NOT NULL,
+  label           TEXT,             -- a named version; NULL for autosaves
+  document        TEXT NOT NULL,    -- JSON graph document (carries its own format version)
+  created_at      TEXT NOT NULL,
+  UNIQUE (architecture_id, version)
+) STRICT;
+
+-- Datasets live in a library shared by all projects (the CLI imports without a project).
+CREATE TABLE datasets (
+  id          INTEGER PRIMARY KEY,
+  project_id  INTEGER REFERENCES projects (id) ON DELETE CASCADE,
+  name        TEXT NOT NULL,
+  source      TEXT NOT NULL,        -- 'folder' | 'mnist' | ...
+  source_path TEXT,
+  status      TEXT NOT NULL,        -- 'importing' | 'ready' | 'failed'
+  height      INTEGER NOT NULL,
+  width       INTEGER NOT NULL,
+  channels    INTEGER NOT NULL,
+  aspect      TEXT NOT NULL,        -- 'resize' | 'center-crop' | 'pad'
+  classes     TEXT NOT NULL,        -- JSON array of class names
+  stats       TEXT,                 -- JSON: counts, sizes, per-channel mean/std of the training split
+  cache_path  TEXT,                 -- relative to the data folder
+  item_count  INTEGER NOT NULL DEFAULT 0,
+  created_at  TEXT NOT NULL
+) STRICT;
+CREATE INDEX datasets_by_project ON datasets (project_id);
+
+CREATE TABLE dataset_items (
+  dataset_id INTEGER NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
+  idx        INTEGER NOT NULL,      -- position in the cache file
+  class      INTEGER NOT NULL,
+  split      TEXT NOT NULL,         -- 'train' | 'val' | 'test'
+  source     TEXT,                  -- original relative path
+  PRIMARY KEY (dataset_id, idx)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX dataset_items_by_split ON dataset_items (dataset_id, split, class);
+
+CREATE TABLE pipelines (
+  id         INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  name       TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX pipelines_by_project ON pipelines (project_id);
+
+CREATE TABLE pipeline_versions (
+  id          INTEGER PRIMARY KEY,
+  pipeline_id INTEGER NOT NULL REFERENCES pipelines (id) ON DELETE CASCADE,
+  version     INTEGER NOT NULL,
+  document    TEXT NOT NULL,        -- JSON augmentation pipeline
+  created_at  TEXT NOT NULL,
+  UNIQUE (pipeline_id, version)
+) STRICT;
+
+CREATE TABLE runs (
+  id                   INTEGER PRIMARY KEY,
+  project_id           INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  group_id             INTEGER,     -- a sweep / search / check that produced it
+  name                 TEXT NOT NULL,
+  status               TEXT NOT NULL, -- 'queued' | 'running' | 'paused' | 'stopped' | 'completed' | 'failed'
+  config               TEXT NOT NULL, -- JSON snapshot: architecture document, dataset + split, pipeline, hyperparameters, seed
+  architecture_version_id INTEGER REFERENCES architecture_versions (id) ON DELETE SET NULL,
+  dataset_id           INTEGER REFERENCES datasets (id) ON DELETE SET NULL,
+  pipeline_version_id  INTEGER REFERENCES pipeline_versions (id) ON DELETE SET NULL,
+  backend              TEXT,
+  app_version          TEXT NOT NULL,
+  created_at           TEXT NOT NULL,
+  started_at           TEXT,
+  ended_at             TEXT,
+  duration_ms          INTEGER NOT NULL DEFAULT 0,
+  summary              TEXT,        -- JSON: best/final metrics, initial loss, throughput
+  best_val_accuracy    REAL,
+  best_epoch           INTEGER,
+  final_loss           REAL,
+  notes                TEXT,
+  tags                 TEXT,        -- JSON array
+  starred              INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX runs_by_project ON runs (project_id, created_at DESC);
+CREATE INDEX runs_by_group ON runs (group_id);
+
+CREATE TABLE run_groups (
+  id         INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  kind       TEXT NOT NULL,         -- 'lr-sweep' | 'search' | 'check' ...
+  name       TEXT NOT NULL,
+  config     TEXT NOT NULL,
+  state      TEXT,
+  created_at TEXT NOT NULL
+) STRICT;
+
+-- Metric names are interned so the metric table stays narrow; built for millions of rows.
+CREATE TABLE metric_names (
+  id   INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE
+) STRICT;
+
+CREATE TABLE metrics (
+  run_id  INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  name_id INTEGER NOT NULL REFERENCES metric_names (id),
+  step    INTEGER NOT NULL,
+  epoch   REAL NOT NULL,
+  value   REAL NOT NULL,
+  time    REAL NOT NULL,            -- seconds since the run started
+  PRIMARY KEY (run_id, name_id, step)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE checkpoints (
+  id         INTEGER PRIMARY KEY,
+  run_id     INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  kind       TEXT NOT NULL,         -- 'last' | 'best' | 'periodic'
+  epoch      INTEGER NOT NULL,
+  step       INTEGER NOT NULL,
+  path       TEXT NOT NULL,         -- relative to the data folder
+  bytes      INTEGER NOT NULL,
+  metrics    TEXT,                  -- JSON
+  created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX checkpoints_by_run ON checkpoints (run_id, kind, epoch);
+`,
+  },
+]
+
+export const latestSchemaVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0)
