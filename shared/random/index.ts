@@ -1,0 +1,3 @@
+export { Rng, createRng } from './rng'
+export type { RngState, Seed } from './rng'
+export { cyrb128, splitmix32 } from './hash'
