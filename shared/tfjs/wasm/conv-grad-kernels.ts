@@ -168,6 +168,17 @@ function checkShape(kernel: string, got: readonly number[], want: readonly numbe
   }
 }
 
+/** dy must have the forward convolution's output shape (tfjs' conv gradients drop dimRoundingMode). */
+function checkDy(kernel: string, dy: TensorInfo, info: backend_util.Conv2DInfo): void {
+  const want = info.outShape
+  if (dy.shape.length !== 4 || dy.shape.some((v, i) => v !== want[i])) {
+    throw new Error(
+      `wasm ${kernel}: dy shape [${dy.shape}] does not match the convolution output shape [${want}] ` +
+        `(strides/pad/dimRoundingMode inconsistent with the forward pass?)`,
+    )
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Conv2DBackpropFilter: dW[fh,fw,ci,co] = sum_{n,oh,ow} x[n, oh*s+fh-pt, ow*s+fw-pl, ci] dy[n,oh,ow,co]
 // = Conv2D( x^T [Cin,H,W,N], dy^T [OH,OW,N,Cout], stride 1, dilation s ) -> [Cin,FH,FW,Cout]
@@ -188,7 +199,7 @@ function conv2DBackpropFilter(args: { inputs: Record<string, TensorInfo>; backen
     false,
     'channelsLast',
   )
-  checkShape(K, dy.shape, info.outShape)
+  checkDy(K, dy, info)
   return withKernelScope(args.backend, [x, dy], (scope) => {
     const cropped = cropNegativePads(scope, x, filterGradPads(info))
     const xT = scope.transpose(cropped.x, [3, 1, 2, 0]) // [Cin, H', W', N]
@@ -227,7 +238,7 @@ function conv2DBackpropInput(args: { inputs: Record<string, TensorInfo>; backend
     false,
     'channelsLast',
   )
-  checkShape(K, dy.shape, info.outShape)
+  checkDy(K, dy, info)
   return withKernelScope(args.backend, [dy, filter], (scope) => {
     const dyD = dilateSpatial(scope, dy, info.strideHeight, info.strideWidth)
     const pads = inputGradPads(info, dyD.shape[1] ?? 0, dyD.shape[2] ?? 0)
@@ -267,7 +278,7 @@ function depthwiseConv2dNativeBackpropFilter(args: {
     attrs.dimRoundingMode,
     true,
   )
-  checkShape(K, dy.shape, info.outShape)
+  checkDy(K, dy, info)
   const [n, , , c] = x.shape as Shape4
   const m = info.outChannels / info.inChannels
   return withKernelScope(args.backend, [x, dy], (scope) => {
@@ -319,7 +330,7 @@ function depthwiseConv2dNativeBackpropInput(args: {
     attrs.dimRoundingMode,
     true,
   )
-  checkShape(K, dy.shape, info.outShape)
+  checkDy(K, dy, info)
   const [fh, fw, c, m] = filter.shape as Shape4
   return withKernelScope(args.backend, [dy, filter], (scope) => {
     const dyD = dilateSpatial(scope, dy, info.strideHeight, info.strideWidth)
