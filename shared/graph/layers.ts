@@ -1,0 +1,640 @@
+/**
+ * Built-in layer kinds. Parameter names follow the tfjs layer args (`filters`, `kernelSize`, `strides`, ...) so
+ * `toTfjs` is nearly a pass-through. Importing this module registers the kinds (done by `./index`).
+ */
+import type * as tfTypes from '@tensorflow/tfjs'
+import {
+  ShapeError,
+  convOutLength,
+  defineLayer,
+  fmtShape,
+  pair,
+  product,
+  type LayerDef,
+  type ParamSpec,
+  type RfStep,
+} from './registry'
+import type { Params, Shape } from './types'
+
+// ---- shared specs and helpers ----
+
+export const INITIALIZERS = ['heNormal', 'heUniform', 'glorotNormal', 'glorotUniform', 'normal', 'zeros'] as const
+export type InitializerName = (typeof INITIALIZERS)[number]
+
+const initSpec = (label: string): ParamSpec => ({
+  type: 'enum',
+  options: INITIALIZERS,
+  label,
+  help:
+    'heNormal/heUniform (Kaiming, std = sqrt(2/fan_in)) suit ReLU; glorot* (Xavier, ~sqrt(1/fan_in)) suit tanh/sigmoid; ' +
+    "'normal' draws N(0, stddev^2) (the lecture's 0.01*randn experiment); zeros is for experiments only.",
+})
+const stddevSpec = (initParam: string): ParamSpec => ({
+  type: 'number',
+  min: 0,
+  minExclusive: true,
+  label: 'Std. deviation',
+  help: "Standard deviation of the 'normal' initializer.",
+  visibleWhen: (p) => p[initParam] === 'normal',
+})
+
+function makeInitializer(tf: typeof tfTypes, name: string, stddev: number) {
+  if (name === 'normal') return tf.initializers.randomNormal({ mean: 0, stddev })
+  if (name === 'zeros') return tf.initializers.zeros()
+  return name as 'heNormal' | 'heUniform' | 'glorotNormal' | 'glorotUniform'
+}
+
+const paddingSpec: ParamSpec = {
+  type: 'enum',
+  options: ['same', 'valid'],
+  label: 'Padding',
+  help: "'same' zero-pads so the output is ceil(input / stride); 'valid' uses no padding: floor((in - k) / s) + 1.",
+}
+
+function need3d(input: Shape | undefined): readonly [number, number, number] {
+  if (!input || input.length !== 3) {
+    throw new ShapeError(
+      `needs an image-shaped [H, W, C] input but receives ${input ? fmtShape(input) : 'nothing'}` +
+        (input && input.length === 1 ? ' (already flat; put it before the Flatten / GlobalAveragePool)' : ''),
+    )
+  }
+  return [input[0]!, input[1]!, input[2]!]
+}
+
+function needFlat(input: Shape | undefined, kind: string): number {
+  if (!input || input.length !== 1) {
+    throw new ShapeError(
+      `needs a flat [D] input but receives ${input ? fmtShape(input) : 'nothing'}` +
+        (input && input.length === 3 ? `; add a Flatten or GlobalAveragePool before the ${kind}` : ''),
+    )
+  }
+  return input[0]!
+}
+
+function spatialOut(
+  what: string,
+  hw: readonly [number, number],
+  kernel: [number, number],
+  stride: [number, number],
+  dilation: [number, number],
+  padding: 'same' | 'valid',
+): [number, number] {
+  const eff: [number, number] = [dilation[0] * (kernel[0] - 1) + 1, dilation[1] * (kernel[1] - 1) + 1]
+  if (padding === 'valid' && (eff[0] > hw[0] || eff[1] > hw[1])) {
+    const dil = dilation[0] > 1 || dilation[1] > 1 ? ` (${eff[0]}x${eff[1]} with dilation)` : ''
+    throw new ShapeError(
+      `${what} ${kernel[0]}x${kernel[1]}${dil} is larger than its ${hw[0]}x${hw[1]} input with padding 'valid'; ` +
+        `use padding 'same', a smaller ${what}, or remove a downsampling layer before it`,
+    )
+  }
+  return [
+    convOutLength(hw[0], kernel[0], stride[0], dilation[0], padding),
+    convOutLength(hw[1], kernel[1], stride[1], dilation[1], padding),
+  ]
+}
+
+const ONE: [number, number] = [1, 1]
+const NO_PARAMS = { trainable: 0, nonTrainable: 0 }
+const perElement = (n: number) => (_p: unknown, _i: readonly Shape[], out: Shape) => n * product(out)
+const sameShape = (_p: unknown, inputs: readonly Shape[]): Shape => {
+  const s = inputs[0]
+  if (!s) throw new ShapeError('has no input')
+  return s
+}
+const SINGLE = { min: 1, max: 1 }
+
+function dilationStrideCheck(p: Params): string[] {
+  const s = pair(p.strides)
+  const d = pair(p.dilationRate)
+  if ((s[0] > 1 || s[1] > 1) && (d[0] > 1 || d[1] > 1)) {
+    return [`strides ${JSON.stringify(p.strides)} with dilationRate ${JSON.stringify(p.dilationRate)} is not supported by tfjs; use strides 1 when dilating`]
+  }
+  return []
+}
+
+// ---- Input ----
+
+type InputParams = { shape: number[] }
+export const InputLayer = defineLayer<InputParams>({
+  kind: 'Input',
+  family: 'input',
+  label: 'Input',
+  description: 'The image (or vector) fed to the network: [H, W, C] channels-last, or [D]. The batch axis is implicit.',
+  arity: { min: 0, max: 0 },
+  defaults: { shape: [32, 32, 3] },
+  params: { shape: { type: 'shape', label: 'Shape', help: 'Height x width x channels, e.g. [224, 224, 3], or [D].' } },
+  inferShape: (p) => [...p.shape],
+  paramCount: () => NO_PARAMS,
+  flops: () => 0,
+  receptiveField: () => 'identity',
+  toTfjs: (p, { tf, name }) => tf.layers.inputLayer({ inputShape: [...p.shape], name }),
+})
+
+// ---- Convolutions ----
+
+type ConvParams = {
+  filters: number
+  kernelSize: number | number[]
+  strides: number | number[]
+  padding: string
+  dilationRate: number | number[]
+  useBias: boolean
+  kernelInitializer: string
+  stddev: number
+}
+const convRf = (p: { kernelSize: unknown; strides: unknown; dilationRate: unknown; padding: string }): RfStep => ({
+  kernel: pair(p.kernelSize as number),
+  stride: pair(p.strides as number),
+  dilation: pair(p.dilationRate as number),
+  padding: p.padding as 'same' | 'valid',
+})
+
+export const Conv2D = defineLayer<ConvParams>({
+  kind: 'Conv2D',
+  family: 'convolution',
+  label: 'Conv 2D',
+  description:
+    'Slides `filters` learned kernels spanning the full input depth over the image; one bias per filter. ' +
+    'Output size per axis: floor((in + 2p - k) / s) + 1 (k=3, s=1, same padding keeps the size).',
+  arity: SINGLE,
+  defaults: {
+    filters: 32,
+    kernelSize: 3,
+    strides: 1,
+    padding: 'same',
+    dilationRate: 1,
+    useBias: true,
+    kernelInitializer: 'heNormal',
+    stddev: 0.01,
+  },
+  params: {
+    filters: { type: 'int', min: 1, label: 'Filters', help: 'Number of output channels.' },
+    kernelSize: { type: 'intPair', label: 'Kernel size' },
+    strides: { type: 'intPair', label: 'Stride' },
+    padding: paddingSpec,
+    dilationRate: { type: 'intPair', label: 'Dilation' },
+    useBias: { type: 'bool', label: 'Use bias', help: 'Usually off when a BatchNorm follows (its beta is the bias).' },
+    kernelInitializer: initSpec('Initializer'),
+    stddev: stddevSpec('kernelInitializer'),
+  },
+  validate: dilationStrideCheck,
+  inferShape: (p, inputs) => {
+    const [h, w] = need3d(inputs[0])
+    const [oh, ow] = spatialOut('kernel', [h, w], pair(p.kernelSize), pair(p.strides), pair(p.dilationRate), p.padding as 'same')
+    return [oh, ow, p.filters]
+  },
+  paramCount: (p, inputs) => {
+    const [, , c] = need3d(inputs[0])
+    const [kh, kw] = pair(p.kernelSize)
+    return { trainable: kh * kw * c * p.filters + (p.useBias ? p.filters : 0), nonTrainable: 0 }
+  },
+  flops: (p, inputs, out) => {
+    const [, , c] = need3d(inputs[0])
+    const [kh, kw] = pair(p.kernelSize)
+    return product(out) * (2 * kh * kw * c + (p.useBias ? 1 : 0))
+  },
+  receptiveField: convRf,
+  toTfjs: (p, { tf, name }) =>
+    tf.layers.conv2d({
+      name,
+      filters: p.filters,
+      kernelSize: pair(p.kernelSize),
+      strides: pair(p.strides),
+      padding: p.padding as 'same' | 'valid',
+      dilationRate: pair(p.dilationRate),
+      useBias: p.useBias,
+      kernelInitializer: makeInitializer(tf, p.kernelInitializer, p.stddev),
+    }),
+})
+
+type DepthwiseParams = Omit<ConvParams, 'filters' | 'kernelInitializer'> & {
+  depthMultiplier: number
+  depthwiseInitializer: string
+}
+export const DepthwiseConv2D = defineLayer<DepthwiseParams>({
+  kind: 'DepthwiseConv2D',
+  family: 'convolution',
+  label: 'Depthwise conv 2D',
+  description:
+    'Convolves each input channel with its own `depthMultiplier` kernels (no mixing across channels); ' +
+    'usually followed by a 1x1 Conv2D (a depthwise-separable convolution).',
+  arity: SINGLE,
+  defaults: {
+    kernelSize: 3,
+    strides: 1,
+    padding: 'same',
+    depthMultiplier: 1,
+    dilationRate: 1,
+    useBias: true,
+    depthwiseInitializer: 'heNormal',
+    stddev: 0.01,
+  },
+  params: {
+    kernelSize: { type: 'intPair', label: 'Kernel size' },
+    strides: { type: 'intPair', label: 'Stride' },
+    padding: paddingSpec,
+    depthMultiplier: { type: 'int', min: 1, label: 'Depth multiplier', help: 'Output channels per input channel.' },
+    dilationRate: { type: 'intPair', label: 'Dilation' },
+    useBias: { type: 'bool', label: 'Use bias' },
+    depthwiseInitializer: initSpec('Initializer'),
+    stddev: stddevSpec('depthwiseInitializer'),
+  },
+  validate: dilationStrideCheck,
+  inferShape: (p, inputs) => {
+    const [h, w, c] = need3d(inputs[0])
+    const [oh, ow] = spatialOut('kernel', [h, w], pair(p.kernelSize), pair(p.strides), pair(p.dilationRate), p.padding as 'same')
+    return [oh, ow, c * p.depthMultiplier]
+  },
+  paramCount: (p, inputs) => {
+    const [, , c] = need3d(inputs[0])
+    const [kh, kw] = pair(p.kernelSize)
+    const out = c * p.depthMultiplier
+    return { trainable: kh * kw * out + (p.useBias ? out : 0), nonTrainable: 0 }
+  },
+  flops: (p, _inputs, out) => {
+    const [kh, kw] = pair(p.kernelSize)
+    return product(out) * (2 * kh * kw + (p.useBias ? 1 : 0))
+  },
+  receptiveField: convRf,
+  toTfjs: (p, { tf, name }) =>
+    tf.layers.depthwiseConv2d({
+      name,
+      kernelSize: pair(p.kernelSize),
+      strides: pair(p.strides),
+      padding: p.padding as 'same' | 'valid',
+      depthMultiplier: p.depthMultiplier,
+      dilationRate: pair(p.dilationRate),
+      useBias: p.useBias,
+      depthwiseInitializer: makeInitializer(tf, p.depthwiseInitializer, p.stddev),
+    }),
+})
+
+// ---- Pooling ----
+
+type PoolParams = { poolSize: number | number[]; strides: number | number[]; padding: string }
+function definePool(kind: 'MaxPool' | 'AvgPool', label: string, description: string) {
+  return defineLayer<PoolParams>({
+    kind,
+    family: 'pooling',
+    label,
+    description,
+    arity: SINGLE,
+    defaults: { poolSize: 2, strides: 2, padding: 'valid' },
+    params: {
+      poolSize: { type: 'intPair', label: 'Pool size' },
+      strides: { type: 'intPair', label: 'Stride' },
+      padding: paddingSpec,
+    },
+    inferShape: (p, inputs) => {
+      const [h, w, c] = need3d(inputs[0])
+      const [oh, ow] = spatialOut('pool window', [h, w], pair(p.poolSize), pair(p.strides), ONE, p.padding as 'same')
+      return [oh, ow, c]
+    },
+    paramCount: () => NO_PARAMS,
+    flops: (p, _i, out) => {
+      const [kh, kw] = pair(p.poolSize)
+      return product(out) * kh * kw
+    },
+    receptiveField: (p) => ({ kernel: pair(p.poolSize), stride: pair(p.strides), dilation: ONE, padding: p.padding as 'same' }),
+    toTfjs: (p, { tf, name }) => {
+      const args = { name, poolSize: pair(p.poolSize), strides: pair(p.strides), padding: p.padding as 'same' | 'valid' }
+      return kind === 'MaxPool' ? tf.layers.maxPooling2d(args) : tf.layers.averagePooling2d(args)
+    },
+  })
+}
+export const MaxPool = definePool(
+  'MaxPool',
+  'Max pool',
+  'Keeps the maximum of each window, per activation map (2x2 stride 2 halves H and W: 224x224x64 -> 112x112x64). No parameters.',
+)
+export const AvgPool = definePool('AvgPool', 'Average pool', 'Averages each window, per activation map. No parameters.')
+
+type NoParams = Record<string, never>
+export const GlobalAveragePool = defineLayer<NoParams>({
+  kind: 'GlobalAveragePool',
+  family: 'pooling',
+  label: 'Global average pool',
+  description: 'Averages each channel over all of H x W: [H, W, C] -> [C]. Replaces Flatten + big FC layers in ResNets.',
+  arity: SINGLE,
+  defaults: {},
+  params: {},
+  inferShape: (_p, inputs) => [need3d(inputs[0])[2]],
+  paramCount: () => NO_PARAMS,
+  flops: (_p, inputs) => product(need3d(inputs[0])),
+  receptiveField: () => 'global',
+  toTfjs: (_p, { tf, name }) => tf.layers.globalAveragePooling2d({ name }),
+})
+
+export const Flatten = defineLayer<NoParams>({
+  kind: 'Flatten',
+  family: 'reshape',
+  label: 'Flatten',
+  description: 'Unrolls [H, W, C] into a vector [H*W*C] so Dense layers can follow.',
+  arity: SINGLE,
+  defaults: {},
+  params: {},
+  inferShape: (_p, inputs) => [product(need3d(inputs[0]))],
+  paramCount: () => NO_PARAMS,
+  flops: () => 0,
+  receptiveField: () => 'global',
+  toTfjs: (_p, { tf, name }) => tf.layers.flatten({ name }),
+})
+
+// ---- Dense and the classifier head ----
+
+type DenseParams = { units: number; useBias: boolean; kernelInitializer: string; stddev: number }
+const denseCommonParams = {
+  useBias: { type: 'bool', label: 'Use bias' },
+  kernelInitializer: initSpec('Initializer'),
+  stddev: stddevSpec('kernelInitializer'),
+} as const satisfies Record<string, ParamSpec>
+
+function denseCount(p: DenseParams, inputs: readonly Shape[], kind: string) {
+  const d = needFlat(inputs[0], kind)
+  return { trainable: d * p.units + (p.useBias ? p.units : 0), nonTrainable: 0 }
+}
+
+export const Dense = defineLayer<DenseParams>({
+  kind: 'Dense',
+  family: 'dense',
+  label: 'Dense (fully connected)',
+  description: 'Every output unit sees every input value: y = W x + b. Needs a flat [D] input (use Flatten or GAP first).',
+  arity: SINGLE,
+  defaults: { units: 128, useBias: true, kernelInitializer: 'heNormal', stddev: 0.01 },
+  params: { units: { type: 'int', min: 1, label: 'Units' }, ...denseCommonParams },
+  inferShape: (p, inputs) => {
+    needFlat(inputs[0], 'Dense')
+    return [p.units]
+  },
+  paramCount: (p, inputs) => denseCount(p, inputs, 'Dense'),
+  flops: (p, inputs) => p.units * (2 * needFlat(inputs[0], 'Dense') + (p.useBias ? 1 : 0)),
+  receptiveField: () => 'global',
+  toTfjs: (p, { tf, name }) =>
+    tf.layers.dense({
+      name,
+      units: p.units,
+      useBias: p.useBias,
+      kernelInitializer: makeInitializer(tf, p.kernelInitializer, p.stddev),
+    }),
+})
+
+export const Output = defineLayer<DenseParams>({
+  kind: 'Output',
+  family: 'output',
+  label: 'Output (classifier)',
+  description:
+    'The classifier head: Dense(units = number of classes) followed by softmax, compiled as ONE tfjs Dense layer ' +
+    "with activation 'softmax'. Its parameters are those of the Dense layer.",
+  arity: SINGLE,
+  defaults: { units: 10, useBias: true, kernelInitializer: 'glorotUniform', stddev: 0.01 },
+  params: { units: { type: 'int', min: 1, label: 'Classes' }, ...denseCommonParams },
+  inferShape: (p, inputs) => {
+    needFlat(inputs[0], 'Output')
+    return [p.units]
+  },
+  paramCount: (p, inputs) => denseCount(p, inputs, 'Output'),
+  // Dense multiply-adds + bias, then softmax (exp, sum, divide ~ 3 per class).
+  flops: (p, inputs) => p.units * (2 * needFlat(inputs[0], 'Output') + (p.useBias ? 1 : 0) + 3),
+  receptiveField: () => 'global',
+  toTfjs: (p, { tf, name }) =>
+    tf.layers.dense({
+      name,
+      units: p.units,
+      useBias: p.useBias,
+      activation: 'softmax',
+      kernelInitializer: makeInitializer(tf, p.kernelInitializer, p.stddev),
+    }),
+})
+
+// ---- Normalization ----
+
+const epsilonSpec: ParamSpec = { type: 'number', min: 0, minExclusive: true, label: 'Epsilon', help: 'Added to the variance: x^ = (x - mu) / sqrt(var + eps).' }
+
+type BatchNormParams = { momentum: number; epsilon: number; center: boolean; scale: boolean }
+export const BatchNorm = defineLayer<BatchNormParams>({
+  kind: 'BatchNorm',
+  family: 'normalization',
+  label: 'Batch norm',
+  description:
+    'Normalizes each channel with statistics over the batch and H, W (N, H, W); learns gamma, beta per channel. ' +
+    'Keeps moving mean/variance (non-trainable) for inference. Typical order: Conv -> BN -> ReLU. ' +
+    'momentum follows tfjs/Keras: moving = momentum * moving + (1 - momentum) * batch (PyTorch 0.1 = 0.9 here).',
+  arity: SINGLE,
+  defaults: { momentum: 0.99, epsilon: 0.001, center: true, scale: true },
+  params: {
+    momentum: { type: 'number', min: 0, max: 1, maxExclusive: true, label: 'Momentum' },
+    epsilon: epsilonSpec,
+    center: { type: 'bool', label: 'Learn beta (shift)' },
+    scale: { type: 'bool', label: 'Learn gamma (scale)' },
+  },
+  normAxes: { reduce: ['N', 'H', 'W'], affine: 'C', summary: 'per channel, over the batch and all positions' },
+  inferShape: sameShape,
+  paramCount: (p, inputs) => {
+    const c = inputs[0]!.at(-1)!
+    return { trainable: c * ((p.center ? 1 : 0) + (p.scale ? 1 : 0)), nonTrainable: 2 * c }
+  },
+  flops: perElement(2),
+  receptiveField: () => 'identity',
+  toTfjs: (p, { tf, name }) =>
+    tf.layers.batchNormalization({ name, axis: -1, momentum: p.momentum, epsilon: p.epsilon, center: p.center, scale: p.scale }),
+})
+
+type LayerNormParams = { epsilon: number; center: boolean; scale: boolean }
+export const LayerNorm = defineLayer<LayerNormParams>({
+  kind: 'LayerNorm',
+  family: 'normalization',
+  label: 'Layer norm',
+  description:
+    'Normalizes each sample over all of its features (C, H, W), independent of the batch (Ba et al. 2016). ' +
+    'gamma and beta have the full feature shape (H x W x C each), as in tfjs layerNormalization over all axes.',
+  arity: SINGLE,
+  defaults: { epsilon: 0.001, center: true, scale: true },
+  params: {
+    epsilon: epsilonSpec,
+    center: { type: 'bool', label: 'Learn beta (shift)' },
+    scale: { type: 'bool', label: 'Learn gamma (scale)' },
+  },
+  normAxes: { reduce: ['C', 'H', 'W'], affine: 'CHW', summary: 'per sample, over all channels and positions' },
+  inferShape: sameShape,
+  paramCount: (p, inputs) => ({ trainable: product(inputs[0]!) * ((p.center ? 1 : 0) + (p.scale ? 1 : 0)), nonTrainable: 0 }),
+  flops: perElement(5),
+  receptiveField: () => 'identity',
+  toTfjs: (p, { tf, name, inputShapes }) => {
+    const rank = inputShapes[0]!.length
+    const axis = Array.from({ length: rank }, (_, i) => i + 1)
+    return tf.layers.layerNormalization({ name, axis, epsilon: p.epsilon, center: p.center, scale: p.scale })
+  },
+})
+
+type InstanceNormParams = { epsilon: number }
+export const InstanceNorm = defineLayer<InstanceNormParams>({
+  kind: 'InstanceNorm',
+  family: 'normalization',
+  label: 'Instance norm',
+  description: 'Normalizes each channel of each sample over H, W (style transfer); learns gamma, beta per channel.',
+  arity: SINGLE,
+  defaults: { epsilon: 0.001 },
+  params: { epsilon: epsilonSpec },
+  normAxes: { reduce: ['H', 'W'], affine: 'C', summary: 'per sample and channel, over positions' },
+  inferShape: (_p, inputs) => need3d(inputs[0]),
+  paramCount: (_p, inputs) => ({ trainable: 2 * need3d(inputs[0])[2], nonTrainable: 0 }),
+  flops: perElement(5),
+  receptiveField: () => 'identity',
+  toTfjs: (p, { custom, name }) => new custom.InstanceNormalization({ name, epsilon: p.epsilon }),
+})
+
+type GroupNormParams = { groups: number; epsilon: number }
+export const GroupNorm = defineLayer<GroupNormParams>({
+  kind: 'GroupNorm',
+  family: 'normalization',
+  label: 'Group norm',
+  description:
+    'Splits the channels into `groups` and normalizes each group of each sample over its channels and H, W ' +
+    '(Wu & He 2018; good with small batches). groups = 1 is a per-channel-affine LayerNorm, groups = C is InstanceNorm. ' +
+    'Default 32 as in the paper; it must divide the channel count.',
+  arity: SINGLE,
+  defaults: { groups: 32, epsilon: 0.001 },
+  params: { groups: { type: 'int', min: 1, label: 'Groups' }, epsilon: epsilonSpec },
+  normAxes: { reduce: ['C', 'H', 'W'], channelGroups: true, affine: 'C', summary: 'per sample and channel group, over the group and positions' },
+  inferShape: (p, inputs) => {
+    const s = need3d(inputs[0])
+    if (s[2] % p.groups !== 0) throw new ShapeError(`groups (${p.groups}) must divide the ${s[2]} input channels`)
+    return s
+  },
+  paramCount: (_p, inputs) => ({ trainable: 2 * need3d(inputs[0])[2], nonTrainable: 0 }),
+  flops: perElement(5),
+  receptiveField: () => 'identity',
+  toTfjs: (p, { custom, name }) => new custom.GroupNormalization({ name, groups: p.groups, epsilon: p.epsilon }),
+})
+
+// ---- Regularization ----
+
+type DropoutParams = { rate: number }
+export const Dropout = defineLayer<DropoutParams>({
+  kind: 'Dropout',
+  family: 'regularization',
+  label: 'Dropout',
+  description:
+    'During training zeroes each value with probability `rate` and scales the rest by 1/(1 - rate) (inverted ' +
+    'dropout: nothing to do at test time). NOTE: `rate` is the DROP probability, as in tfjs; the lecture code ' +
+    '(CS231n, CS5670) uses p = KEEP probability, so their p = 0.5 is rate 0.5 here and p = 0.8 is rate 0.2.',
+  arity: SINGLE,
+  defaults: { rate: 0.5 },
+  params: { rate: { type: 'number', min: 0, max: 1, maxExclusive: true, label: 'Drop rate', help: 'Fraction of values dropped (not kept).' } },
+  inferShape: sameShape,
+  paramCount: () => NO_PARAMS,
+  flops: () => 0,
+  receptiveField: () => 'identity',
+  toTfjs: (p, { tf, name }) => tf.layers.dropout({ name, rate: p.rate }),
+})
+
+// ---- Activations ----
+
+function defineActivation<P extends Params>(
+  kind: string,
+  label: string,
+  description: string,
+  defaults: P,
+  params: { [K in keyof P]: ParamSpec },
+  toTfjs: LayerDef<P>['toTfjs'],
+) {
+  return defineLayer<P>({
+    kind,
+    family: 'activation',
+    label,
+    description,
+    arity: SINGLE,
+    defaults,
+    params,
+    inferShape: sameShape,
+    paramCount: () => NO_PARAMS,
+    flops: perElement(1),
+    receptiveField: () => 'identity',
+    toTfjs,
+  })
+}
+
+export const ReLU = defineActivation('ReLU', 'ReLU', 'max(0, x). The default; ~6x faster convergence than sigmoid (Krizhevsky 2012); units die for x < 0.', {}, {}, (_p, { tf, name }) => tf.layers.reLU({ name }))
+export const LeakyReLU = defineActivation<{ alpha: number }>(
+  'LeakyReLU',
+  'Leaky ReLU',
+  'max(alpha x, x); alpha = 0.01 as in the lecture (tfjs defaults to 0.3).',
+  { alpha: 0.01 },
+  { alpha: { type: 'number', min: 0, label: 'Alpha (negative slope)' } },
+  (p, { tf, name }) => tf.layers.leakyReLU({ name, alpha: p.alpha }),
+)
+export const ELU = defineActivation<{ alpha: number }>(
+  'ELU',
+  'ELU',
+  'x if x >= 0, else alpha (e^x - 1). tfjs 4.22 only implements alpha = 1.',
+  { alpha: 1 },
+  { alpha: { type: 'number', min: 1, max: 1, label: 'Alpha', help: 'Fixed at 1: tfjs 4.22 does not implement other values.' } },
+  (p, { tf, name }) => tf.layers.elu({ name, alpha: p.alpha }),
+)
+export const GELU = defineActivation('GELU', 'GELU', 'x * Phi(x), Phi the standard normal CDF (exact erf form).', {}, {}, (_p, { tf, name }) =>
+  tf.layers.activation({ name, activation: 'gelu' }),
+)
+export const SiLU = defineActivation('SiLU', 'SiLU (swish)', 'x * sigmoid(x).', {}, {}, (_p, { tf, name }) => tf.layers.activation({ name, activation: 'swish' }))
+export const Sigmoid = defineActivation('Sigmoid', 'Sigmoid', '1 / (1 + e^-x). Saturates and is not zero-centred: avoid in hidden layers.', {}, {}, (_p, { tf, name }) =>
+  tf.layers.activation({ name, activation: 'sigmoid' }),
+)
+export const Tanh = defineActivation('Tanh', 'Tanh', 'tanh(x): zero-centred but saturates.', {}, {}, (_p, { tf, name }) => tf.layers.activation({ name, activation: 'tanh' }))
+export const Softmax = defineActivation('Softmax', 'Softmax', 'exp(x_i) / sum_j exp(x_j) over the last axis (channels).', {}, {}, (_p, { tf, name }) =>
+  tf.layers.softmax({ name, axis: -1 }),
+)
+
+// ---- Merges ----
+
+export const Add = defineLayer<NoParams>({
+  kind: 'Add',
+  family: 'merge',
+  label: 'Add (residual)',
+  description: 'Element-wise sum of two or more inputs of identical shape: H(x) = F(x) + x in a residual block.',
+  arity: { min: 2, max: Number.POSITIVE_INFINITY },
+  defaults: {},
+  params: {},
+  inferShape: (_p, inputs) => {
+    const first = inputs[0]!
+    inputs.forEach((s, i) => {
+      if (s.length !== first.length || s.some((d, j) => d !== first[j])) {
+        throw new ShapeError(
+          `inputs must all have the same shape, but input 0 is ${fmtShape(first)} and input ${i} is ${fmtShape(s)}` +
+            ' (a shortcut that changes shape needs a 1x1 Conv2D projection)',
+        )
+      }
+    })
+    return first
+  },
+  paramCount: () => NO_PARAMS,
+  flops: (_p, inputs, out) => (inputs.length - 1) * product(out),
+  receptiveField: () => 'identity',
+  toTfjs: (_p, { tf, name }) => tf.layers.add({ name }),
+})
+
+export const Concatenate = defineLayer<NoParams>({
+  kind: 'Concatenate',
+  family: 'merge',
+  label: 'Concatenate',
+  description: 'Stacks two or more inputs along the channel (last) axis, in input-index order; the other axes must match.',
+  arity: { min: 2, max: Number.POSITIVE_INFINITY },
+  defaults: {},
+  params: {},
+  inferShape: (_p, inputs) => {
+    const first = inputs[0]!
+    let channels = 0
+    inputs.forEach((s, i) => {
+      const mismatch = s.length !== first.length || s.slice(0, -1).some((d, j) => d !== first[j])
+      if (mismatch) {
+        throw new ShapeError(
+          `inputs must match on all axes but the channel axis, but input 0 is ${fmtShape(first)} and input ${i} is ${fmtShape(s)}`,
+        )
+      }
+      channels += s.at(-1)!
+    })
+    return [...first.slice(0, -1), channels]
+  },
+  paramCount: () => NO_PARAMS,
+  flops: () => 0,
+  receptiveField: () => 'identity',
+  toTfjs: (_p, { tf, name }) => tf.layers.concatenate({ name, axis: -1 }),
+})
