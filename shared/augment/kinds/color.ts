@@ -1,0 +1,100 @@
+/** Photometric kinds: colour jitter and grayscale. */
+import * as tf from '@tensorflow/tfjs'
+import { z } from 'zod'
+import type { AugmentKindDef } from '../types'
+import { hsvToRgb, perSample, rgbToGray, rgbToHsv, selectApplied } from '../ops'
+import { checkRange, drawRange, rangeSchema, refined } from './common'
+
+export const colorJitterSchema = refined(
+  z.strictObject({ brightness: rangeSchema, contrast: rangeSchema, saturation: rangeSchema, hue: rangeSchema }),
+  (p, add) => {
+    checkRange(add, 'brightness', 'brightness', p.brightness, { min: 0 })
+    checkRange(add, 'contrast', 'contrast', p.contrast, { min: 0 })
+    checkRange(add, 'saturation', 'saturation', p.saturation, { min: 0 })
+    checkRange(add, 'hue', 'hue', p.hue, { min: -0.5, max: 0.5 })
+  },
+)
+export type ColorJitterParams = z.infer<typeof colorJitterSchema>
+/** Factors (1 = unchanged) and hue shift in turns (0 = unchanged). */
+export interface ColorJitterSample {
+  readonly brightness: number
+  readonly contrast: number
+  readonly saturation: number
+  readonly hue: number
+}
+
+const clip01 = (t: tf.Tensor4D) => tf.clipByValue(t, 0, 1) as tf.Tensor4D
+
+export const colorJitter: AugmentKindDef<'colorJitter', ColorJitterParams, ColorJitterSample> = {
+  kind: 'colorJitter',
+  label: 'Colour jitter',
+  description:
+    'Random brightness, contrast, saturation and hue, applied in that fixed order and clipped to [0, 1] after each. ' +
+    'Brightness multiplies pixels; contrast blends with the image mean grey; saturation blends with the grey image; ' +
+    'hue rotates the HSV hue by a fraction of a turn. Saturation and hue need 3 channels and are skipped otherwise.',
+  defaultP: 0.8,
+  defaults: { brightness: [0.8, 1.2], contrast: [0.8, 1.2], saturation: [0.8, 1.2], hue: [-0.05, 0.05] },
+  paramDocs: [
+    { name: 'brightness', label: 'Brightness factor', type: 'range', min: 0, max: 3, step: 0.01, doc: 'Pixel multiplier drawn from [min, max]; 1 = unchanged.' },
+    { name: 'contrast', label: 'Contrast factor', type: 'range', min: 0, max: 3, step: 0.01, doc: 'Blend factor with the mean grey of the image; 1 = unchanged, 0 = flat grey.' },
+    { name: 'saturation', label: 'Saturation factor', type: 'range', min: 0, max: 3, step: 0.01, doc: 'Blend factor with the grey image; 1 = unchanged, 0 = grey.' },
+    { name: 'hue', label: 'Hue shift', type: 'range', min: -0.5, max: 0.5, step: 0.01, unit: 'turn', doc: 'Hue rotation as a fraction of the colour wheel, within [-0.5, 0.5]; 0 = unchanged.' },
+  ],
+  schema: colorJitterSchema,
+  mixesLabels: false,
+  sample: (rng, p) => ({
+    brightness: drawRange(rng, p.brightness),
+    contrast: drawRange(rng, p.contrast),
+    saturation: drawRange(rng, p.saturation),
+    hue: drawRange(rng, p.hue),
+  }),
+  apply: ({ images, labels }, _p, samples, ctx) => {
+    const pick = (f: (s: ColorJitterSample) => number, identity: number) =>
+      samples.map((s) => (s.applied ? f(s) : identity))
+    const brightness = pick((s) => s.brightness, 1)
+    const contrast = pick((s) => s.contrast, 1)
+    const saturation = pick((s) => s.saturation, 1)
+    const hue = pick((s) => s.hue, 0)
+    const rgb = ctx.channels === 3
+    let x = images
+    if (brightness.some((v) => v !== 1)) x = clip01(tf.mul(x, perSample(brightness)))
+    if (contrast.some((v) => v !== 1)) {
+      const grey = rgb ? rgbToGray(x) : x
+      const mean = tf.mean(grey, [1, 2, 3], true)
+      const c = perSample(contrast)
+      x = clip01(tf.add(tf.mul(x, c), tf.mul(mean, tf.sub(1, c))))
+    }
+    if (rgb && saturation.some((v) => v !== 1)) {
+      const s = perSample(saturation)
+      x = clip01(tf.add(tf.mul(x, s), tf.mul(rgbToGray(x), tf.sub(1, s))))
+    }
+    if (rgb && hue.some((v) => v !== 0)) {
+      const [h, s, v] = rgbToHsv(x)
+      const shifted = tf.add(h, perSample(hue))
+      x = clip01(hsvToRgb(tf.sub(shifted, tf.floor(shifted)) as tf.Tensor4D, s, v))
+    }
+    return { images: selectApplied(samples, x, images), labels }
+  },
+}
+
+export const grayscaleSchema = z.strictObject({})
+export type GrayscaleParams = z.infer<typeof grayscaleSchema>
+
+export const grayscale: AugmentKindDef<'grayscale', GrayscaleParams, Record<string, never>> = {
+  kind: 'grayscale',
+  label: 'Grayscale',
+  description:
+    'Replaces RGB with its luma 0.299 R + 0.587 G + 0.114 B, copied to all three channels so the shape stays. ' +
+    'Images with other channel counts are left unchanged.',
+  defaultP: 0.1,
+  defaults: {},
+  paramDocs: [],
+  schema: grayscaleSchema,
+  mixesLabels: false,
+  sample: () => ({}),
+  apply: ({ images, labels }, _p, samples, ctx) => {
+    if (ctx.channels !== 3) return { images, labels }
+    const grey = tf.tile(rgbToGray(images), [1, 1, 1, 3]) as tf.Tensor4D
+    return { images: selectApplied(samples, grey, images), labels }
+  },
+}

@@ -1,0 +1,100 @@
+/**
+ * Core types of the augmentation pipeline.
+ *
+ * Design (Albumentations / torchvision v2 style): every kind has a pure `sample(rng, params, ctx)` that draws
+ * the random parameters of ONE sample as plain JSON, and a batched `apply(...)` that turns a whole batch of
+ * recorded parameters into tensor ops. The recorded parameters (`BatchParams`) are the replay log: applying
+ * the same record to the same images gives the same pixels.
+ */
+import type * as tf from '@tensorflow/tfjs'
+import type { z } from 'zod'
+import type { Rng } from '../random'
+
+export const AUGMENT_KINDS = [
+  'horizontalFlip',
+  'verticalFlip',
+  'randomResizedCrop',
+  'randomCrop',
+  'rotation',
+  'translation',
+  'colorJitter',
+  'grayscale',
+  'cutout',
+  'mixup',
+  'cutmix',
+  'normalize',
+] as const
+export type AugmentKind = (typeof AUGMENT_KINDS)[number]
+
+/** Shape of the batch being augmented. Images are [batchSize, height, width, channels]. */
+export interface AugmentContext {
+  readonly height: number
+  readonly width: number
+  readonly channels: number
+  readonly batchSize: number
+}
+
+/** Context of one sample's draw: the batch context plus the sample's index in the batch. */
+export interface SampleContext extends AugmentContext {
+  readonly index: number
+}
+
+/** Images [N,H,W,C] float32 (in [0,1] before normalize) and labels [N,K] one-hot or soft. */
+export interface AugmentTensors {
+  images: tf.Tensor4D
+  labels: tf.Tensor2D
+}
+
+/** One sample's record for one step: `applied` from the probability coin, plus the drawn parameters. */
+export type SampleRecord<S extends object = object> = { readonly applied: false } | ({ readonly applied: true } & S)
+
+/** Pixel box, integer, in image coordinates: rows [top, top+height), columns [left, left+width). */
+export interface PixelBox {
+  readonly top: number
+  readonly left: number
+  readonly height: number
+  readonly width: number
+}
+
+export type ParamDocType = 'range' | 'number' | 'integer' | 'enum' | 'numberList'
+
+/** What the UI needs to render one parameter control. */
+export interface ParamDoc {
+  readonly name: string
+  readonly label: string
+  readonly type: ParamDocType
+  readonly doc: string
+  readonly min?: number
+  readonly max?: number
+  readonly step?: number
+  readonly unit?: string
+  readonly options?: readonly string[]
+}
+
+export interface AugmentKindDef<K extends AugmentKind = AugmentKind, P extends object = object, S extends object = object> {
+  readonly kind: K
+  /** Human label, also the prefix of every validation message for this kind. */
+  readonly label: string
+  readonly description: string
+  /** Default probability for a new step of this kind. */
+  readonly defaultP: number
+  readonly defaults: P
+  readonly paramDocs: readonly ParamDoc[]
+  /** Strict zod schema of the params, with range checks whose messages quote the received value. */
+  readonly schema: z.ZodType<P>
+  /** True when the step changes labels (mixup, cutmix). */
+  readonly mixesLabels: boolean
+  /** Extra rule on the step probability (normalize must be 1); returns a message or null. */
+  readonly checkP?: (p: number) => string | null
+  /** Checks that need the image shape (e.g. normalize mean length = channels). Messages without label. */
+  readonly checkContext?: (params: P, ctx: AugmentContext) => string[]
+  /** Draws the parameters of one sample. Pure: only `rng` supplies randomness. */
+  readonly sample: (rng: Rng, params: P, ctx: SampleContext) => S
+  /** Applies one step to the whole batch; samples has one record per image. Called inside tf.tidy. */
+  readonly apply: (
+    batch: AugmentTensors,
+    params: P,
+    samples: readonly SampleRecord<S>[],
+    ctx: AugmentContext,
+  ) => AugmentTensors
+}
