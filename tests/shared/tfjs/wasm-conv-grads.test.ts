@@ -68,7 +68,7 @@ const DW_CASES: ConvCase[] = CONV_CASES.filter((c) => typeof c.pad === 'string')
 ])
 
 beforeAll(async () => {
-  await setupWasm()
+  await setupWasm(true)
 })
 
 describe('registerWasmTrainingKernels', () => {
