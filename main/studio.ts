@@ -2,7 +2,7 @@
  * The studio back end, independent of any host: the database, the data folder and every service registered
  * on one ServiceHost. Electron, the browser host and the tests all start it through here.
  */
-import { appContract, projectsContract, type AppInfo, type HostCapabilities, type HostKind } from '@shared/api'
+import { ApiError, appContract, hostContract, projectsContract, type AppInfo, type HostCapabilities, type HostKind } from '@shared/api'
 import { ServiceHost } from './rpc/service-host'
 import { createAppService } from './services/app'
 import { createProjectsService } from './services/projects'
@@ -15,6 +15,8 @@ export interface StudioOptions {
   readonly host: HostKind
   readonly capabilities?: Partial<HostCapabilities>
   readonly nativeBinding?: string
+  /** The host's native folder picker, where it has one. */
+  readonly pickFolder?: (title?: string) => Promise<string | null>
 }
 
 export interface Studio {
@@ -35,10 +37,18 @@ export function startStudio(options: StudioOptions): Studio {
     hostLabel: options.host === 'electron' ? 'Electron' : 'Browser host',
     dataDir: options.dataDir,
     schemaVersion: latestSchemaVersion,
-    capabilities: { canPickFolder: false, canDropFolders: false, ...options.capabilities },
+    capabilities: { canPickFolder: Boolean(options.pickFolder), canDropFolders: false, ...options.capabilities },
   }
   const services = new ServiceHost()
   services.register(appContract, createAppService(db, info, services.emitter(appContract)))
+  services.register(hostContract, {
+    pickFolder: ({ title }) => {
+      if (!options.pickFolder) {
+        throw new ApiError('not_found', 'This host has no folder picker: type or paste the folder path instead.')
+      }
+      return options.pickFolder(title)
+    },
+  })
   services.register(projectsContract, createProjectsService(db, paths, services.emitter(projectsContract)))
   return {
     services,

@@ -4,10 +4,12 @@ export * from './transport'
 export * from './client'
 export * from './services/app'
 export * from './services/projects'
+export * from './services/host'
 
 import { appContract } from './services/app'
 import { projectsContract } from './services/projects'
+import { hostContract } from './services/host'
 
 /** Every service the studio exposes; both hosts serve exactly this list. */
-export const contracts = { app: appContract, projects: projectsContract } as const
+export const contracts = { app: appContract, host: hostContract, projects: projectsContract } as const
 export type Contracts = typeof contracts

@@ -1,0 +1,34 @@
+/**
+ * The only bridge between the sandboxed renderer and the main process: a generic invoke/subscribe that
+ * refuses any channel without the studio prefix. Everything typed lives in shared/api.
+ */
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
+import { CHANNEL_PREFIX } from '../shared/api/contract'
+
+function checkChannel(channel: unknown): string {
+  if (typeof channel !== 'string' || !channel.startsWith(CHANNEL_PREFIX)) {
+    throw new Error(`Refused channel ${JSON.stringify(channel)}: only ${CHANNEL_PREFIX}* channels cross the bridge`)
+  }
+  return channel
+}
+
+const bridge = {
+  host: 'electron' as const,
+  invoke(channel: string, payload: unknown): Promise<unknown> {
+    try {
+      return ipcRenderer.invoke(checkChannel(channel), payload)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  },
+  subscribe(channel: string, listener: (payload: unknown) => void): () => void {
+    const name = checkChannel(channel)
+    const handler = (_event: IpcRendererEvent, payload: unknown) => listener(payload)
+    ipcRenderer.on(name, handler)
+    return () => ipcRenderer.removeListener(name, handler)
+  },
+}
+
+export type StudioBridge = typeof bridge
+
+contextBridge.exposeInMainWorld('studioBridge', bridge)

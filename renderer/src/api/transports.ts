@@ -1,0 +1,84 @@
+import type { CallResult, Transport } from '@shared/api'
+
+interface StudioBridge {
+  readonly host: 'electron'
+  invoke(channel: string, payload: unknown): Promise<unknown>
+  subscribe(channel: string, listener: (payload: unknown) => void): () => void
+}
+
+declare global {
+  interface Window {
+    studioBridge?: StudioBridge
+  }
+}
+
+/** Electron: through the preload bridge (IPC). */
+export function bridgeTransport(bridge: StudioBridge): Transport {
+  return {
+    invoke: (channel, payload) => bridge.invoke(channel, payload) as Promise<CallResult>,
+    subscribe: (channel, listener) => bridge.subscribe(channel, listener),
+  }
+}
+
+/** Browser host: HTTP POST per call, one WebSocket for all events (reconnecting). */
+export function webTransport(token: string, base = window.location.origin): Transport {
+  const listeners = new Map<string, Set<(payload: unknown) => void>>()
+  let socket: WebSocket | null = null
+  let retry = 250
+
+  const connect = () => {
+    const url = new URL('/events', base)
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
+    url.searchParams.set('token', token)
+    socket = new WebSocket(url)
+    socket.onopen = () => {
+      retry = 250
+    }
+    socket.onmessage = (message) => {
+      const { channel, payload } = JSON.parse(String(message.data)) as { channel: string; payload: unknown }
+      for (const listener of listeners.get(channel) ?? []) listener(payload)
+    }
+    socket.onclose = () => {
+      socket = null
+      if (listeners.size) setTimeout(connect, (retry = Math.min(retry * 2, 5000)))
+    }
+  }
+
+  return {
+    async invoke(channel, payload) {
+      let response: Response
+      try {
+        response = await fetch(new URL(`/api/${encodeURIComponent(channel)}`, base), {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'X-Studio-Token': token },
+          body: JSON.stringify(payload ?? {}),
+        })
+      } catch {
+        return {
+          ok: false,
+          error: { code: 'internal', message: 'The studio host is not reachable. Is `npm run start:web` still running?' },
+        }
+      }
+      return (await response.json()) as CallResult
+    },
+    subscribe(channel, listener) {
+      let set = listeners.get(channel)
+      if (!set) listeners.set(channel, (set = new Set()))
+      set.add(listener)
+      if (!socket) connect()
+      return () => {
+        set.delete(listener)
+        if (!set.size) listeners.delete(channel)
+      }
+    },
+  }
+}
+
+export function detectTransport(): Transport {
+  if (window.studioBridge) return bridgeTransport(window.studioBridge)
+  const token = document.querySelector<HTMLMetaElement>('meta[name="studio-token"]')?.content
+  if (!token) {
+    throw new Error('This page was not served by the CNN Studio host. Start it with `npm run start:web` and open the address it prints.')
+  }
+  return webTransport(token)
+}

@@ -1,0 +1,60 @@
+/**
+ * App-level UI state (route, theme, host facts). The location lives in the URL hash so a reload (or the
+ * Electron window restarting) comes back to the same place.
+ */
+import { create } from 'zustand'
+import type { AppInfo, Theme } from '@shared/api'
+import type { BackendProbe } from '../backend/labels'
+
+export const SECTIONS = ['architecture', 'data', 'train', 'runs'] as const
+export type Section = (typeof SECTIONS)[number]
+
+export type Route = { readonly name: 'projects' } | { readonly name: 'workspace'; readonly projectId: number; readonly section: Section }
+
+export function parseRoute(hash: string): Route {
+  const m = /^#\/p\/(\d+)(?:\/(\w+))?/.exec(hash)
+  if (m) {
+    const section = (SECTIONS as readonly string[]).includes(m[2] ?? '') ? (m[2] as Section) : 'architecture'
+    return { name: 'workspace', projectId: Number(m[1]), section }
+  }
+  return { name: 'projects' }
+}
+
+export function routeHash(route: Route): string {
+  return route.name === 'projects' ? '#/projects' : `#/p/${route.projectId}/${route.section}`
+}
+
+interface AppState {
+  route: Route
+  theme: Theme
+  info: AppInfo | null
+  backend: BackendProbe | null
+  paletteOpen: boolean
+  navigate(route: Route): void
+  syncFromLocation(): void
+  setTheme(theme: Theme): void
+  setInfo(info: AppInfo): void
+  setBackend(probe: BackendProbe): void
+  setPaletteOpen(open: boolean): void
+}
+
+export const useApp = create<AppState>((set) => ({
+  route: parseRoute(window.location.hash),
+  theme: 'dark',
+  info: null,
+  backend: null,
+  paletteOpen: false,
+  navigate(route) {
+    const hash = routeHash(route)
+    if (window.location.hash !== hash) window.history.pushState(null, '', hash)
+    set({ route })
+  },
+  syncFromLocation: () => set({ route: parseRoute(window.location.hash) }),
+  setTheme: (theme) => {
+    document.documentElement.dataset.theme = theme
+    set({ theme })
+  },
+  setInfo: (info) => set({ info }),
+  setBackend: (backend) => set({ backend }),
+  setPaletteOpen: (paletteOpen) => set({ paletteOpen }),
+}))

@@ -1,0 +1,132 @@
+/**
+ * One fixture, two hosts: `studio.page` is the real renderer, `studio.restart()` stops the host and starts it
+ * again on the same data folder. The browser project starts `out/main/web.js` (the browser host) and drives
+ * Debian's Chromium; the electron project launches the Electron app where its binary exists.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test as base, chromium, _electron, type Browser, type ElectronApplication, type Page } from '@playwright/test'
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+export const CHROMIUM_ARGS = [
+  '--enable-unsafe-webgpu',
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+]
+
+export function electronBinary(): string | null {
+  const pathFile = join('node_modules', 'electron', 'path.txt')
+  if (!existsSync(pathFile)) return null
+  const binary = join('node_modules', 'electron', 'dist', readFileSync(pathFile, 'utf8').trim())
+  return existsSync(binary) ? binary : null
+}
+
+export interface WebHostProcess {
+  readonly url: string
+  readonly child: ChildProcess
+  stop(signal?: NodeJS.Signals): Promise<void>
+}
+
+/** Starts the browser host on a free port and resolves with the URL it prints. */
+export function startWebHost(dataDir: string, extraArgs: string[] = []): Promise<WebHostProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['out/main/web.js', '--data-dir', dataDir, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    const timer = setTimeout(() => reject(new Error(`browser host did not start:\n${output}`)), 30_000)
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /running at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output)
+      if (match) {
+        clearTimeout(timer)
+        const exited = new Promise<void>((r) => child.once('exit', () => r()))
+        resolve({
+          url: match[1]!,
+          child,
+          stop: async (signal = 'SIGTERM') => {
+            if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+            await exited
+          },
+        })
+      }
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', onData)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`browser host exited with ${code}:\n${output}`))
+    })
+  })
+}
+
+export interface StudioSession {
+  readonly host: 'browser' | 'electron'
+  readonly dataDir: string
+  page: Page
+  /** The browser host's URL (browser project only). */
+  url: string | null
+  restart(): Promise<void>
+}
+
+export const test = base.extend<{ studio: StudioSession }, { chromiumBrowser: Browser }>({
+  chromiumBrowser: [
+    async ({}, use) => {
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+      await use(browser)
+      await browser.close()
+    },
+    { scope: 'worker' },
+  ],
+  studio: async ({ chromiumBrowser }, use, testInfo) => {
+    const hostKind = testInfo.project.metadata.host as 'browser' | 'electron'
+    const dataDir = mkdtempSync(join(tmpdir(), 'cnn-studio-e2e-'))
+    if (hostKind === 'browser') {
+      let host = await startWebHost(dataDir)
+      const context = await chromiumBrowser.newContext()
+      const session: StudioSession = {
+        host: 'browser',
+        dataDir,
+        page: await context.newPage(),
+        url: host.url,
+        async restart() {
+          const { hash } = new URL(session.page.url())
+          await host.stop()
+          host = await startWebHost(dataDir)
+          session.url = host.url
+          // The host gets a new port; keep the in-app location (hash route) like a browser session would.
+          await session.page.goto(host.url + hash)
+        },
+      }
+      await session.page.goto(host.url)
+      await use(session)
+      await context.close()
+      await host.stop()
+    } else {
+      const binary = electronBinary()
+      test.skip(!binary, 'Electron flows skipped: the Electron binary is not installed here (installed with ELECTRON_SKIP_BINARY_DOWNLOAD=1). They run where `npm run studio` could download it.')
+      const launch = () =>
+        _electron.launch({ executablePath: binary!, args: ['.'], env: { ...process.env, CNN_STUDIO_DATA_DIR: dataDir } })
+      let app: ElectronApplication = await launch()
+      const session: StudioSession = {
+        host: 'electron',
+        dataDir,
+        page: await app.firstWindow(),
+        url: null,
+        async restart() {
+          await app.close()
+          app = await launch()
+          session.page = await app.firstWindow()
+        },
+      }
+      await use(session)
+      await app.close()
+    }
+    rmSync(dataDir, { recursive: true, force: true })
+  },
+})
+
+export { expect } from '@playwright/test'
