@@ -81,8 +81,10 @@ function zodIssueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
     return `unknown parameter${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(where ? `${where}.${k}` : k)).join(', ')}`
   }
-  const message = issue.message.replace(/^Invalid input: /, '')
-  const received = 'input' in issue ? `, received ${fmt(issue.input)}` : ''
+  // zod says "Invalid input: expected number, received string"; we quote the value itself instead of its type.
+  const hasInput = 'input' in issue
+  const message = issue.message.replace(/^Invalid (input|option): /, '').replace(hasInput ? /, received [^,]*$/ : /$^/, '')
+  const received = hasInput ? `, received ${fmt(issue.input)}` : ''
   return `${where ? `${where}: ` : ''}${message}${received}`
 }
 

@@ -41,10 +41,8 @@ function inBound(v: number, b: Bound): boolean {
 
 /** "<name> must be in (0, 1], received 1.2" (or "must be an integer in ..."). */
 export function checkNumber(add: AddIssue, path: (string | number)[], name: string, value: number, b: Bound): void {
-  if (b.integer && !Number.isInteger(value)) {
-    add(path, `${name} must be an integer in ${intervalText(b)}, received ${fmt(value)}`)
-  } else if (!inBound(value, b)) {
-    add(path, `${name} must be in ${intervalText(b)}, received ${fmt(value)}`)
+  if ((b.integer && !Number.isInteger(value)) || !inBound(value, b)) {
+    add(path, `${name} must be ${b.integer ? 'an integer in' : 'in'} ${intervalText(b)}, received ${fmt(value)}`)
   }
 }
 

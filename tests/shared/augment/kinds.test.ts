@@ -20,10 +20,13 @@ import { expectClose, expectNoLeak, oneHot, pipelineOf, px, ramp, rampValues, re
 
 beforeAll(useCpuBackend)
 
+/** A hand-written per-sample record (any fields; the kind reads what it needs). */
+type HandRecord = { readonly applied: false } | ({ readonly applied: true } & Record<string, unknown>)
+
 /** Applies a hand-written record of one step; returns plain arrays and disposes everything it made. */
 function applyRecord(
   step: AugmentStep,
-  samples: SampleRecord[],
+  samples: HandRecord[],
   imageValues: number[],
   shape: [number, number, number, number],
   labelRows?: number[][],
@@ -265,8 +268,10 @@ const fixtures: { [K in AugmentKind]: () => void } = {
       const row = r.labels[i] as number[]
       expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6)
       const want2 = [0, 0, 0, 0]
-      want2[classes[i] as number] += rec.lambda
-      want2[classes[rec.partner] as number] += 1 - rec.lambda
+      const own = classes[i] as number
+      const other = classes[rec.partner] as number
+      want2[own] = (want2[own] ?? 0) + rec.lambda
+      want2[other] = (want2[other] ?? 0) + 1 - rec.lambda
       expectClose(row, want2, 1e-6)
     })
   },
