@@ -1,0 +1,79 @@
+// Import boundaries between the runtime layers (see docs/architecture.md): each top-level folder is where its
+// code runs, and code may only import what exists there.
+import { builtinModules } from 'node:module'
+import tseslint from 'typescript-eslint'
+
+const nodeBuiltins = ['node:*', ...builtinModules.filter((m) => !m.startsWith('_'))]
+const nodeOnlyPackages = ['better-sqlite3', 'ws', 'sharp', 'mnist']
+const uiPackages = ['react', 'react-dom', 'react-dom/*', 'react/*', '@xyflow/*', 'zustand', 'zustand/*', 'uplot']
+
+const layer = (message, groups, folders = []) => ({
+  patterns: [
+    ...groups.map((group) => ({ group, message })),
+    ...folders.map((folder) => ({
+      regex: `^(\\.\\./)+(${folder})(/|$)`,
+      message: `${message} (no imports from ${folder}/)`,
+    })),
+  ],
+})
+
+export default tseslint.config(
+  {
+    ignores: ['node_modules/**', 'out/**', 'dist/**', '.cache/**', '.electron-native/**', 'test-results/**', 'resources/**'],
+  },
+  {
+    files: ['**/*.{ts,tsx,mts,js,mjs}'],
+    languageOptions: { parser: tseslint.parser, ecmaVersion: 2023, sourceType: 'module' },
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      // One seeded random generator (shared/random) serves everything: replayable by seed.
+      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Use the seeded generator in shared/random.' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    files: ['shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        layer('shared/ is pure TypeScript: no Node, DOM, Electron or UI imports', [nodeBuiltins, ['electron'], nodeOnlyPackages, uiPackages], ['main', 'renderer', 'preload']),
+      ],
+      'no-restricted-globals': ['error', 'window', 'document', 'localStorage', 'process', 'require', '__dirname', 'Buffer'],
+    },
+  },
+  {
+    files: ['main/**/*.ts'],
+    ignores: ['main/electron/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        layer('main/ services run without Electron (only main/electron/ may import it) and without UI code', [['electron'], uiPackages], ['renderer', 'preload']),
+      ],
+    },
+  },
+  {
+    files: ['main/electron/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', layer('The Electron part does not import UI code', [uiPackages], ['renderer', 'preload'])],
+    },
+  },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        layer('The renderer reaches the back end only through the typed API client', [nodeBuiltins, ['electron'], nodeOnlyPackages], ['main', 'preload']),
+      ],
+    },
+  },
+  {
+    files: ['preload/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        layer('The preload is one small generic bridge', [nodeBuiltins, nodeOnlyPackages, uiPackages], ['main', 'renderer']),
+      ],
+    },
+  },
+)

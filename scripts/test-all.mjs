@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// `npm test`: every test of the project. Lint (import boundaries), typecheck, unit and service tests
+// (vitest: shared/, main/ on real SQLite files), the app build, then end-to-end tests (Playwright: the
+// browser host in Chromium, and Electron where its binary exists). Prints one summary line at the end.
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { build, ensureDependencies, root, run } from './setup.mjs'
+
+ensureDependencies()
+const bin = (name) => join(root, 'node_modules', '.bin', process.platform === 'win32' ? `${name}.cmd` : name)
+const totals = { passed: 0, failed: 0, skipped: 0 }
+const steps = []
+
+function step(name, fn) {
+  console.log(`\n━━ ${name} ━━`)
+  const started = Date.now()
+  const ok = fn()
+  steps.push({ name, ok, seconds: Math.round((Date.now() - started) / 1000) })
+  return ok
+}
+
+step('lint (import boundaries)', () => {
+  const ok = run(bin('eslint'), ['.']) === 0
+  totals[ok ? 'passed' : 'failed'] += 1
+  return ok
+})
+step('typecheck', () => {
+  const ok = run(bin('tsc'), ['-b']) === 0
+  totals[ok ? 'passed' : 'failed'] += 1
+  return ok
+})
+step('unit and service tests (vitest)', () => {
+  const report = join(root, '.cache', 'unit-results.json')
+  rmSync(report, { force: true })
+  const status = run(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile=${report}`])
+  if (!existsSync(report)) {
+    totals.failed += 1
+    return false
+  }
+  const r = JSON.parse(readFileSync(report, 'utf8'))
+  totals.passed += r.numPassedTests
+  totals.failed += r.numFailedTests + (status !== 0 && r.numFailedTests === 0 ? 1 : 0)
+  totals.skipped += r.numPendingTests + r.numTodoTests
+  return status === 0
+})
+const built = step('build', () => {
+  const ok = build() === 0
+  totals[ok ? 'passed' : 'failed'] += 1
+  return ok
+})
+if (built) {
+  step('end-to-end tests (Playwright)', () => {
+    const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+    if (!existsSync(chromium)) {
+      console.error(`Chromium not found at ${chromium}. Install it (Debian: apt-get install -y chromium) or set CHROMIUM_PATH.`)
+      totals.failed += 1
+      return false
+    }
+    const report = join(root, '.cache', 'e2e-results.json')
+    rmSync(report, { force: true })
+    const status = run(bin('playwright'), ['test'])
+    if (!existsSync(report)) {
+      totals.failed += 1
+      return false
+    }
+    const { stats } = JSON.parse(readFileSync(report, 'utf8'))
+    totals.passed += stats.expected + stats.flaky
+    totals.failed += stats.unexpected + (status !== 0 && stats.unexpected === 0 ? 1 : 0)
+    totals.skipped += stats.skipped
+    return status === 0
+  })
+}
+
+console.log('\n━━ summary ━━')
+for (const s of steps) console.log(`${s.ok ? 'ok  ' : 'FAIL'}  ${s.name} (${s.seconds}s)`)
+console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`)
+process.exit(steps.every((s) => s.ok) ? 0 : 1)

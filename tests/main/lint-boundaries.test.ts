@@ -1,0 +1,40 @@
+import { ESLint } from 'eslint'
+import { describe, expect, it } from 'vitest'
+
+// The layer rule must actually bite: plant forbidden imports in each layer and expect errors.
+const eslint = new ESLint({ cwd: process.cwd() })
+
+async function lint(filePath: string, code: string) {
+  const [result] = await eslint.lintText(code, { filePath })
+  return (result?.messages ?? []).map((m) => `${m.ruleId}: ${m.message}`)
+}
+
+describe('import boundaries', () => {
+  it.each([
+    ['shared/graph/planted.ts', `import { readFileSync } from 'node:fs'`, /no-restricted-imports: .*shared\/ is pure/],
+    ['shared/graph/planted.ts', `import { app } from 'electron'`, /no-restricted-imports/],
+    ['shared/graph/planted.ts', `import { useState } from 'react'`, /no-restricted-imports/],
+    ['shared/graph/planted.ts', `import { startStudio } from '../../main/studio'`, /no imports from main/],
+    ['shared/graph/planted.ts', `export const w = window.innerWidth`, /no-restricted-globals/],
+    ['main/services/planted.ts', `import { app } from 'electron'`, /only main\/electron\/ may import it/],
+    ['main/services/planted.ts', `import { App } from '../../renderer/src/app/App'`, /no imports from renderer/],
+    ['renderer/src/planted.ts', `import Database from 'better-sqlite3'`, /typed API client/],
+    ['renderer/src/planted.ts', `import { readFileSync } from 'fs'`, /typed API client/],
+    ['renderer/src/planted.ts', `import { openDatabase } from '../../main/store/db'`, /no imports from main/],
+    ['preload/planted.ts', `import { readFileSync } from 'node:fs'`, /generic bridge/],
+    ['renderer/src/planted.ts', `export const r = Math.random()`, /seeded generator/],
+  ])('%s rejects %s', async (file, code, expected) => {
+    const messages = await lint(file, code)
+    expect(messages.some((m) => expected.test(m)), messages.join('\n')).toBe(true)
+  })
+
+  it.each([
+    ['shared/graph/planted.ts', `import * as tf from '@tensorflow/tfjs'\nimport { z } from 'zod'\nexport const x = [tf, z]`],
+    ['main/electron/planted.ts', `import { app } from 'electron'\nexport const a = app`],
+    ['main/services/planted.ts', `import { readFileSync } from 'node:fs'\nimport Database from 'better-sqlite3'\nexport const x = [readFileSync, Database]`],
+    ['renderer/src/planted.ts', `import { createClient } from '@shared/api'\nexport const c = createClient`],
+    ['preload/planted.ts', `import { contextBridge } from 'electron'\nexport const b = contextBridge`],
+  ])('%s accepts allowed imports', async (file, code) => {
+    expect(await lint(file, code)).toEqual([])
+  })
+})
