@@ -5,11 +5,18 @@ export * from './client'
 export * from './services/app'
 export * from './services/projects'
 export * from './services/host'
+export * from './services/architectures'
 
 import { appContract } from './services/app'
 import { projectsContract } from './services/projects'
 import { hostContract } from './services/host'
+import { architecturesContract } from './services/architectures'
 
 /** Every service the studio exposes; both hosts serve exactly this list. */
-export const contracts = { app: appContract, host: hostContract, projects: projectsContract } as const
+export const contracts = {
+  app: appContract,
+  host: hostContract,
+  projects: projectsContract,
+  architectures: architecturesContract,
+} as const
 export type Contracts = typeof contracts
