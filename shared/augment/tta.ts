@@ -93,7 +93,7 @@ export function ttaViews(spec: TtaSpec, images: tf.Tensor4D, outputSize?: [numbe
     const crops = tf.image.cropAndResize(images, boxes, boxInd, out, 'bilinear')
     if (!views.some((v) => v.flipped)) return crops
     const flippedMask = tf.tensor4d(views.flatMap((v) => new Array<number>(n).fill(v.flipped ? 1 : 0)), [views.length * n, 1, 1, 1], 'bool')
-    return tf.where(tf.broadcastTo(flippedMask, crops.shape), tf.reverse(crops, 2), crops) as tf.Tensor4D
+    return tf.where(tf.broadcastTo(flippedMask, crops.shape), tf.image.flipLeftRight(crops), crops) as tf.Tensor4D
   })
 }
 
