@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util'
 import {
-  FLOP_CONVENTION,
   GraphDocumentError,
   TEMPLATES,
   analyzeGraph,
@@ -141,4 +140,3 @@ export const inspectCommand: Subcommand = {
   },
 }
 
-export { FLOP_CONVENTION }
