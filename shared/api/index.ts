@@ -6,11 +6,13 @@ export * from './services/app'
 export * from './services/projects'
 export * from './services/host'
 export * from './services/architectures'
+export * from './services/runs'
 
 import { appContract } from './services/app'
 import { projectsContract } from './services/projects'
 import { hostContract } from './services/host'
 import { architecturesContract } from './services/architectures'
+import { runsContract } from './services/runs'
 
 /** Every service the studio exposes; both hosts serve exactly this list. */
 export const contracts = {
@@ -18,5 +20,6 @@ export const contracts = {
   host: hostContract,
   projects: projectsContract,
   architectures: architecturesContract,
+  runs: runsContract,
 } as const
 export type Contracts = typeof contracts

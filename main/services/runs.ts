@@ -1,0 +1,302 @@
+import { readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import {
+  ApiError,
+  runsContract,
+  type CheckpointInfo,
+  type CheckpointKind,
+  type MetricSeries,
+  type Run,
+  type RunStatus,
+  type RunSummary,
+  type ServiceImpl,
+} from '@shared/api'
+import type { Emitter } from '../rpc/service-host'
+import type { Db } from '../store/db'
+import { writeFileAtomic, type DataPaths } from '../store/files'
+import { APP_VERSION } from '../version'
+
+interface RunRow {
+  id: number
+  project_id: number
+  group_id: number | null
+  name: string
+  status: RunStatus
+  config: string
+  architecture_version_id: number | null
+  dataset_id: number | null
+  pipeline_version_id: number | null
+  backend: string | null
+  app_version: string
+  created_at: string
+  started_at: string | null
+  ended_at: string | null
+  duration_ms: number
+  summary: string | null
+  best_val_accuracy: number | null
+  best_epoch: number | null
+  final_loss: number | null
+  notes: string | null
+  tags: string | null
+  starred: number
+}
+
+interface CheckpointRow {
+  id: number
+  run_id: number
+  kind: CheckpointKind
+  epoch: number
+  step: number
+  path: string
+  bytes: number
+  metrics: string | null
+  created_at: string
+}
+
+const toSummary = (r: RunRow): RunSummary => ({
+  id: r.id,
+  projectId: r.project_id,
+  groupId: r.group_id,
+  name: r.name,
+  status: r.status,
+  backend: r.backend,
+  appVersion: r.app_version,
+  createdAt: r.created_at,
+  startedAt: r.started_at,
+  endedAt: r.ended_at,
+  durationMs: r.duration_ms,
+  bestValAccuracy: r.best_val_accuracy,
+  bestEpoch: r.best_epoch,
+  finalLoss: r.final_loss,
+  starred: r.starred === 1,
+  tags: r.tags ? (JSON.parse(r.tags) as string[]) : [],
+  notes: r.notes,
+  datasetId: r.dataset_id,
+  architectureVersionId: r.architecture_version_id,
+})
+
+const toRun = (r: RunRow): Run => ({
+  ...toSummary(r),
+  config: JSON.parse(r.config) as unknown,
+  summary: r.summary ? (JSON.parse(r.summary) as Record<string, unknown>) : null,
+})
+
+const toCheckpoint = (r: CheckpointRow): CheckpointInfo => ({
+  id: r.id,
+  runId: r.run_id,
+  kind: r.kind,
+  epoch: r.epoch,
+  step: r.step,
+  bytes: r.bytes,
+  metrics: r.metrics ? (JSON.parse(r.metrics) as Record<string, number>) : null,
+  createdAt: r.created_at,
+})
+
+/**
+ * Checkpoint file layout: a small header (magic, version, JSON meta length, weights length, optimizer length),
+ * the JSON meta, the weights bytes, the optimizer bytes. One file, written atomically.
+ */
+const MAGIC = 0x43534b50 // "CSKP"
+function packCheckpoint(meta: unknown, weights: Buffer, optimizer: Buffer): Buffer {
+  const metaBytes = Buffer.from(JSON.stringify(meta ?? null))
+  const header = Buffer.alloc(20)
+  header.writeUInt32LE(MAGIC, 0)
+  header.writeUInt32LE(1, 4)
+  header.writeUInt32LE(metaBytes.length, 8)
+  header.writeUInt32LE(weights.length, 12)
+  header.writeUInt32LE(optimizer.length, 16)
+  return Buffer.concat([header, metaBytes, weights, optimizer])
+}
+
+function unpackCheckpoint(file: Buffer, path: string): { meta: unknown; weights: Buffer; optimizer: Buffer } {
+  if (file.length < 20 || file.readUInt32LE(0) !== MAGIC) throw new ApiError('internal', `Checkpoint file ${path} is damaged (bad header)`)
+  const metaLength = file.readUInt32LE(8)
+  const weightsLength = file.readUInt32LE(12)
+  const optimizerLength = file.readUInt32LE(16)
+  if (file.length !== 20 + metaLength + weightsLength + optimizerLength) {
+    throw new ApiError('internal', `Checkpoint file ${path} is damaged (truncated)`)
+  }
+  const metaEnd = 20 + metaLength
+  return {
+    meta: JSON.parse(file.subarray(20, metaEnd).toString('utf8')) as unknown,
+    weights: file.subarray(metaEnd, metaEnd + weightsLength),
+    optimizer: file.subarray(metaEnd + weightsLength),
+  }
+}
+
+export function createRunsService(db: Db, paths: DataPaths, emit: Emitter<typeof runsContract>): ServiceImpl<typeof runsContract> {
+  const row = (id: number): RunRow => {
+    const r = db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined
+    if (!r) throw new ApiError('not_found', `Run ${id} does not exist (it may have been deleted)`)
+    return r
+  }
+  const runDir = (r: Pick<RunRow, 'project_id' | 'id'>) => join(paths.projectDir(r.project_id), 'runs', String(r.id))
+
+  const nameIds = new Map<string, number>()
+  const nameId = (name: string): number => {
+    let id = nameIds.get(name)
+    if (id === undefined) {
+      db.prepare('INSERT OR IGNORE INTO metric_names (name) VALUES (?)').run(name)
+      id = (db.prepare('SELECT id FROM metric_names WHERE name = ?').get(name) as { id: number }).id
+      nameIds.set(name, id)
+    }
+    return id
+  }
+  const insertMetric = db.prepare(
+    'INSERT OR REPLACE INTO metrics (run_id, name_id, step, epoch, value, time) VALUES (?, ?, ?, ?, ?, ?)',
+  )
+
+  const changed = (r: Pick<RunRow, 'project_id' | 'id'>) => emit('onDidChange', { projectId: r.project_id, runId: r.id })
+
+  return {
+    list({ projectId }) {
+      return (db.prepare('SELECT * FROM runs WHERE project_id = ? ORDER BY created_at DESC, id DESC').all(projectId) as RunRow[]).map(toSummary)
+    },
+
+    get({ id }) {
+      return toRun(row(id))
+    },
+
+    create(input) {
+      if (!db.prepare('SELECT 1 FROM projects WHERE id = ?').get(input.projectId)) {
+        throw new ApiError('not_found', `Project ${input.projectId} does not exist`)
+      }
+      const t = new Date().toISOString()
+      const count = (db.prepare('SELECT COUNT(*) AS n FROM runs WHERE project_id = ?').get(input.projectId) as { n: number }).n
+      const id = Number(
+        db
+          .prepare(
+            `INSERT INTO runs (project_id, group_id, name, status, config, architecture_version_id, dataset_id, pipeline_version_id, backend, app_version, created_at)
+             VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            input.projectId,
+            input.groupId ?? null,
+            input.name ?? `Run ${count + 1}`,
+            JSON.stringify(input.config),
+            input.architectureVersionId ?? null,
+            input.datasetId ?? null,
+            input.pipelineVersionId ?? null,
+            input.backend ?? null,
+            APP_VERSION,
+            t,
+          ).lastInsertRowid,
+      )
+      const r = row(id)
+      changed(r)
+      return toRun(r)
+    },
+
+    update({ id, ...fields }) {
+      const r = row(id)
+      const columns: Record<string, unknown> = {
+        status: fields.status,
+        backend: fields.backend,
+        started_at: fields.startedAt,
+        ended_at: fields.endedAt,
+        duration_ms: fields.durationMs,
+        summary: fields.summary === undefined ? undefined : JSON.stringify(fields.summary),
+        best_val_accuracy: fields.bestValAccuracy,
+        best_epoch: fields.bestEpoch,
+        final_loss: fields.finalLoss,
+        name: fields.name,
+        notes: fields.notes,
+        tags: fields.tags === undefined ? undefined : JSON.stringify(fields.tags),
+        starred: fields.starred === undefined ? undefined : fields.starred ? 1 : 0,
+      }
+      const set = Object.entries(columns).filter(([, v]) => v !== undefined)
+      if (set.length) {
+        db.prepare(`UPDATE runs SET ${set.map(([k]) => `${k} = ?`).join(', ')} WHERE id = ?`).run(...set.map(([, v]) => v), id)
+      }
+      changed(r)
+      return toRun(row(id))
+    },
+
+    delete({ id }) {
+      const r = row(id)
+      db.prepare('DELETE FROM runs WHERE id = ?').run(id)
+      rmSync(runDir(r), { recursive: true, force: true })
+      changed(r)
+      return { deleted: true as const }
+    },
+
+    appendMetrics({ runId, points }) {
+      row(runId)
+      let lastStep = 0
+      db.transaction(() => {
+        for (const p of points) {
+          insertMetric.run(runId, nameId(p.name), p.step, p.epoch, p.value, p.time)
+          if (p.step > lastStep) lastStep = p.step
+        }
+      }).immediate()
+      emit('onDidAppendMetrics', { runId, written: points.length, lastStep })
+      return { written: points.length }
+    },
+
+    truncateMetrics({ runId, afterStep }) {
+      row(runId)
+      const removed = db.prepare('DELETE FROM metrics WHERE run_id = ? AND step > ?').run(runId, afterStep).changes
+      return { removed }
+    },
+
+    metrics({ runId, names }) {
+      row(runId)
+      const rows = db
+        .prepare(
+          `SELECT n.name AS name, m.step AS step, m.epoch AS epoch, m.value AS value, m.time AS time
+           FROM metrics m JOIN metric_names n ON n.id = m.name_id
+           WHERE m.run_id = ? ORDER BY m.name_id, m.step`,
+        )
+        .raw()
+        .all(runId) as [string, number, number, number, number][]
+      const wanted = names ? new Set(names) : null
+      const out: Record<string, { step: number[]; epoch: number[]; value: number[]; time: number[] }> = {}
+      for (const [name, step, epoch, value, time] of rows) {
+        if (wanted && !wanted.has(name)) continue
+        const s = (out[name] ??= { step: [], epoch: [], value: [], time: [] })
+        s.step.push(step)
+        s.epoch.push(epoch)
+        s.value.push(value)
+        s.time.push(time)
+      }
+      return out as Record<string, MetricSeries>
+    },
+
+    saveCheckpoint({ runId, kind, epoch, step, meta, metrics, weights, optimizer }) {
+      const r = row(runId)
+      const file = join(runDir(r), kind === 'periodic' ? `checkpoint-epoch-${epoch}.ckpt` : `checkpoint-${kind}.ckpt`)
+      const bytes = packCheckpoint(meta, Buffer.from(weights, 'base64'), Buffer.from(optimizer, 'base64'))
+      writeFileAtomic(file, bytes)
+      const rel = paths.toRelative(file)
+      const t = new Date().toISOString()
+      const id = db.transaction(() => {
+        db.prepare('DELETE FROM checkpoints WHERE run_id = ? AND path = ?').run(runId, rel)
+        return Number(
+          db
+            .prepare('INSERT INTO checkpoints (run_id, kind, epoch, step, path, bytes, metrics, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+            .run(runId, kind, epoch, step, rel, bytes.length, metrics ? JSON.stringify(metrics) : null, t).lastInsertRowid,
+        )
+      }).immediate()
+      changed(r)
+      return toCheckpoint(db.prepare('SELECT * FROM checkpoints WHERE id = ?').get(id) as CheckpointRow)
+    },
+
+    checkpoints({ runId }) {
+      row(runId)
+      return (db.prepare('SELECT * FROM checkpoints WHERE run_id = ? ORDER BY epoch, kind').all(runId) as CheckpointRow[]).map(toCheckpoint)
+    },
+
+    loadCheckpoint({ id }) {
+      const c = db.prepare('SELECT * FROM checkpoints WHERE id = ?').get(id) as CheckpointRow | undefined
+      if (!c) throw new ApiError('not_found', `Checkpoint ${id} does not exist`)
+      let file: Buffer
+      try {
+        file = readFileSync(paths.resolve(c.path))
+      } catch {
+        throw new ApiError('not_found', `The file of checkpoint ${id} (${c.path}) is missing from the data folder`)
+      }
+      const { meta, weights, optimizer } = unpackCheckpoint(file, c.path)
+      return { ...toCheckpoint(c), meta, weights: weights.toString('base64'), optimizer: optimizer.toString('base64') }
+    },
+  }
+}
