@@ -4,7 +4,7 @@
 // browser host in Chromium, and Electron where its binary exists). Prints one summary line at the end.
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { build, ensureDependencies, root, run } from './setup.mjs'
+import { build, electronBinary, ensureDependencies, ensureElectronNativeModules, root, run } from './setup.mjs'
 
 ensureDependencies()
 const bin = (name) => join(root, 'node_modules', '.bin', process.platform === 'win32' ? `${name}.cmd` : name)
@@ -55,6 +55,11 @@ if (built) {
       console.error(`Chromium not found at ${chromium}. Install it (Debian: apt-get install -y chromium) or set CHROMIUM_PATH.`)
       totals.failed += 1
       return false
+    }
+    if (!electronBinary()) {
+      console.log('Electron project: its tests are SKIPPED here, because the Electron binary is not installed (ELECTRON_SKIP_BINARY_DOWNLOAD=1 or no download possible). They run where it is.')
+    } else if (!ensureElectronNativeModules()) {
+      console.error('better-sqlite3 could not be built for Electron; the Electron project will fail.')
     }
     const report = join(root, '.cache', 'e2e-results.json')
     rmSync(report, { force: true })
