@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import react from '@vitejs/plugin-react'
@@ -16,7 +15,7 @@ export default defineConfig({
         input: {
           electron: resolve(import.meta.dirname, 'main/electron/index.ts'),
           web: resolve(import.meta.dirname, 'main/web/index.ts'),
-          ...(existsSync(resolve(import.meta.dirname, 'main/cli/index.ts')) ? { cli: resolve(import.meta.dirname, 'main/cli/index.ts') } : {}),
+          cli: resolve(import.meta.dirname, 'main/cli/index.ts'),
         },
       },
     },
