@@ -7,5 +7,5 @@ export type { RegisterWasmTrainingKernelsOptions, RegisterWasmTrainingKernelsRes
 export { initWasmBackend, wasmThreadsPolicy } from './init'
 export type { InitWasmBackendOptions, InitWasmBackendResult, WasmBinaryName } from './init'
 export { wasmConvGradKernelConfigs } from './conv-grad-kernels'
-export { wasmMaxPoolGradKernelConfig } from './pool-grad-kernels'
+export { wasmMaxPoolGradKernelConfig, wasmTileKernelConfig } from './heap-kernels'
 export { KernelScope, runWasmKernel, withKernelScope, WASM_BACKEND_NAME } from './kernel-scope'

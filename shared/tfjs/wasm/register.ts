@@ -4,9 +4,9 @@
  * Runtime-neutral: no Node builtins, no DOM.
  */
 import { Conv2DBackpropInput, getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs'
-import type { KernelConfig, KernelFunc, NamedAttrMap } from '@tensorflow/tfjs'
+import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap } from '@tensorflow/tfjs'
 import { wasmConvGradKernelConfigs } from './conv-grad-kernels'
-import { wasmMaxPoolGradKernelConfig } from './pool-grad-kernels'
+import { wasmMaxPoolGradKernelConfig, wasmTileKernelConfig } from './heap-kernels'
 import { WASM_BACKEND_NAME } from './kernel-scope'
 
 export interface RegisterWasmTrainingKernelsOptions {
@@ -22,6 +22,12 @@ export interface RegisterWasmTrainingKernelsOptions {
    * values. When true (default) it is replaced by a CPU-backend-exact version.
    */
   replaceMaxPoolGrad?: boolean
+  /**
+   * When true (default) the native element-wise Tile is replaced by a block-copy version
+   * (string tensors still go to the native kernel). tfjs' BatchNorm gradient tiles
+   * per-channel statistics, which made Tile the most expensive kernel of a CNN step.
+   */
+  replaceTile?: boolean
 }
 
 export interface RegisterWasmTrainingKernelsResult {
@@ -45,7 +51,7 @@ interface Entry {
   /** Replace an existing (native) kernel of the same name? */
   replace: (o: RegisterWasmTrainingKernelsOptions) => boolean
   /** Calls that must still go to the native kernel. */
-  delegateToNative?: (attrs: NamedAttrMap) => boolean
+  delegateToNative?: (attrs: NamedAttrMap, inputs: NamedTensorInfoMap) => boolean
 }
 
 const ENTRIES: readonly Entry[] = [
@@ -60,12 +66,14 @@ const ENTRIES: readonly Entry[] = [
         : { config, replace: () => false },
   ),
   { config: wasmMaxPoolGradKernelConfig, replace: (o) => o.replaceMaxPoolGrad ?? true },
+  { config: wasmTileKernelConfig, replace: (o) => o.replaceTile ?? true, delegateToNative: (_a, inputs) => inputs['x']?.dtype === 'string' },
 ]
 
 /**
  * Registers for backend 'wasm': Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter,
  * DepthwiseConv2dNativeBackpropInput (missing in tfjs-backend-wasm 4.22), and replaces
- * Conv2DBackpropInput (NHWC; faster) and MaxPoolGrad (correctness), see the options.
+ * Conv2DBackpropInput (NHWC; faster), MaxPoolGrad (correctness) and Tile (speed), see the
+ * options.
  *
  * Idempotent. Can be called before or after the WASM backend is initialised (the new kernels
  * have no setup function; replaced kernels keep the native setup so delegation works).
@@ -90,7 +98,7 @@ export function registerWasmTrainingKernels(
       const kernelFunc: KernelFunc =
         delegateToNative === undefined
           ? ours
-          : (args) => (delegateToNative(args.attrs ?? {}) ? native.kernelFunc(args) : ours(args))
+          : (args) => (delegateToNative(args.attrs ?? {}, args.inputs) ? native.kernelFunc(args) : ours(args))
       unregisterKernel(config.kernelName, WASM_BACKEND_NAME)
       registerMarked({ ...config, kernelFunc, setupFunc: native.setupFunc, disposeFunc: native.disposeFunc })
     }

@@ -219,3 +219,25 @@ describe('pooling gradients on wasm agree with CPU', () => {
     expect(Array.from(ours!)).toEqual([0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0])
   })
 })
+
+describe('Tile on wasm (block-copy replacement) agrees with CPU', () => {
+  const cases: [number[], number[]][] = [
+    [[1, 1, 1, 5], [3, 4, 2, 1]], // BatchNorm-gradient pattern
+    [[2, 3], [2, 3]],
+    [[4], [3]],
+    [[2, 1, 3], [1, 5, 1]],
+    [[3, 2, 2, 2], [1, 1, 1, 1]],
+    [[2, 0, 3], [2, 2, 2]],
+    [[], []],
+  ]
+  it.each(cases.map(([s, r]) => [`[${s}] x [${r}]`, s, r] as const))('%s', (_n, shape, reps) => {
+    const size = shape.reduce((p, q) => p * q, 1)
+    for (const dtype of ['float32', 'int32', 'bool'] as const) {
+      const vals = Array.from(values(size, 41), (v) => (dtype === 'float32' ? v : dtype === 'int32' ? Math.round(v * 100) : v > 0 ? 1 : 0))
+      const fn = () => tf.tile(tf.tensor(vals, shape, dtype), reps).cast('float32')
+      const [ref] = onBackend('cpu', fn)
+      const [ours] = onBackend('wasm', fn)
+      expect(Array.from(ours!), dtype).toEqual(Array.from(ref!))
+    }
+  })
+})

@@ -1,5 +1,10 @@
 /**
- * MaxPoolGrad for the TF.js WASM backend.
+ * MaxPoolGrad and Tile for the TF.js WASM backend (JS loops directly on the WASM heap).
+ *
+ * Tile: tfjs' BatchNorm gradient tiles per-channel statistics up to the activation size;
+ * the native element-by-element Tile was the single most expensive kernel of a CNN training
+ * step. This version copies the input once and replicates whole blocks with copyWithin
+ * (memcpy speed).
  *
  * tfjs-backend-wasm 4.22 ships a native MaxPoolGrad, but it routes the gradient to the wrong
  * element when a pooling window holds only negative values (e.g. max-pooling straight after
@@ -11,8 +16,17 @@
  *
  * Runtime-neutral: no Node builtins, no DOM.
  */
-import { backend_util, MaxPoolGrad } from '@tensorflow/tfjs'
-import type { DataType, KernelBackend, KernelConfig, KernelFunc, MaxPoolGradAttrs, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs'
+import { backend_util, MaxPoolGrad, Tile, util } from '@tensorflow/tfjs'
+import type {
+  DataType,
+  KernelBackend,
+  KernelConfig,
+  KernelFunc,
+  MaxPoolGradAttrs,
+  NamedAttrMap,
+  TensorInfo,
+  TileAttrs,
+} from '@tensorflow/tfjs'
 import { WASM_BACKEND_NAME } from './kernel-scope'
 
 /** The parts of tfjs-backend-wasm's BackendWasm used here. */
@@ -97,4 +111,53 @@ export const wasmMaxPoolGradKernelConfig: KernelConfig = {
   kernelName: MaxPoolGrad,
   backendName: WASM_BACKEND_NAME,
   kernelFunc: maxPoolGrad as unknown as KernelFunc,
+}
+
+/** Tile (numeric dtypes; strings are delegated to the native kernel by the registration). */
+function tile(args: { inputs: Record<string, TensorInfo>; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
+  const K = Tile
+  const x = args.inputs['x']
+  if (x === undefined) throw new Error(`wasm ${K}: missing input 'x'`)
+  const { reps } = args.attrs as unknown as TileAttrs
+  if (reps.length !== x.shape.length) throw new Error(`wasm ${K}: reps [${reps}] do not match rank ${x.shape.length}`)
+  const backend = asHeapBackend(args.backend, K)
+  const rank = x.shape.length
+  const outShape = x.shape.map((d, i) => d * reps[i]!)
+  const out = backend.makeOutput(outShape, x.dtype)
+  if (util.sizeFromShape(outShape) === 0) return out
+  const src = backend.typedArrayFromHeap(x)
+  const dst = backend.typedArrayFromHeap(out)
+  if (rank === 0) {
+    dst[0] = src[0]!
+    return out
+  }
+  const inStrides = [...util.computeStrides(x.shape), 1]
+  const outStrides = [...util.computeStrides(outShape), 1]
+  // Fills dst[outOff ..) with the tiling of the sub-tensor of x at dimension `dim`.
+  const fill = (dim: number, inOff: number, outOff: number): void => {
+    const n = x.shape[dim]!
+    const inner = outStrides[dim]! // size of one output slice along `dim`
+    if (dim === rank - 1) {
+      dst.set(src.subarray(inOff, inOff + n), outOff)
+    } else {
+      for (let i = 0; i < n; i++) fill(dim + 1, inOff + i * inStrides[dim]!, outOff + i * inner)
+    }
+    // Replicate the block [outOff, outOff + n*inner) reps[dim]-1 times, doubling each copy.
+    const block = n * inner
+    const total = block * reps[dim]!
+    let filled = block
+    while (filled < total) {
+      const len = Math.min(filled, total - filled)
+      dst.copyWithin(outOff + filled, outOff, outOff + len)
+      filled += len
+    }
+  }
+  fill(0, 0, 0)
+  return out
+}
+
+export const wasmTileKernelConfig: KernelConfig = {
+  kernelName: Tile,
+  backendName: WASM_BACKEND_NAME,
+  kernelFunc: tile as unknown as KernelFunc,
 }
