@@ -1,6 +1,18 @@
 /**
- * TF.js WASM backend as a CPU training backend: convolution gradient kernels that
- * tfjs-backend-wasm 4.22 lacks, plus an init helper. Runtime-neutral (no Node builtins, no DOM).
+ * TF.js WASM backend as a CPU training backend. Runtime-neutral (no Node builtins, no DOM).
+ *
+ * tfjs-backend-wasm 4.22 cannot train a CNN: Conv2DBackpropFilter and both depthwise backprop
+ * kernels are missing, its MaxPoolGrad is wrong for all-negative windows, and its
+ * Conv2DBackpropInput / Tile are slow. `registerWasmTrainingKernels()` fixes all of that with
+ * kernels composed from the backend's own XNNPACK convolutions (or tight heap loops).
+ *
+ * Usage (Node: resolve the binaries from node_modules in Node-side code and pass them in):
+ *   import '@tensorflow/tfjs-backend-wasm'
+ *   await initWasmBackend({ wasmPaths: `${dir}/node_modules/@tensorflow/tfjs-backend-wasm/dist/` })
+ * Browser/renderer: pass the URLs your bundler emits for the three .wasm files (a prefix or a
+ * file map). `initWasmBackend` registers the kernels, applies the threads policy (half the
+ * logical cores where the threaded binary can run) and activates 'wasm'. Or call
+ * `registerWasmTrainingKernels()` yourself before/after `tf.setBackend('wasm')`.
  */
 export { registerWasmTrainingKernels, WASM_TRAINING_KERNEL_NAMES } from './register'
 export type { RegisterWasmTrainingKernelsOptions, RegisterWasmTrainingKernelsResult } from './register'
