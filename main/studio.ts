@@ -2,10 +2,11 @@
  * The studio back end, independent of any host: the database, the data folder and every service registered
  * on one ServiceHost. Electron, the browser host and the tests all start it through here.
  */
-import { ApiError, appContract, architecturesContract, hostContract, projectsContract, runsContract, type AppInfo, type HostCapabilities, type HostKind } from '@shared/api'
+import { ApiError, appContract, architecturesContract, hostContract, pipelinesContract, projectsContract, runsContract, type AppInfo, type HostCapabilities, type HostKind } from '@shared/api'
 import { ServiceHost } from './rpc/service-host'
 import { createAppService } from './services/app'
 import { createArchitecturesService } from './services/architectures'
+import { createPipelinesService } from './services/pipelines'
 import { createProjectsService } from './services/projects'
 import { createRunsService } from './services/runs'
 import { latestSchemaVersion, openDatabase, type Db } from './store/db'
@@ -53,6 +54,7 @@ export function startStudio(options: StudioOptions): Studio {
   })
   services.register(projectsContract, createProjectsService(db, paths, services.emitter(projectsContract)))
   services.register(architecturesContract, createArchitecturesService(db, services.emitter(architecturesContract)))
+  services.register(pipelinesContract, createPipelinesService(db, services.emitter(pipelinesContract)))
   services.register(runsContract, createRunsService(db, paths, services.emitter(runsContract)))
   return {
     services,

@@ -7,12 +7,14 @@ export * from './services/projects'
 export * from './services/host'
 export * from './services/architectures'
 export * from './services/runs'
+export * from './services/pipelines'
 
 import { appContract } from './services/app'
 import { projectsContract } from './services/projects'
 import { hostContract } from './services/host'
 import { architecturesContract } from './services/architectures'
 import { runsContract } from './services/runs'
+import { pipelinesContract } from './services/pipelines'
 
 /** Every service the studio exposes; both hosts serve exactly this list. */
 export const contracts = {
@@ -21,5 +23,6 @@ export const contracts = {
   projects: projectsContract,
   architectures: architecturesContract,
   runs: runsContract,
+  pipelines: pipelinesContract,
 } as const
 export type Contracts = typeof contracts
