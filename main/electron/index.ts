@@ -7,6 +7,7 @@ import { extname, join, normalize, relative, isAbsolute } from 'node:path'
 import { app, BrowserWindow, dialog, ipcMain, protocol, shell, type IpcMainInvokeEvent } from 'electron'
 import { hostContract } from '@shared/api'
 import { defaultDataDir } from '../host/paths'
+import { resolveServedFile } from '../host/served-files'
 import { startStudio, type Studio } from '../studio'
 import { installMenu } from './menu'
 import { loadWindowState, trackWindowState } from './window-state'
@@ -37,10 +38,17 @@ protocol.registerSchemesAsPrivileged([
 const rendererDir = join(import.meta.dirname, '../renderer')
 const devServerUrl = process.env.ELECTRON_RENDERER_URL
 
-function serveRenderer(): void {
+function serveRenderer(dataDir: string): void {
   // The built renderer over a secure custom scheme, with cross-origin isolation for the WASM backend's threads.
   protocol.handle(SCHEME, (request) => {
     const url = new URL(request.url)
+    if (url.pathname.startsWith('/files/')) {
+      const file = resolveServedFile(dataDir, decodeURIComponent(url.pathname.slice('/files/'.length)))
+      if (!file) return new Response('Not found', { status: 404 })
+      return new Response(readFileSync(file), {
+        headers: { 'Content-Type': 'application/octet-stream', 'Cross-Origin-Resource-Policy': 'same-origin' },
+      })
+    }
     const file = normalize(join(rendererDir, decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname)))
     const rel = relative(rendererDir, file)
     if (rel.startsWith('..') || isAbsolute(rel) || !existsSync(file)) return new Response('Not found', { status: 404 })
@@ -94,7 +102,7 @@ async function main(): Promise<void> {
   const dataDir = defaultDataDir()
   app.setPath('userData', dataDir)
   await app.whenReady()
-  serveRenderer()
+  serveRenderer(dataDir)
   hardenContents()
 
   let window: BrowserWindow | null = null

@@ -32,6 +32,7 @@ async function main(): Promise<void> {
   try {
     host = await startWebHost({
       services: studio.services,
+      dataDir,
       rendererDir: values['renderer-dir'] ?? join(import.meta.dirname, '../renderer'),
       port,
     })

@@ -11,10 +11,12 @@ import { extname, join, normalize, relative, isAbsolute } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { CallResult } from '@shared/api'
+import { resolveServedFile } from '../host/served-files'
 import type { ServiceHost } from '../rpc/service-host'
 
 export const API_PREFIX = '/api/'
 export const EVENTS_PATH = '/events'
+export const FILES_PREFIX = '/files/'
 export const TOKEN_HEADER = 'x-studio-token'
 const MAX_BODY_BYTES = 256 * 1024 * 1024
 
@@ -57,6 +59,8 @@ const BASE_HEADERS = {
 
 export interface WebHostOptions {
   readonly services: ServiceHost
+  /** The data folder, for the dataset cache files served under /files/. */
+  readonly dataDir: string
   readonly rendererDir: string
   readonly port?: number
   readonly token?: string
@@ -129,6 +133,20 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     send(res, 200, result)
   }
 
+  const serveDataFile = (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    if (!tokenOk((req.headers[TOKEN_HEADER] as string | undefined) ?? url.searchParams.get('token'))) {
+      res.writeHead(401, { ...BASE_HEADERS, 'Content-Type': MIME['.txt'] }).end('Missing or wrong studio token')
+      return
+    }
+    const file = resolveServedFile(options.dataDir, decodeURIComponent(url.pathname.slice(FILES_PREFIX.length)))
+    if (!file) {
+      res.writeHead(404, { ...BASE_HEADERS, 'Content-Type': MIME['.txt'] }).end('Not found')
+      return
+    }
+    res.writeHead(200, { ...BASE_HEADERS, 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store', 'Content-Length': statSync(file).size })
+    createReadStream(file).pipe(res)
+  }
+
   const serveStatic = (req: IncomingMessage, res: ServerResponse, pathname: string) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, BASE_HEADERS).end()
@@ -164,6 +182,10 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       handleApi(req, res, decodeURIComponent(url.pathname.slice(API_PREFIX.length))).catch((error: unknown) => {
         if (!res.headersSent) send(res, 500, { ok: false, error: { code: 'internal', message: String(error) } })
       })
+      return
+    }
+    if (url.pathname.startsWith(FILES_PREFIX)) {
+      serveDataFile(req, res, url)
       return
     }
     serveStatic(req, res, url.pathname)

@@ -1,0 +1,61 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { startWebHost } from '../../main/web/server'
+import { openStudio, tempDataDir } from './helpers'
+
+const temps: (() => void | Promise<void>)[] = []
+afterEach(async () => {
+  for (const c of temps.splice(0).reverse()) await c()
+})
+
+async function host() {
+  const t = tempDataDir()
+  temps.push(t.cleanup)
+  const rendererDir = join(t.dir, 'renderer')
+  mkdirSync(rendererDir)
+  writeFileSync(join(rendererDir, 'index.html'), '<html><head></head><body>studio</body></html>')
+  const studio = openStudio(join(t.dir, 'data'))
+  temps.push(() => studio.close())
+  const web = await startWebHost({ services: studio.services, rendererDir, dataDir: join(t.dir, 'data') })
+  temps.push(() => web.close())
+  return { web, dataDir: join(t.dir, 'data') }
+}
+
+describe('browser host', () => {
+  it('serves index.html with the token, cross-origin isolation and a CSP', async () => {
+    const { web } = await host()
+    const res = await fetch(web.url)
+    const html = await res.text()
+    expect(html).toContain(`<meta name="studio-token" content="${web.token}">`)
+    expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin')
+    expect(res.headers.get('cross-origin-embedder-policy')).toBe('require-corp')
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'")
+  })
+
+  it('answers API calls only with the token, and validates payloads', async () => {
+    const { web } = await host()
+    const call = (token: string | null, body: string) =>
+      fetch(new URL('/api/studio%3Aprojects.create', web.url), { method: 'POST', headers: token ? { 'X-Studio-Token': token } : {}, body })
+    expect((await call(null, '{"name":"x"}')).status).toBe(401)
+    expect((await call('wrong'.padEnd(web.token.length, 'x'), '{"name":"x"}')).status).toBe(401)
+    expect(await (await call(web.token, '{not json')).json()).toMatchObject({ ok: false, error: { code: 'invalid_payload' } })
+    expect(await (await call(web.token, '{"name":""}')).json()).toMatchObject({ ok: false, error: { issues: [{ path: 'name' }] } })
+    expect(await (await call(web.token, '{"name":"Digits"}')).json()).toMatchObject({ ok: true, value: { name: 'Digits' } })
+  })
+
+  it('serves dataset cache files to the token holder only, and nothing else from the data folder', async () => {
+    const { web, dataDir } = await host()
+    mkdirSync(join(dataDir, 'datasets', '3'), { recursive: true })
+    writeFileSync(join(dataDir, 'datasets', '3', 'images.u8'), Buffer.from([1, 2, 3]))
+    const get = (path: string, token: string | null = web.token) =>
+      fetch(new URL(`/files/${path}${token ? `?token=${token}` : ''}`, web.url))
+    const ok = await get('datasets/3/images.u8')
+    expect(ok.status).toBe(200)
+    expect([...new Uint8Array(await ok.arrayBuffer())]).toEqual([1, 2, 3])
+    expect((await get('datasets/3/images.u8', null)).status).toBe(401)
+    expect((await get('studio.db')).status).toBe(404)
+    expect((await get('datasets/3/..%2F..%2Fstudio.db')).status).toBe(404)
+    expect((await get('datasets/4/images.u8')).status).toBe(404)
+  })
+})
