@@ -162,6 +162,19 @@ CREATE TABLE checkpoints (
 CREATE INDEX checkpoints_by_run ON checkpoints (run_id, kind, epoch);
 `,
   },
+  {
+    version: 2,
+    name: 'dataset imports',
+    sql: /* sql */ `
+-- The process running an import (status 'importing'); rows of a process that is gone are removed at start.
+ALTER TABLE datasets ADD COLUMN import_pid INTEGER;
+-- JSON: { skipped: [{ path, reason }], notFollowed: [{ path, reason }] } of the import.
+ALTER TABLE datasets ADD COLUMN report TEXT;
+-- JSON: { ratios: { train, val, test }, seed } the split was drawn with.
+ALTER TABLE datasets ADD COLUMN split_config TEXT;
+CREATE INDEX datasets_by_status ON datasets (status);
+`,
+  },
 ]
 
 export const latestSchemaVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0)

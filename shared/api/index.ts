@@ -6,6 +6,7 @@ export * from './services/app'
 export * from './services/projects'
 export * from './services/host'
 export * from './services/architectures'
+export * from './services/datasets'
 export * from './services/runs'
 export * from './services/pipelines'
 
@@ -13,6 +14,7 @@ import { appContract } from './services/app'
 import { projectsContract } from './services/projects'
 import { hostContract } from './services/host'
 import { architecturesContract } from './services/architectures'
+import { datasetsContract } from './services/datasets'
 import { runsContract } from './services/runs'
 import { pipelinesContract } from './services/pipelines'
 
@@ -22,6 +24,7 @@ export const contracts = {
   host: hostContract,
   projects: projectsContract,
   architectures: architecturesContract,
+  datasets: datasetsContract,
   runs: runsContract,
   pipelines: pipelinesContract,
 } as const
