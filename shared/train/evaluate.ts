@@ -1,0 +1,109 @@
+/** Evaluation helpers: loss/accuracy/confusion/predictions over a split, and the loss before training. */
+import * as tf from '@tensorflow/tfjs'
+import type { AugmentPipeline } from '../augment'
+import { batchToTensors } from './data'
+import type { DataSource, DataSplit } from './data'
+import { logitsFunction, softmaxCrossEntropyPerSample } from './loss'
+import type { LogitsFn } from './loss'
+import { evalPipeline, preprocessBatch } from './preprocess'
+
+export interface Prediction {
+  /** Index of the sample in the split. */
+  readonly index: number
+  /** True class (argmax of the label). */
+  readonly label: number
+  readonly predicted: number
+  /** Softmax probability of the predicted class. */
+  readonly confidence: number
+}
+
+export interface EvaluationResult {
+  readonly split: DataSplit
+  readonly count: number
+  /** Mean cross-entropy. */
+  readonly loss: number
+  readonly accuracy: number
+  /** confusion[true][predicted] counts, C x C. */
+  readonly confusion: number[][]
+  /** Per sample, in index order (empty with `predictions: false`). */
+  readonly predictions: Prediction[]
+}
+
+export interface EvaluateOptions {
+  /** Must be true to read the test split (look at the test score once, at the end). */
+  readonly allowTest?: boolean
+  readonly batchSize?: number
+  /** The run's pipeline: only its normalize steps are applied. */
+  readonly pipeline?: AugmentPipeline | null
+  /** Collect per-sample predictions (default true). */
+  readonly predictions?: boolean
+  /** Only the first `limit` samples of the split. */
+  readonly limit?: number
+  /** Logits function (default: logitsFunction(model)). */
+  readonly logits?: LogitsFn
+}
+
+/** Evaluates `model` (inference mode) on a split. */
+export async function evaluate(model: tf.LayersModel, data: DataSource, split: DataSplit, options: EvaluateOptions = {}): Promise<EvaluationResult> {
+  if (split === 'test' && options.allowTest !== true) {
+    throw new Error('evaluate: the test split is read only with { allowTest: true } (look at the test score once, at the end)')
+  }
+  const fn = options.logits ?? logitsFunction(model).fn
+  const C = data.classes.length
+  const count = Math.min(data.count(split), options.limit ?? Infinity)
+  const bs = Math.max(1, Math.floor(options.batchSize ?? 128))
+  const pipeline = evalPipeline(options.pipeline)
+  const collect = options.predictions ?? true
+  const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0))
+  const predictions: Prediction[] = []
+  let lossSum = 0
+  let correct = 0
+  const indicesOf = (start: number) => Int32Array.from({ length: Math.min(bs, count - start) }, (_, i) => start + i)
+  let pending = count > 0 ? data.batch(split, indicesOf(0)) : null
+  for (let start = 0; start < count; start += bs) {
+    const batch = await (pending as Promise<Awaited<ReturnType<DataSource['batch']>>>)
+    pending = start + bs < count ? data.batch(split, indicesOf(start + bs)) : null
+    const out = tf.tidy(() => {
+      const t = batchToTensors(batch, data.imageShape, C)
+      const { images, labels } = preprocessBatch(t.images, t.labels, pipeline, 0, 0)
+      const logits = fn(images, false)
+      const probs = tf.softmax(logits)
+      return [softmaxCrossEntropyPerSample(labels, logits), tf.argMax(probs, -1), tf.max(probs, -1), tf.argMax(labels, -1)]
+    })
+    const [lossT, predT, confT, trueT] = out as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]
+    const [losses, preds, confs, trues] = await Promise.all([lossT.data(), predT.data(), confT.data(), trueT.data()])
+    tf.dispose(out)
+    for (let i = 0; i < losses.length; i++) {
+      const p = preds[i] as number
+      const y = trues[i] as number
+      lossSum += losses[i] as number
+      if (p === y) correct++
+      ;(confusion[y] as number[])[p] = ((confusion[y] as number[])[p] as number) + 1
+      if (collect) predictions.push({ index: start + i, label: y, predicted: p, confidence: confs[i] as number })
+    }
+  }
+  return { split, count, loss: count > 0 ? lossSum / count : NaN, accuracy: count > 0 ? correct / count : NaN, confusion, predictions }
+}
+
+export interface InitialLossResult {
+  /** Mean cross-entropy over the batches, before any update (inference mode). */
+  readonly loss: number
+  /** ln(C): the loss of uniform predictions. */
+  readonly expected: number
+  readonly samples: number
+}
+
+/**
+ * The loss before training on the first `batches` training batches (in index order, normalize only). Compare
+ * with ln(C) (2.3026 for 10 classes): much higher means the initialization or the last layer is off.
+ */
+export async function initialLoss(
+  model: tf.LayersModel,
+  data: DataSource,
+  batches = 4,
+  options: { batchSize?: number; pipeline?: AugmentPipeline | null } = {},
+): Promise<InitialLossResult> {
+  const bs = options.batchSize ?? 64
+  const r = await evaluate(model, data, 'train', { batchSize: bs, limit: Math.max(1, batches) * bs, pipeline: options.pipeline ?? null, predictions: false })
+  return { loss: r.loss, expected: Math.log(data.classes.length), samples: r.count }
+}
