@@ -1,4 +1,5 @@
 import { api } from '../api/client'
+import { editorCommands } from '../architecture/commands'
 import { reportError } from '../ui/dialogs'
 import { SECTIONS, useApp, type Section } from './store'
 
@@ -54,6 +55,7 @@ export const commands: Command[] = [
     },
   },
   { id: 'view.commandPalette', title: 'Show all commands', shortcut: 'Ctrl+K', run: () => useApp.getState().setPaletteOpen(true) },
+  ...editorCommands,
 ]
 
 export function runCommand(id: string): void {

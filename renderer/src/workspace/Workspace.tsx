@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react'
 import type { Project } from '@shared/api'
 import { api } from '../api/client'
+import { ArchitectureEditor } from '../architecture/ArchitectureEditor'
 import { useApp, type Section } from '../app/store'
 import { reportError } from '../ui/dialogs'
 import { Icon, type IconName } from '../ui/icons'
@@ -109,12 +110,16 @@ export function Workspace({ projectId, section }: { projectId: number; section: 
           </div>
         </header>
         <section className="section-body" aria-label={SECTION_META[section].label}>
-          <div className="empty-state">
-            <Icon name={SECTION_META[section].icon} size={40} />
-            <h2>{empty.title}</h2>
-            <p>{empty.body}</p>
-            <p className="muted small">{empty.next}</p>
-          </div>
+          {section === 'architecture' ? (
+            <ArchitectureEditor projectId={projectId} />
+          ) : (
+            <div className="empty-state">
+              <Icon name={SECTION_META[section].icon} size={40} />
+              <h2>{empty.title}</h2>
+              <p>{empty.body}</p>
+              <p className="muted small">{empty.next}</p>
+            </div>
+          )}
         </section>
       </div>
     </div>
