@@ -317,9 +317,14 @@ export class Trainer {
             return g
           })
           const norm = this.optimizer.apply(gradList, lr)
-          const parts = [value, penalty, correct as unknown as tf.Scalar]
+          // `correct` was kept out of variableGrads' scope: dispose it explicitly after use.
+          const kept = correct as unknown as tf.Scalar
+          const parts = [value, penalty, kept]
           if (norm !== null) parts.push(norm)
-          return tf.stack(parts)
+          const out = tf.stack(parts)
+          kept.dispose()
+          norm?.dispose()
+          return out
         })
         const values = await readout.data()
         readout.dispose()

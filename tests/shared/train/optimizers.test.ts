@@ -43,7 +43,7 @@ function setup(spec: OptimizerSpec, extra: Partial<OptimizerHyper> = {}, mult = 
     run(lrs) {
       lrs.forEach((lr, i) => {
         const gs = [tf.tensor1d(GW[i] as number[]), tf.tensor1d(GB[i] as number[])]
-        tf.dispose(opt.apply(gs, lr))
+        opt.apply(gs, lr)?.dispose()
         tf.dispose(gs)
       })
       return { w: Array.from(w.dataSync()), b: Array.from(b.dataSync()) }
