@@ -1,3 +1,4 @@
+import { datasetCommand } from '../dataset'
 import type { Subcommand } from '../types'
 import { inspectCommand } from './inspect'
 
@@ -5,4 +6,4 @@ import { inspectCommand } from './inspect'
  * All `studio` subcommands. To add one: write `main/cli/commands/<name>.ts` exporting a `Subcommand`
  * (see ../types.ts) and append it here.
  */
-export const COMMANDS: readonly Subcommand[] = [inspectCommand]
+export const COMMANDS: readonly Subcommand[] = [inspectCommand, datasetCommand]
