@@ -305,22 +305,32 @@ export function createDatasetsService(db: Db, paths: DataPaths, emit: Emitter<ty
       return { total, offset, format, height: cache.height, width: cache.width, channels: ch, items: out }
     },
 
-    readSplit({ id, split, offset, limit, allowTest }) {
-      readyRow(id)
+    readSplit({ id, split, offset, limit, allowTest, withImages }) {
+      const row = readyRow(id)
       const all = splitIndices(db, id, split, { allowTest })
       const indices = all.slice(offset, offset + limit)
-      const cache = openCache(id)
-      const batch = cache.batch(indices)
+      let labels: number[]
+      let images = ''
+      if (withImages) {
+        const batch = openCache(id).batch(indices)
+        labels = Array.from(batch.labels)
+        images = Buffer.from(batch.images.buffer, batch.images.byteOffset, batch.images.byteLength).toString('base64')
+      } else {
+        const byIdx = new Map(
+          (db.prepare('SELECT idx, class FROM dataset_items WHERE dataset_id = ? AND split = ?').all(id, split) as { idx: number; class: number }[]).map((r) => [r.idx, r.class]),
+        )
+        labels = indices.map((i) => byIdx.get(i) ?? -1)
+      }
       return {
         split,
         total: all.length,
         offset,
         indices,
-        labels: Array.from(batch.labels),
-        images: Buffer.from(batch.images.buffer, batch.images.byteOffset, batch.images.byteLength).toString('base64'),
-        height: cache.height,
-        width: cache.width,
-        channels: cache.channels === 1 ? 1 : 3,
+        labels,
+        images,
+        height: row.height,
+        width: row.width,
+        channels: row.channels === 1 ? 1 : 3,
         fromTest: split === 'test',
       }
     },

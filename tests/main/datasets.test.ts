@@ -147,7 +147,12 @@ describe('datasets service: folder import', () => {
     await rejection(client.readSplit({ id: datasetId, split: 'test', allowTest: false }))
     const test = await client.readSplit({ id: datasetId, split: 'test', allowTest: true })
     expect(test).toMatchObject({ split: 'test', total: 4, fromTest: true })
-    expect((await client.readSplit({ id: datasetId, split: 'val' })).fromTest).toBe(false)
+    const val = await client.readSplit({ id: datasetId, split: 'val' })
+    expect(val.fromTest).toBe(false)
+    // Indices and labels only: the same labels, no pixels.
+    const light = await client.readSplit({ id: datasetId, split: 'val', withImages: false })
+    expect([light.indices, light.labels, light.images]).toEqual([val.indices, val.labels, ''])
+    await rejection(client.readSplit({ id: datasetId, split: 'test', withImages: false }))
   })
 
   it('pages samples as PNG thumbnails or raw pixels, by split and class', async () => {
@@ -279,6 +284,24 @@ describe('datasets service: folder import', () => {
     expect(existsSync(join(dataDir, 'datasets', String(own.datasetId)))).toBe(false)
     expect((await rejection(client.get({ id: own.datasetId }))).code).toBe('not_found')
     expect((await client.list({})).map((d) => d.name)).toEqual(['shared'])
+  })
+
+  it('closing the studio mid-import leaves nothing once it is opened again', async () => {
+    const { client, studio, dataDir } = setup()
+    let closed = false
+    client.on('onDidProgress', (p) => {
+      if (p.phase === 'decoding' && !closed) {
+        closed = true
+        studio.close()
+      }
+    })
+    const { jobId } = await client.importMnist({ count: 2000, size: { height: 20, width: 20 }, seed: 1 })
+    const end = await new Promise<{ status: string }>((resolve) => client.on('onDidFinish', (f) => f.jobId === jobId && resolve(f)))
+    expect(end.status).toBe('cancelled')
+    const again = openStudio(dataDir)
+    temps.unshift(() => again.close())
+    expect(count(again as typeof studio, 'SELECT COUNT(*) AS n FROM datasets')).toBe(0)
+    expect(existsSync(join(dataDir, 'datasets')) ? readdirSync(join(dataDir, 'datasets')) : []).toEqual([])
   })
 
   it('removes leftovers of an import whose process is gone when the studio starts', async () => {

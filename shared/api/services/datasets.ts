@@ -155,7 +155,7 @@ export interface SplitBatch {
   /** Cache positions of the images in this page. */
   readonly indices: number[]
   readonly labels: number[]
-  /** base64 of count*H*W*C uint8, channels-last, in the order of `indices`. */
+  /** base64 of count*H*W*C uint8, channels-last, in the order of `indices` (empty without `withImages`). */
   readonly images: string
   readonly height: number
   readonly width: number
@@ -222,6 +222,8 @@ export const datasetsContract = defineService(
         offset: z.number({ error: 'Offset must be a number' }).int().min(0, 'Offset must be 0 or more').default(0),
         limit: z.number({ error: 'Limit must be a number' }).int().min(1, 'Limit must be at least 1').max(10_000, 'Limit must be at most 10,000').default(1000),
         allowTest: z.boolean({ error: 'allowTest must be true or false' }).optional(),
+        /** false: indices and labels only (`images` is empty), e.g. when the pixels come from the cache file itself. */
+        withImages: z.boolean({ error: 'withImages must be true or false' }).default(true),
       }),
     ),
     /** Deletes the dataset's rows and its cache files. */
