@@ -38,10 +38,12 @@ export function Canvas() {
   const wrapper = useRef<HTMLDivElement>(null)
 
   const fitRequest = useSession((s) => s.fitRequest)
+  const fitted = useRef(0)
   useEffect(() => {
-    if (fitRequest === 0) return
-    const t = setTimeout(() => void rf.fitView({ padding: 0.12, maxZoom: 1.1 }), 60)
-    return () => clearTimeout(t)
+    if (fitRequest === 0 || fitted.current === fitRequest) return
+    fitted.current = fitRequest
+    if (editor.getState().doc.nodes.length === 0) return
+    setTimeout(() => void rf.fitView({ padding: 0.12, maxZoom: 1.1 }), 60)
   }, [fitRequest, rf])
 
   const flow = useMemo(
@@ -57,7 +59,10 @@ export function Canvas() {
       const p = rf.screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 2 })
       return { x: p.x - NODE_SIZE.width / 2, y: p.y - NODE_SIZE.height / 2 }
     },
-    fit: () => void rf.fitView({ padding: 0.12, duration: 200, maxZoom: 1.1 }),
+    fit: () => {
+      const sel = editor.getState().selectedNodes
+      void rf.fitView({ padding: 0.12, duration: 200, maxZoom: 1.1, ...(sel.length ? { nodes: sel.map((id) => ({ id })) } : {}) })
+    },
     focus: (id) => void rf.fitView({ nodes: [{ id }], padding: 1.2, duration: 250, maxZoom: 1.2 }),
     aspect: () => {
       const r = wrapper.current?.getBoundingClientRect()
@@ -165,8 +170,6 @@ export function Canvas() {
         snapGrid={[16, 16]}
         minZoom={0.08}
         maxZoom={2.5}
-        fitView
-        fitViewOptions={{ padding: 0.12, maxZoom: 1.1 }}
         defaultEdgeOptions={{ type: 'default' }}
         proOptions={{ hideAttribution: true }}
         nodesConnectable={!readOnly}

@@ -164,7 +164,7 @@ export function Toolbar() {
         <ToolButton icon="ungroup" label="Ungroup block" shortcut="Ctrl+Shift+G" disabled={ro || !selectedBlock} onClick={() => selectedBlock && editor.ungroup(selectedBlock)} />
         <span className="tb-sep" />
         <ToolButton icon="layout" label="Auto-layout" shortcut="Ctrl+Shift+A" disabled={ro} onClick={layoutNow} />
-        <ToolButton icon="fit" label="Fit view" shortcut="Ctrl+0" onClick={() => canvasView.fit()} />
+        <ToolButton icon="fit" label="Fit view (the selection, if any)" shortcut="Ctrl+0" onClick={() => canvasView.fit()} />
         <span className="tb-spacer" />
         <ToolButton icon="import" label="Import JSON" onClick={() => file.current?.click()} />
         <ToolButton icon="export" label="Export JSON" disabled={!current} onClick={() => exportDesign(current?.name ?? 'design')} />
