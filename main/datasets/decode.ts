@@ -63,13 +63,41 @@ export function sniffFormat(buf: Uint8Array): string | null {
   return null
 }
 
+/**
+ * Whether the bytes stop before the format's end marker (JPEG EOI, PNG IEND, GIF trailer, RIFF size). Checked
+ * on the bytes because libvips' messages for the same damage vary (its warnings are collected per thread).
+ */
+export function looksTruncated(format: string, buf: Uint8Array): boolean {
+  let end = buf.length
+  switch (format) {
+    case 'JPEG':
+      // Some writers pad after EOI; look for FF D9 near the end.
+      for (let i = end - 2; i >= Math.max(0, end - 64); i--) if (buf[i] === 0xff && buf[i + 1] === 0xd9) return false
+      return true
+    case 'PNG': {
+      const iend = [0x49, 0x45, 0x4e, 0x44]
+      for (let i = end - 8; i >= Math.max(0, end - 64); i--) if (iend.every((b, k) => buf[i + k] === b)) return false
+      return true
+    }
+    case 'GIF':
+      while (end > 0 && buf[end - 1] === 0) end--
+      return buf[end - 1] !== 0x3b
+    case 'WebP':
+      return buf.length < 12 || buf.length < 8 + Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).readUInt32LE(4)
+    default:
+      return false
+  }
+}
+
 /** Turns libvips' messages into a short reason. */
-function explain(format: string, error: unknown): string {
+function explain(format: string, error: unknown, bytes: Uint8Array): string {
   const message = error instanceof Error ? error.message : String(error)
   const lower = message.toLowerCase()
   let detail: string
-  if (lower.includes('premature end') || lower.includes('truncated') || lower.includes('unexpected end') || lower.includes('not enough data')) {
+  if (looksTruncated(format, bytes) || lower.includes('premature end') || lower.includes('truncated') || lower.includes('unexpected end') || lower.includes('not enough data')) {
     detail = 'premature end of data'
+  } else if (lower.includes('warning treated as error')) {
+    detail = 'damaged data'
   } else if (lower.includes('libpng read error') || lower.includes('crc error') || lower.includes('incorrect header check')) {
     detail = 'damaged data'
   } else {
@@ -148,7 +176,7 @@ export async function decodeImage(bytes: Uint8Array, fileName: string, target: T
     const pixels = await fit(image, target)
     return { pixels, originalWidth: swap ? h : w, originalHeight: swap ? w : h }
   } catch (error) {
-    throw new ImageDecodeError(explain(format, error))
+    throw new ImageDecodeError(explain(format, error, bytes))
   }
 }
 

@@ -90,6 +90,10 @@ describe('aspect policies on a synthetic image', () => {
       throw new Error('expected a decode error')
     }
     expect(await reason(jpg.subarray(0, jpg.length >> 1), 'a.jpg')).toBe('not a valid JPEG (premature end of data)')
+    const png = await sharp(randomPixels(32, 32, 'p'), { raw: { width: 32, height: 32, channels: 3 } }).png().toBuffer()
+    expect(await reason(png.subarray(0, png.length - 30), 'a.png')).toBe('not a valid PNG (premature end of data)')
+    const gif = await sharp(randomPixels(32, 32, 'g'), { raw: { width: 32, height: 32, channels: 3 } }).gif().toBuffer()
+    expect(await reason(gif.subarray(0, gif.length >> 1), 'a.gif')).toBe('not a valid GIF (premature end of data)')
     expect(await reason(Buffer.from('hello'), 'a.png')).toBe('not a valid PNG (unrecognised contents)')
     expect(await reason(Buffer.alloc(0), 'a.webp')).toBe('not a valid WebP (the file is empty)')
     const bmp = encodeBmp({ width: 4, height: 4, channels: 3, data: randomPixels(4, 4, 'b') })

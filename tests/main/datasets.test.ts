@@ -258,6 +258,8 @@ describe('datasets service: folder import', () => {
     const aspect = await rejection(client.import({ ...base, aspect: 'squash' as 'pad' }))
     expect(aspect.issues[0]?.path).toBe('aspect')
 
+    const relative = await rejection(client.import({ ...base, path: 'pets' }))
+    expect(relative.issues).toEqual([{ path: 'path', message: 'Must be an absolute path' }])
     const missing = await rejection(client.import({ ...base, path: join(src, 'nope') }))
     expect(missing.message).toBe(`Folder ${join(src, 'nope')} does not exist: check the path and try again.`)
     writeFile(join(src, 'flat.png'), await encode(randomPixels(4, 4, 'f'), 4, 4, 'png'))
