@@ -50,5 +50,6 @@ export const editorCommands: Command[] = [
   cmd('architecture.deleteBackspace', 'Architecture: Delete selection', 'Backspace', () => editor.deleteSelection()),
   cmd('architecture.layout', 'Architecture: Auto-layout', 'Ctrl+Shift+A', layoutNow),
   cmd('architecture.fit', 'Architecture: Fit view', 'Ctrl+0', () => canvasView.fit()),
+  cmd('architecture.deselect', 'Architecture: Clear the selection', 'Escape', () => editor.select([])),
   cmd('architecture.layers', 'Architecture: Toggle layer table', undefined, () => useSession.setState((s) => ({ layersOpen: !s.layersOpen }))),
 ]

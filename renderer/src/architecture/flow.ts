@@ -19,7 +19,7 @@ import {
   type Params,
   type Position,
 } from '@shared/graph'
-import { NODE_SIZE, autoLayout } from './layout'
+import { NODE_SIZE, autoLayout, chooseWrap, layerDepths } from './layout'
 
 export type LayerData = {
   kind: string
@@ -90,8 +90,12 @@ export function paramSummary(kind: string, params: Params): string {
   }
 }
 
+/** The first issue's message, without the `Kind "name": ` prefix (the node already says which layer it is). */
 function firstIssue(issues: readonly GraphIssue[], severity: 'error' | 'warning'): string | null {
-  return issues.find((i) => i.severity === severity)?.message ?? null
+  const m = issues.find((i) => i.severity === severity)?.message
+  if (!m) return null
+  const short = m.replace(/^[A-Za-z0-9]+ "[^"]*": /, '')
+  return short.charAt(0).toUpperCase() + short.slice(1)
 }
 
 export function blockDefOf(doc: GraphDocument, node: GraphNode): BlockDef | undefined {
@@ -109,7 +113,9 @@ export function blockBodyLayout(def: BlockDef): { positions: Record<string, Posi
     const n = def.nodes.find((x) => x.id === id)
     return n && (n.kind === BLOCK_INPUT_KIND || n.kind === BLOCK_OUTPUT_KIND) ? PORT_SIZE : NODE_SIZE
   }
-  const raw = autoLayout(def.nodes, def.edges, { size, gapX: 40, gapY: 24, origin: { x: GROUP_PAD, y: GROUP_HEADER + GROUP_PAD } })
+  const depths = layerDepths(def.nodes, def.edges)
+  const wrap = chooseWrap(Math.max(0, ...depths.values()) + 1, 2.4)
+  const raw = autoLayout(def.nodes, def.edges, { size, wrap, gapX: 40, gapY: 24, bandGap: 40, origin: { x: GROUP_PAD, y: GROUP_HEADER + GROUP_PAD } })
   // Centre the ports vertically on the row of their neighbour.
   let width = 0
   let height = 0

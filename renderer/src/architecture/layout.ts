@@ -82,29 +82,21 @@ export function autoLayout(nodes: readonly GraphNode[], edges: readonly GraphEdg
     layer.splice(0, layer.length, ...indexed.map((x) => x.id))
     layer.forEach((id, i) => row.set(id, i))
   }
-  // Column widths and band heights.
-  const colWidth: number[] = []
-  for (let c = 0; c < wrap; c++) {
-    let w = 0
-    for (let l = c; l < layerCount; l += wrap) for (const id of layers[l]!) w = Math.max(w, size(id).width)
-    colWidth.push(w || NODE_SIZE.width)
-  }
-  const colX: number[] = []
-  let x = origin.x
-  for (let c = 0; c < wrap; c++) {
-    colX.push(x)
-    x += colWidth[c]! + gapX
-  }
+  // Column widths per band (a wide expanded block widens only its own band), then band heights.
   const out: Record<string, Position> = {}
   let bandY = origin.y
   for (let start = 0; start < layerCount; start += wrap) {
+    let x = origin.x
     let bandHeight = 0
     for (let l = start; l < Math.min(layerCount, start + wrap); l++) {
       let y = bandY
+      let w = 0
       for (const id of layers[l]!) {
-        out[id] = { x: colX[l - start]!, y }
+        out[id] = { x, y }
         y += size(id).height + gapY
+        w = Math.max(w, size(id).width)
       }
+      x += (w || NODE_SIZE.width) + gapX
       bandHeight = Math.max(bandHeight, y - gapY - bandY)
     }
     bandY += bandHeight + bandGap

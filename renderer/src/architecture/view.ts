@@ -98,9 +98,16 @@ export function layoutNow(): void {
 }
 
 /** Expand or collapse a block in place; when the expanded body would cover other layers, lay the graph out again. */
+const laidOutOnExpand = new Set<string>()
+
 export function setBlockExpanded(id: string, expanded: boolean): void {
   editor.setExpanded(id, expanded)
-  if (!expanded || editor.getState().readOnly) return
+  if (editor.getState().readOnly) return
+  if (!expanded) {
+    // Give the room back when expanding had moved the other layers.
+    if (laidOutOnExpand.delete(id)) layoutNow()
+    return
+  }
   const { doc, expanded: open } = editor.getState()
   const size = viewSize(doc, open)
   const node = doc.nodes.find((n) => n.id === id)
@@ -111,5 +118,8 @@ export function setBlockExpanded(id: string, expanded: boolean): void {
     const o = { ...n.position, ...size(n.id) }
     return o.x < g.x + g.width && o.x + o.width > g.x && o.y < g.y + g.height && o.y + o.height > g.y
   })
-  if (overlaps) layoutNow()
+  if (overlaps) {
+    laidOutOnExpand.add(id)
+    layoutNow()
+  }
 }
