@@ -3,13 +3,16 @@
 import { builtinModules } from 'node:module'
 import tseslint from 'typescript-eslint'
 
-const nodeBuiltins = ['node:*', ...builtinModules.filter((m) => !m.startsWith('_'))]
+// Exact module names go to `paths` (a pattern like `inspector` would also catch ./Inspector); subpaths to `patterns`.
+const nodeBuiltins = builtinModules.filter((m) => !m.startsWith('_'))
 const nodeOnlyPackages = ['better-sqlite3', 'ws', 'sharp', 'mnist']
-const uiPackages = ['react', 'react-dom', 'react-dom/*', 'react/*', '@xyflow/*', 'zustand', 'zustand/*', 'uplot']
+const uiPackages = ['react', 'react-dom', 'zustand', 'uplot']
+const uiPatterns = ['react-dom/*', 'react/*', '@xyflow/*', 'zustand/*']
 
-const layer = (message, groups, folders = []) => ({
+const layer = (message, { names = [], patterns = [], folders = [] }) => ({
+  paths: names.map((name) => ({ name, message })),
   patterns: [
-    ...groups.map((group) => ({ group, message })),
+    ...patterns.map((pattern) => ({ group: [pattern], message })),
     ...folders.map((folder) => ({
       regex: `^(\\.\\./)+(${folder})(/|$)`,
       message: `${message} (no imports from ${folder}/)`,
@@ -37,7 +40,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        layer('shared/ is pure TypeScript: no Node, DOM, Electron or UI imports', [nodeBuiltins, ['electron'], nodeOnlyPackages, uiPackages], ['main', 'renderer', 'preload']),
+        layer('shared/ is pure TypeScript: no Node, DOM, Electron or UI imports', {
+          names: [...nodeBuiltins, 'electron', ...nodeOnlyPackages, ...uiPackages],
+          patterns: ['node:*', ...uiPatterns],
+          folders: ['main', 'renderer', 'preload'],
+        }),
       ],
       'no-restricted-globals': ['error', 'window', 'document', 'localStorage', 'process', 'require', '__dirname', 'Buffer'],
     },
@@ -48,14 +55,21 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        layer('main/ services run without Electron (only main/electron/ may import it) and without UI code', [['electron'], uiPackages], ['renderer', 'preload']),
+        layer('main/ services run without Electron (only main/electron/ may import it) and without UI code', {
+          names: ['electron', ...uiPackages],
+          patterns: uiPatterns,
+          folders: ['renderer', 'preload'],
+        }),
       ],
     },
   },
   {
     files: ['main/electron/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', layer('The Electron part does not import UI code', [uiPackages], ['renderer', 'preload'])],
+      'no-restricted-imports': [
+        'error',
+        layer('The Electron part does not import UI code', { names: uiPackages, patterns: uiPatterns, folders: ['renderer', 'preload'] }),
+      ],
     },
   },
   {
@@ -63,7 +77,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        layer('The renderer reaches the back end only through the typed API client', [nodeBuiltins, ['electron'], nodeOnlyPackages], ['main', 'preload']),
+        layer('The renderer reaches the back end only through the typed API client', {
+          names: [...nodeBuiltins, 'electron', ...nodeOnlyPackages],
+          patterns: ['node:*'],
+          folders: ['main', 'preload'],
+        }),
       ],
     },
   },
@@ -72,7 +90,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        layer('The preload is one small generic bridge', [nodeBuiltins, nodeOnlyPackages, uiPackages], ['main', 'renderer']),
+        layer('The preload is one small generic bridge', {
+          names: [...nodeBuiltins, ...nodeOnlyPackages, ...uiPackages],
+          patterns: ['node:*', ...uiPatterns],
+          folders: ['main', 'renderer'],
+        }),
       ],
     },
   },

@@ -31,22 +31,22 @@ describe('architectures service', () => {
     const events: unknown[] = []
     const svc = createArchitecturesService(studio.db, (_e, p) => events.push(p), () => new Date(clock))
     const doc = lenet5([32, 32, 1], 10)
-    const a = svc.create({ projectId: project.id, name: 'LeNet', document: doc })
+    const a = await svc.create({ projectId: project.id, name: 'LeNet', document: doc })
     const firstConv = doc.nodes.find((n) => n.kind === 'Conv2D')!.id
     clock += 10_000
-    const s1 = svc.save({ id: a.architectureId, document: setParam(doc, firstConv, 'filters', 8) })
+    const s1 = await svc.save({ id: a.architectureId, document: setParam(doc, firstConv, 'filters', 8) })
     expect(s1.version).toBe(1) // updated in place
     clock += 61_000
-    const s2 = svc.save({ id: a.architectureId, document: setParam(doc, firstConv, 'filters', 12) })
+    const s2 = await svc.save({ id: a.architectureId, document: setParam(doc, firstConv, 'filters', 12) })
     expect(s2.version).toBe(2)
-    const named = svc.save({ id: a.architectureId, document: s2.document, label: 'baseline' })
+    const named = await svc.save({ id: a.architectureId, document: s2.document, label: 'baseline' })
     expect(named).toMatchObject({ version: 3, label: 'baseline' })
     clock += 1000
-    const afterNamed = svc.save({ id: a.architectureId, document: setParam(doc, firstConv, 'filters', 16) })
+    const afterNamed = await svc.save({ id: a.architectureId, document: setParam(doc, firstConv, 'filters', 16) })
     expect(afterNamed.version).toBe(4) // never overwrites a named version
-    const history = await Promise.resolve(svc.history({ id: a.architectureId }))
+    const history = await (svc.history({ id: a.architectureId }))
     expect(history.map((h) => [h.version, h.label])).toEqual([[4, null], [3, 'baseline'], [2, null], [1, null]])
-    const v1 = await Promise.resolve(svc.get({ id: a.architectureId, version: 1 }))
+    const v1 = await (svc.get({ id: a.architectureId, version: 1 }))
     expect(v1.version.document.nodes.find((n) => n.id === firstConv)?.params.filters).toBe(8)
     expect(events.length).toBe(5)
   })

@@ -14,6 +14,8 @@ describe('import boundaries', () => {
     ['shared/graph/planted.ts', `import { readFileSync } from 'node:fs'`, /no-restricted-imports: .*shared\/ is pure/],
     ['shared/graph/planted.ts', `import { app } from 'electron'`, /no-restricted-imports/],
     ['shared/graph/planted.ts', `import { useState } from 'react'`, /no-restricted-imports/],
+    ['shared/graph/planted.ts', `import { createRoot } from 'react-dom/client'`, /no-restricted-imports/],
+    ['shared/graph/planted.ts', `import { inspect } from 'util'`, /no-restricted-imports/],
     ['shared/graph/planted.ts', `import { startStudio } from '../../main/studio'`, /no imports from main/],
     ['shared/graph/planted.ts', `export const w = window.innerWidth`, /no-restricted-globals/],
     ['main/services/planted.ts', `import { app } from 'electron'`, /only main\/electron\/ may import it/],
@@ -34,6 +36,8 @@ describe('import boundaries', () => {
     ['main/services/planted.ts', `import { readFileSync } from 'node:fs'\nimport Database from 'better-sqlite3'\nexport const x = [readFileSync, Database]`],
     ['renderer/src/planted.ts', `import { createClient } from '@shared/api'\nexport const c = createClient`],
     ['preload/planted.ts', `import { contextBridge } from 'electron'\nexport const b = contextBridge`],
+    // A local module named like a Node built-in is not the built-in.
+    ['renderer/src/planted.ts', `import { InspectorPanel } from './Inspector'\nexport const i = InspectorPanel`],
   ])('%s accepts allowed imports', async (file, code) => {
     expect(await lint(file, code)).toEqual([])
   })
