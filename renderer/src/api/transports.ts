@@ -82,3 +82,14 @@ export function detectTransport(): Transport {
   }
   return webTransport(token)
 }
+
+/**
+ * A URL the renderer (and its workers) can fetch a served data file from, e.g. a dataset cache
+ * (`datasets/<id>/images.u8`): the Electron app serves it on its own scheme, the browser host over HTTP with
+ * the page's token. Only files the hosts allow (main/host/served-files.ts) are served.
+ */
+export function dataFileUrl(relativePath: string): string {
+  if (window.studioBridge) return `studio://app/files/${relativePath}`
+  const token = document.querySelector<HTMLMetaElement>('meta[name="studio-token"]')?.content ?? ''
+  return `${window.location.origin}/files/${relativePath}?token=${encodeURIComponent(token)}`
+}
