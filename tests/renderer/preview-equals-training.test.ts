@@ -1,0 +1,121 @@
+/**
+ * The augmentation previewer shows what training sees: the function the preview worker calls produces, for a
+ * seed and a step, pixel for pixel the tensor the training path feeds the model at that step.
+ */
+import * as tf from '@tensorflow/tfjs'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { augmentBatch, createStep, type AugmentPipeline } from '@shared/augment'
+import { batchToTensors, epochOrder, InMemoryDataSource, preprocessBatch, stepsPerEpochOf } from '@shared/train'
+import { describeSample, displayDenormalization, floatImageToRgba, previewBatch, previewRecord, type ImageShape } from '../../renderer/src/data/preview-core'
+
+const H = 12
+const W = 10
+const C = 3
+const SHAPE: ImageShape = [H, W, C]
+const CLASSES = ['cat', 'dog', 'fox']
+const BATCH = 6
+
+function source(count: number): InMemoryDataSource {
+  let s = 12345
+  const rnd = () => ((s = (s * 1103515245 + 12345) >>> 0) >>> 8) & 0xff
+  const images = new Uint8Array(count * H * W * C)
+  for (let i = 0; i < images.length; i++) images[i] = rnd()
+  const labels = Array.from({ length: count }, (_, i) => i % CLASSES.length)
+  return new InMemoryDataSource({ classes: CLASSES, imageShape: SHAPE, train: { images, labels } })
+}
+
+const pipeline: AugmentPipeline = {
+  format: 1,
+  steps: [
+    createStep('randomResizedCrop', 'crop', { params: { scale: [0.3, 1] } }),
+    createStep('horizontalFlip', 'flip'),
+    createStep('colorJitter', 'jitter', { p: 0.9 }),
+    createStep('rotation', 'rot', { p: 0.7, params: { degrees: [-20, 20] } }),
+    createStep('cutout', 'cut', { p: 0.6 }),
+    createStep('mixup', 'mix', { p: 0.3 }),
+    createStep('normalize', 'norm', { params: { mean: [0.5, 0.4, 0.3], std: [0.25, 0.2, 0.3] } }),
+  ],
+}
+
+/** The trainer's path for global step `step` (shared/train/trainer.ts): its batch, then preprocessBatch. */
+async function trainingStep(data: InMemoryDataSource, seed: number, step: number) {
+  const count = data.count('train')
+  const spe = stepsPerEpochOf(count, BATCH, true)
+  const epoch = Math.floor(step / spe)
+  const b = step - epoch * spe
+  const order = epochOrder(seed, epoch, count)
+  const batch = await data.batch('train', order.slice(b * BATCH, (b + 1) * BATCH))
+  const t = batchToTensors(batch, data.imageShape, CLASSES.length)
+  const out = preprocessBatch(t.images, t.labels, pipeline, seed, step)
+  const result = { batch, images: await out.images.data(), labels: await out.labels.data() }
+  out.images.dispose()
+  out.labels.dispose()
+  return result
+}
+
+async function preview(batch: Parameters<typeof previewBatch>[0], seed: number, step: number, p: AugmentPipeline | null = pipeline) {
+  const out = previewBatch(batch, SHAPE, CLASSES.length, p, seed, step)
+  const result = { images: await out.images.data(), labels: await out.labels.data() }
+  out.images.dispose()
+  out.labels.dispose()
+  return result
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu')
+  await tf.ready()
+})
+
+describe('augmentation preview = training', () => {
+  const data = source(20)
+
+  it('gives, for a seed and step, the exact tensors training uses at that step', async () => {
+    const before = tf.memory().numTensors
+    for (const seed of [0, 7, 123456]) {
+      for (const step of [0, 1, 2, 5, 9]) {
+        const train = await trainingStep(data, seed, step)
+        const prev = await preview(train.batch, seed, step)
+        expect(prev.images.length).toBe(BATCH * H * W * C)
+        // Pixel for pixel: identical float32 values, not approximately equal.
+        expect(Buffer.from(prev.images.buffer).equals(Buffer.from(train.images.buffer))).toBe(true)
+        expect(Array.from(prev.labels)).toEqual(Array.from(train.labels))
+      }
+    }
+    expect(tf.memory().numTensors).toBe(before)
+  })
+
+  it('the replay record shown on hover is the one augmentBatch applied', async () => {
+    const batch = await data.batch('train', Int32Array.from([3, 1, 4, 1, 5, 9]))
+    const t = batchToTensors(batch, SHAPE, CLASSES.length)
+    const out = augmentBatch({ images: t.images, labels: t.labels, pipeline, seed: 42, step: 3 })
+    expect(previewRecord(BATCH, SHAPE, pipeline, 42, 3)).toEqual(out.params)
+    tf.dispose([t.images, t.labels, out.images, out.labels])
+    const labels = new Map(pipeline.steps.map((s) => [s.id, s.kind]))
+    const lines = describeSample(out.params, 0, labels)
+    expect(lines).toHaveLength(pipeline.steps.length)
+    expect(lines[0]).toMatch(/^randomResizedCrop: \d+×\d+ at \(\d+, \d+\)$/)
+    expect(lines.at(-1)).toBe('normalize: applied')
+  })
+
+  it('different seeds and different steps give different pixels; the same seed and step repeat', async () => {
+    const batch = await data.batch('train', Int32Array.from([0, 1, 2, 3, 4, 5]))
+    const a = await preview(batch, 1, 0)
+    const b = await preview(batch, 2, 0)
+    const c = await preview(batch, 1, 1)
+    const again = await preview(batch, 1, 0)
+    expect(Buffer.from(a.images.buffer).equals(Buffer.from(b.images.buffer))).toBe(false)
+    expect(Buffer.from(a.images.buffer).equals(Buffer.from(c.images.buffer))).toBe(false)
+    expect(Buffer.from(a.images.buffer).equals(Buffer.from(again.images.buffer))).toBe(true)
+  })
+
+  it('without enabled steps the preview is the source scaled to [0, 1]; display undoes normalize only for drawing', async () => {
+    const batch = await data.batch('train', Int32Array.from([0, 1]))
+    const plain = await preview(batch, 5, 0, { format: 1, steps: [createStep('horizontalFlip', 'f', { enabled: false })] })
+    expect(Array.from(plain.images.slice(0, 5))).toEqual(Array.from(batch.images.slice(0, 5)).map((v) => Math.fround(v / 255)))
+    const normOnly: AugmentPipeline = { format: 1, steps: [createStep('normalize', 'n', { params: { mean: [0.5], std: [0.25] } })] }
+    const normed = await preview(batch, 5, 0, normOnly)
+    const rgba = floatImageToRgba(normed.images, 1, SHAPE, displayDenormalization(normOnly))
+    const offset = H * W * C
+    for (let p = 0; p < 4; p++) expect(rgba[p * 4]).toBe(batch.images[offset + p * C])
+  })
+})
