@@ -59,10 +59,16 @@ export async function evaluate(model: tf.LayersModel, data: DataSource, split: D
   let lossSum = 0
   let correct = 0
   const indicesOf = (start: number) => Int32Array.from({ length: Math.min(bs, count - start) }, (_, i) => start + i)
-  let pending = count > 0 ? data.batch(split, indicesOf(0)) : null
+  // A prefetch is marked handled at once (its rejection surfaces when awaited, not as an unhandled rejection).
+  const fetch = (start: number) => {
+    const p = data.batch(split, indicesOf(start))
+    p.catch(() => undefined)
+    return p
+  }
+  let pending = count > 0 ? fetch(0) : null
   for (let start = 0; start < count; start += bs) {
     const batch = await (pending as Promise<Awaited<ReturnType<DataSource['batch']>>>)
-    pending = start + bs < count ? data.batch(split, indicesOf(start + bs)) : null
+    pending = start + bs < count ? fetch(start + bs) : null
     const out = tf.tidy(() => {
       const t = batchToTensors(batch, data.imageShape, C)
       const { images, labels } = preprocessBatch(t.images, t.labels, pipeline, 0, 0)

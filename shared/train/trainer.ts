@@ -279,7 +279,7 @@ export class Trainer {
       const order = epochOrder(seed, e, this.#trainCount)
       const indicesOf = (b: number) => order.subarray(b * batchSize, Math.min((b + 1) * batchSize, this.#trainCount))
       let b = this.#step - e * spe
-      let pending: Promise<DataBatch> | null = this.data.batch('train', indicesOf(b))
+      let pending: Promise<DataBatch> | null = prefetch(this.data.batch('train', indicesOf(b)))
       for (; b < spe; b++) {
         // Commands are checked between steps.
         await this.#yield()
@@ -291,13 +291,12 @@ export class Trainer {
           if (this.#stopReason === null) this.#post({ type: 'resumed', step: this.#step, epoch: e + 1, time: Date.now() })
         }
         if (this.#stopReason !== null) {
-          pending?.catch(() => undefined)
           return this.#end('stopped', this.#stopReason)
         }
         const t0 = this.#clock()
         const batch = await (pending as Promise<DataBatch>)
         // Prefetch the next batch while this step runs.
-        pending = b + 1 < spe ? this.data.batch('train', indicesOf(b + 1)) : null
+        pending = b + 1 < spe ? prefetch(this.data.batch('train', indicesOf(b + 1))) : null
         const stepIndex = this.#step
         const lr = this.lrAt(stepIndex)
         const n = batch.labels.length
@@ -313,7 +312,7 @@ export class Trainer {
           }, vars)
           const gradList = this.plan.params.map((p) => {
             const g = grads[p.variable.name]
-            if (g === undefined) throw new Error(`No gradient for ${p.name}: the variable does not reach the loss`)
+            if (g == null) throw new Error(`No gradient for ${p.name}: the variable does not reach the loss, or it was made non-trainable after the trainer was created`)
             return g
           })
           const norm = this.optimizer.apply(gradList, lr)
@@ -334,7 +333,6 @@ export class Trainer {
         const gradNorm = values[3]
         this.#step = stepIndex + 1
         if (!Number.isFinite(loss)) {
-          pending?.catch(() => undefined)
           const what = Number.isNaN(loss) ? 'NaN' : 'infinite'
           const kept =
             this.#lastCheckpointEpoch === null
@@ -424,6 +422,15 @@ export class Trainer {
     this.#disposed = true
     this.optimizer.dispose()
   }
+}
+
+/**
+ * Marks a prefetch as handled so that a rejection arriving before the loop awaits it is not reported as an
+ * unhandled rejection; awaiting the returned (same) promise still throws.
+ */
+function prefetch<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined)
+  return p
 }
 
 function fmtLr(lr: number): string {

@@ -228,6 +228,37 @@ describe('Trainer', () => {
     expect(Array.from(after[g] as Float32Array)).not.toEqual(Array.from(before[g] as Float32Array))
   })
 
+  it('prefetches the next batch while a step runs, and reports a failing data source as failed', async () => {
+    const base = syntheticData(24, 0) // 3 steps per epoch
+    const calls: number[] = []
+    let failAt = -1
+    const data = {
+      classes: base.classes,
+      imageShape: base.imageShape,
+      count: (split: 'train' | 'val' | 'test') => base.count(split),
+      batch: async (split: 'train' | 'val' | 'test', indices: Int32Array) => {
+        calls.push(indices.length)
+        if (calls.length === failAt) throw new Error('disk unplugged')
+        await new Promise((r) => setTimeout(r, 1))
+        return base.batch(split, indices)
+      },
+    }
+    const seen: number[] = []
+    const rec = recorder((m) => {
+      if (m.type === 'step') seen.push(calls.length)
+    })
+    await new Trainer({ model: tinyModel(), data, pipeline: null, config: { ...config, epochs: 1 }, sink: rec }).run()
+    // when step k (1-based) is reported, batch k + 1 was already requested (within the epoch)
+    expect(seen).toEqual([2, 3, 3])
+
+    calls.length = 0
+    failAt = 2
+    const rec2 = recorder()
+    const out = await new Trainer({ model: tinyModel(), data, pipeline: null, config: { ...config, epochs: 1 }, sink: rec2 }).run()
+    expect(out.status).toBe('failed')
+    expect(rec2.messages.at(-1)).toMatchObject({ type: 'failed', cause: 'error', reason: 'Training failed at step 2 (epoch 1): disk unplugged' })
+  })
+
   it('refuses a bad config with the quoted value', () => {
     expect(() => new Trainer({ model: tinyModel(), data: syntheticData(8, 0), config: { ...config, batchSize: 0 }, sink: recorder() })).toThrow(
       'batchSize must be an integer >= 1, received 0',
