@@ -259,6 +259,22 @@ describe('Trainer', () => {
     expect(rec2.messages.at(-1)).toMatchObject({ type: 'failed', cause: 'error', reason: 'Training failed at step 2 (epoch 1): disk unplugged' })
   })
 
+  it('trains a model compiled from a graph document (softmax Output head) and lowers the loss', async () => {
+    const { model } = compileGraph(toyConvnet([8, 8, 1], CLASSES))
+    const rec = recorder()
+    const out = await new Trainer({
+      model,
+      data: syntheticData(48, 12),
+      pipeline,
+      config: { ...config, epochs: 4, learningRate: 3e-3, optimizer: { type: 'adam' }, schedule: { type: 'constant' } },
+      sink: rec,
+    }).run()
+    expect(out.status).toBe('done')
+    const epochs = ofType(rec.messages, 'epoch')
+    expect((epochs.at(-1)?.trainLoss ?? Infinity) < (epochs[0]?.trainLoss ?? 0)).toBe(true)
+    model.dispose()
+  })
+
   it('refuses a bad config with the quoted value', () => {
     expect(() => new Trainer({ model: tinyModel(), data: syntheticData(8, 0), config: { ...config, batchSize: 0 }, sink: recorder() })).toThrow(
       'batchSize must be an integer >= 1, received 0',
