@@ -353,6 +353,25 @@ export function setBlockRepeat(doc: GraphDocument, nodeId: string, repeat: numbe
   return setParam(doc, nodeId, 'repeat', repeat)
 }
 
+/** The top-level Block nodes that use a block definition (editing the definition changes all of them). */
+export function blockUsers(doc: GraphDocument, blockId: string): GraphNode[] {
+  return doc.nodes.filter((n) => n.kind === BLOCK_KIND && n.params.blockId === blockId)
+}
+
+/**
+ * Change a parameter of a layer inside a block definition (editing a block expanded in place). The definition
+ * is shared: every Block node using it, and every repetition, gets the change.
+ */
+export function setBlockLayerParam(doc: GraphDocument, blockId: string, layerId: string, name: string, value: ParamValue): GraphDocument {
+  const def = doc.blocks.find((b) => b.id === blockId)
+  if (!def) throw new GraphOpError(`No block definition "${blockId}"`)
+  const layer = def.nodes.find((n) => n.id === layerId)
+  if (!layer) throw new GraphOpError(`Block "${def.name}" has no layer "${layerId}"`)
+  if (layer.kind === BLOCK_INPUT_KIND || layer.kind === BLOCK_OUTPUT_KIND) throw new GraphOpError(`The block's ${layer.kind === BLOCK_INPUT_KIND ? 'input' : 'output'} has no parameters`)
+  const nodes = def.nodes.map((n) => (n.id === layerId ? { ...n, params: { ...n.params, [name]: value } } : n))
+  return { ...doc, blocks: doc.blocks.map((b) => (b.id === blockId ? { ...b, nodes } : b)) }
+}
+
 /** An empty document. */
 export function emptyDocument(): GraphDocument {
   return { format: 1, nodes: [], edges: [], blocks: [] }

@@ -133,6 +133,13 @@ test('templates, blocks collapsed and expanded, named versions, import refusal; 
   await page.getByRole('button', { name: 'Fit view (the selection, if any)' }).click()
   await page.waitForTimeout(400)
   await page.screenshot({ path: join(dir, 'editor-block-expanded.png') })
+  // Expanded in place to edit: an inner layer's parameters change the block (all three repetitions).
+  await page.locator('.react-flow__node[data-id="stage1/0/conv1"]').click()
+  await expect(page.getByTestId('inner-layer-note')).toContainText('all 3 repetitions')
+  await page.getByRole('complementary', { name: 'Inspector' }).getByLabel('Use bias').check()
+  await expect(page.getByTestId('total-params')).toContainText('272,522 trainable') // + 16 biases x 3 repetitions
+  await page.getByRole('button', { name: 'Undo', exact: true }).click()
+  await expect(page.getByTestId('total-params')).toContainText('272,474 trainable')
   await page.getByTestId('block-group').getByRole('button', { name: /^Collapse/ }).click()
   await expect(page.getByTestId('block-group')).toHaveCount(0)
 

@@ -229,3 +229,31 @@ describe('view model', () => {
     expect((conv.data as { shape: string | null }).shape).toBe('32x32x16')
   })
 })
+
+describe('editor store: layers inside a block', () => {
+  it('selects an inner layer and edits the block definition through setParam, undoably', () => {
+    const b = new GraphBuilder()
+    b.add('Input', { shape: [8, 8, 16] }, { id: 'input' })
+    const def = residualBasicBlock({ filters: 16, inputChannels: 16 })
+    b.block(def, 2, { id: 'stage' })
+    const doc = b.build()
+    const store = createEditorStore({ save: vi.fn(async () => undefined), debounceMs: 800 })
+    store.load(1, doc)
+    const conv = def.nodes.find((n) => n.kind === 'Conv2D')!
+    const flowId = `stage/0/${conv.id}`
+    store.select([flowId])
+    expect(store.getState().selectedInner).toBe(flowId)
+    expect(store.getState().selectedNodes).toEqual([])
+    const before = store.analysis().totals.trainableParams
+    store.setParam(flowId, 'useBias', true)
+    const edited = store.getState().doc.blocks.find((x) => x.id === def.id)!.nodes.find((n) => n.id === conv.id)!
+    expect(edited.params.useBias).toBe(true)
+    expect(store.analysis().totals.trainableParams - before).toBe(16 * 2) // one bias per filter, two repetitions
+    expect(store.getState().selectedInner).toBe(flowId)
+    store.undo()
+    expect(store.analysis().totals.trainableParams).toBe(before)
+    // Selecting a top-level node clears the inner selection.
+    store.select(['input'])
+    expect(store.getState().selectedInner).toBeNull()
+  })
+})

@@ -27,6 +27,7 @@ export function Canvas() {
   const doc = useEditor((s) => s.doc)
   const selectedNodes = useEditor((s) => s.selectedNodes)
   const selectedEdges = useEditor((s) => s.selectedEdges)
+  const selectedInner = useEditor((s) => s.selectedInner)
   const expanded = useEditor((s) => s.expanded)
   const dragging = useEditor((s) => s.dragging)
   const readOnly = useEditor((s) => s.readOnly !== null)
@@ -47,8 +48,8 @@ export function Canvas() {
   }, [fitRequest, rf])
 
   const flow = useMemo(
-    () => buildFlow({ doc, analysis, selectedNodes, selectedEdges, expanded, dragging, readOnly }, cache.current),
-    [doc, analysis, selectedNodes, selectedEdges, expanded, dragging, readOnly],
+    () => buildFlow({ doc, analysis, selectedNodes, selectedEdges, selectedInner, expanded, dragging, readOnly }, cache.current),
+    [doc, analysis, selectedNodes, selectedEdges, selectedInner, expanded, dragging, readOnly],
   )
   const nodes = useMemo(() => flow.nodes.map((n) => (measured[n.id] ? { ...n, measured: measured[n.id] } : n)), [flow.nodes, measured])
 
@@ -78,7 +79,7 @@ export function Canvas() {
     let dims: Record<string, { width: number; height: number }> | null = null
     for (const c of changes) {
       if (c.type === 'select') {
-        sel ??= new Set(s.selectedNodes)
+        sel ??= new Set(s.selectedInner ? [...s.selectedNodes, s.selectedInner] : s.selectedNodes)
         if (c.selected) sel.add(c.id)
         else sel.delete(c.id)
       } else if (c.type === 'position' && c.position && c.dragging) {

@@ -11,6 +11,7 @@ import {
   type Params,
 } from '@shared/graph'
 import { blockDefOf, repeatOf } from './flow'
+import { resolveInner } from './inner'
 import { Glyph } from './glyphs'
 import { NormFigure } from './NormFigure'
 import { editor, useAnalysis, useEditor } from './session'
@@ -231,15 +232,53 @@ function BlockInspector({ node, readOnly }: { node: GraphNode; readOnly: boolean
   )
 }
 
+/** A layer inside an expanded block: its parameters edit the block definition (all uses and repetitions). */
+function InnerLayerInspector({ flowId, readOnly }: { flowId: string; readOnly: boolean }) {
+  const doc = useEditor((s) => s.doc)
+  const analysis = useAnalysis()
+  const inner = resolveInner(doc, flowId)
+  if (!inner) return null
+  const def = getLayer(inner.layer.kind)
+  const params: Params = { ...(def?.defaults ?? {}), ...inner.layer.params }
+  // Field edits go through editor.setParam with the inner flow id, which routes to the block definition.
+  const asNode: GraphNode = { ...inner.layer, id: flowId }
+  const info = analysis.nodes[flowId]
+  const repetitions = inner.users * repeatOf(inner.blockNode)
+  return (
+    <>
+      <p className="insp-callout" data-testid="inner-layer-note">
+        Inside block <strong>{inner.def.name}</strong>: a change applies to {repetitions === 1 ? 'its one use' : `all ${repetitions} repetitions`}
+        {inner.users > 1 ? ` (${inner.users} block nodes share this definition)` : ''}.
+      </p>
+      <p className="insp-desc">{def?.description ?? `Unknown layer kind "${inner.layer.kind}".`}</p>
+      {def &&
+        Object.entries(def.params as Record<string, ParamSpec>)
+          .filter(([, spec]) => !spec.visibleWhen || spec.visibleWhen(params))
+          .map(([name, spec]) => <Field key={`${flowId}:${name}`} node={asNode} name={name} spec={spec} params={params} readOnly={readOnly} />)}
+      {def?.normAxes && <NormFigure axes={def.normAxes} {...(typeof params.groups === 'number' ? { groups: params.groups } : {})} />}
+      <dl className="insp-facts">
+        <dt>Output</dt>
+        <dd data-testid="inspector-shape">{info?.outputShape ? formatShape(info.outputShape) : '—'}</dd>
+        <dt>Parameters</dt>
+        <dd>{formatInt((info?.trainableParams ?? 0) + (info?.nonTrainableParams ?? 0))} per repetition</dd>
+      </dl>
+    </>
+  )
+}
+
 export function Inspector() {
   const doc = useEditor((s) => s.doc)
+  const selectedInner = useEditor((s) => s.selectedInner)
   const selected = useEditor((s) => s.selectedNodes)
   const selectedEdges = useEditor((s) => s.selectedEdges)
   const readOnly = useEditor((s) => s.readOnly !== null)
   const analysis = useAnalysis()
   const node = selected.length === 1 ? doc.nodes.find((n) => n.id === selected[0]) : undefined
+  const inner = !node && selectedInner ? resolveInner(doc, selectedInner) : null
   let body
-  if (!node) {
+  if (inner && selectedInner) {
+    body = <InnerLayerInspector flowId={selectedInner} readOnly={readOnly} />
+  } else if (!node) {
     const globalIssues = analysis.issues.filter((i) => !i.topNodeId && i.severity === 'error')
     body = (
       <div className="insp-empty">
@@ -280,7 +319,7 @@ export function Inspector() {
       </>
     )
   }
-  const def = node ? getLayer(node.kind) : undefined
+  const def = node ? getLayer(node.kind) : inner ? getLayer(inner.layer.kind) : undefined
   return (
     <aside className="inspector" aria-label="Inspector">
       <div className="panel-title">
@@ -288,6 +327,11 @@ export function Inspector() {
           <>
             <span>{node.kind === 'Block' ? 'Block' : (def?.label ?? node.kind)}</span>
             <span className="muted mono">{node.id}</span>
+          </>
+        ) : inner ? (
+          <>
+            <span>{def?.label ?? inner.layer.kind}</span>
+            <span className="muted mono">{inner.def.name} / {inner.layer.name ?? inner.layer.id}</span>
           </>
         ) : (
           'Inspector'

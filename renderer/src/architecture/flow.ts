@@ -133,6 +133,8 @@ export interface FlowInput {
   analysis: GraphAnalysis
   selectedNodes: readonly string[]
   selectedEdges: readonly string[]
+  /** A layer inside an expanded block selected for editing (see inner.ts). */
+  selectedInner?: string | null
   expanded: readonly string[]
   dragging: Record<string, Position> | null
   readOnly: boolean
@@ -211,7 +213,9 @@ export function buildFlow(input: FlowInput, cache: DataCache = new DataCache()):
           extent: 'parent',
           position: body.positions[inner.id] ?? { x: 0, y: 0 },
           draggable: false,
-          selectable: false,
+          // Inner layers can be selected to edit their parameters (the block definition), not moved or rewired.
+          selectable: !readOnly && !port,
+          selected: id === input.selectedInner,
           connectable: false,
           deletable: false,
           data: cache.keep(id, {

@@ -23,6 +23,7 @@ import {
   redo,
   removeNodes,
   renameNode,
+  setBlockLayerParam,
   setBlockRepeat,
   setParam,
   setPositions,
@@ -37,6 +38,7 @@ import {
   type Position,
   type Subgraph,
 } from '@shared/graph'
+import { isInnerId, resolveInner } from './inner'
 import { NODE_SIZE, autoLayout, chooseWrap, layerDepths, type LayoutSize } from './layout'
 
 export type SaveState = 'idle' | 'pending' | 'saving' | 'saved' | 'error'
@@ -63,6 +65,8 @@ export interface EditorState {
   readOnly: { version: number } | null
   selectedNodes: string[]
   selectedEdges: string[]
+  /** A layer inside an expanded block (flow id `<block node>/0/<layer>`), selected to edit its parameters. */
+  selectedInner: string | null
   clipboard: Subgraph | null
   pasteCount: number
   batchSize: number
@@ -84,6 +88,7 @@ const initial = (): EditorState => {
     readOnly: null,
     selectedNodes: [],
     selectedEdges: [],
+    selectedInner: null,
     clipboard: null,
     pasteCount: 0,
     batchSize: 32,
@@ -196,7 +201,8 @@ export function createEditorStore(deps: EditorDeps): EditorStore {
     const selectedNodes = (extra.selectedNodes ?? s.selectedNodes).filter((id) => ids.has(id))
     const selectedEdges = (extra.selectedEdges ?? s.selectedEdges).filter((id) => edgeIds.has(id))
     const expanded = s.expanded.filter((id) => ids.has(id))
-    set({ ...extra, history, doc, selectedNodes, selectedEdges, expanded })
+    const selectedInner = s.selectedInner && resolveInner(doc, s.selectedInner) ? s.selectedInner : null
+    set({ ...extra, history, doc, selectedNodes, selectedEdges, expanded, selectedInner })
   }
 
   const actions: EditorActions = {
@@ -276,7 +282,13 @@ export function createEditorStore(deps: EditorDeps): EditorStore {
       set({ selectedNodes: [], selectedEdges: [] })
     },
     setParam(nodeId, name, value) {
-      actions.edit((doc) => setParam(doc, nodeId, name, value), { coalesce: `param:${nodeId}:${name}` })
+      // A layer inside a block edits the block's definition (every use and repetition of the block).
+      const inner = isInnerId(nodeId) ? resolveInner(get().doc, nodeId) : null
+      if (isInnerId(nodeId) && !inner) return
+      actions.edit(
+        (doc) => (inner ? setBlockLayerParam(doc, inner.def.id, inner.layer.id, name, value) : setParam(doc, nodeId, name, value)),
+        { coalesce: `param:${nodeId}:${name}` },
+      )
     },
     setRepeat(nodeId, repeat) {
       actions.edit((doc) => setBlockRepeat(doc, nodeId, repeat), { coalesce: `repeat:${nodeId}` })
@@ -303,8 +315,11 @@ export function createEditorStore(deps: EditorDeps): EditorStore {
     },
     select(nodes, edges = []) {
       const s = get()
-      if (sameIds(s.selectedNodes, nodes) && sameIds(s.selectedEdges, edges)) return
-      set({ selectedNodes: [...nodes], selectedEdges: [...edges] })
+      const top = nodes.filter((id) => !isInnerId(id))
+      const inner = nodes.filter(isInnerId)
+      const selectedInner = inner.length === 1 && top.length === 0 && edges.length === 0 ? inner[0]! : null
+      if (sameIds(s.selectedNodes, top) && sameIds(s.selectedEdges, edges) && s.selectedInner === selectedInner) return
+      set({ selectedNodes: top, selectedEdges: [...edges], selectedInner })
     },
     selectAll() {
       const doc = get().doc

@@ -4,6 +4,7 @@ import {
   GraphOpError,
   addNode,
   analyzeGraph,
+  blockUsers,
   canConnect,
   canRedo,
   canUndo,
@@ -18,6 +19,7 @@ import {
   groupIntoBlock,
   pasteSubgraph,
   pushHistory,
+  setBlockLayerParam,
   redo,
   removeNodes,
   renameNode,
@@ -199,5 +201,26 @@ describe('History', () => {
     for (let i = 20; i < 30; i++) h = pushHistory(h, i)
     expect(h.past).toHaveLength(3)
     expect(undo(undo(undo(undo(h)))).present).toBe(26)
+  })
+})
+
+describe('editing a layer inside a block definition', () => {
+  it('changes every use and repetition of the block, and the analysis follows', () => {
+    const doc = getTemplate('resnet20')!.build([32, 32, 3], 10)
+    const stage = doc.nodes.find((n) => n.kind === 'Block' && n.params.repeat === 3)!
+    const blockId = String(stage.params.blockId)
+    const def = doc.blocks.find((b) => b.id === blockId)!
+    const conv = def.nodes.find((n) => n.kind === 'Conv2D')!
+    const before = analyzeGraph(doc)
+    const edited = setBlockLayerParam(doc, blockId, conv.id, 'useBias', true)
+    expect(blockUsers(edited, blockId).map((n) => n.id)).toEqual(blockUsers(doc, blockId).map((n) => n.id))
+    const after = analyzeGraph(edited)
+    // One bias per filter, in each of the stage's repetitions.
+    const filters = Number(edited.blocks.find((b) => b.id === blockId)!.nodes.find((n) => n.id === conv.id)!.params.filters ?? 16)
+    expect(after.totals.trainableParams - before.totals.trainableParams).toBe(filters * 3 * blockUsers(doc, blockId).length)
+    expect(doc.blocks.find((b) => b.id === blockId)!.nodes.find((n) => n.id === conv.id)!.params.useBias).not.toBe(true) // pure
+    expect(() => setBlockLayerParam(doc, blockId, 'nope', 'filters', 3)).toThrow(/has no layer "nope"/)
+    const input = def.nodes.find((n) => n.kind === 'BlockInput')!
+    expect(() => setBlockLayerParam(doc, blockId, input.id, 'filters', 3)).toThrow(/no parameters/)
   })
 })
