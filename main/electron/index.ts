@@ -7,6 +7,7 @@ import { extname, join, normalize, relative, isAbsolute } from 'node:path'
 import { app, BrowserWindow, dialog, ipcMain, protocol, shell, type IpcMainInvokeEvent } from 'electron'
 import { hostContract } from '@shared/api'
 import { defaultDataDir } from '../host/paths'
+import { CONTENT_SECURITY_POLICY, ISOLATION_HEADERS, MIME_TYPES } from '../host/renderer-headers'
 import { resolveServedFile } from '../host/served-files'
 import { startStudio, type Studio } from '../studio'
 import { installMenu } from './menu'
@@ -14,23 +15,6 @@ import { loadWindowState, trackWindowState } from './window-state'
 
 const SCHEME = 'studio'
 const ORIGIN = `${SCHEME}://app`
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "worker-src 'self' blob:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ')
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json',
-  '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.png': 'image/png', '.woff2': 'font/woff2',
-}
-
 protocol.registerSchemesAsPrivileged([
   { scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
 ])
@@ -54,10 +38,9 @@ function serveRenderer(dataDir: string): void {
     if (rel.startsWith('..') || isAbsolute(rel) || !existsSync(file)) return new Response('Not found', { status: 404 })
     return new Response(readFileSync(file), {
       headers: {
-        'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
-        'Content-Security-Policy': CSP,
-        'Cross-Origin-Opener-Policy': 'same-origin',
-        'Cross-Origin-Embedder-Policy': 'require-corp',
+        'Content-Type': MIME_TYPES[extname(file)] ?? 'application/octet-stream',
+        'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+        ...ISOLATION_HEADERS,
       },
     })
   })

@@ -4,7 +4,7 @@
  * version in place while it is an unnamed autosave younger than a minute, otherwise appends a version; a save
  * with a label always appends a named version (where the table has labels).
  */
-import { ApiError } from '@shared/api'
+import { ApiError, type VersionedDocSummary } from '@shared/api'
 import type { Db } from './db'
 
 export const AUTOSAVE_COALESCE_MS = 60_000
@@ -22,15 +22,7 @@ export interface VersionedKind<D> {
   serialize(doc: D): string
 }
 
-export interface DocSummary {
-  readonly id: number
-  readonly projectId: number
-  readonly name: string
-  readonly createdAt: string
-  readonly updatedAt: string
-  readonly latestVersion: number
-  readonly versionCount: number
-}
+export type DocSummary = VersionedDocSummary
 
 export interface DocVersion<D> {
   readonly id: number

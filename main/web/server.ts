@@ -11,6 +11,7 @@ import { extname, join, normalize, relative, isAbsolute } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { CallResult } from '@shared/api'
+import { CONTENT_SECURITY_POLICY, ISOLATION_HEADERS, MIME_TYPES } from '../host/renderer-headers'
 import { resolveServedFile } from '../host/served-files'
 import type { ServiceHost } from '../rpc/service-host'
 
@@ -20,39 +21,11 @@ export const FILES_PREFIX = '/files/'
 export const TOKEN_HEADER = 'x-studio-token'
 const MAX_BODY_BYTES = 256 * 1024 * 1024
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-}
 
 /** Cross-origin isolation (needed by the WASM backend's threads) and the usual hardening. */
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "worker-src 'self' blob:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ')
-
 const BASE_HEADERS = {
-  'Content-Security-Policy': CSP,
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  ...ISOLATION_HEADERS,
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
 }
@@ -135,12 +108,12 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 
   const serveDataFile = (req: IncomingMessage, res: ServerResponse, url: URL) => {
     if (!tokenOk((req.headers[TOKEN_HEADER] as string | undefined) ?? url.searchParams.get('token'))) {
-      res.writeHead(401, { ...BASE_HEADERS, 'Content-Type': MIME['.txt'] }).end('Missing or wrong studio token')
+      res.writeHead(401, { ...BASE_HEADERS, 'Content-Type': MIME_TYPES['.txt'] }).end('Missing or wrong studio token')
       return
     }
     const file = resolveServedFile(options.dataDir, decodeURIComponent(url.pathname.slice(FILES_PREFIX.length)))
     if (!file) {
-      res.writeHead(404, { ...BASE_HEADERS, 'Content-Type': MIME['.txt'] }).end('Not found')
+      res.writeHead(404, { ...BASE_HEADERS, 'Content-Type': MIME_TYPES['.txt'] }).end('Not found')
       return
     }
     res.writeHead(200, { ...BASE_HEADERS, 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store', 'Content-Length': statSync(file).size })
@@ -153,19 +126,19 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       return
     }
     if (pathname === '/' || pathname === '/index.html') {
-      res.writeHead(200, { ...BASE_HEADERS, 'Content-Type': MIME['.html'], 'Cache-Control': 'no-store' })
+      res.writeHead(200, { ...BASE_HEADERS, 'Content-Type': MIME_TYPES['.html'], 'Cache-Control': 'no-store' })
       res.end(req.method === 'HEAD' ? undefined : indexHtml)
       return
     }
     const file = normalize(join(options.rendererDir, decodeURIComponent(pathname)))
     const rel = relative(options.rendererDir, file)
     if (rel.startsWith('..') || isAbsolute(rel) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404, { ...BASE_HEADERS, 'Content-Type': MIME['.txt'] }).end('Not found')
+      res.writeHead(404, { ...BASE_HEADERS, 'Content-Type': MIME_TYPES['.txt'] }).end('Not found')
       return
     }
     res.writeHead(200, {
       ...BASE_HEADERS,
-      'Content-Type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Type': MIME_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
       'Cache-Control': rel.startsWith('assets') ? 'public, max-age=31536000, immutable' : 'no-cache',
     })
     if (req.method === 'HEAD') res.end()
@@ -174,7 +147,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 
   const server: Server = createServer((req, res) => {
     if (!allowedHost(req)) {
-      res.writeHead(421, { 'Content-Type': MIME['.txt'] }).end('Misdirected request: use http://127.0.0.1')
+      res.writeHead(421, { 'Content-Type': MIME_TYPES['.txt'] }).end('Misdirected request: use http://127.0.0.1')
       return
     }
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`)

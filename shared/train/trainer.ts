@@ -73,7 +73,7 @@ type GlobalWithTimers = {
 
 /** A macrotask yield that works in Node and in a Web Worker without the 1-4 ms timer clamp where possible. */
 export function defaultYield(): Promise<void> {
-  const g = globalThis as GlobalWithTimers
+  const g = globalThis as unknown as GlobalWithTimers
   return new Promise<void>((resolve) => {
     if (g.setImmediate) {
       g.setImmediate(resolve)
@@ -94,7 +94,7 @@ export function defaultYield(): Promise<void> {
 }
 
 function monotonicNow(): number {
-  const p = (globalThis as GlobalWithTimers).performance
+  const p = (globalThis as unknown as GlobalWithTimers).performance
   return p ? p.now() : Date.now()
 }
 

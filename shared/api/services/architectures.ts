@@ -2,22 +2,11 @@ import { z } from 'zod'
 import type { GraphDocument } from '../../graph/types'
 import { defineService, method } from '../contract'
 import { entityId } from './projects'
+import { docName, type VersionedDocSummary } from './versioned'
 
-export const architectureName = z
-  .string({ error: 'Design name must be text' })
-  .trim()
-  .min(1, 'Design name must not be empty')
-  .max(120, 'Design name must be at most 120 characters')
+export const architectureName = docName('Design')
 
-export interface ArchitectureSummary {
-  readonly id: number
-  readonly projectId: number
-  readonly name: string
-  readonly createdAt: string
-  readonly updatedAt: string
-  readonly latestVersion: number
-  readonly versionCount: number
-}
+export type ArchitectureSummary = VersionedDocSummary
 
 export interface ArchitectureVersionInfo {
   readonly id: number

@@ -2,22 +2,11 @@ import { z } from 'zod'
 import type { AugmentPipeline } from '../../augment/spec'
 import { defineService, method } from '../contract'
 import { entityId } from './projects'
+import { docName, type VersionedDocSummary } from './versioned'
 
-export const pipelineName = z
-  .string({ error: 'Pipeline name must be text' })
-  .trim()
-  .min(1, 'Pipeline name must not be empty')
-  .max(120, 'Pipeline name must be at most 120 characters')
+export const pipelineName = docName('Pipeline')
 
-export interface PipelineSummary {
-  readonly id: number
-  readonly projectId: number
-  readonly name: string
-  readonly createdAt: string
-  readonly updatedAt: string
-  readonly latestVersion: number
-  readonly versionCount: number
-}
+export type PipelineSummary = VersionedDocSummary
 
 export interface PipelineVersion {
   readonly id: number
