@@ -9,6 +9,7 @@ export * from './services/architectures'
 export * from './services/datasets'
 export * from './services/runs'
 export * from './services/pipelines'
+export * from './services/versioned'
 
 import { appContract } from './services/app'
 import { projectsContract } from './services/projects'
