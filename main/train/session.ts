@@ -1,0 +1,202 @@
+/**
+ * One training run under Node, recorded like every run: the shared engine (shared/train's Trainer) on a
+ * dataset's cache (train split for training, val split for validation, never test), the run row with its config
+ * snapshot, metrics and checkpoints through the runs service (RunRecorder), and the end status.
+ */
+import { runsContract, type DatasetDetail, type Run } from '@shared/api'
+import type { AugmentPipeline } from '../../shared/augment/index'
+import type { GraphDocument } from '../../shared/graph/index'
+import { createRng } from '../../shared/random/index'
+import { compileGraph, type CompiledGraph } from '../../shared/tfjs/compile'
+import { initialLoss, Trainer } from '../../shared/train/index'
+import type { EpochMessage, InitialLossResult, TrainingConfig, TrainMessage } from '../../shared/train/index'
+import { clientFor } from '../rpc/direct-client'
+import type { Studio } from '../studio'
+import { selectBackend, type BackendChoice, type BackendInfo } from './backend'
+import { openDatasetSource } from './dataset-source'
+import { RunRecorder, type RecordedOutcome } from './recorder'
+
+export const CONFIG_FORMAT = 1
+
+export interface GraphSource {
+  readonly document: GraphDocument
+  /** Where it came from: a template name or a graph file path. */
+  readonly template: string | null
+  readonly file: string | null
+}
+
+export interface TrainSessionOptions {
+  readonly studio: Studio
+  readonly projectId: number
+  readonly dataset: DatasetDetail
+  readonly graph: GraphSource
+  readonly pipeline: { readonly document: AugmentPipeline; readonly file: string | null } | null
+  readonly training: TrainingConfig
+  readonly backend: BackendChoice
+  readonly name?: string
+  /** Where the run comes from, recorded in the snapshot (e.g. 'cli'). */
+  readonly origin: string
+  /** Stops the run cleanly between steps (status 'stopped', checkpoint kept). */
+  readonly signal?: AbortSignal
+  /** Batches before training for the initial loss (default 4). */
+  readonly initialLossBatches?: number
+  readonly onStart?: (info: SessionStart) => void
+  readonly onEpoch?: (epoch: EpochMessage, info: SessionStart) => void
+  readonly onMessage?: (message: TrainMessage) => void
+}
+
+export interface SessionStart {
+  readonly run: Run
+  readonly backend: BackendInfo
+  readonly initialLoss: InitialLossResult
+  readonly trainCount: number
+  readonly valCount: number
+  readonly stepsPerEpoch: number
+  readonly params: number
+}
+
+export interface SessionResult extends SessionStart {
+  readonly outcome: RecordedOutcome
+  readonly epochs: EpochMessage[]
+  readonly bestValAcc: number | null
+  readonly bestEpoch: number | null
+  readonly imagesPerSec: number | null
+  readonly durationMs: number
+}
+
+/** Input shape and class count of a graph adapted to a dataset: the Input node's shape, the Output head's units. */
+export function adaptGraph(doc: GraphDocument, imageShape: readonly number[], classes: number): GraphDocument {
+  return {
+    ...doc,
+    nodes: doc.nodes.map((n) => {
+      if (n.kind === 'Input') return { ...n, params: { ...n.params, shape: [...imageShape] } }
+      if (n.kind === 'Output') return { ...n, params: { ...n.params, units: classes } }
+      return n
+    }),
+  }
+}
+
+/**
+ * Compiles the graph with its weight initialization drawn from the run seed, so the same seed gives the same
+ * initial weights. TF.js initializers without an explicit seed seed themselves from Math.random() when they
+ * run (compileGraph sets none); for the duration of this synchronous call it is replaced by the run's
+ * generator (stream 'weight-init' of the seed) and restored right after.
+ */
+export function compileSeeded(doc: GraphDocument, seed: number | string): CompiledGraph {
+  const rng = createRng(seed).fork('weight-init')
+  const original = Math.random // eslint-disable-line no-restricted-properties -- restored below; see the comment above
+  Math.random = () => rng.float() // eslint-disable-line no-restricted-properties -- seeded stand-in during compileGraph only
+  try {
+    return compileGraph(doc)
+  } finally {
+    Math.random = original // eslint-disable-line no-restricted-properties -- restoring the original
+  }
+}
+
+export async function runTrainingSession(o: TrainSessionOptions): Promise<SessionResult> {
+  const { studio, dataset, training } = o
+  const runs = clientFor(studio, runsContract)
+  const data = openDatasetSource(studio.db, studio.paths, dataset)
+  const trainCount = data.count('train')
+  const valCount = data.count('val')
+  const backend = await selectBackend(o.backend)
+  const { model } = compileSeeded(o.graph.document, training.seed)
+  let recorder: RunRecorder | null = null
+  const forward = {
+    post(m: TrainMessage) {
+      recorder?.post(m)
+      o.onMessage?.(m)
+      if (m.type === 'epoch' && start) o.onEpoch?.(m, start)
+    },
+  }
+  let trainer: Trainer | null = null
+  let start: SessionStart | null = null
+  try {
+    const out = model.outputs[0]!.shape
+    if (out[out.length - 1] !== dataset.classes.length) {
+      throw new Error(`The network outputs ${String(out[out.length - 1])} values per image but the dataset has ${dataset.classes.length} classes`)
+    }
+    // Throws before anything is recorded when the data cannot make one batch.
+    trainer = new Trainer({ model, data, pipeline: o.pipeline?.document ?? null, config: training, sink: forward })
+    const init = await initialLoss(model, data, o.initialLossBatches ?? 4, { batchSize: training.batchSize, pipeline: o.pipeline?.document ?? null })
+    const params = model.countParams()
+    const config = {
+      format: CONFIG_FORMAT,
+      origin: o.origin,
+      graph: { template: o.graph.template, file: o.graph.file, document: o.graph.document },
+      dataset: {
+        id: dataset.id,
+        name: dataset.name,
+        classes: dataset.classes,
+        imageShape: data.imageShape,
+        split: dataset.split,
+        splitTotals: dataset.splitTotals,
+        trainSplit: 'train',
+        valSplit: 'val',
+        trainCount,
+        valCount,
+        testUsed: false,
+      },
+      pipeline: o.pipeline ? { file: o.pipeline.file, document: o.pipeline.document } : null,
+      training,
+      seed: training.seed,
+      backend: backend.backend,
+      backendRequested: o.backend,
+      appVersion: studio.info.version,
+      params,
+    }
+    const run = await runs.create({ projectId: o.projectId, ...(o.name ? { name: o.name } : {}), config, datasetId: dataset.id, backend: backend.backend })
+    start = { run, backend, initialLoss: init, trainCount, valCount, stepsPerEpoch: trainer.stepsPerEpoch, params }
+    const rec = new RunRecorder({ runs, runId: run.id, keepEvery: training.checkpoint.keepEvery, onError: () => trainer?.stop('Recording the run failed') })
+    recorder = rec
+    o.onStart?.(start)
+    const t = trainer
+    const onAbort = () => t.stop('Stopped by the user')
+    if (o.signal?.aborted) onAbort()
+    o.signal?.addEventListener('abort', onAbort, { once: true })
+    let outcome: RecordedOutcome
+    try {
+      await t.run()
+      outcome = rec.outcome ?? { status: 'failed', reason: 'The trainer ended without a final message', step: t.step, epoch: t.epoch }
+      // A run stopped mid-epoch keeps where it was as its last checkpoint (resumable), after the epoch's one.
+      if (outcome.status === 'stopped' && t.step > (rec.totals.lastCheckpoint?.step ?? 0)) rec.saveLast(await t.checkpoint())
+    } finally {
+      o.signal?.removeEventListener('abort', onAbort)
+    }
+    if (rec.error !== null && outcome.status !== 'failed') {
+      const e = rec.error
+      outcome = { ...outcome, status: 'failed', reason: `Recording the run failed: ${e instanceof Error ? e.message : String(e)}` }
+    }
+    const totals = rec.totals
+    await rec.finish(outcome, {
+      initialLoss: { loss: init.loss, expected: init.expected, samples: init.samples },
+      backend: backend.backend,
+      ...(backend.fallback ? { backendFallback: backend.fallback } : {}),
+      trainCount,
+      valCount,
+      params,
+    })
+    if (rec.error !== null) throw rec.error
+    const final = await runs.get({ id: run.id })
+    return {
+      ...start,
+      run: final,
+      outcome,
+      epochs: totals.epochs,
+      bestValAcc: totals.bestValAcc,
+      bestEpoch: totals.bestEpoch,
+      imagesPerSec: totals.imagesPerSec,
+      durationMs: final.durationMs,
+    }
+  } catch (error) {
+    // A run that exists but could not finish normally is marked failed (best effort).
+    if (start !== null && recorder !== null && recorder.outcome === null) {
+      const reason = error instanceof Error ? error.message : String(error)
+      await runs.update({ id: start.run.id, status: 'failed', endedAt: new Date().toISOString(), summary: { status: 'failed', reason } }).catch(() => undefined)
+    }
+    throw error
+  } finally {
+    trainer?.dispose()
+    model.dispose()
+  }
+}
