@@ -1,4 +1,6 @@
 import { datasetCommand } from '../dataset'
+import { runsCommand } from '../runs'
+import { trainCommand } from '../train'
 import type { Subcommand } from '../types'
 import { inspectCommand } from './inspect'
 
@@ -6,4 +8,4 @@ import { inspectCommand } from './inspect'
  * All `studio` subcommands. To add one: write `main/cli/commands/<name>.ts` exporting a `Subcommand`
  * (see ../types.ts) and append it here.
  */
-export const COMMANDS: readonly Subcommand[] = [inspectCommand, datasetCommand]
+export const COMMANDS: readonly Subcommand[] = [inspectCommand, datasetCommand, trainCommand, runsCommand]

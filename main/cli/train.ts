@@ -1,0 +1,356 @@
+/**
+ * `studio train`: trains a template or a graph file on a dataset of the data folder with the app's own engine
+ * (shared/train) under Node, on the WASM backend (or CPU), and records the run in the studio database exactly
+ * as the app does (config snapshot, metrics, checkpoints, status, summary), so it shows in the app's run list.
+ * The studio, TF.js and the engine are loaded only when this command runs.
+ */
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { ApiError, datasetsContract, projectsContract, type DatasetSummary, type Project, type ServiceClient } from '@shared/api'
+import { TEMPLATES, getTemplate } from '../../shared/graph/templates'
+import { defaultDataDir } from '../host/paths'
+import type { Studio } from '../studio'
+import { UsageError, type Subcommand } from './types'
+
+export const CLI_PROJECT_NAME = 'Command line'
+const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adam', 'adamw'] as const
+const SCHEDULES = ['constant', 'step', 'exp', 'cosine', 'inv', 'sqrt'] as const
+
+const usage = `Usage: studio train (--graph <file> | --template <name>) --dataset <name|id> [options]
+
+Trains with the app's engine under Node and records the run in the data folder's database (it appears in the
+app's run list). Training uses the dataset's train split, validation its val split; the test split is never read.
+  --graph <file>         a graph document (.json, as exported by the app); its input and classes adapt to the dataset
+  --template <name>      a built-in architecture, built for the dataset's image size and classes
+                         (${TEMPLATES.map((t) => t.name).join(', ')})
+  --dataset <name|id>    a dataset of the data folder (\`studio dataset list\`)
+  --epochs N             (default 10)
+  --batch B              batch size (default 64)
+  --lr X                 base learning rate (default 0.001 for adam/adamw, 0.01 for sgd/momentum/nesterov)
+  --optimizer O          sgd, momentum, nesterov, adam or adamw (default adam)
+  --momentum M           momentum of momentum/nesterov (default 0.9)
+  --weight-decay W       L2 (sgd, adam) or decoupled (adamw) weight decay (default 0)
+  --schedule S           constant, step, exp, cosine, inv or sqrt (default constant)
+  --warmup-epochs E      linear warm-up over E epochs (may be fractional; default 0)
+  --seed S               run seed: data order, augmentation (default 0)
+  --pipeline <file>      an augmentation pipeline document (.json); default none
+  --backend wasm|cpu     TF.js backend (default wasm: XNNPACK, the fast CPU path)
+  --project <name|id>    the run's project (default: the "${CLI_PROJECT_NAME}" project, created when missing)
+  --name <run name>      (default: "<template or file> on <dataset>")
+  --data-dir <dir>       the studio data folder (default: the app's, ${defaultDataDir()})
+  --json                 one JSON line per epoch and a final summary line
+Ctrl-C stops the run cleanly between steps: status "stopped", its checkpoints kept (exit code 130).`
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i
+
+export function parseNumberArg(flag: string, text: string, rule: { int?: boolean; min?: number; positive?: boolean } = {}): number {
+  const t = text.trim()
+  const v = NUMBER.test(t) ? Number(t) : NaN
+  const what = rule.int ? 'a whole number' : 'a number'
+  if (!Number.isFinite(v) || (rule.int && !Number.isInteger(v))) throw new UsageError(`${flag} must be ${what}, received ${JSON.stringify(text)}`)
+  if (rule.positive && !(v > 0)) throw new UsageError(`${flag} must be greater than 0, received ${JSON.stringify(text)}`)
+  if (rule.min !== undefined && v < rule.min) throw new UsageError(`${flag} must be ${what} >= ${rule.min}, received ${JSON.stringify(text)}`)
+  return v
+}
+
+function oneOf<T extends string>(flag: string, text: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, received ${JSON.stringify(text)}`)
+  return text as T
+}
+
+/** Runs `fn` on a studio over `dataDir` (the studio and its SQLite are loaded only here). */
+export async function withStudio<T>(dataDir: string, fn: (studio: Studio) => Promise<T>): Promise<T> {
+  const { startStudio } = await import('../studio')
+  const studio = startStudio({ dataDir, host: 'browser' })
+  try {
+    return await fn(studio)
+  } finally {
+    studio.close()
+  }
+}
+
+const listOf = (items: readonly { id: number; name: string }[]) => (items.length ? items.map((d) => `${d.id} "${d.name}"`).join(', ') : 'none')
+
+/** A dataset by id (digits) or by name (exact, then case-insensitive). */
+export async function findDataset(datasets: ServiceClient<typeof datasetsContract>, ref: string): Promise<DatasetSummary> {
+  const list = await datasets.list({})
+  const byId = /^\d+$/.test(ref.trim()) ? list.find((d) => d.id === Number(ref)) : undefined
+  const named = byId ? [byId] : list.filter((d) => d.name === ref).length ? list.filter((d) => d.name === ref) : list.filter((d) => d.name.toLowerCase() === ref.toLowerCase())
+  if (named.length === 0) throw new UsageError(`Unknown dataset ${JSON.stringify(ref)}. Datasets here: ${listOf(list)} (import one with \`studio dataset import\` or \`studio dataset mnist\`)`)
+  if (named.length > 1) throw new UsageError(`Dataset name ${JSON.stringify(ref)} is ambiguous: ${listOf(named)}; use its id`)
+  return named[0]!
+}
+
+/** A project by id or name; `null` ref = the "Command line" project, created when missing. */
+export async function findProject(projects: ServiceClient<typeof projectsContract>, ref: string | null, create: boolean): Promise<Project | null> {
+  const list = await projects.list({})
+  if (ref === null) {
+    const cli = list.filter((p) => p.name === CLI_PROJECT_NAME).sort((a, b) => a.id - b.id)[0]
+    if (cli) return cli
+    return create ? projects.create({ name: CLI_PROJECT_NAME }) : null
+  }
+  const byId = /^\d+$/.test(ref.trim()) ? list.find((p) => p.id === Number(ref)) : undefined
+  const named = byId ? [byId] : list.filter((p) => p.name === ref).length ? list.filter((p) => p.name === ref) : list.filter((p) => p.name.toLowerCase() === ref.toLowerCase())
+  if (named.length === 0) throw new UsageError(`Unknown project ${JSON.stringify(ref)}. Projects here: ${listOf(list)}`)
+  if (named.length > 1) throw new UsageError(`Project name ${JSON.stringify(ref)} is ambiguous: ${listOf(named)}; use its id`)
+  return named[0]!
+}
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : `${(x * 100).toFixed(2)}%`)
+const num4 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(4))
+const round = (x: number | null | undefined, digits = 4) => (x === null || x === undefined || !Number.isFinite(x) ? null : Number(x.toFixed(digits)))
+
+export const trainCommand: Subcommand = {
+  name: 'train',
+  summary: "Train a template or graph file on a dataset with the app's engine (WASM) and record the run",
+  usage,
+  async run(args, io) {
+    let parsed
+    try {
+      parsed = parseArgs({
+        args,
+        allowPositionals: false,
+        options: {
+          graph: { type: 'string' },
+          template: { type: 'string' },
+          dataset: { type: 'string' },
+          epochs: { type: 'string' },
+          batch: { type: 'string' },
+          lr: { type: 'string' },
+          optimizer: { type: 'string' },
+          momentum: { type: 'string' },
+          'weight-decay': { type: 'string' },
+          schedule: { type: 'string' },
+          'warmup-epochs': { type: 'string' },
+          seed: { type: 'string' },
+          pipeline: { type: 'string' },
+          backend: { type: 'string' },
+          project: { type: 'string' },
+          name: { type: 'string' },
+          'data-dir': { type: 'string' },
+          json: { type: 'boolean', default: false },
+        },
+      })
+    } catch (err) {
+      throw new UsageError((err as Error).message)
+    }
+    const v = parsed.values
+    if ((v.graph === undefined) === (v.template === undefined)) throw new UsageError('train needs exactly one of --graph <file> or --template <name>')
+    if (v.dataset === undefined) throw new UsageError('train needs --dataset <name|id> (see `studio dataset list`)')
+    const template = v.template !== undefined ? getTemplate(v.template) : undefined
+    if (v.template !== undefined && !template) throw new UsageError(`Unknown template ${JSON.stringify(v.template)}. Available: ${TEMPLATES.map((t) => t.name).join(', ')}`)
+    const epochs = v.epochs !== undefined ? parseNumberArg('--epochs', v.epochs, { int: true, min: 1 }) : 10
+    const batchSize = v.batch !== undefined ? parseNumberArg('--batch', v.batch, { int: true, min: 1 }) : 64
+    const optimizerName = oneOf('--optimizer', v.optimizer ?? 'adam', OPTIMIZERS)
+    const learningRate = v.lr !== undefined ? parseNumberArg('--lr', v.lr, { positive: true }) : optimizerName.startsWith('adam') ? 1e-3 : 1e-2
+    const momentum = v.momentum !== undefined ? parseNumberArg('--momentum', v.momentum, { min: 0 }) : 0.9
+    if (momentum >= 1) throw new UsageError(`--momentum must be in [0, 1), received ${JSON.stringify(v.momentum)}`)
+    const weightDecay = v['weight-decay'] !== undefined ? parseNumberArg('--weight-decay', v['weight-decay'], { min: 0 }) : 0
+    const scheduleName = oneOf('--schedule', v.schedule ?? 'constant', SCHEDULES)
+    const warmupEpochs = v['warmup-epochs'] !== undefined ? parseNumberArg('--warmup-epochs', v['warmup-epochs'], { min: 0 }) : 0
+    const seed: number | string = v.seed === undefined ? 0 : NUMBER.test(v.seed.trim()) && Number.isFinite(Number(v.seed)) ? Number(v.seed) : v.seed
+    const backendChoice = oneOf('--backend', v.backend ?? 'wasm', ['wasm', 'cpu'] as const)
+    const optimizer =
+      optimizerName === 'sgd'
+        ? { type: 'sgd' as const }
+        : optimizerName === 'momentum'
+          ? { type: 'sgd' as const, momentum }
+          : optimizerName === 'nesterov'
+            ? { type: 'sgd' as const, momentum, nesterov: true }
+            : { type: optimizerName }
+    const schedule =
+      scheduleName === 'step'
+        ? { type: 'step' as const, everyEpochs: Math.max(1, Math.round(epochs / 3)), gamma: 0.1, warmupEpochs }
+        : scheduleName === 'exp'
+          ? { type: 'exponential' as const, warmupEpochs }
+          : scheduleName === 'inv'
+            ? { type: 'inverseTime' as const, k: 0.5, warmupEpochs }
+            : { type: scheduleName, warmupEpochs }
+    const { parseTrainingConfig } = await import('../../shared/train/config')
+    const cfg = parseTrainingConfig({ epochs, batchSize, seed, learningRate, optimizer, schedule, weightDecay })
+    if (!cfg.ok) throw new UsageError(cfg.errors.join('; '))
+    const training = cfg.config
+
+    // Files given on the command line are read before the studio opens.
+    let graphFile: { path: string; doc: import('../../shared/graph/index').GraphDocument } | null = null
+    if (v.graph !== undefined) {
+      const { GraphDocumentError, parseGraphDocument } = await import('../../shared/graph/index')
+      let text: string
+      try {
+        text = io.readFile(v.graph)
+      } catch (err) {
+        throw new UsageError(`Cannot read --graph ${v.graph}: ${(err as Error).message}`)
+      }
+      try {
+        graphFile = { path: resolve(v.graph), doc: parseGraphDocument(text) }
+      } catch (err) {
+        if (err instanceof GraphDocumentError) throw new UsageError(`${v.graph}: ${err.message}`)
+        throw err
+      }
+    }
+    let pipelineFile: { path: string; value: unknown } | null = null
+    if (v.pipeline !== undefined) {
+      try {
+        pipelineFile = { path: resolve(v.pipeline), value: JSON.parse(io.readFile(v.pipeline)) as unknown }
+      } catch (err) {
+        throw new UsageError(`Cannot read --pipeline ${v.pipeline}: ${(err as Error).message}`)
+      }
+    }
+
+    const dataDir = resolve(v['data-dir'] ?? defaultDataDir())
+    const json = v.json ?? false
+    return withStudio(dataDir, async (studio) => {
+      const { clientFor } = await import('../rpc/direct-client')
+      const datasets = clientFor(studio, datasetsContract)
+      const summary = await findDataset(datasets, v.dataset!)
+      const dataset = await datasets.get({ id: summary.id })
+      const shape = [dataset.size.height, dataset.size.width, dataset.channels]
+      const C = dataset.classes.length
+      if (dataset.splitTotals.train === 0) throw new UsageError(`Dataset ${dataset.id} "${dataset.name}" has no training images`)
+      if (C < 2) throw new UsageError(`Dataset ${dataset.id} "${dataset.name}" has ${C} class: training needs at least 2`)
+
+      const { analyzeGraph } = await import('../../shared/graph/index')
+      const { adaptGraph, runTrainingSession } = await import('../train/session')
+      const document = template ? template.build(shape, C) : adaptGraph(graphFile!.doc, shape, C)
+      const errors = analyzeGraph(document).issues.filter((i) => i.severity === 'error')
+      if (errors.length) {
+        throw new UsageError(`The network does not fit ${shape.join('x')} images with ${C} classes:\n  ${errors.map((e) => e.message).join('\n  ')}`)
+      }
+      let pipeline = null
+      if (pipelineFile) {
+        const { validatePipeline } = await import('../../shared/augment/index')
+        const r = validatePipeline(pipelineFile.value, { height: shape[0]!, width: shape[1]!, channels: shape[2]! })
+        if (!r.ok) throw new UsageError(`${v.pipeline}: ${r.errors.map((e) => e.message).join('; ')}`)
+        pipeline = { document: r.pipeline, file: pipelineFile.path }
+      }
+      const project = (await findProject(clientFor(studio, projectsContract), v.project ?? null, true))!
+      const source = template ? template.name : graphFile!.path.split(/[\\/]/).pop()!
+      const name = v.name ?? `${source} on ${dataset.name}`
+
+      const stop = new AbortController()
+      let sigints = 0
+      let firstAt = 0
+      const onSigint = () => {
+        sigints += 1
+        if (sigints === 1) {
+          firstAt = Date.now()
+          if (!json) io.stderr('\nStopping after the current step (Ctrl-C again to quit at once)...\n')
+          stop.abort()
+        } else if (Date.now() - firstAt > 500) {
+          // A second, deliberate Ctrl-C (not the same one delivered twice): quit without waiting.
+          process.exit(130)
+        }
+      }
+      process.on('SIGINT', onSigint)
+      try {
+        const result = await runTrainingSession({
+          studio,
+          projectId: project.id,
+          dataset,
+          graph: { document, template: template?.name ?? null, file: graphFile?.path ?? null },
+          pipeline,
+          training,
+          backend: backendChoice,
+          name,
+          origin: 'cli',
+          signal: stop.signal,
+          onStart: (s) => {
+            if (s.backend.fallback) io.stderr(`warning: ${s.backend.fallback}\n`)
+            const init = s.initialLoss
+            if (json) {
+              io.stdout(
+                JSON.stringify({
+                  type: 'start',
+                  runId: s.run.id,
+                  name: s.run.name,
+                  project: { id: project.id, name: project.name },
+                  dataset: { id: dataset.id, name: dataset.name, train: s.trainCount, val: s.valCount },
+                  backend: s.backend.backend,
+                  params: s.params,
+                  epochs: training.epochs,
+                  stepsPerEpoch: s.stepsPerEpoch,
+                  initialLoss: round(init.loss),
+                  expectedInitialLoss: round(init.expected),
+                }) + '\n',
+              )
+            } else {
+              io.stdout(
+                [
+                  `Run ${s.run.id} "${s.run.name}" in project ${project.id} "${project.name}" (${dataDir})`,
+                  `Dataset ${dataset.id} "${dataset.name}": ${s.trainCount} train / ${s.valCount} val images, ${shape.join('x')}, ${C} classes; ${s.params.toLocaleString('en-US')} parameters`,
+                  `Backend ${s.backend.backend}; ${training.epochs} epoch${training.epochs === 1 ? '' : 's'} of ${s.stepsPerEpoch} steps, batch ${training.batchSize}, ${optimizerName} lr ${learningRate}, ${scheduleName} schedule`,
+                  `Initial loss ${num4(init.loss)} (ln(${C}) = ${num4(init.expected)}, over ${init.samples} training images)`,
+                ].join('\n') + '\n',
+              )
+            }
+          },
+          onEpoch: (e, s) => {
+            const ips = e.seconds > 0 ? s.trainCount / e.seconds : null
+            if (json) {
+              io.stdout(
+                JSON.stringify({
+                  type: 'epoch',
+                  runId: s.run.id,
+                  epoch: e.epoch,
+                  epochs: training.epochs,
+                  step: e.step,
+                  trainLoss: round(e.trainLoss),
+                  trainAcc: round(e.trainAcc),
+                  valLoss: round(e.valLoss),
+                  valAcc: round(e.valAcc),
+                  lr: e.lr,
+                  seconds: round(e.seconds, 2),
+                  imagesPerSec: round(ips, 1),
+                }) + '\n',
+              )
+            } else {
+              const w = String(training.epochs).length
+              io.stdout(
+                `epoch ${String(e.epoch).padStart(w)}/${training.epochs}  train loss ${num4(e.trainLoss)} acc ${pct(e.trainAcc)}  val loss ${num4(e.valLoss)} acc ${pct(e.valAcc)}  lr ${Number(e.lr.toPrecision(3))}  ${e.seconds.toFixed(1)} s\n`,
+              )
+            }
+          },
+        })
+        const r = result
+        const last = r.epochs.at(-1)
+        const out = {
+          type: 'summary',
+          runId: r.run.id,
+          status: r.run.status,
+          reason: r.outcome.reason,
+          epochs: r.outcome.epoch,
+          steps: r.outcome.step,
+          bestValAcc: round(r.bestValAcc),
+          bestEpoch: r.bestEpoch,
+          finalValAcc: round(last?.valAcc),
+          finalValLoss: round(last?.valLoss),
+          finalTrainLoss: round(last?.trainLoss),
+          initialLoss: round(r.initialLoss.loss),
+          expectedInitialLoss: round(r.initialLoss.expected),
+          imagesPerSec: round(r.imagesPerSec, 1),
+          backend: r.backend.backend,
+          durationMs: r.durationMs,
+        }
+        if (json) io.stdout(JSON.stringify(out) + '\n')
+        else {
+          io.stdout(
+            [
+              `Run ${r.run.id} ${r.run.status}: ${r.outcome.reason}`,
+              `  Best val accuracy   ${pct(r.bestValAcc)}${r.bestEpoch !== null ? ` (epoch ${r.bestEpoch})` : ''}`,
+              `  Final val accuracy  ${pct(last?.valAcc)}${last ? ` (epoch ${last.epoch}, val loss ${num4(last.valLoss)})` : ''}`,
+              `  Initial loss        ${num4(r.initialLoss.loss)} (ln(${C}) = ${num4(r.initialLoss.expected)})`,
+              `  Images/s            ${r.imagesPerSec === null ? '-' : r.imagesPerSec.toFixed(0)} (training steps, ${r.backend.backend})`,
+              `  Duration            ${(r.durationMs / 1000).toFixed(1)} s`,
+            ].join('\n') + '\n',
+          )
+        }
+        return r.run.status === 'completed' ? 0 : r.run.status === 'stopped' ? 130 : 1
+      } catch (error) {
+        if (error instanceof ApiError && error.code === 'invalid_payload') throw new UsageError(error.message)
+        throw error
+      } finally {
+        process.removeListener('SIGINT', onSigint)
+      }
+    })
+  },
+}
