@@ -3,15 +3,17 @@
  * recorded whatever host trains it:
  *
  *  - `started`    -> status 'running', startedAt;
- *  - `step`       -> step metrics 'train/loss', 'train/acc', 'lr', 'images_per_sec' (buffered, appended in
- *                    batches); `epoch` of a step metric is fractional (step / stepsPerEpoch), for charts;
- *  - `epoch`      -> epoch metrics 'epoch/train_loss', 'epoch/train_acc', 'val/loss', 'val/acc' (at the epoch's
- *                    last step, `epoch` = the epoch number), best validation accuracy and its epoch;
+ *  - `step`       -> step metrics 'train/loss', 'train/acc', 'lr', 'images_per_sec' (and 'grad_norm' with
+ *                    clipping), buffered and appended in batches, at (step, epoch of the step);
+ *  - `epoch`      -> epoch metrics 'epoch/train_loss', 'epoch/train_acc', 'val/loss', 'val/acc', 'epoch/seconds'
+ *                    (at the epoch's last step), best validation accuracy and its epoch;
  *  - `checkpoint` -> checkpoint 'last' every epoch, 'best' when it is the best so far, 'periodic' for the
  *                    keepEvery policy;
  *  - `done` / `stopped` / `failed` -> status completed / stopped / failed, endedAt, duration, final loss and the
  *                    summary (see `finish`).
  *
+ * Names and fields are those of the app's training controller (renderer/src/train: METRIC, the checkpoint metrics
+ * train_loss/train_acc/val_loss/val_acc, the summary keys), so the app charts and resumes CLI runs like its own.
  * `post` is synchronous (it is the engine's sink); the service calls run in order on one queue. It is written
  * against a typed runs client, so it does not care which transport reaches the service.
  */
@@ -21,8 +23,8 @@ import type { CheckpointMessage, EpochMessage, TrainEventSink, TrainMessage } fr
 type RunsClient = ServiceClient<typeof runsContract>
 type Point = { name: string; step: number; epoch: number; value: number; time: number }
 
-export const STEP_METRICS = ['train/loss', 'train/acc', 'lr', 'images_per_sec'] as const
-export const EPOCH_METRICS = ['epoch/train_loss', 'epoch/train_acc', 'val/loss', 'val/acc'] as const
+export const STEP_METRICS = ['train/loss', 'train/acc', 'lr', 'images_per_sec', 'grad_norm'] as const
+export const EPOCH_METRICS = ['epoch/train_loss', 'epoch/train_acc', 'val/loss', 'val/acc', 'epoch/seconds'] as const
 
 export interface RunRecorderOptions {
   readonly runs: RunsClient
@@ -42,6 +44,8 @@ export interface RecordedOutcome {
   readonly reason: string
   readonly step: number
   readonly epoch: number
+  /** For 'failed': 'nan' (non-finite loss) or 'error'. */
+  readonly cause?: string
 }
 
 /** What the recorder knows at the end of a run (also the base of the run summary). */
@@ -69,7 +73,7 @@ export class RunRecorder implements TrainEventSink {
   #queue: Promise<void> = Promise.resolve()
   #error: unknown = null
   #points: Point[] = []
-  #stepsPerEpoch = 1
+  #totalSteps = 0
   #startedAt: number | null = null
   #steps = 0
   #epochs: EpochMessage[] = []
@@ -140,7 +144,7 @@ export class RunRecorder implements TrainEventSink {
   post(m: TrainMessage): void {
     switch (m.type) {
       case 'started': {
-        this.#stepsPerEpoch = Math.max(1, m.stepsPerEpoch)
+        this.#totalSteps = m.totalSteps
         this.#startedAt = this.#now()
         const startedAt = new Date(m.time).toISOString()
         this.#enqueue(() => this.#runs.update({ id: this.runId, status: 'running', startedAt }))
@@ -154,14 +158,14 @@ export class RunRecorder implements TrainEventSink {
           this.#ipsSum += m.imagesPerSec
           this.#ipsCount += 1
         }
-        const epoch = m.step / this.#stepsPerEpoch
-        const at = { step: m.step, epoch, time: m.time }
+        const at = { step: m.step, epoch: m.epoch, time: m.time }
         this.#points.push(
           { name: 'train/loss', value: m.loss, ...at },
           { name: 'train/acc', value: m.acc, ...at },
           { name: 'lr', value: m.lr, ...at },
           { name: 'images_per_sec', value: m.imagesPerSec, ...at },
         )
+        if (m.gradNorm !== undefined) this.#points.push({ name: 'grad_norm', value: m.gradNorm, ...at })
         if (this.#points.length >= this.#flushEvery * STEP_METRICS.length) this.#flushPoints()
         break
       }
@@ -173,6 +177,7 @@ export class RunRecorder implements TrainEventSink {
           'epoch/train_acc': m.trainAcc,
           'val/loss': m.valLoss,
           'val/acc': m.valAcc,
+          'epoch/seconds': m.seconds,
         }
         for (const [name, value] of Object.entries(finiteOnly(values))) this.#points.push({ name, value, ...at })
         this.#flushPoints()
@@ -193,7 +198,7 @@ export class RunRecorder implements TrainEventSink {
       case 'stopped':
       case 'failed':
         this.#flushPoints()
-        this.#end = { status: m.type === 'done' ? 'completed' : m.type, reason: m.reason, step: m.step, epoch: m.epoch }
+        this.#end = { status: m.type === 'done' ? 'completed' : m.type, reason: m.reason, step: m.step, epoch: m.epoch, ...(m.type === 'failed' ? { cause: m.cause } : {}) }
         break
       case 'paused':
       case 'resumed':
@@ -205,7 +210,7 @@ export class RunRecorder implements TrainEventSink {
     const latest = this.#epochs.at(-1)
     const metrics =
       latest && latest.epoch === m.epoch
-        ? finiteOnly({ 'epoch/train_loss': latest.trainLoss, 'epoch/train_acc': latest.trainAcc, 'val/loss': latest.valLoss, 'val/acc': latest.valAcc })
+        ? finiteOnly({ train_loss: latest.trainLoss, train_acc: latest.trainAcc, val_loss: latest.valLoss, val_acc: latest.valAcc })
         : undefined
     const payload = { runId: this.runId, epoch: m.epoch, step: m.step, meta: m.meta, ...(metrics ? { metrics } : {}), weights: toBase64(m.weights), optimizer: toBase64(m.optimizerState) }
     this.#lastCheckpoint = { epoch: m.epoch, step: m.step }
@@ -246,12 +251,14 @@ export class RunRecorder implements TrainEventSink {
     const finalLoss = last && Number.isFinite(last.trainLoss) ? last.trainLoss : t.lastStepLoss !== null && Number.isFinite(t.lastStepLoss) ? t.lastStepLoss : undefined
     const summary = {
       status: outcome.status,
-      reason: outcome.reason,
+      message: outcome.reason,
+      ...(outcome.cause ? { cause: outcome.cause } : {}),
       steps: outcome.step,
-      epochsCompleted: outcome.epoch,
+      totalSteps: this.#totalSteps,
+      epochsDone: outcome.epoch,
+      lastEpoch: last ? { trainLoss: last.trainLoss, trainAcc: last.trainAcc, valLoss: last.valLoss, valAcc: last.valAcc } : null,
       bestValAcc: t.bestValAcc,
       bestEpoch: t.bestEpoch,
-      final: last ? { epoch: last.epoch, trainLoss: last.trainLoss, trainAcc: last.trainAcc, valLoss: last.valLoss, valAcc: last.valAcc } : null,
       imagesPerSec: t.imagesPerSec,
       lastCheckpoint: t.lastCheckpoint,
       ...extra,

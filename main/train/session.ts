@@ -120,29 +120,40 @@ export async function runTrainingSession(o: TrainSessionOptions): Promise<Sessio
     trainer = new Trainer({ model, data, pipeline: o.pipeline?.document ?? null, config: training, sink: forward })
     const init = await initialLoss(model, data, o.initialLossBatches ?? 4, { batchSize: training.batchSize, pipeline: o.pipeline?.document ?? null })
     const params = model.countParams()
+    // The app's run snapshot (renderer/src/train/controller.ts RunSnapshot), plus where the run came from. A CLI
+    // run has no architecture or pipeline row: their ids are null, their documents are inline.
+    const fileName = (p: string) => p.split(/[\\/]/).pop() ?? p
     const config = {
+      kind: 'cnn-studio/train',
       format: CONFIG_FORMAT,
-      origin: o.origin,
-      graph: { template: o.graph.template, file: o.graph.file, document: o.graph.document },
+      architecture: {
+        id: null,
+        name: o.graph.template ?? fileName(o.graph.file ?? 'graph'),
+        versionId: null,
+        version: null,
+        template: o.graph.template,
+        file: o.graph.file,
+        document: o.graph.document,
+      },
       dataset: {
         id: dataset.id,
         name: dataset.name,
-        classes: dataset.classes,
-        imageShape: data.imageShape,
-        split: dataset.split,
-        splitTotals: dataset.splitTotals,
+        classes: [...dataset.classes],
+        shape: [...data.imageShape],
         trainSplit: 'train',
         valSplit: 'val',
-        trainCount,
-        valCount,
-        testUsed: false,
+        counts: { ...dataset.splitTotals },
+        split: dataset.split,
+        mean: dataset.stats?.mean ?? null,
+        std: dataset.stats?.std ?? null,
       },
-      pipeline: o.pipeline ? { file: o.pipeline.file, document: o.pipeline.document } : null,
+      pipeline: o.pipeline ? { id: null, name: fileName(o.pipeline.file ?? 'pipeline'), versionId: null, version: null, file: o.pipeline.file, document: o.pipeline.document } : null,
       training,
       seed: training.seed,
-      backend: backend.backend,
       backendRequested: o.backend,
+      backend: backend.backend,
       appVersion: studio.info.version,
+      origin: o.origin,
       params,
     }
     const run = await runs.create({ projectId: o.projectId, ...(o.name ? { name: o.name } : {}), config, datasetId: dataset.id, backend: backend.backend })
@@ -171,6 +182,7 @@ export async function runTrainingSession(o: TrainSessionOptions): Promise<Sessio
     await rec.finish(outcome, {
       initialLoss: { loss: init.loss, expected: init.expected, samples: init.samples },
       backend: backend.backend,
+      ...(backend.threads !== undefined ? { wasmThreads: backend.threads } : {}),
       ...(backend.fallback ? { backendFallback: backend.fallback } : {}),
       trainCount,
       valCount,
