@@ -1,0 +1,552 @@
+/**
+ * The Train section: configuration form and Start (left), the live or opened run with its curves (center), the
+ * project's runs (right). Training itself lives in the controller, so it goes on while the user is elsewhere.
+ */
+import { useCallback, useEffect, useMemo, useState } from 'react'
+import type { ArchitectureSummary, DatasetSummary, PipelineSummary, Run, RunSummary } from '@shared/api'
+import { api } from '../api/client'
+import { useApp } from '../app/store'
+import { BACKEND_LABELS, type BackendName } from '../backend/labels'
+import { reportError } from '../ui/dialogs'
+import { formatRelativeTime } from '../ui/format'
+import { Icon } from '../ui/icons'
+import { ConfigForm } from './ConfigForm'
+import { displayStatus, elapsedMs, etaMs, isResumable, useTraining, type LiveRun, type RunSnapshot } from './controller'
+import { loadForm, saveForm, validateForm, type TrainForm } from './form'
+import { trainingController } from './instance'
+import { EpochTable, RunCharts } from './RunCharts'
+import { emptySteps, seriesFromMetrics, type EpochRow, type StepSeries } from './series'
+import './train.css'
+
+export function formatDuration(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms)) return '—'
+  const s = Math.max(0, Math.round(ms / 1000))
+  const h = Math.floor(s / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  const sec = s % 60
+  return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}`
+}
+
+const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : `${(v * 100).toFixed(1)}%`)
+const backendLabel = (b: string | null | undefined) => (b ? (BACKEND_LABELS[b as BackendName] ?? (b === 'auto' ? 'Auto' : b)) : '—')
+
+const STATUS_LABEL: Record<string, string> = {
+  queued: 'Queued',
+  running: 'Running',
+  paused: 'Paused',
+  stopped: 'Stopped',
+  completed: 'Completed',
+  failed: 'Failed',
+  interrupted: 'Interrupted',
+  preparing: 'Preparing',
+  backend: 'Starting backend',
+  data: 'Loading data',
+  compile: 'Compiling',
+  stopping: 'Stopping',
+}
+
+export function StatusChip({ status }: { status: string }) {
+  return (
+    <span className={`status-chip status-${status}`} data-testid="run-status">
+      {STATUS_LABEL[status] ?? status}
+    </span>
+  )
+}
+
+function useNow(active: boolean): number {
+  const [now, setNow] = useState(() => Date.now())
+  useEffect(() => {
+    if (!active) return
+    const t = setInterval(() => setNow(Date.now()), 1000)
+    return () => clearInterval(t)
+  }, [active])
+  return now
+}
+
+function liveStatus(live: LiveRun): string {
+  if (live.phase === 'ended') return live.outcome ?? 'failed'
+  if (live.phase === 'running' || live.phase === 'paused' || live.phase === 'stopping') return live.phase
+  return live.phase
+}
+
+/** The project's designs, datasets, pipelines and runs, kept fresh through the services' events. */
+function useProjectLists(projectId: number) {
+  const [architectures, setArchitectures] = useState<ArchitectureSummary[] | null>(null)
+  const [datasets, setDatasets] = useState<DatasetSummary[] | null>(null)
+  const [pipelines, setPipelines] = useState<PipelineSummary[]>([])
+  const [runs, setRuns] = useState<RunSummary[]>([])
+  useEffect(() => {
+    let live = true
+    const a = () => api().architectures.list({ projectId }).then((r) => live && setArchitectures(r), reportError)
+    const d = () => api().datasets.list({ projectId }).then((r) => live && setDatasets(r.filter((x) => x.status === 'ready')), reportError)
+    const p = () => api().pipelines.list({ projectId }).then((r) => live && setPipelines(r), reportError)
+    const r = () => api().runs.list({ projectId }).then((x) => live && setRuns(x), reportError)
+    void a()
+    void d()
+    void p()
+    void r()
+    const offs = [
+      api().architectures.on('onDidChange', (e) => e.projectId === projectId && void a()),
+      api().datasets.on('onDidChange', () => void d()),
+      api().pipelines.on('onDidChange', (e) => e.projectId === projectId && void p()),
+      api().runs.on('onDidChange', (e) => e.projectId === projectId && void r()),
+    ]
+    return () => {
+      live = false
+      for (const off of offs) off()
+    }
+  }, [projectId])
+  return { architectures, datasets, pipelines, runs }
+}
+
+export function TrainView({ projectId }: { projectId: number }) {
+  const navigate = useApp((s) => s.navigate)
+  const { architectures, datasets, pipelines, runs } = useProjectLists(projectId)
+  const [form, setForm] = useState<TrainForm>(() => loadForm(projectId))
+  const live = useTraining((s) => s.live)
+  const busy = useTraining((s) => s.busy)
+  const [selected, setSelected] = useState<number | null>(null)
+  const [startError, setStartError] = useState<string | null>(null)
+  const liveHere = live && live.projectId === projectId ? live : null
+  const training = liveHere !== null && liveHere.phase !== 'ended'
+  const otherProjectTraining = live !== null && live.phase !== 'ended' && live.projectId !== projectId
+
+  useEffect(() => saveForm(projectId, form), [projectId, form])
+  // Pick the first design / dataset when none (or a deleted one) is chosen.
+  useEffect(() => {
+    if (architectures && architectures.length > 0 && !architectures.some((a) => a.id === form.architectureId)) setForm((f) => ({ ...f, architectureId: architectures[0]!.id }))
+  }, [architectures, form.architectureId])
+  useEffect(() => {
+    if (datasets && datasets.length > 0 && !datasets.some((d) => d.id === form.datasetId)) setForm((f) => ({ ...f, datasetId: datasets[0]!.id }))
+  }, [datasets, form.datasetId])
+  useEffect(() => {
+    if (form.pipelineId !== null && !pipelines.some((p) => p.id === form.pipelineId)) setForm((f) => ({ ...f, pipelineId: null }))
+  }, [pipelines, form.pipelineId])
+
+  const set = useCallback((patch: Partial<TrainForm>) => setForm((f) => ({ ...f, ...patch })), [])
+  const validation = useMemo(() => validateForm(form), [form])
+  const missing = architectures !== null && datasets !== null && (architectures.length === 0 || datasets.length === 0)
+  const canStart = validation.ok && form.architectureId !== null && form.datasetId !== null && !training && !busy && !otherProjectTraining
+
+  const start = async () => {
+    setStartError(null)
+    try {
+      const run = await trainingController().start({
+        projectId,
+        architectureId: form.architectureId!,
+        datasetId: form.datasetId!,
+        pipelineId: form.pipelineId,
+        config: validation.config,
+        backend: form.backend,
+      })
+      setSelected(run.id)
+    } catch (e) {
+      setStartError(e instanceof Error ? e.message : String((e as { message?: unknown }).message ?? e))
+    }
+  }
+
+  const resume = async (runId: number) => {
+    setSelected(runId)
+    try {
+      await trainingController().resumeRun(runId)
+    } catch (e) {
+      reportError(e)
+    }
+  }
+
+  // What the center shows: the chosen run, else the live one, else the newest.
+  const shownId = selected ?? liveHere?.runId ?? runs[0]?.id ?? null
+
+  return (
+    <div className="train-view" data-testid="train-view">
+      <aside className="train-config" aria-label="Training configuration">
+        <div className="train-config-scroll">
+          <ConfigForm
+            form={form}
+            set={set}
+            validation={validation}
+            architectures={architectures ?? []}
+            datasets={datasets ?? []}
+            pipelines={pipelines}
+            disabled={false}
+          />
+        </div>
+        <div className="train-start">
+          {startError && (
+            <p className="field-error" role="alert" data-testid="start-error">
+              {startError}
+            </p>
+          )}
+          {otherProjectTraining && <p className="muted small">Another project is training in this window; one run trains at a time.</p>}
+          <button className="btn btn-primary btn-start" disabled={!canStart} onClick={() => void start()} data-testid="start-training">
+            <Icon name="train" size={16} />
+            {busy ? 'Preparing…' : training ? 'Training…' : 'Start training'}
+          </button>
+        </div>
+      </aside>
+      <main className="train-main">
+        {missing ? (
+          <MissingState
+            noDesign={architectures!.length === 0}
+            noDataset={datasets!.length === 0}
+            onDesign={() => navigate({ name: 'workspace', projectId, section: 'architecture' })}
+            onData={() => navigate({ name: 'workspace', projectId, section: 'data' })}
+          />
+        ) : shownId === null ? (
+          <div className="empty-state train-empty">
+            <Icon name="train" size={40} />
+            <h2>No runs yet</h2>
+            <p>
+              Choose a design and a dataset, set the optimizer and the schedule, and press <strong>Start training</strong>. Loss, accuracy, learning
+              rate and throughput are charted live; every run is kept with its configuration and checkpoints.
+            </p>
+          </div>
+        ) : liveHere && liveHere.runId === shownId ? (
+          <LivePanel live={liveHere} onResume={(id) => void resume(id)} busy={busy} />
+        ) : (
+          <StoredPanel runId={shownId} live={false} onResume={(id) => void resume(id)} busy={busy || training} />
+        )}
+      </main>
+      <aside className="train-runs" aria-label="Runs">
+        <RunsList runs={runs} selected={shownId} live={liveHere} onSelect={setSelected} onResume={(id) => void resume(id)} busy={busy || training || otherProjectTraining} />
+      </aside>
+    </div>
+  )
+}
+
+function MissingState(props: { noDesign: boolean; noDataset: boolean; onDesign: () => void; onData: () => void }) {
+  return (
+    <div className="empty-state train-empty" data-testid="train-missing">
+      <Icon name="train" size={40} />
+      <h2>{props.noDesign && props.noDataset ? 'Nothing to train yet' : props.noDesign ? 'No design to train' : 'No dataset to train on'}</h2>
+      <p>Training needs a network and labelled images. Once both exist, pick them on the left and press Start.</p>
+      <ul className="missing-list">
+        <li className={props.noDesign ? 'todo' : 'done'}>
+          <span>{props.noDesign ? 'Design a network (or start from a template such as the toy ConvNet or LeNet-5).' : 'A design is ready.'}</span>
+          {props.noDesign && (
+            <button className="btn" onClick={props.onDesign}>
+              Open Architecture
+            </button>
+          )}
+        </li>
+        <li className={props.noDataset ? 'todo' : 'done'}>
+          <span>{props.noDataset ? 'Import a dataset: a folder with one subfolder per class, or the built-in MNIST digits.' : 'A dataset is ready.'}</span>
+          {props.noDataset && (
+            <button className="btn" onClick={props.onData}>
+              Open Data
+            </button>
+          )}
+        </li>
+      </ul>
+    </div>
+  )
+}
+
+/** Run facts shared by the live and the stored panel. */
+interface PanelFacts {
+  readonly runId: number
+  readonly name: string
+  readonly status: string
+  readonly backend: string | null
+  readonly adapter: string | null
+  readonly step: number
+  readonly totalSteps: number
+  readonly epoch: number
+  readonly epochs: number
+  readonly elapsed: number | null
+  readonly eta: number | null
+  readonly bestValAcc: number | null
+  readonly bestEpoch: number | null
+  readonly message: string | null
+  readonly steps: StepSeries
+  readonly epochRows: readonly EpochRow[]
+}
+
+function LivePanel({ live, onResume, busy }: { live: LiveRun; onResume: (id: number) => void; busy: boolean }) {
+  const ended = live.phase === 'ended'
+  const now = useNow(!ended)
+  const run = useRun(live.runId)
+  const c = trainingController()
+  const facts: PanelFacts = {
+    runId: live.runId,
+    name: live.name,
+    status: liveStatus(live),
+    backend: live.backend,
+    adapter: live.adapter,
+    step: live.step,
+    totalSteps: live.totalSteps,
+    epoch: live.epoch,
+    epochs: live.epochs,
+    elapsed: elapsedMs(live, now),
+    eta: etaMs(live),
+    bestValAcc: live.bestValAcc,
+    bestEpoch: live.bestEpoch,
+    message: live.message,
+    steps: live.steps,
+    epochRows: live.epochRows,
+  }
+  const setup = live.phase === 'preparing' || live.phase === 'backend' || live.phase === 'data' || live.phase === 'compile'
+  const actions = ended ? (
+    live.outcome === 'stopped' || live.outcome === 'failed' ? (
+      <button className="btn btn-primary" onClick={() => onResume(live.runId)} disabled={busy} data-testid="resume-run">
+        Resume
+      </button>
+    ) : null
+  ) : (
+    <>
+      {live.phase === 'paused' ? (
+        <button className="btn" onClick={() => c.unpause()} data-testid="resume-training">
+          Resume
+        </button>
+      ) : (
+        <button className="btn" onClick={() => c.pause()} disabled={live.phase !== 'running'} data-testid="pause-training">
+          Pause
+        </button>
+      )}
+      <button className="btn btn-stop" onClick={() => c.stop()} disabled={live.phase === 'stopping'} data-testid="stop-training">
+        Stop
+      </button>
+    </>
+  )
+  return (
+    <RunPanel facts={facts} actions={actions} run={run} live>
+      {setup && (
+        <div className="setup-note" data-testid="setup-note">
+          <span className="spinner" />
+          {live.phase === 'backend'
+            ? 'Starting the backend…'
+            : live.phase === 'data'
+              ? 'Loading the dataset into the worker…'
+              : live.phase === 'compile'
+                ? 'Compiling the design…'
+                : 'Preparing the run…'}
+          {live.backendRequested === 'auto' || live.backendRequested === 'webgpu' ? ' The first WebGPU step compiles shaders and can take a while.' : ''}
+        </div>
+      )}
+      {live.persistError && (
+        <p className="field-error" role="alert">
+          {live.persistError}
+        </p>
+      )}
+    </RunPanel>
+  )
+}
+
+function useRun(runId: number): Run | null {
+  const [run, setRun] = useState<Run | null>(null)
+  useEffect(() => {
+    let live = true
+    setRun(null)
+    const load = () => api().runs.get({ id: runId }).then((r) => live && setRun(r), () => undefined)
+    void load()
+    const off = api().runs.on('onDidChange', (e) => e.runId === runId && void load())
+    return () => {
+      live = false
+      off()
+    }
+  }, [runId])
+  return run
+}
+
+function StoredPanel({ runId, onResume, busy }: { runId: number; live: boolean; onResume: (id: number) => void; busy: boolean }) {
+  const run = useRun(runId)
+  const [series, setSeries] = useState<{ steps: StepSeries; epochs: EpochRow[] } | null>(null)
+  const status = run?.status
+  useEffect(() => {
+    let live = true
+    setSeries(null)
+    api()
+      .runs.metrics({ runId })
+      .then((m) => live && setSeries(seriesFromMetrics(m)), reportError)
+    return () => {
+      live = false
+    }
+    // Reload when the run's status changes (e.g. it finished training in this window).
+  }, [runId, status])
+  if (!run) return <div className="train-loading muted">Loading the run…</div>
+  const snap = run.config as Partial<RunSnapshot>
+  const shown = displayStatus(run.status, false)
+  const summary = (run.summary ?? {}) as { steps?: number; totalSteps?: number; message?: string; adapter?: string }
+  const steps = series?.steps ?? emptySteps()
+  const lastStep = steps.step.at(-1) ?? 0
+  const facts: PanelFacts = {
+    runId: run.id,
+    name: run.name,
+    status: shown,
+    backend: run.backend,
+    adapter: summary.adapter ?? null,
+    step: lastStep,
+    totalSteps: summary.totalSteps ?? 0,
+    epoch: series?.epochs.at(-1)?.epoch ?? 0,
+    epochs: snap.training?.epochs ?? 0,
+    elapsed: run.durationMs,
+    eta: null,
+    bestValAcc: run.bestValAccuracy,
+    bestEpoch: run.bestEpoch,
+    message: shown === 'interrupted' ? 'This run was interrupted (the window was closed or the studio stopped) while it trained. Resume continues it from its last checkpoint.' : (summary.message ?? null),
+    steps,
+    epochRows: series?.epochs ?? [],
+  }
+  const actions = isResumable(run.status, false) && snap.kind === 'cnn-studio/train' && run.status !== 'queued' ? (
+    <button className="btn btn-primary" onClick={() => onResume(run.id)} disabled={busy} data-testid="resume-run">
+      Resume
+    </button>
+  ) : null
+  return <RunPanel facts={facts} actions={actions} run={run} live={false} />
+}
+
+function RunPanel({ facts, actions, run, live, children }: { facts: PanelFacts; actions: React.ReactNode; run: Run | null; live: boolean; children?: React.ReactNode }) {
+  const progress = facts.totalSteps > 0 ? Math.min(1, facts.step / facts.totalSteps) : 0
+  return (
+    <div className="run-panel" data-testid="run-panel" data-run-id={facts.runId} data-live={live ? 'true' : 'false'}>
+      <header className="run-header">
+        <div className="run-title">
+          <h2>{facts.name}</h2>
+          <StatusChip status={facts.status} />
+          <span className="backend-chip" title={facts.adapter ?? undefined} data-testid="run-backend">
+            <Icon name="gpu" size={13} />
+            {backendLabel(facts.backend)}
+          </span>
+        </div>
+        <div className="run-actions">{actions}</div>
+      </header>
+      <div className="run-stats">
+        <Stat label="Step" value={facts.totalSteps > 0 ? `${facts.step.toLocaleString('en-US')} / ${facts.totalSteps.toLocaleString('en-US')}` : facts.step.toLocaleString('en-US')} testId="run-step" />
+        <Stat label="Epoch" value={facts.epochs > 0 ? `${facts.epoch} / ${facts.epochs}` : String(facts.epoch)} />
+        <Stat label="Elapsed" value={formatDuration(facts.elapsed)} testId="run-elapsed" />
+        <Stat label="ETA" value={live && facts.status !== 'completed' ? formatDuration(facts.eta) : '—'} testId="run-eta" />
+        <Stat label="Best val acc" value={facts.bestValAcc === null ? '—' : `${pct(facts.bestValAcc)}${facts.bestEpoch ? ` (epoch ${facts.bestEpoch})` : ''}`} testId="run-best" />
+        <Stat label="Last loss" value={facts.steps.loss.length ? (facts.steps.loss.at(-1) as number).toFixed(4) : '—'} />
+      </div>
+      <div className="run-progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(progress * 100)}>
+        <div style={{ width: `${progress * 100}%` }} className={`status-${facts.status}`} />
+      </div>
+      {facts.message && (
+        <p className={`run-message${facts.status === 'failed' ? ' error' : ''}`} data-testid="run-message">
+          {facts.message}
+        </p>
+      )}
+      {children}
+      <RunCharts steps={facts.steps} epochs={facts.epochRows} />
+      <div className="run-details">
+        <section>
+          <h3>Epochs</h3>
+          {facts.epochRows.length ? <EpochTable rows={facts.epochRows} /> : <p className="muted small">Per-epoch training and validation metrics appear here when the first epoch ends.</p>}
+        </section>
+        <section>
+          <h3>Configuration</h3>
+          {run ? <SnapshotView run={run} /> : <p className="muted small">Loading…</p>}
+        </section>
+      </div>
+    </div>
+  )
+}
+
+function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
+  return (
+    <div className="stat">
+      <span className="stat-label">{label}</span>
+      <span className="stat-value" data-testid={testId}>
+        {value}
+      </span>
+    </div>
+  )
+}
+
+function describeOptimizer(t: RunSnapshot['training']): string {
+  const o = t.optimizer
+  if (o.type === 'sgd') return o.momentum > 0 ? `SGD + ${o.nesterov ? 'Nesterov ' : ''}momentum ${o.momentum}` : 'SGD'
+  return `${o.type === 'adam' ? 'Adam' : 'AdamW'} (β1 ${o.beta1}, β2 ${o.beta2})`
+}
+
+function describeSchedule(t: RunSnapshot['training']): string {
+  const s = t.schedule
+  const warm = s.warmupEpochs > 0 ? `, warmup ${s.warmupEpochs} epoch${s.warmupEpochs === 1 ? '' : 's'}` : ''
+  switch (s.type) {
+    case 'constant':
+      return `constant${warm}`
+    case 'step':
+      return `×${s.gamma} every ${s.everyEpochs} epochs${warm}`
+    case 'exponential':
+      return `×${s.gamma} per epoch${warm}`
+    case 'cosine':
+      return `cosine to ×${s.minFactor}${warm}`
+    case 'inverseTime':
+      return `1/(1 + ${s.k}·epoch)${warm}`
+    case 'sqrt':
+      return `sqrt(1 − t/T)${warm}`
+  }
+}
+
+function SnapshotView({ run }: { run: Run }) {
+  const snap = run.config as Partial<RunSnapshot>
+  if (snap.kind !== 'cnn-studio/train' || !snap.training) {
+    return <pre className="snapshot-raw">{JSON.stringify(run.config, null, 2)}</pre>
+  }
+  const t = snap.training
+  const rows: [string, string][] = [
+    ['Design', `${snap.architecture?.name} · v${snap.architecture?.version}`],
+    ['Dataset', `${snap.dataset?.name} · ${snap.dataset?.shape.join('×')} · ${snap.dataset?.counts.train.toLocaleString('en-US')} train / ${snap.dataset?.counts.val.toLocaleString('en-US')} val`],
+    ['Augmentation', snap.pipeline ? `${snap.pipeline.name} · v${snap.pipeline.version}` : 'none'],
+    ['Optimizer', describeOptimizer(t)],
+    ['Learning rate', String(t.learningRate)],
+    ['Schedule', describeSchedule(t)],
+    ['Weight decay', `${t.weightDecay}${t.weightDecay > 0 ? (t.decayBiasAndNorm ? ' (all parameters)' : ' (biases and norms excluded)') : ''}`],
+    ['Gradient clipping', t.clipGradNorm === null ? 'off' : `global norm ${t.clipGradNorm}`],
+    ['Batch size', `${t.batchSize}${t.dropLast ? ' (last partial batch dropped)' : ''}`],
+    ['Epochs', String(t.epochs)],
+    ['Seed', String(t.seed)],
+    ['Backend', `${backendLabel(snap.backendRequested)} requested · ${backendLabel(run.backend)} used`],
+    ['Checkpoints', t.checkpoint.keepEvery > 0 ? `last, best, every ${t.checkpoint.keepEvery} epochs` : 'last and best'],
+    ['App version', snap.appVersion ?? run.appVersion],
+  ]
+  return (
+    <dl className="snapshot" data-testid="run-config">
+      {rows.map(([k, v]) => (
+        <div key={k}>
+          <dt>{k}</dt>
+          <dd>{v}</dd>
+        </div>
+      ))}
+    </dl>
+  )
+}
+
+function RunsList(props: { runs: RunSummary[]; selected: number | null; live: LiveRun | null; onSelect: (id: number) => void; onResume: (id: number) => void; busy: boolean }) {
+  return (
+    <div className="runs-list" data-testid="runs-list">
+      <h3>Runs</h3>
+      {props.runs.length === 0 ? (
+        <p className="muted small">Runs you start appear here, newest first.</p>
+      ) : (
+        <ul>
+          {props.runs.map((r) => {
+            const liveRow = props.live?.runId === r.id ? props.live : null
+            const status = liveRow ? liveStatus(liveRow) : displayStatus(r.status, false)
+            const resumable = liveRow ? liveRow.phase === 'ended' && liveRow.outcome === 'stopped' : status === 'interrupted' || status === 'stopped'
+            return (
+              <li key={r.id} className={`run-item${props.selected === r.id ? ' selected' : ''}`} data-testid="run-item" data-run-id={r.id} data-status={status}>
+                <button className="run-open" onClick={() => props.onSelect(r.id)}>
+                  <span className="run-item-top">
+                    <span className="run-name">{r.name}</span>
+                    <StatusChip status={status} />
+                  </span>
+                  <span className="run-meta">
+                    <span>val {pct(liveRow ? liveRow.bestValAcc : r.bestValAccuracy)}</span>
+                    <span>{backendLabel(liveRow ? (liveRow.backend ?? r.backend) : r.backend)}</span>
+                    <span>{formatRelativeTime(r.createdAt)}</span>
+                  </span>
+                </button>
+                {resumable && (
+                  <button className="btn btn-small" disabled={props.busy} onClick={() => props.onResume(r.id)} data-testid="run-item-resume" title="Continue this run from its last checkpoint">
+                    Resume
+                  </button>
+                )}
+              </li>
+            )
+          })}
+        </ul>
+      )}
+    </div>
+  )
+}

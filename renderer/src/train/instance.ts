@@ -1,0 +1,33 @@
+/** The page's one training controller, over the real API and a module worker. */
+import { api } from '../api/client'
+import { dataFileUrl } from '../api/transports'
+import { useApp } from '../app/store'
+import { TrainingController, type WorkerPort } from './controller'
+import type { WorkerCommand, WorkerEvent } from './protocol'
+
+function createTrainWorker(): WorkerPort {
+  const worker = new Worker(new URL('./train.worker.ts', import.meta.url), { type: 'module', name: 'train' })
+  return {
+    post: (command: WorkerCommand, transfer: Transferable[] = []) => worker.postMessage(command, transfer),
+    listen(onEvent, onError) {
+      worker.onmessage = (event: MessageEvent<WorkerEvent>) => onEvent(event.data)
+      worker.onerror = (event) => {
+        event.preventDefault()
+        onError(event.message || 'the worker could not start (see the console)')
+      }
+      worker.onmessageerror = () => onError('a message from the worker could not be read')
+    },
+    terminate: () => worker.terminate(),
+  }
+}
+
+let instance: TrainingController | null = null
+
+export function trainingController(): TrainingController {
+  return (instance ??= new TrainingController({
+    api: api(),
+    createWorker: createTrainWorker,
+    dataFileUrl,
+    appVersion: () => useApp.getState().info?.version ?? 'unknown',
+  }))
+}

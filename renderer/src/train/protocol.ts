@@ -1,0 +1,68 @@
+/**
+ * Messages between the Train page and its worker. The worker forwards the engine's own messages
+ * (`TrainMessage`, see shared/train/messages.ts) unchanged and adds a few of its own around them (backend
+ * chosen, setup phases, the checkpoint taken when a run is stopped, and `exit`).
+ */
+import type { AugmentPipeline } from '@shared/augment'
+import type { GraphDocument } from '@shared/graph/types'
+import type { CheckpointMeta, TrainCommand, TrainMessage } from '@shared/train/messages'
+import type { TrainingConfigInput } from '@shared/train/config'
+import type { BackendName } from '../backend/labels'
+
+export type BackendChoice = BackendName | 'auto'
+
+export interface SplitIndex {
+  /** Positions in the dataset cache (row index of images.u8). */
+  readonly indices: Int32Array
+  /** Class index of each position. */
+  readonly labels: Int32Array
+}
+
+export interface WorkerData {
+  /** URL of the whole dataset cache (N*H*W*C uint8, channels-last). */
+  readonly url: string
+  readonly classes: readonly string[]
+  readonly shape: readonly [number, number, number]
+  readonly train: SplitIndex
+  readonly val: SplitIndex
+}
+
+export interface CheckpointPayload {
+  readonly meta: CheckpointMeta
+  readonly weights: ArrayBuffer
+  readonly optimizerState: ArrayBuffer
+}
+
+export interface StartCommand {
+  readonly type: 'start'
+  readonly config: TrainingConfigInput
+  readonly graph: GraphDocument
+  readonly pipeline: AugmentPipeline | null
+  readonly data: WorkerData
+  readonly backend: BackendChoice
+  readonly resume?: CheckpointPayload
+}
+
+export type WorkerCommand = StartCommand | TrainCommand
+
+export type SetupPhase = 'backend' | 'data' | 'compile'
+
+export type WorkerEvent =
+  | TrainMessage
+  | { readonly type: 'phase'; readonly phase: SetupPhase; readonly time: number }
+  | {
+      readonly type: 'backend'
+      readonly backend: BackendName
+      readonly adapter: string | null
+      readonly tried: readonly { readonly backend: BackendName; readonly error: string | null }[]
+      readonly wasmThreads: number | null
+      readonly crossOriginIsolated: boolean
+      readonly ms: number
+    }
+  | { readonly type: 'ready'; readonly dataMs: number; readonly compileMs: number; readonly params: number; readonly time: number }
+  /** A checkpoint of the position where a stopped run ended (mid-epoch), so it can resume from there. */
+  | ({ readonly type: 'stop-checkpoint' } & CheckpointPayload)
+  /** Setup failed before the engine started (no backend, data, incompatible design...). */
+  | { readonly type: 'setup-failed'; readonly reason: string; readonly time: number }
+  /** The worker is done; nothing follows. */
+  | { readonly type: 'exit'; readonly time: number }

@@ -1,0 +1,142 @@
+/// <reference lib="webworker" />
+/**
+ * The training worker: picks the TF.js backend (the user's choice first, else WebGPU -> WebGL -> WASM -> CPU),
+ * fetches the dataset cache once, compiles the design, and runs shared/train's Trainer, posting the engine's
+ * messages to the page (checkpoint buffers transferred). Commands (pause / resume / stop) reach the trainer
+ * between steps.
+ */
+import * as tf from '@tensorflow/tfjs'
+import { env } from '@tensorflow/tfjs'
+import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm'
+import { compileGraph } from '@shared/tfjs/compile'
+import { registerWasmTrainingKernels, wasmThreadsPolicy } from '@shared/tfjs/wasm'
+import { Trainer } from '@shared/train/trainer'
+import type { TrainMessage } from '@shared/train/messages'
+import { selectBackend } from '../backend/backends'
+import { CacheDataSource } from './cache-source'
+import type { StartCommand, WorkerCommand, WorkerEvent } from './protocol'
+
+declare const self: DedicatedWorkerGlobalScope
+
+/** tfjs' threaded WASM binary cannot start its pthread workers from the bundled worker (see chooseBackend). */
+const WASM_THREADS_IN_BUNDLE = false
+
+let trainer: Trainer | null = null
+let started = false
+/** A stop that arrived before the trainer existed (during setup). */
+let earlyStop: string | null = null
+
+function post(event: WorkerEvent, transfer: ArrayBuffer[] = []): void {
+  self.postMessage(event, transfer)
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}
+
+async function chooseBackend(choice: StartCommand['backend']): Promise<void> {
+  post({ type: 'phase', phase: 'backend', time: Date.now() })
+  const t0 = performance.now()
+  // WASM: the studio's training kernels (tfjs-backend-wasm 4.22 lacks some gradients). Threads need a
+  // cross-origin isolated page (SharedArrayBuffer), and tfjs' threaded binary also needs its pthread workers to
+  // re-load the factory from `Function.toString()` of the bundled code, which fails in the minified build
+  // ("importScripts ... failed to load"): until that is solved the single-threaded SIMD binary is used.
+  registerWasmTrainingKernels()
+  const isolated = self.crossOriginIsolated === true
+  const threaded = isolated && WASM_THREADS_IN_BUNDLE
+  if (!threaded) env().set('WASM_HAS_MULTITHREAD_SUPPORT', false)
+  try {
+    setThreadsCount(threaded ? wasmThreadsPolicy(navigator.hardwareConcurrency) : 1)
+  } catch {
+    // already initialised: keeps its thread count
+  }
+  const probe = await selectBackend(choice === 'auto' ? undefined : choice)
+  if (probe.backend === null) {
+    throw new Error(`No TF.js backend works here: ${probe.tried.map((t) => `${t.backend}: ${t.error ?? 'ok'}`).join('; ')}`)
+  }
+  let wasmThreads: number | null = null
+  if (probe.backend === 'wasm') {
+    try {
+      wasmThreads = getThreadsCount()
+    } catch {
+      wasmThreads = 1
+    }
+  }
+  post({ type: 'backend', backend: probe.backend, adapter: probe.adapter, tried: probe.tried, wasmThreads, crossOriginIsolated: isolated, ms: performance.now() - t0 })
+}
+
+async function loadImages(url: string): Promise<Uint8Array> {
+  let response: Response
+  try {
+    response = await fetch(url)
+  } catch (e) {
+    throw new Error(`Could not read the dataset cache (${message(e)}): is the studio host still running?`)
+  }
+  if (!response.ok) throw new Error(`Could not read the dataset cache: the host answered ${response.status} ${response.statusText}`)
+  return new Uint8Array(await response.arrayBuffer())
+}
+
+async function start(cmd: StartCommand): Promise<void> {
+  let model: tf.LayersModel | null = null
+  try {
+    await chooseBackend(cmd.backend)
+    post({ type: 'phase', phase: 'data', time: Date.now() })
+    const t1 = performance.now()
+    const images = await loadImages(cmd.data.url)
+    const data = new CacheDataSource({ images, classes: cmd.data.classes, shape: cmd.data.shape, train: cmd.data.train, val: cmd.data.val })
+    const dataMs = performance.now() - t1
+    post({ type: 'phase', phase: 'compile', time: Date.now() })
+    const t2 = performance.now()
+    model = compileGraph(cmd.graph).model
+    const inShape = model.inputs[0]?.shape.slice(1) ?? []
+    const [h, w, c] = cmd.data.shape
+    if (inShape.length !== 3 || inShape[0] !== h || inShape[1] !== w || inShape[2] !== c) {
+      throw new Error(`The design takes ${inShape.join('x')} inputs but the dataset's images are ${h}x${w}x${c}: change the design's Input shape to ${h}x${w}x${c}`)
+    }
+    const outUnits = model.outputs[0]?.shape.at(-1)
+    if (outUnits !== cmd.data.classes.length) {
+      throw new Error(`The design outputs ${String(outUnits)} values but the dataset has ${cmd.data.classes.length} classes: set the last Dense layer to ${cmd.data.classes.length} units`)
+    }
+    const compileMs = performance.now() - t2
+    trainer = new Trainer({
+      model,
+      data,
+      pipeline: cmd.pipeline,
+      config: cmd.config,
+      resumeFrom: cmd.resume,
+      sink: { post: (m: TrainMessage, transfer?: ArrayBuffer[]) => post(m, transfer) },
+    })
+    post({ type: 'ready', dataMs, compileMs, params: model.countParams(), time: Date.now() })
+    if (earlyStop !== null) trainer.stop(earlyStop)
+  } catch (e) {
+    post({ type: 'setup-failed', reason: message(e), time: Date.now() })
+    model?.dispose()
+    post({ type: 'exit', time: Date.now() })
+    return
+  }
+  const outcome = await trainer.run()
+  if (outcome.status === 'stopped' && outcome.step > 0) {
+    try {
+      const cp = await trainer.checkpoint()
+      post({ type: 'stop-checkpoint', meta: cp.meta, weights: cp.weights, optimizerState: cp.optimizerState }, [cp.weights, cp.optimizerState])
+    } catch {
+      // the run can still resume from its last epoch checkpoint
+    }
+  }
+  trainer.dispose()
+  model.dispose()
+  post({ type: 'exit', time: Date.now() })
+}
+
+self.onmessage = (event: MessageEvent<WorkerCommand>) => {
+  const cmd = event.data
+  if (cmd.type === 'start') {
+    if (started) return
+    started = true
+    void start(cmd)
+  } else if (trainer) {
+    trainer.command(cmd)
+  } else if (cmd.type === 'stop') {
+    earlyStop = cmd.reason ?? 'Stopped by the user'
+  }
+}

@@ -1,0 +1,243 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { CheckpointInfo, MetricSeries, Run } from '@shared/api'
+import type { CheckpointMeta } from '@shared/train/messages'
+import { displayStatus, resumePoint, TrainingController, useTraining, type RunSnapshot, type TrainApi, type WorkerPort } from '../../renderer/src/train/controller'
+import type { StartCommand, WorkerCommand, WorkerEvent } from '../../renderer/src/train/protocol'
+import { validateForm, DEFAULT_FORM } from '../../renderer/src/train/form'
+
+type Call = { method: string; input: Record<string, unknown> }
+
+const meta = (step: number, epoch: number): CheckpointMeta =>
+  ({ format: 1, step, epoch, stepInEpoch: 0, stepsPerEpoch: 6, totalSteps: 18 }) as unknown as CheckpointMeta
+
+function snapshot(): RunSnapshot {
+  return {
+    kind: 'cnn-studio/train',
+    format: 1,
+    architecture: { id: 1, name: 'Toy', versionId: 11, version: 1, document: { format: 1 } as never },
+    dataset: { id: 3, name: 'MNIST', classes: ['0', '1'], shape: [28, 28, 1], trainSplit: 'train', valSplit: 'val', counts: { train: 44, val: 8, test: 8 }, split: null, mean: null, std: null },
+    pipeline: null,
+    training: validateForm({ ...DEFAULT_FORM, epochs: '3', batchSize: '8', keepEvery: '2' }).config as RunSnapshot['training'],
+    seed: 1,
+    backendRequested: 'wasm',
+    appVersion: 'test',
+  }
+}
+
+function run(status: Run['status'] = 'queued'): Run {
+  return {
+    id: 5, projectId: 2, groupId: null, name: 'Run 1', status, backend: 'wasm', appVersion: 'test', createdAt: '', startedAt: status === 'queued' ? null : 'x', endedAt: null,
+    durationMs: 1000, bestValAccuracy: null, bestEpoch: null, finalLoss: null, starred: false, tags: [], notes: null, datasetId: 3, architectureVersionId: 11,
+    config: snapshot(), summary: null,
+  }
+}
+
+function fakeApi(opts: { checkpoints?: CheckpointInfo[]; metrics?: Record<string, MetricSeries>; status?: Run['status'] } = {}) {
+  const calls: Call[] = []
+  const rec = (method: string, result: (input: Record<string, unknown>) => unknown) =>
+    vi.fn(async (input: Record<string, unknown>) => {
+      calls.push({ method, input })
+      return result(input)
+    })
+  const api = {
+    runs: {
+      create: rec('runs.create', () => run()),
+      get: rec('runs.get', () => run(opts.status ?? 'running')),
+      update: rec('runs.update', () => run()),
+      appendMetrics: rec('runs.appendMetrics', (i) => ({ written: (i.points as unknown[]).length })),
+      truncateMetrics: rec('runs.truncateMetrics', () => ({ removed: 3 })),
+      metrics: rec('runs.metrics', () => opts.metrics ?? {}),
+      saveCheckpoint: rec('runs.saveCheckpoint', (i) => ({ id: 1, runId: 5, kind: i.kind, epoch: i.epoch, step: i.step, bytes: 1, metrics: null, createdAt: '' })),
+      checkpoints: rec('runs.checkpoints', () => opts.checkpoints ?? []),
+      loadCheckpoint: rec('runs.loadCheckpoint', (i) => {
+        const c = (opts.checkpoints ?? []).find((x) => x.id === i.id)!
+        return { ...c, meta: meta(c.step, c.epoch), weights: btoa('abcd'), optimizer: btoa('') }
+      }),
+    },
+    datasets: {
+      get: rec('datasets.get', () => ({ id: 3, name: 'MNIST', classes: ['0', '1'], size: { height: 28, width: 28 }, channels: 1, splitTotals: { train: 44, val: 8, test: 8 }, split: null, stats: null, cachePath: 'datasets/3/images.u8' })),
+      readSplit: rec('datasets.readSplit', (i) => ({ total: i.split === 'train' ? 44 : 8, offset: 0, indices: Array.from({ length: i.split === 'train' ? 44 : 8 }, (_, k) => k), labels: Array.from({ length: i.split === 'train' ? 44 : 8 }, (_, k) => k % 2) })),
+    },
+    architectures: { get: rec('architectures.get', () => ({ architecture: { id: 1, name: 'Toy' }, version: { id: 11, version: 1, document: { format: 1 } } })) },
+    pipelines: { get: rec('pipelines.get', () => null) },
+  } as unknown as TrainApi
+  return { api, calls }
+}
+
+function fakeWorker() {
+  const commands: WorkerCommand[] = []
+  let emit: (e: WorkerEvent) => void = () => undefined
+  const port: WorkerPort = {
+    post: (c) => void commands.push(c),
+    listen: (onEvent) => {
+      emit = onEvent
+    },
+    terminate: vi.fn(),
+  }
+  return { port, commands, emit: (e: WorkerEvent) => emit(e) }
+}
+
+const step = (s: number, epoch: number): WorkerEvent => ({ type: 'step', step: s, epoch, loss: 2 / s, dataLoss: 2 / s, acc: 0.5, lr: 0.001, imagesPerSec: 100, time: 1000 + s })
+
+function setup(opts: Parameters<typeof fakeApi>[0] = {}) {
+  const { api, calls } = fakeApi(opts)
+  const w = fakeWorker()
+  const controller = new TrainingController({ api, createWorker: () => w.port, dataFileUrl: (p) => `http://host/files/${p}`, appVersion: () => 'test', flushMs: 1000, publishMs: 100 })
+  return { controller, calls, w }
+}
+
+beforeEach(() => {
+  vi.useFakeTimers()
+  useTraining.setState({ live: null, busy: false })
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('TrainingController', () => {
+  it('creates the run with the full snapshot, batches step metrics about once a second, and writes metrics before each checkpoint', async () => {
+    const { controller, calls, w } = setup()
+    await controller.start({ projectId: 2, architectureId: 1, datasetId: 3, pipelineId: null, config: snapshot().training, backend: 'wasm' })
+    const create = calls.find((c) => c.method === 'runs.create')!
+    const config = create.input.config as RunSnapshot
+    expect(config).toMatchObject({ kind: 'cnn-studio/train', architecture: { versionId: 11 }, dataset: { id: 3, shape: [28, 28, 1] }, backendRequested: 'wasm', appVersion: 'test', seed: 1 })
+    expect(config.training).toMatchObject({ epochs: 3, batchSize: 8, optimizer: { type: 'adam' }, checkpoint: { keepEvery: 2 } })
+    expect(create.input).toMatchObject({ architectureVersionId: 11, datasetId: 3, backend: 'wasm' })
+    const start = w.commands[0] as StartCommand
+    expect(start.type).toBe('start')
+    expect(start.data.url).toBe('http://host/files/datasets/3/images.u8')
+    expect(Array.from(start.data.train.indices).length).toBe(44)
+    expect(start.resume).toBeUndefined()
+
+    w.emit({ type: 'backend', backend: 'wasm', adapter: null, tried: [], wasmThreads: 1, crossOriginIsolated: true, ms: 5 })
+    w.emit({ type: 'started', startStep: 0, startEpoch: 0, totalSteps: 18, stepsPerEpoch: 6, epochs: 3, updatedVariables: 4, frozenVariables: 0, time: 1 })
+    for (let s = 1; s <= 3; s++) w.emit(step(s, 1))
+    await vi.advanceTimersByTimeAsync(500)
+    expect(calls.filter((c) => c.method === 'runs.appendMetrics')).toHaveLength(0)
+    await vi.advanceTimersByTimeAsync(600)
+    const first = calls.filter((c) => c.method === 'runs.appendMetrics')
+    expect(first).toHaveLength(1)
+    const points = first[0]!.input.points as { name: string; step: number }[]
+    expect(points.filter((p) => p.name === 'train/loss').map((p) => p.step)).toEqual([1, 2, 3])
+    expect(new Set(points.map((p) => p.name))).toEqual(new Set(['train/loss', 'train/acc', 'lr', 'images_per_sec']))
+    expect(useTraining.getState().live).toMatchObject({ runId: 5, backend: 'wasm', phase: 'running', step: 3 })
+
+    for (let s = 4; s <= 6; s++) w.emit(step(s, 1))
+    w.emit({ type: 'epoch', epoch: 1, step: 6, trainLoss: 0.5, trainAcc: 0.6, valLoss: 0.4, valAcc: 0.7, lr: 0.001, seconds: 1, time: 2000 })
+    w.emit({ type: 'checkpoint', epoch: 1, step: 6, best: true, keep: false, meta: meta(6, 1), weights: new ArrayBuffer(8), optimizerState: new ArrayBuffer(4), time: 2001 })
+    await controller.settled()
+    const order = calls.map((c) => c.method).filter((m) => m === 'runs.appendMetrics' || m === 'runs.saveCheckpoint')
+    expect(order).toEqual(['runs.appendMetrics', 'runs.appendMetrics', 'runs.saveCheckpoint', 'runs.saveCheckpoint'])
+    const second = calls.filter((c) => c.method === 'runs.appendMetrics')[1]!.input.points as { name: string; step: number; epoch: number }[]
+    expect(second.filter((p) => p.name === 'train/loss').map((p) => p.step)).toEqual([4, 5, 6])
+    expect(second.filter((p) => p.name.startsWith('epoch/') || p.name.startsWith('val/')).map((p) => [p.name, p.step, p.epoch])).toEqual([
+      ['epoch/train_loss', 6, 1],
+      ['epoch/train_acc', 6, 1],
+      ['val/loss', 6, 1],
+      ['val/acc', 6, 1],
+      ['epoch/seconds', 6, 1],
+    ])
+    const saves = calls.filter((c) => c.method === 'runs.saveCheckpoint').map((c) => [c.input.kind, c.input.step])
+    expect(saves).toEqual([
+      ['last', 6],
+      ['best', 6],
+    ])
+    expect(calls.filter((c) => c.method === 'runs.update').at(-1)!.input).toMatchObject({ bestValAccuracy: 0.7, bestEpoch: 1, finalLoss: 0.5 })
+
+    // Epoch 2 is a keepEvery (2) epoch: a periodic checkpoint too.
+    for (let s = 7; s <= 12; s++) w.emit(step(s, 2))
+    w.emit({ type: 'epoch', epoch: 2, step: 12, trainLoss: 0.4, trainAcc: 0.7, valLoss: 0.5, valAcc: 0.6, lr: 0.001, seconds: 1, time: 3000 })
+    w.emit({ type: 'checkpoint', epoch: 2, step: 12, best: false, keep: true, meta: meta(12, 2), weights: new ArrayBuffer(8), optimizerState: new ArrayBuffer(4), time: 3001 })
+    w.emit({ type: 'stopped', reason: 'Stopped by the user', step: 12, epoch: 2, time: 3002 })
+    w.emit({ type: 'exit', time: 3003 })
+    await controller.settled()
+    expect(calls.filter((c) => c.method === 'runs.saveCheckpoint').slice(2).map((c) => c.input.kind)).toEqual(['last', 'periodic'])
+    expect(calls.filter((c) => c.method === 'runs.update').at(-1)!.input).toMatchObject({ status: 'stopped', bestValAccuracy: 0.7, bestEpoch: 1 })
+    expect(w.port.terminate).toHaveBeenCalled()
+    // Every step was written exactly once.
+    const all = calls.filter((c) => c.method === 'runs.appendMetrics').flatMap((c) => c.input.points as { name: string; step: number }[])
+    expect(all.filter((p) => p.name === 'train/loss').map((p) => p.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1))
+    expect(controller.active).toBe(false)
+    expect(useTraining.getState().live).toMatchObject({ phase: 'ended', outcome: 'stopped' })
+  })
+
+  it('resumes an interrupted run from its latest checkpoint: drops the metrics after its step and continues the same run', async () => {
+    const history: Record<string, MetricSeries> = {
+      'train/loss': { step: [1, 2, 3, 4, 5, 6], epoch: [1, 1, 1, 1, 1, 1], value: [6, 5, 4, 3, 2, 1], time: [0, 0, 0, 0, 0, 0] },
+      'epoch/train_loss': { step: [6], epoch: [1], value: [3], time: [0] },
+      'val/acc': { step: [6], epoch: [1], value: [0.5], time: [0] },
+    }
+    const checkpoints: CheckpointInfo[] = [
+      { id: 1, runId: 5, kind: 'best', epoch: 1, step: 6, bytes: 1, metrics: null, createdAt: '' },
+      { id: 2, runId: 5, kind: 'last', epoch: 1, step: 6, bytes: 1, metrics: null, createdAt: '' },
+    ]
+    const { controller, calls, w } = setup({ checkpoints, metrics: history, status: 'running' })
+    await controller.resumeRun(5)
+    const methods = calls.map((c) => c.method)
+    expect(methods.indexOf('runs.truncateMetrics')).toBeLessThan(methods.indexOf('runs.metrics'))
+    expect(calls.find((c) => c.method === 'runs.truncateMetrics')!.input).toEqual({ runId: 5, afterStep: 6 })
+    expect(calls.find((c) => c.method === 'runs.loadCheckpoint')!.input).toEqual({ id: 2 })
+    expect(calls.some((c) => c.method === 'runs.create')).toBe(false)
+    const start = w.commands[0] as StartCommand
+    expect(start.resume?.meta.step).toBe(6)
+    expect(new Uint8Array(start.resume!.weights)).toEqual(new TextEncoder().encode('abcd'))
+    expect(start.backend).toBe('wasm')
+    expect(start.config).toEqual(snapshot().training)
+    const live = useTraining.getState().live!
+    expect(live.steps.step).toEqual([1, 2, 3, 4, 5, 6])
+    expect(live.epochRows.map((r) => [r.epoch, r.valAcc])).toEqual([[1, 0.5]])
+    expect(live.activeMs).toBe(1000)
+    w.emit({ type: 'started', startStep: 6, startEpoch: 1, totalSteps: 18, stepsPerEpoch: 6, epochs: 3, updatedVariables: 4, frozenVariables: 0, time: 1 })
+    w.emit(step(7, 2))
+    w.emit({ type: 'done', reason: 'Finished', step: 18, epoch: 3, time: 2 })
+    w.emit({ type: 'exit', time: 3 })
+    await controller.settled()
+    const appended = calls.filter((c) => c.method === 'runs.appendMetrics').flatMap((c) => c.input.points as { name: string; step: number }[])
+    expect(appended.filter((p) => p.name === 'train/loss').map((p) => p.step)).toEqual([7])
+    const updates = calls.filter((c) => c.method === 'runs.update').map((c) => c.input)
+    expect(updates[0]).toMatchObject({ status: 'running' })
+    expect(updates[0]).not.toHaveProperty('startedAt') // the run started before the interruption
+    expect(updates.at(-1)).toMatchObject({ status: 'completed' })
+  })
+
+  it('starts over (metrics after step 0 dropped) when the run has no checkpoint yet', async () => {
+    const { controller, calls, w } = setup({ checkpoints: [], status: 'running' })
+    await controller.resumeRun(5)
+    expect(calls.find((c) => c.method === 'runs.truncateMetrics')!.input).toEqual({ runId: 5, afterStep: 0 })
+    expect(calls.some((c) => c.method === 'runs.loadCheckpoint')).toBe(false)
+    expect((w.commands[0] as StartCommand).resume).toBeUndefined()
+  })
+
+  it('marks setup failures (no backend, incompatible design) as failed with the reason', async () => {
+    const { controller, calls, w } = setup()
+    await controller.start({ projectId: 2, architectureId: 1, datasetId: 3, pipelineId: null, config: snapshot().training, backend: 'wasm' })
+    w.emit({ type: 'setup-failed', reason: 'The design takes 32x32x3 inputs but the dataset’s images are 28x28x1', time: 1 })
+    w.emit({ type: 'exit', time: 2 })
+    await controller.settled()
+    expect(calls.filter((c) => c.method === 'runs.update').at(-1)!.input).toMatchObject({ status: 'failed', summary: { message: expect.stringContaining('32x32x3') } })
+  })
+})
+
+describe('resume helpers', () => {
+  it('picks the checkpoint with the most steps, preferring last on ties; runs without a live worker are interrupted', () => {
+    const c = (id: number, kind: CheckpointInfo['kind'], step: number): CheckpointInfo => ({ id, runId: 1, kind, epoch: 0, step, bytes: 0, metrics: null, createdAt: '' })
+    expect(resumePoint([])).toBeNull()
+    expect(resumePoint([c(1, 'best', 10), c(2, 'last', 10), c(3, 'periodic', 5)])?.id).toBe(2)
+    expect(resumePoint([c(1, 'best', 10), c(2, 'last', 20)])?.id).toBe(2)
+    expect(displayStatus('running', false)).toBe('interrupted')
+    expect(displayStatus('paused', false)).toBe('interrupted')
+    expect(displayStatus('running', true)).toBe('running')
+    expect(displayStatus('completed', false)).toBe('completed')
+  })
+
+  it('places config schema messages next to their fields, with the field labels', () => {
+    const v = validateForm({ ...DEFAULT_FORM, batchSize: '0', learningRate: '', warmupEpochs: '-1', epochs: '2.5' })
+    expect(v.ok).toBe(false)
+    expect(v.fields.batchSize).toBe('Batch size must be an integer >= 1, received 0')
+    expect(v.fields.learningRate).toMatch(/^Learning rate must be a number/)
+    expect(v.fields.warmupEpochs).toMatch(/^Warmup must be >= 0/)
+    expect(v.fields.epochs).toMatch(/^Epochs must be an integer >= 1, received 2.5/)
+    expect(v.general).toEqual([])
+    expect(validateForm(DEFAULT_FORM).ok).toBe(true)
+  })
+})
