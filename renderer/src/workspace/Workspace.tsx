@@ -3,6 +3,8 @@ import type { Project } from '@shared/api'
 import { api } from '../api/client'
 import { ArchitectureEditor } from '../architecture/ArchitectureEditor'
 import { useApp, type Section } from '../app/store'
+import { TrainingPill } from '../train/TrainingPill'
+import { TrainView } from '../train/TrainView'
 import { reportError } from '../ui/dialogs'
 import { Icon, type IconName } from '../ui/icons'
 
@@ -106,12 +108,14 @@ export function Workspace({ projectId, section }: { projectId: number; section: 
           </div>
           <div className="top-status">
             <span className="pill">No design saved</span>
-            <span className="pill">No run in progress</span>
+            <TrainingPill />
           </div>
         </header>
         <section className="section-body" aria-label={SECTION_META[section].label}>
           {section === 'architecture' ? (
             <ArchitectureEditor projectId={projectId} />
+          ) : section === 'train' ? (
+            <TrainView projectId={projectId} />
           ) : (
             <div className="empty-state">
               <Icon name={SECTION_META[section].icon} size={40} />
