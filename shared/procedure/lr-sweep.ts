@@ -1,0 +1,271 @@
+/**
+ * Finding a learning rate (step 3 of the lectures' procedure).
+ *
+ * `lrSweep`: short runs (default 100 iterations) at 1e-1, 1e-2, 1e-3, 1e-4, 1e-5 with a small weight decay
+ * (1e-4), every run from the SAME initial weights (the model is restored to them afterwards). Each curve is
+ * classified by `classifyLossCurve`:
+ *   - 'exploded':   a NaN/infinite loss, or a loss above `explodeFactor` (3) x the initial loss (the lecture's
+ *                   early-stop rule); the run is stopped there.
+ *   - 'flat':       relative decrease (initial - mean of the last 10%) / initial below `flatThreshold` (0.1):
+ *                   the rate is too low (or far too high and stuck).
+ *   - 'decreasing': anything else. `unstable` is set when the end of the curve is well above its best
+ *                   (tail mean > 1.5 x the minimum after smoothing) - a decrease that is coming undone.
+ * The recommendation is the 'decreasing', stable rate with the largest relative decrease; with none stable, the
+ * best 'decreasing' one; with none decreasing, none (the explanation says whether to go lower or higher).
+ *
+ * `lrRangeTest`: one pass with the LR raised exponentially from `minLr` to `maxLr` every step (Smith's LR range
+ * test). The loss is smoothed (EMA, beta 0.9, bias-corrected); the test stops when the smoothed loss exceeds 4x
+ * its best or is not finite. Recommended: the LR where the smoothed loss falls fastest per log-LR (steepest
+ * negative slope), searched only before the minimum of the smoothed loss (before it blows up).
+ */
+import type * as tf from '@tensorflow/tfjs'
+import { initialLoss } from '../train'
+import type { DataSource, OptimizerSpec } from '../train'
+import { fmt, headMean, restoreWeights, runSteps, snapshotWeights, tailMean } from './steps'
+import type { StepPoint } from './steps'
+
+export type CurveClass = 'exploded' | 'flat' | 'decreasing'
+
+export interface CurveClassification {
+  readonly kind: CurveClass
+  /** (initial - tail mean) / initial; negative when the loss rose. */
+  readonly relativeDecrease: number
+  readonly unstable: boolean
+  readonly reason: string
+}
+
+export interface ClassifyOptions {
+  /** Loss above factor x initial = exploded (default 3). */
+  readonly explodeFactor?: number
+  /** Relative decrease below this = flat (default 0.1). */
+  readonly flatThreshold?: number
+}
+
+/** Classifies one loss curve against its initial loss (see the module header for the rules). */
+export function classifyLossCurve(losses: readonly number[], initial: number, options: ClassifyOptions = {}): CurveClassification {
+  const factor = options.explodeFactor ?? 3
+  const flat = options.flatThreshold ?? 0.1
+  if (losses.length === 0) return { kind: 'flat', relativeDecrease: 0, unstable: false, reason: 'no iterations ran' }
+  const nonFinite = losses.findIndex((l) => !Number.isFinite(l))
+  if (nonFinite >= 0) return { kind: 'exploded', relativeDecrease: -Infinity, unstable: true, reason: `loss became ${String(losses[nonFinite])} at iteration ${nonFinite + 1}` }
+  const over = losses.findIndex((l) => l > factor * initial)
+  if (over >= 0) {
+    return { kind: 'exploded', relativeDecrease: (initial - (losses[over] as number)) / initial, unstable: true, reason: `loss ${fmt(losses[over] as number)} > ${factor}x the initial ${fmt(initial)} at iteration ${over + 1}` }
+  }
+  const end = tailMean(losses, 0.1)
+  const rel = (initial - end) / initial
+  // Smoothed minimum (5-point moving mean) to judge instability.
+  const w = Math.min(5, losses.length)
+  let best = Infinity
+  for (let i = 0; i + w <= losses.length; i++) best = Math.min(best, headMean(losses.slice(i, i + w), w))
+  const unstable = end > 1.5 * best && rel < 0.5
+  if (rel < flat) {
+    return { kind: 'flat', relativeDecrease: rel, unstable, reason: `loss went from ${fmt(initial)} to ${fmt(end)} (${fmt(rel * 100)}% decrease < ${fmt(flat * 100)}%)` }
+  }
+  return {
+    kind: 'decreasing',
+    relativeDecrease: rel,
+    unstable,
+    reason: `loss went from ${fmt(initial)} to ${fmt(end)} (${fmt(rel * 100)}% decrease)${unstable ? `, but ends well above its best ${fmt(best)}` : ''}`,
+  }
+}
+
+export interface LrSweepOptions {
+  /** Default [1e-1, 1e-2, 1e-3, 1e-4, 1e-5]. */
+  readonly rates?: readonly number[]
+  /** Iterations per rate (default 100). */
+  readonly iterations?: number
+  /** Default 1e-4. */
+  readonly weightDecay?: number
+  readonly batchSize?: number
+  /** Default SGD with momentum 0.9. */
+  readonly optimizer?: OptimizerSpec | { type: 'sgd' | 'adam' | 'adamw'; momentum?: number }
+  readonly seed?: number | string
+  readonly classify?: ClassifyOptions
+  readonly shouldStop?: () => boolean
+  readonly onProgress?: (rate: number, iteration: number, loss: number) => void
+}
+
+export interface LrSweepRun {
+  readonly lr: number
+  readonly curve: StepPoint[]
+  readonly classification: CurveClassification
+}
+
+export interface LrSweepResult {
+  readonly initialLoss: number
+  readonly runs: LrSweepRun[]
+  /** Null when no rate decreased the loss. */
+  readonly recommended: number | null
+  readonly explanation: string
+}
+
+/**
+ * Runs the sweep. The model's weights are restored to their initial values before every rate and at the end.
+ */
+export async function lrSweep(model: tf.LayersModel, data: DataSource, options: LrSweepOptions = {}): Promise<LrSweepResult> {
+  const rates = [...(options.rates ?? [1e-1, 1e-2, 1e-3, 1e-4, 1e-5])]
+  const iterations = options.iterations ?? 100
+  const weightDecay = options.weightDecay ?? 1e-4
+  const batchSize = options.batchSize ?? 32
+  const optimizer = options.optimizer ?? { type: 'sgd' as const, momentum: 0.9 }
+  const factor = options.classify?.explodeFactor ?? 3
+  const start = await initialLoss(model, data, 1, { batchSize })
+  const initial = start.loss
+  const snap = snapshotWeights(model)
+  const runs: LrSweepRun[] = []
+  try {
+    for (const lr of rates) {
+      if (options.shouldStop?.() === true) break
+      restoreWeights(model, snap)
+      const r = await runSteps(model, data, {
+        steps: iterations,
+        batchSize,
+        lr,
+        optimizer,
+        weightDecay,
+        seed: options.seed ?? 0,
+        onStep: (s, loss) => {
+          options.onProgress?.(lr, s + 1, loss)
+          return loss > factor * initial
+        },
+      })
+      const losses = r.points.map((p) => p.dataLoss)
+      runs.push({ lr, curve: r.points, classification: classifyLossCurve(losses, initial, options.classify) })
+    }
+  } finally {
+    restoreWeights(model, snap)
+    snap.dispose()
+  }
+  const { recommended, explanation } = recommend(runs, initial, iterations)
+  return { initialLoss: initial, runs, recommended, explanation }
+}
+
+function recommend(runs: readonly LrSweepRun[], initial: number, iterations: number): { recommended: number | null; explanation: string } {
+  const list = (kind: CurveClass) => runs.filter((r) => r.classification.kind === kind).map((r) => fmt(r.lr))
+  const exploded = list('exploded')
+  const flat = list('flat')
+  const decreasing = runs.filter((r) => r.classification.kind === 'decreasing')
+  const stable = decreasing.filter((r) => !r.classification.unstable)
+  const pool = stable.length ? stable : decreasing
+  const parts: string[] = []
+  if (exploded.length) parts.push(`${exploded.join(', ')} exploded (NaN or loss > 3x the initial ${fmt(initial)}): too high`)
+  if (flat.length) parts.push(`${flat.join(', ')} stayed flat: too low`)
+  const unstable = decreasing.filter((r) => r.classification.unstable).map((r) => fmt(r.lr))
+  if (unstable.length) parts.push(`${unstable.join(', ')} decreased but ended well above their best (unstable)`)
+  if (pool.length === 0) {
+    const maxFlat = Math.max(...runs.filter((r) => r.classification.kind === 'flat').map((r) => r.lr))
+    const minExp = Math.min(...runs.filter((r) => r.classification.kind === 'exploded').map((r) => r.lr))
+    const hint =
+      Number.isFinite(maxFlat) && Number.isFinite(minExp) && maxFlat < minExp
+        ? `try rates between ${fmt(maxFlat)} and ${fmt(minExp)}`
+        : exploded.length === runs.length
+          ? 'every rate exploded: try lower rates, and check the initialization and input normalization'
+          : 'no rate made the loss drop: try higher rates or more iterations, and check that gradients reach the weights'
+    return { recommended: null, explanation: `No rate made the loss drop clearly within ${iterations} iterations. ${parts.join('; ')}. ${hint}.` }
+  }
+  const best = pool.reduce((a, b) => (b.classification.relativeDecrease > a.classification.relativeDecrease ? b : a))
+  const why = `${fmt(best.lr)} gives the clearest stable decrease within ${iterations} iterations (${best.classification.reason})`
+  return { recommended: best.lr, explanation: `${why}.${parts.length ? ` ${parts.join('; ')}.` : ''}` }
+}
+
+export interface RangeTestOptions {
+  /** Default 1e-6. */
+  readonly minLr?: number
+  /** Default 1. */
+  readonly maxLr?: number
+  /** Steps (default: one pass over the training split). */
+  readonly steps?: number
+  readonly batchSize?: number
+  readonly weightDecay?: number
+  readonly optimizer?: OptimizerSpec | { type: 'sgd' | 'adam' | 'adamw'; momentum?: number }
+  readonly seed?: number | string
+  /** Stop when the smoothed loss exceeds this x its best (default 4). */
+  readonly divergeFactor?: number
+  readonly shouldStop?: () => boolean
+}
+
+export interface RangeTestResult {
+  readonly points: { lr: number; loss: number; smoothed: number }[]
+  /** Null when the loss never fell. */
+  readonly recommended: number | null
+  /** LR at the smoothed minimum. */
+  readonly lrAtMinimum: number | null
+  readonly diverged: boolean
+  readonly explanation: string
+}
+
+/** The continuous LR range test (see the module header). Restores the model's initial weights afterwards. */
+export async function lrRangeTest(model: tf.LayersModel, data: DataSource, options: RangeTestOptions = {}): Promise<RangeTestResult> {
+  const minLr = options.minLr ?? 1e-6
+  const maxLr = options.maxLr ?? 1
+  const batchSize = options.batchSize ?? 32
+  const steps = options.steps ?? Math.max(2, Math.ceil(data.count('train') / batchSize))
+  const factor = options.divergeFactor ?? 4
+  const lrAt = (s: number) => minLr * Math.pow(maxLr / minLr, s / Math.max(1, steps - 1))
+  const beta = 0.9
+  let avg = 0
+  let best = Infinity
+  const points: RangeTestResult['points'] = []
+  const snap = snapshotWeights(model)
+  let diverged = false
+  try {
+    const r = await runSteps(model, data, {
+      steps,
+      batchSize,
+      lr: lrAt,
+      optimizer: options.optimizer ?? { type: 'sgd', momentum: 0.9 },
+      weightDecay: options.weightDecay ?? 0,
+      seed: options.seed ?? 0,
+      ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
+      onStep: (s, loss, lr) => {
+        avg = beta * avg + (1 - beta) * loss
+        const smoothed = avg / (1 - Math.pow(beta, s + 1))
+        points.push({ lr, loss, smoothed })
+        best = Math.min(best, smoothed)
+        if (s > 0 && smoothed > factor * best) {
+          diverged = true
+          return true
+        }
+        return false
+      },
+    })
+    if (r.status === 'diverged') {
+      diverged = true
+      const p = r.points[r.points.length - 1]
+      if (p) points.push({ lr: p.lr, loss: p.loss, smoothed: NaN })
+    }
+  } finally {
+    restoreWeights(model, snap)
+    snap.dispose()
+  }
+  const finite = points.filter((p) => Number.isFinite(p.smoothed))
+  if (finite.length < 3) return { points, recommended: null, lrAtMinimum: null, diverged, explanation: 'Too few finite points: lower minLr or check the model.' }
+  let iMin = 0
+  finite.forEach((p, i) => {
+    if (p.smoothed < (finite[iMin] as { smoothed: number }).smoothed) iMin = i
+  })
+  let steepest = -1
+  let slope = 0
+  for (let i = 1; i <= iMin; i++) {
+    const a = finite[i - 1] as { lr: number; smoothed: number }
+    const b = finite[i] as { lr: number; smoothed: number }
+    const d = (b.smoothed - a.smoothed) / (Math.log10(b.lr) - Math.log10(a.lr))
+    if (d < slope) {
+      slope = d
+      steepest = i
+    }
+  }
+  const lrAtMinimum = (finite[iMin] as { lr: number }).lr
+  if (steepest < 0) {
+    return { points, recommended: null, lrAtMinimum, diverged, explanation: `The loss never fell between ${fmt(minLr)} and ${fmt(maxLr)}.` }
+  }
+  const rec = (finite[steepest] as { lr: number }).lr
+  return {
+    points,
+    recommended: rec,
+    lrAtMinimum,
+    diverged,
+    explanation: `The smoothed loss falls fastest at lr ${fmt(rec)} (${fmt(-slope)} per decade) and is lowest at ${fmt(lrAtMinimum)}${diverged ? ', after which it blows up' : ''}. Use about ${fmt(rec)} (or ${fmt(lrAtMinimum / 10)}, a tenth of the minimum's rate).`,
+  }
+}
