@@ -1,0 +1,178 @@
+/**
+ * Import a folder of images (one subfolder per class). The job starts on submit and the dialog closes: progress
+ * and Cancel live in the dataset list, the rest of the app stays usable. Refusals from the service come back
+ * as ApiError issues and are shown under the field they name.
+ */
+import { useEffect, useRef, useState, type ReactNode } from 'react'
+import { ASPECT_POLICIES, type AspectPolicy } from '@shared/api'
+import { api } from '../api/client'
+import { useApp } from '../app/store'
+import { Modal } from '../ui/dialogs'
+import { useData } from './store'
+
+const ASPECT_HELP: Record<AspectPolicy, { label: string; help: string }> = {
+  resize: { label: 'Resize', help: 'Stretch every image to exactly H×W; keeps all content, distorts shapes when aspect ratios differ.' },
+  'center-crop': { label: 'Center crop', help: 'Scale to cover H×W, then cut the centre; keeps shapes, may lose the borders.' },
+  pad: { label: 'Pad', help: 'Scale to fit inside H×W and fill the rest with black bars; keeps everything, wastes pixels.' },
+}
+
+type Errors = Record<string, string>
+
+function basename(path: string): string {
+  const parts = path.replace(/[\\/]+$/, '').split(/[\\/]/)
+  return parts[parts.length - 1] ?? ''
+}
+
+function Field({ label, error, children, hint }: { label: string; error?: string | undefined; children: ReactNode; hint?: ReactNode }) {
+  return (
+    <div className="field">
+      <span>{label}</span>
+      {children}
+      {hint && !error && <span className="field-hint">{hint}</span>}
+      {error && <span className="field-error" role="alert">{error}</span>}
+    </div>
+  )
+}
+
+export function ImportDialog({ projectId, initialPath, onClose }: { projectId: number; initialPath?: string; onClose: () => void }) {
+  const canPick = useApp((s) => s.info?.capabilities.canPickFolder ?? false)
+  const addJob = useData((s) => s.addJob)
+  const [path, setPath] = useState(initialPath ?? '')
+  const [name, setName] = useState(initialPath ? basename(initialPath) : '')
+  const [nameTouched, setNameTouched] = useState(false)
+  const [height, setHeight] = useState('32')
+  const [width, setWidth] = useState('32')
+  const [channels, setChannels] = useState<1 | 3>(3)
+  const [aspect, setAspect] = useState<AspectPolicy>('resize')
+  const [train, setTrain] = useState('80')
+  const [val, setVal] = useState('10')
+  const [test, setTest] = useState('10')
+  const [seed, setSeed] = useState('0')
+  const [errors, setErrors] = useState<Errors>({})
+  const [general, setGeneral] = useState<string | null>(null)
+  const [busy, setBusy] = useState(false)
+  const pathInput = useRef<HTMLInputElement>(null)
+  useEffect(() => pathInput.current?.focus(), [])
+
+  const onPath = (value: string) => {
+    setPath(value)
+    if (!nameTouched) setName(basename(value))
+  }
+
+  const browse = async () => {
+    try {
+      const picked = await api().host.pickFolder({ title: 'Choose a folder with one subfolder per class' })
+      if (picked) onPath(picked)
+    } catch (e) {
+      setGeneral(e instanceof Error ? e.message : String(e))
+    }
+  }
+
+  const sum = Number(train) + Number(val) + Number(test)
+  const sumError = Number.isFinite(sum) && Math.abs(sum - 100) > 1e-6 ? `The ratios add up to ${sum}%, not 100%` : undefined
+
+  const submit = async () => {
+    setBusy(true)
+    setErrors({})
+    setGeneral(null)
+    const num = (s: string) => (s.trim() === '' ? Number.NaN : Number(s))
+    try {
+      const res = await api().datasets.import({
+        projectId,
+        path,
+        name,
+        size: { height: num(height), width: num(width) },
+        channels,
+        aspect,
+        split: { train: num(train) / 100, val: num(val) / 100, test: num(test) / 100 },
+        seed: num(seed),
+      })
+      addJob({ jobId: res.jobId, datasetId: res.datasetId, name: name.trim() || basename(path) })
+      onClose()
+    } catch (e) {
+      const issues = (e as { issues?: readonly { path: string; message: string }[] }).issues ?? []
+      const message = e instanceof Error ? e.message : String(e)
+      const next: Errors = {}
+      for (const issue of issues) {
+        const key = issue.path === '' ? 'general' : issue.path
+        // The service's own refusals (folder missing, relative path) say more in the message than in the issue.
+        next[key] ??= key === 'path' && issues.length === 1 ? message : issue.message
+      }
+      if (issues.length === 0 && /folder|path|director/i.test(message)) next['path'] = message
+      else if (issues.length === 0 || next['general']) setGeneral(next['general'] ?? message)
+      setErrors(next)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  const splitError = errors['split'] ?? errors['split.train'] ?? errors['split.val'] ?? errors['split.test'] ?? sumError
+  return (
+    <Modal
+      title="Import a folder of images"
+      onClose={onClose}
+      footer={
+        <>
+          <button className="btn" onClick={onClose}>Cancel</button>
+          <button className="btn btn-primary" disabled={busy} onClick={() => void submit()}>Import</button>
+        </>
+      }
+    >
+      <form className="import-form" onSubmit={(e) => { e.preventDefault(); void submit() }}>
+        <p className="muted small import-lead">One subfolder per class (e.g. <code>pets/cat/*.jpg</code>, <code>pets/dog/*.jpg</code>). PNG, JPEG, WebP, BMP and GIF; unreadable files are skipped and listed with the reason.</p>
+        <Field label="Folder" error={errors['path']}>
+          <div className="input-row">
+            <input ref={pathInput} aria-label="Folder path" placeholder="/home/me/data/pets" value={path} aria-invalid={errors['path'] ? true : undefined} onChange={(e) => onPath(e.target.value)} spellCheck={false} />
+            {canPick && <button type="button" className="btn" onClick={() => void browse()}>Browse…</button>}
+          </div>
+        </Field>
+        <Field label="Name" error={errors['name']}>
+          <input aria-label="Dataset name" value={name} aria-invalid={errors['name'] ? true : undefined} onChange={(e) => { setName(e.target.value); setNameTouched(true) }} />
+        </Field>
+        <div className="form-grid">
+          <Field label="Training resolution (H × W, pixels)" error={errors['size.height'] ?? errors['size.width'] ?? errors['size']}>
+            <div className="input-row">
+              <input aria-label="Height" className="num" inputMode="numeric" value={height} aria-invalid={errors['size.height'] ? true : undefined} onChange={(e) => setHeight(e.target.value)} />
+              <span className="muted">×</span>
+              <input aria-label="Width" className="num" inputMode="numeric" value={width} aria-invalid={errors['size.width'] ? true : undefined} onChange={(e) => setWidth(e.target.value)} />
+            </div>
+          </Field>
+          <Field label="Channels" error={errors['channels']}>
+            <div className="segmented" role="radiogroup" aria-label="Channels">
+              {([1, 3] as const).map((c) => (
+                <button type="button" key={c} role="radio" aria-checked={channels === c} className={channels === c ? 'on' : ''} onClick={() => setChannels(c)}>
+                  {c === 1 ? '1 · grayscale' : '3 · RGB'}
+                </button>
+              ))}
+            </div>
+          </Field>
+        </div>
+        <Field label="When the aspect ratio differs" error={errors['aspect']}>
+          <div className="choice-list" role="radiogroup" aria-label="Aspect policy">
+            {ASPECT_POLICIES.map((a) => (
+              <label key={a} className={`choice${aspect === a ? ' on' : ''}`}>
+                <input type="radio" name="aspect" checked={aspect === a} onChange={() => setAspect(a)} />
+                <span className="choice-label">{ASPECT_HELP[a].label}</span>
+                <span className="choice-help">{ASPECT_HELP[a].help}</span>
+              </label>
+            ))}
+          </div>
+        </Field>
+        <div className="form-grid">
+          <Field label="Split: train / val / test (%)" error={splitError} hint="Stratified per class. The test split is locked: evaluated only on request.">
+            <div className="input-row">
+              <input aria-label="Train percent" className="num" value={train} onChange={(e) => setTrain(e.target.value)} />
+              <input aria-label="Validation percent" className="num" value={val} onChange={(e) => setVal(e.target.value)} />
+              <input aria-label="Test percent" className="num" value={test} onChange={(e) => setTest(e.target.value)} />
+            </div>
+          </Field>
+          <Field label="Split seed" error={errors['seed']}>
+            <input aria-label="Split seed" className="num" value={seed} aria-invalid={errors['seed'] ? true : undefined} onChange={(e) => setSeed(e.target.value)} />
+          </Field>
+        </div>
+        {general && <div className="form-error" role="alert">{general}</div>}
+        <button type="submit" hidden />
+      </form>
+    </Modal>
+  )
+}

@@ -1,0 +1,146 @@
+/**
+ * The Augmentations tab's pipeline document: loads the project's pipelines (creating "Default" when there is
+ * none), keeps an editable draft that may be invalid while the user types, validates it as it changes with
+ * validatePipeline (messages shown next to the fields), and autosaves valid drafts through api().pipelines.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import type { PipelineSummary } from '@shared/api'
+import { createStep, emptyPipeline, validatePipeline, type AugmentKind, type AugmentPipeline, type ImageShape, type PipelineValidation } from '@shared/augment'
+import { api } from '../api/client'
+import { reportError } from '../ui/dialogs'
+
+/** A draft step: like AugmentStep, but its values may be anything the user typed. */
+export interface DraftStep {
+  id: string
+  kind: AugmentKind
+  enabled: boolean
+  p: unknown
+  params: Record<string, unknown>
+}
+
+export type SaveState = { kind: 'idle' } | { kind: 'saving' } | { kind: 'saved'; version: number } | { kind: 'invalid'; count: number } | { kind: 'error'; message: string }
+
+export const AUTOSAVE_MS = 700
+
+export function newStepId(kind: AugmentKind, steps: readonly DraftStep[]): string {
+  let n = 1
+  while (steps.some((s) => s.id === `${kind}-${n}`)) n++
+  return `${kind}-${n}`
+}
+
+export function draftStep(kind: AugmentKind, steps: readonly DraftStep[], params?: Record<string, unknown>): DraftStep {
+  const s = createStep(kind, newStepId(kind, steps))
+  return { id: s.id, kind: s.kind, enabled: s.enabled, p: s.p, params: { ...(s.params as Record<string, unknown>), ...(params ?? {}) } }
+}
+
+export function usePipelineDoc(projectId: number, shape: ImageShape) {
+  const [pipelines, setPipelines] = useState<PipelineSummary[]>([])
+  const [currentId, setCurrentId] = useState<number | null>(null)
+  const [steps, setSteps] = useState<DraftStep[] | null>(null)
+  const [save, setSave] = useState<SaveState>({ kind: 'idle' })
+  const lastSaved = useRef<string>('')
+  const lastVersion = useRef(0)
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null)
+
+  const refreshList = useCallback(async () => {
+    const list = await api().pipelines.list({ projectId })
+    setPipelines(list)
+    return list
+  }, [projectId])
+
+  const open = useCallback(async (id: number) => {
+    const { version } = await api().pipelines.get({ id })
+    const doc = version.document
+    const parsed = validatePipeline(doc)
+    lastSaved.current = JSON.stringify(parsed.ok ? parsed.pipeline : doc)
+    lastVersion.current = version.version
+    setCurrentId(id)
+    setSteps(doc.steps.map((s) => ({ id: s.id, kind: s.kind, enabled: s.enabled, p: s.p, params: { ...(s.params as Record<string, unknown>) } })))
+    setSave({ kind: 'saved', version: version.version })
+  }, [])
+
+  useEffect(() => {
+    let live = true
+    void (async () => {
+      try {
+        let list = await refreshList()
+        if (list.length === 0) {
+          await api().pipelines.create({ projectId, name: 'Default', document: emptyPipeline() })
+          list = await refreshList()
+        }
+        if (live && list[0]) await open(list[0].id)
+      } catch (e) {
+        reportError(e)
+      }
+    })()
+    return () => {
+      live = false
+    }
+  }, [projectId, refreshList, open])
+
+  const validation: PipelineValidation | null = useMemo(() => (steps ? validatePipeline({ format: 1, steps }, shape) : null), [steps, shape])
+  const valid: AugmentPipeline | null = validation?.ok ? validation.pipeline : null
+
+  // Autosave (debounced) whenever the draft is valid and differs from what was saved.
+  useEffect(() => {
+    if (currentId === null || !validation) return
+    if (!validation.ok) {
+      setSave({ kind: 'invalid', count: validation.errors.length })
+      return
+    }
+    const text = JSON.stringify(validation.pipeline)
+    if (text === lastSaved.current) {
+      // Back to what is saved (e.g. a typo fixed): nothing to write.
+      setSave({ kind: 'saved', version: lastVersion.current })
+      return
+    }
+    setSave({ kind: 'saving' })
+    if (timer.current) clearTimeout(timer.current)
+    const id = currentId
+    timer.current = setTimeout(() => {
+      api()
+        .pipelines.save({ id, document: validation.pipeline })
+        .then(
+          (v) => {
+            lastSaved.current = text
+            lastVersion.current = v.version
+            setSave({ kind: 'saved', version: v.version })
+          },
+          (e: unknown) => setSave({ kind: 'error', message: e instanceof Error ? e.message : String(e) }),
+        )
+    }, AUTOSAVE_MS)
+    return () => {
+      if (timer.current) clearTimeout(timer.current)
+    }
+  }, [validation, currentId])
+
+  const create = useCallback(
+    async (name: string) => {
+      const v = await api().pipelines.create({ projectId, name, document: emptyPipeline() })
+      await refreshList()
+      await open(v.pipelineId)
+    },
+    [projectId, refreshList, open],
+  )
+  const rename = useCallback(
+    async (name: string) => {
+      if (currentId === null) return
+      await api().pipelines.rename({ id: currentId, name })
+      await refreshList()
+    },
+    [currentId, refreshList],
+  )
+  const remove = useCallback(async () => {
+    if (currentId === null) return
+    await api().pipelines.delete({ id: currentId })
+    const list = await refreshList()
+    if (list[0]) await open(list[0].id)
+    else {
+      await api().pipelines.create({ projectId, name: 'Default', document: emptyPipeline() })
+      const again = await refreshList()
+      if (again[0]) await open(again[0].id)
+    }
+  }, [currentId, projectId, refreshList, open])
+
+  return { pipelines, currentId, steps, setSteps, validation, valid, save, open, create, rename, remove }
+}

@@ -1,0 +1,37 @@
+/** Messages between the Augmentations tab and preview.worker.ts. */
+import type { AugmentPipeline, BatchParams } from '@shared/augment'
+
+export interface PreviewRequest {
+  readonly id: number
+  /** N*H*W*C uint8, NHWC: the source images in tile-row order. */
+  readonly images: Uint8Array
+  readonly labels: Int32Array
+  readonly imageShape: readonly [number, number, number]
+  readonly classCount: number
+  /** A valid pipeline document (validated by the caller), or null for none. */
+  readonly pipeline: AugmentPipeline | null
+  readonly seed: number
+  /** The training steps to draw, one column each. */
+  readonly steps: readonly number[]
+}
+
+export interface PreviewDraw {
+  readonly step: number
+  /** RGBA per source image. */
+  readonly tiles: Uint8ClampedArray<ArrayBuffer>[]
+  /** Label row per image after the pipeline (soft after mixup/cutmix). */
+  readonly labels: number[][]
+  readonly record: BatchParams | null
+}
+
+export type PreviewResponse =
+  | {
+      readonly type: 'result'
+      readonly id: number
+      readonly backend: string
+      readonly fellBack: boolean
+      readonly ms: number
+      readonly sources: Uint8ClampedArray<ArrayBuffer>[]
+      readonly draws: PreviewDraw[]
+    }
+  | { readonly type: 'error'; readonly id: number; readonly message: string }

@@ -1,0 +1,69 @@
+/// <reference lib="webworker" />
+/**
+ * The augmentation previewer's worker: TF.js runs here so the UI never freezes. It receives the source images
+ * (raw uint8, NHWC) and the pipeline document, runs previewBatch (the training path) for each requested step,
+ * and answers RGBA pixels plus the replay records.
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { AugmentPipeline } from '@shared/augment'
+import { selectBackend, type BackendName } from '../backend/backends'
+import { displayDenormalization, floatImageToRgba, previewBatch, previewRecord, uint8ImageToRgba } from './preview-core'
+import type { PreviewDraw, PreviewRequest, PreviewResponse } from './preview-protocol'
+
+type PreviewResult = Extract<PreviewResponse, { type: 'result' }>
+
+// Small batches: WASM (exact IEEE float32, no shader compile) first, then the GPU backends, then the CPU.
+const PREFERRED: BackendName = 'wasm'
+let ready: Promise<BackendName | null> | null = null
+let fellBack = false
+
+function ensureBackend(): Promise<BackendName | null> {
+  // The threaded WASM build starts pthread workers from blob URLs, which fail inside this (module) worker;
+  // the single-threaded SIMD build is plenty for preview batches.
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false)
+  return (ready ??= selectBackend(PREFERRED).then((probe) => probe.backend))
+}
+
+async function run(req: PreviewRequest): Promise<PreviewResult> {
+  const started = performance.now()
+  const shape = req.imageShape
+  const n = req.labels.length
+  const batch = { images: req.images, labels: req.labels }
+  const pipeline: AugmentPipeline | null = req.pipeline
+  const denorm = displayDenormalization(pipeline)
+  const draws: PreviewDraw[] = []
+  for (const step of req.steps) {
+    const out = previewBatch(batch, shape, req.classCount, pipeline, req.seed, step)
+    const data = (await out.images.data()) as Float32Array
+    const soft = (await out.labels.data()) as Float32Array
+    out.images.dispose()
+    out.labels.dispose()
+    const tiles = Array.from({ length: n }, (_, i) => floatImageToRgba(data, i, shape, denorm))
+    draws.push({ step, tiles, labels: Array.from({ length: n }, (_, i) => Array.from(soft.slice(i * req.classCount, (i + 1) * req.classCount))), record: previewRecord(n, shape, pipeline, req.seed, step) })
+  }
+  const sources = Array.from({ length: n }, (_, i) => uint8ImageToRgba(req.images, i, shape))
+  return { type: 'result', id: req.id, backend: tf.getBackend(), fellBack, ms: performance.now() - started, sources, draws }
+}
+
+self.onmessage = async (event: MessageEvent<PreviewRequest>) => {
+  const req = event.data
+  try {
+    const backend = await ensureBackend()
+    if (!backend) throw new Error('No TF.js backend works in this worker')
+    let res: PreviewResult
+    try {
+      res = await run(req)
+    } catch (error) {
+      // A kernel missing on the preferred backend: the CPU backend has them all.
+      if (tf.getBackend() === 'cpu') throw error
+      await tf.setBackend('cpu')
+      fellBack = true
+      res = await run(req)
+    }
+    const transfer: Transferable[] = [...res.sources.map((s) => s.buffer), ...res.draws.flatMap((d) => d.tiles.map((t) => t.buffer))]
+    self.postMessage(res, transfer)
+  } catch (error) {
+    const message: PreviewResponse = { type: 'error', id: req.id, message: error instanceof Error ? error.message : String(error) }
+    self.postMessage(message)
+  }
+}
