@@ -115,6 +115,8 @@ export function Workspace({ projectId, section }: { projectId: number; section: 
         <section className="section-body" aria-label={SECTION_META[section].label}>
           {section === 'architecture' ? (
             <ArchitectureEditor projectId={projectId} />
+          ) : section === 'data' ? (
+            <DataView projectId={projectId} />
           ) : section === 'train' ? (
             <TrainView projectId={projectId} />
           ) : (
