@@ -7,9 +7,10 @@
  *
  * - `lr-too-high-explosion` (error): a step or epoch loss is NaN/infinite, or a step loss exceeds 3x the first
  *   step's loss (the lectures' early-stop rule). Evidence: from the first bad point to the end.
- * - `lr-too-high-plateau` (warning): the loss fell quickly early and then stayed high: at least 8 steps (or 4
- *   epochs), the last 75% of the curve improves by < 5% of its level while that level is still > 50% of the
- *   initial loss (training loss stuck at a high value from early on). Evidence: the plateau.
+ * - `lr-too-high-plateau` (warning): the loss fell quickly early and then stayed high: needs the step loss (at
+ *   least 8 steps; with epoch points only, a high flat curve reads as underfitting instead), the last 75% of
+ *   the smoothed curve improves by < 5% of its level while that level is still > 50% of the initial loss.
+ *   Evidence: the plateau.
  * - `lr-too-low` (warning): a slow, nearly linear decrease: the training-loss curve (smoothed steps, or epochs)
  *   fits a straight line with R^2 >= 0.95 and a negative slope, its first half falls less than 1.6x as much
  *   as its second half (a healthy curve is convex: most of the drop comes early), and it is still above 50% of
@@ -187,7 +188,7 @@ export function diagnoseCurves(curves: CurveSet, thresholds: Partial<DiagnoseThr
   const ls = lossSeries(curves)
   const exploded = out.length > 0
   // 2. Plateau at a high value early.
-  if (!exploded && isNum(initial) && ls.values.length >= (ls.unit === 'step' ? 8 : 4)) {
+  if (!exploded && isNum(initial) && ls.unit === 'step') {
     const q = Math.floor(ls.values.length * 0.25)
     const level = ls.values[q] as number
     const end = ls.values[ls.values.length - 1] as number
