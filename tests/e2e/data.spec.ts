@@ -67,6 +67,13 @@ async function setTheme(page: Page, theme: 'dark' | 'light') {
   }
 }
 
+/** Screenshots without transient toasts, with scrolled panels back at the top. */
+async function tidy(page: Page) {
+  for (const toast of await page.locator('.toast').all()) await toast.click().catch(() => undefined)
+  await expect(page.locator('.toast')).toHaveCount(0)
+  await page.locator('.aug-left, .tab-body').evaluateAll((els) => els.forEach((el) => (el.scrollTop = 0)))
+}
+
 const tileImage = (page: Page, index: number) =>
   page.getByTestId('preview-tile').nth(index).evaluate((c) => (c as HTMLCanvasElement).toDataURL())
 
@@ -110,7 +117,8 @@ test('import a folder, browse samples and statistics, build an augmentation pipe
     await page.getByRole('radio', { name: 'square' }).click()
     await expect(page.getByTestId('sample-grid').locator('img')).toHaveCount(8)
     await page.getByRole('radio', { name: 'All classes' }).click()
-    await expect(page.getByTestId('class-row')).toHaveCount(3)
+    await expect(page.getByTestId('class-count')).toHaveText(['9 images', '8 images', '7 images'])
+    await tidy(page)
     await page.screenshot({ path: join(dir, 'data-view.png') })
 
     // Statistics: split counts, test locked, chart, per-channel numbers.
@@ -124,6 +132,7 @@ test('import a folder, browse samples and statistics, build an augmentation pipe
     await expect(stats.getByTestId('channel-stats').locator('tbody tr')).toHaveCount(3)
     await expect(stats.getByTestId('channel-stats')).toContainText(/0\.\d{4}/)
     await expect(stats.getByTestId('size-summary')).toContainText('40–56 px')
+    await tidy(page)
     await page.screenshot({ path: join(dir, 'data-statistics.png') })
 
     // Augmentations: a default pipeline is created; build one.
@@ -168,6 +177,9 @@ test('import a folder, browse samples and statistics, build an augmentation pipe
     await expect(popover).toBeVisible()
     await expect(popover).toContainText('Random resized crop:')
     await expect(popover).toContainText(/Horizontal flip: (applied|not applied)/)
+    await tidy(page)
+    await page.getByTestId('preview-tile').nth(cols + 2).hover()
+    await expect(popover).toBeVisible()
     await page.screenshot({ path: join(dir, 'augment-previewer.png') })
     await page.mouse.move(5, 5)
 
@@ -180,12 +192,15 @@ test('import a folder, browse samples and statistics, build an augmentation pipe
     // Light theme versions.
     await setTheme(page, 'light')
     await expect(page.getByTestId('preview-tile')).toHaveCount(rows * cols, { timeout: 60_000 })
+    await tidy(page)
     await page.screenshot({ path: join(dir, 'augment-previewer-light.png') })
     await page.getByRole('tab', { name: 'Statistics' }).click()
     await expect(stats.getByTestId('class-counts-chart').locator('canvas')).toBeVisible()
+    await tidy(page)
     await page.screenshot({ path: join(dir, 'data-statistics-light.png') })
     await page.getByRole('tab', { name: 'Samples' }).click()
-    await expect(page.getByTestId('class-row')).toHaveCount(3)
+    await expect(page.getByTestId('class-count')).toHaveText(['9 images', '8 images', '7 images'])
+    await tidy(page)
     await page.screenshot({ path: join(dir, 'data-view-light.png') })
   } finally {
     rmSync(join(folder, '..'), { recursive: true, force: true })

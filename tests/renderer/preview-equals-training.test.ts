@@ -55,7 +55,7 @@ async function trainingStep(data: InMemoryDataSource, seed: number, step: number
 
 async function preview(batch: Parameters<typeof previewBatch>[0], seed: number, step: number, p: AugmentPipeline | null = pipeline) {
   const out = previewBatch(batch, SHAPE, CLASSES.length, p, seed, step)
-  const result = { images: await out.images.data(), labels: await out.labels.data() }
+  const result = { images: (await out.images.data()) as Float32Array, labels: (await out.labels.data()) as Float32Array }
   out.images.dispose()
   out.labels.dispose()
   return result

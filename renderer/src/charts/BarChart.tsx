@@ -74,7 +74,8 @@ export function BarChart(props: BarChartProps) {
         { ...axis, label: props.yLabel, labelSize: 18, size: 52, values: (_u, vals) => vals.map((v) => fmtY(v)) },
       ],
       series: [
-        { label: 'Class', value: (_u, _v, _s, idx) => categories[categoryOf(idx)] ?? '—' },
+        // Not hovering: the legend shows each series' total.
+        { label: 'Class', value: (_u, _v, _s, idx) => (idx == null ? 'all' : (categories[categoryOf(idx)] ?? '—')) },
         ...series.map((ser, m) => ({
           label: ser.label,
           stroke: ser.color,
@@ -84,7 +85,7 @@ export function BarChart(props: BarChartProps) {
           points: { show: false },
           value: (_u: uPlot, _v: number | null, _s: number, idx: number | null) => {
             const c = categoryOf(idx)
-            return c < 0 ? '—' : fmtY(series[m]!.values[c] ?? 0)
+            return c < 0 ? fmtY(series[m]!.values.reduce((a, b) => a + b, 0)) : fmtY(series[m]!.values[c] ?? 0)
           },
         })),
       ],

@@ -95,12 +95,17 @@ const TABS: { id: DataTab; label: string }[] = [
 
 function DatasetPanel({ projectId, dataset }: { projectId: number; dataset: DatasetSummary }) {
   const tab = useData((s) => s.tab)
-  const setTab = useData((s) => s.setTab)
+  const setTabRaw = useData((s) => s.setTab)
   const reportFor = useData((s) => s.reportFor)
   const clearReport = useData((s) => s.clearReport)
   const loadDetail = useData((s) => s.detail)
   const [detail, setDetail] = useState<DatasetDetail | null>(null)
   const [reportOpen, setReportOpen] = useState(false)
+  // The import report opens once after an import; moving on to another tab folds it away.
+  const setTab = (t: DataTab) => {
+    setReportOpen(false)
+    setTabRaw(t)
+  }
 
   useEffect(() => {
     let live = true

@@ -41,7 +41,7 @@ function ClassRow({ dataset, classIndex, split, size, onOpen, onMore }: { datase
     <section className="class-row" data-testid="class-row">
       <header>
         <button className="link class-name" onClick={onMore}>{dataset.classes[classIndex]}</button>
-        <span className="muted small" data-testid="class-count">{total.toLocaleString('en-US')} images</span>
+        <span className="muted small" data-testid="class-count">{items === null ? '…' : `${total.toLocaleString('en-US')} image${total === 1 ? '' : 's'}`}</span>
         {total > PER_CLASS_ROW && <button className="link small" onClick={onMore}>Show all</button>}
       </header>
       <div className="thumb-strip">

@@ -41,7 +41,12 @@ export function StatisticsTab({ detail }: { detail: DatasetDetail }) {
             <span className="stat-label"><span className="split-dot" />{s === 'train' ? 'Train' : s === 'val' ? 'Validation' : 'Test'}</span>
             <span className="stat-value">{totals[s].toLocaleString('en-US')}</span>
             <span className="stat-sub">{pct(totals[s])} of {all.toLocaleString('en-US')}{detail.split ? ` · ratio ${detail.split.ratios[s]}` : ''}</span>
-            {s === 'test' && <span className="locked" data-testid="test-locked">🔒 locked: evaluated only on request</span>}
+            {s === 'test' && (
+              <span className="locked" data-testid="test-locked">
+                <svg width="12" height="12" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={2} strokeLinecap="round" aria-hidden="true"><path d="M6 11h12v9H6zM8.5 11V8a3.5 3.5 0 0 1 7 0v3" /></svg>
+                locked: evaluated only on request
+              </span>
+            )}
           </div>
         ))}
         <div className="stat-card">
