@@ -36,7 +36,8 @@ export function useSeriesColors(): SeriesColors {
 }
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`
-const int = (v: number) => Math.round(v).toLocaleString('en-US')
+/** Steps are whole: fractional ticks (few points) stay unlabelled. */
+const int = (v: number) => (Number.isInteger(v) ? v.toLocaleString('en-US') : '')
 const lrFmt = (v: number) => (v === 0 ? '0' : v.toExponential(1))
 
 /** Per-epoch values held over the steps of their epoch (an epoch's value is known once it ends). */
