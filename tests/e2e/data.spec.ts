@@ -171,6 +171,14 @@ test('import a folder, browse samples and statistics, build an augmentation pipe
     await expect(grid).not.toHaveAttribute('data-seed', seedBefore ?? '')
     await expect.poll(async () => (await Promise.all([0, 1, 2, 3].map((i) => tileImage(page, i)))).join('|'), { timeout: 30_000 }).not.toBe(before.join('|'))
 
+    // Before / after: "before" shows each row's source image in every column.
+    const source0 = await page.getByTestId('source-tile').first().evaluate((c) => (c as HTMLCanvasElement).toDataURL())
+    expect(await tileImage(page, 0)).not.toBe(source0)
+    await page.getByRole('radio', { name: 'Before' }).click()
+    await expect.poll(() => tileImage(page, 1)).toBe(source0)
+    await page.getByRole('radio', { name: 'After' }).click()
+    await expect.poll(() => tileImage(page, 1)).not.toBe(source0)
+
     // Hover: the parameters drawn for that tile.
     await page.getByTestId('preview-tile').nth(cols + 2).hover()
     const popover = page.getByTestId('tile-popover')

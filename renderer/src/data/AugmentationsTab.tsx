@@ -306,7 +306,7 @@ export function AugmentationsTab({ projectId, detail }: { projectId: number; det
                   <tr key={i}>
                     <td className="row-head">
                       <Tile rgba={src} width={w} height={h} size={tileSize} testId="source-tile" />
-                      <span className="row-label">{detail.classes[result.draws[0]?.labels[i]?.indexOf(Math.max(...(result.draws[0]?.labels[i] ?? [0]))) ?? 0] ?? ''}</span>
+                      <span className="row-label">{detail.classes[sources.labels[i] ?? 0] ?? ''}</span>
                     </td>
                     {result.draws.map((d, j) => (
                       <td key={d.step}>
