@@ -77,6 +77,11 @@ async function setForm(page: Page, fields: Record<string, string>, backend: stri
 const panel = (page: Page) => page.getByTestId('run-panel')
 const stepOf = async (page: Page) => Number(((await page.getByTestId('run-step').textContent()) ?? '0').split('/')[0]!.replace(/,/g, '').trim())
 
+/** The form back at its top (filling fields scrolled it), for the screenshots. */
+async function formToTop(page: Page) {
+  await page.locator('.train-config-scroll').evaluate((e) => e.scrollTo(0, 0))
+}
+
 async function toggleTheme(page: Page) {
   await page.keyboard.press('Control+K')
   await page.keyboard.type('Toggle dark')
@@ -108,6 +113,7 @@ test('train the toy ConvNet on WebGPU: live charts, loss falls, run recorded wit
   await expect.poll(() => stepOf(page), { timeout: 240_000 }).toBeGreaterThanOrEqual(3)
   await expect(panel(page).getByTestId('run-backend')).toHaveText('WebGPU')
   await expect(page.locator('.train-charts')).not.toHaveAttribute('data-points', '0')
+  await formToTop(page)
   await page.screenshot({ path: join(screenshotDir(studio), 'train-running.png') })
 
   await expect(panel(page).getByTestId('run-status')).toHaveText('Completed', { timeout: 300_000 })
@@ -127,6 +133,7 @@ test('train the toy ConvNet on WebGPU: live charts, loss falls, run recorded wit
   expect(metrics['val/acc']!.epoch).toEqual([1])
   const checkpoints = await call<{ kind: string }[]>(page, host, 'studio:runs.checkpoints', { runId: runs[0]!.id })
   expect(checkpoints.map((c) => c.kind).sort()).toEqual(['best', 'last'])
+  await formToTop(page)
   await page.screenshot({ path: join(screenshotDir(studio), 'train-finished.png') })
   await toggleTheme(page)
   await page.screenshot({ path: join(screenshotDir(studio), 'train-finished-light.png') })

@@ -415,7 +415,7 @@ function RunPanel({ facts, actions, run, live, children }: { facts: PanelFacts; 
         <Stat label="Epoch" value={facts.epochs > 0 ? `${facts.epoch} / ${facts.epochs}` : String(facts.epoch)} />
         <Stat label="Elapsed" value={formatDuration(facts.elapsed)} testId="run-elapsed" />
         <Stat label="ETA" value={live && facts.status !== 'completed' ? formatDuration(facts.eta) : '—'} testId="run-eta" />
-        <Stat label="Best val acc" value={facts.bestValAcc === null ? '—' : `${pct(facts.bestValAcc)}${facts.bestEpoch ? ` · ep ${facts.bestEpoch}` : ''}`} testId="run-best" />
+        <Stat label={facts.bestEpoch ? `Best val acc · ep ${facts.bestEpoch}` : 'Best val acc'} value={pct(facts.bestValAcc)} testId="run-best" />
         <Stat label="Last loss" value={facts.steps.loss.length ? (facts.steps.loss.at(-1) as number).toFixed(4) : '—'} />
       </div>
       <div className="run-progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(progress * 100)}>
