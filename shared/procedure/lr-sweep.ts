@@ -10,6 +10,8 @@
  *                   the rate is too low (or far too high and stuck).
  *   - 'decreasing': anything else. `unstable` is set when the end of the curve is well above its best
  *                   (tail mean > 1.5 x the minimum after smoothing) - a decrease that is coming undone.
+ * Each run also gets a verdict relative to the others: a 'flat' rate ABOVE a rate that decreased is 'too-high'
+ * (stuck: e.g. ReLUs killed by the first huge updates), below every decreasing rate 'too-low'.
  * The recommendation is the 'decreasing', stable rate with the largest relative decrease; with none stable, the
  * best 'decreasing' one; with none decreasing, none (the explanation says whether to go lower or higher).
  *
@@ -90,6 +92,11 @@ export interface LrSweepRun {
   readonly lr: number
   readonly curve: StepPoint[]
   readonly classification: CurveClassification
+  /**
+   * In words relative to the others: 'too-high' (exploded, or flat at a rate above one that decreased: stuck,
+   * e.g. dead ReLUs), 'too-low' (flat below every decreasing rate), 'unstable', 'good', 'recommended'.
+   */
+  readonly verdict: 'too-high' | 'too-low' | 'unstable' | 'good' | 'recommended'
 }
 
 export interface LrSweepResult {
@@ -131,25 +138,44 @@ export async function lrSweep(model: tf.LayersModel, data: DataSource, options: 
         },
       })
       const losses = r.points.map((p) => p.dataLoss)
-      runs.push({ lr, curve: r.points, classification: classifyLossCurve(losses, initial, options.classify) })
+      runs.push({ lr, curve: r.points, classification: classifyLossCurve(losses, initial, options.classify), verdict: 'good' })
     }
   } finally {
     restoreWeights(model, snap)
     snap.dispose()
   }
   const { recommended, explanation } = recommend(runs, initial, iterations)
-  return { initialLoss: initial, runs, recommended, explanation }
+  const lowestDecreasing = Math.min(...runs.filter((r) => r.classification.kind === 'decreasing').map((r) => r.lr))
+  const withVerdicts = runs.map((r): LrSweepRun => {
+    const k = r.classification.kind
+    const verdict: LrSweepRun['verdict'] =
+      r.lr === recommended
+        ? 'recommended'
+        : k === 'exploded' || (k === 'flat' && r.lr > lowestDecreasing)
+          ? 'too-high'
+          : k === 'flat'
+            ? 'too-low'
+            : r.classification.unstable
+              ? 'unstable'
+              : 'good'
+    return { ...r, verdict }
+  })
+  return { initialLoss: initial, runs: withVerdicts, recommended, explanation }
 }
 
 function recommend(runs: readonly LrSweepRun[], initial: number, iterations: number): { recommended: number | null; explanation: string } {
   const list = (kind: CurveClass) => runs.filter((r) => r.classification.kind === kind).map((r) => fmt(r.lr))
   const exploded = list('exploded')
-  const flat = list('flat')
+  const lowestDecreasing = Math.min(...runs.filter((r) => r.classification.kind === 'decreasing').map((r) => r.lr))
+  const flatRuns = runs.filter((r) => r.classification.kind === 'flat')
+  const stuck = flatRuns.filter((r) => r.lr > lowestDecreasing).map((r) => fmt(r.lr))
+  const flat = flatRuns.filter((r) => !(r.lr > lowestDecreasing)).map((r) => fmt(r.lr))
   const decreasing = runs.filter((r) => r.classification.kind === 'decreasing')
   const stable = decreasing.filter((r) => !r.classification.unstable)
   const pool = stable.length ? stable : decreasing
   const parts: string[] = []
   if (exploded.length) parts.push(`${exploded.join(', ')} exploded (NaN or loss > 3x the initial ${fmt(initial)}): too high`)
+  if (stuck.length) parts.push(`${stuck.join(', ')} stayed flat although a lower rate decreased: too high (stuck, e.g. dead ReLUs)`)
   if (flat.length) parts.push(`${flat.join(', ')} stayed flat: too low`)
   const unstable = decreasing.filter((r) => r.classification.unstable).map((r) => fmt(r.lr))
   if (unstable.length) parts.push(`${unstable.join(', ')} decreased but ended well above their best (unstable)`)

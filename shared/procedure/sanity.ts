@@ -3,7 +3,8 @@
  *
  * 1. `checkInitialLoss`: with small random weights a C-class softmax predicts about 1/C for every class, so the
  *    cross-entropy before training is about ln(C) (2.3026 for 10 classes). Tolerance: `max(0.1, 0.05 * ln C)`
- *    (0.115 for 10 classes, 0.1 for fewer than 8 classes), overridable. Much higher means confident wrong
+ *    (0.115 for 10 classes, 0.1 for fewer than 8 classes), overridable. Within 4x the tolerance is a 'minor'
+ *    deviation (a Glorot/He-initialized head on [0, 1] pixels typically gives ln C + 0.1..0.4). Much higher means confident wrong
  *    predictions: the last layer's weights are too large (bad init scale) or the inputs are not normalized;
  *    much lower means the model already "knows" something it should not (labels leak into the inputs, a
  *    single-class split, or it is not untrained). We also report the spread (std) of the logits: well above 1
@@ -31,6 +32,8 @@ export interface InitialLossCheck {
   readonly tolerance: number
   readonly plausible: boolean
   readonly verdict: 'ok' | 'too-high' | 'too-low' | 'not-finite'
+  /** ok: plausible; minor: within 4x the tolerance (e.g. a Glorot/He-scaled head, logit std ~0.5); major: beyond. */
+  readonly severity: 'ok' | 'minor' | 'major'
   /** Standard deviation of the logits over the checked samples (about 0 to 1 at a good init). */
   readonly logitStd: number
   readonly samples: number
@@ -72,8 +75,11 @@ export async function checkInitialLoss(
   const finite = Number.isFinite(r.loss)
   const plausible = finite && Math.abs(difference) <= tolerance
   const verdict: InitialLossCheck['verdict'] = !finite ? 'not-finite' : plausible ? 'ok' : difference > 0 ? 'too-high' : 'too-low'
+  const severity: InitialLossCheck['severity'] = plausible ? 'ok' : finite && Math.abs(difference) <= 4 * tolerance ? 'minor' : 'major'
   const causes: string[] = []
-  if (verdict === 'too-high' || verdict === 'not-finite') {
+  if (severity === 'minor' && verdict === 'too-high') {
+    causes.push(`the logits already spread with std ${fmt(logitStd)}: a Glorot/He-scaled classifier head on unnormalized inputs does this; harmless, or shrink the head's initialization (e.g. normal 0.01) to start at ln(C)`)
+  } else if (verdict === 'too-high' || verdict === 'not-finite') {
     if (logitStd > 1) causes.push(`bad initialization scale: the logits spread with std ${fmt(logitStd)} (about 1 or less expected), so the untrained net is confidently wrong; use Kaiming/Xavier init or a smaller scale for the last layer`)
     causes.push('inputs not normalized (pixel values far from zero mean / unit scale blow the logits up)')
     if (!outputIsSoftmax) causes.push('the model output may not be logits (check that the head is a linear layer or a softmax head, not another activation)')
@@ -89,7 +95,7 @@ export async function checkInitialLoss(
     : !finite
       ? `Initial loss is ${String(r.loss)} (${where}): the forward pass already overflows. Likely: ${causes.join('; ')}.`
       : `Initial loss ${fmt(r.loss)} is ${difference > 0 ? 'above' : 'below'} ln(${classes}) = ${fmt(expected)} by ${fmt(Math.abs(difference))} (tolerance ${fmt(tolerance)}, ${where}). Likely: ${causes.join('; ')}.`
-  return { loss: r.loss, expected, difference, tolerance, plausible, verdict, logitStd, samples: r.samples, classes, message, causes }
+  return { loss: r.loss, expected, difference, tolerance, plausible, verdict, severity, logitStd, samples: r.samples, classes, message, causes }
 }
 
 /** Class name of an activation right before a softmax head (Dense with an activation, or an Activation layer), if any. */

@@ -55,7 +55,7 @@ export function restoreWeights(model: tf.LayersModel, snap: WeightSnapshot): voi
   model.weights.forEach((w, i) => {
     const t = snap.tensors[i]
     if (t === undefined) throw new Error('restoreWeights: the snapshot was taken from a different model')
-    w.write(t.clone())
+    w.write(t)
   })
 }
 

@@ -98,7 +98,7 @@ export function transferWeights(source: TransferSource, target: TransferTarget, 
         skipped.push({ layer: layer.name, reason: `weight shapes differ (source ${sw.map((w) => `[${w.shape.join(',')}]`).join(' ')}, target ${tw.map((w) => `[${w.shape.join(',')}]`).join(' ')})` })
         continue
       }
-      tw.forEach((w, i) => w.write((sw[i] as tf.LayerVariable).read().clone()))
+      tw.forEach((w, i) => w.write((sw[i] as tf.LayerVariable).read()))
       copied.push(layer.name)
     }
     const reinitialized: string[] = []
