@@ -15,6 +15,9 @@ import type { Emitter } from '../rpc/service-host'
 import type { Db } from '../store/db'
 import { writeFileAtomic, type DataPaths } from '../store/files'
 import { APP_VERSION } from '../version'
+import { createEvaluations } from './runs-evaluations'
+import { addToBatch, createStatsStore, startBatch, type BatchStats } from './runs-stats'
+import { createRunsQueries, DERIVED_COLUMNS, deriveFacts } from './runs-table'
 
 interface RunRow {
   id: number
@@ -124,6 +127,8 @@ function unpackCheckpoint(file: Buffer, path: string): { meta: unknown; weights:
   }
 }
 
+const paramCountOf = (r: RunRow): number | null => (r as RunRow & { param_count?: number | null }).param_count ?? null
+
 export function createRunsService(db: Db, paths: DataPaths, emit: Emitter<typeof runsContract>): ServiceImpl<typeof runsContract> {
   const row = (id: number): RunRow => {
     const r = db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined
@@ -145,8 +150,57 @@ export function createRunsService(db: Db, paths: DataPaths, emit: Emitter<typeof
   const insertMetric = db.prepare(
     'INSERT OR REPLACE INTO metrics (run_id, name_id, step, epoch, value, time) VALUES (?, ?, ?, ?, ?, ?)',
   )
+  const runExists = db.prepare('SELECT 1 FROM runs WHERE id = ?').pluck()
+  const stats = createStatsStore(db)
+  const queries = createRunsQueries(db)
+  const writeDerived = db.prepare(`UPDATE runs SET ${DERIVED_COLUMNS.map((c) => `${c} = @${c}`).join(', ')}, derived = 1 WHERE id = @id`)
 
   const changed = (r: Pick<RunRow, 'project_id' | 'id'>) => emit('onDidChange', { projectId: r.project_id, runId: r.id })
+  const evaluations = createEvaluations(db, (runId) => changed(row(runId)))
+
+  // Runs recorded before migration 3: derive their table columns and metric statistics once.
+  const pending = db.prepare('SELECT id, config, architecture_version_id FROM runs WHERE derived = 0').all() as Pick<RunRow, 'id' | 'config' | 'architecture_version_id'>[]
+  if (pending.length) {
+    db.transaction(() => {
+      for (const r of pending) {
+        let config: unknown = null
+        try {
+          config = JSON.parse(r.config)
+        } catch {
+          // A damaged snapshot leaves the columns empty.
+        }
+        writeDerived.run({ id: r.id, ...deriveFacts(db, config, r.architecture_version_id) })
+        stats.rebuildRun(r.id)
+      }
+    }).immediate()
+  }
+
+  /** Runs by id, all of them or a not_found naming the missing ones. */
+  const rowsOf = (ids: readonly number[]): RunRow[] => {
+    const unique = [...new Set(ids)]
+    const rows = db.prepare(`SELECT * FROM runs WHERE id IN (${unique.map(() => '?').join(',')})`).all(...unique) as RunRow[]
+    if (rows.length !== unique.length) {
+      const found = new Set(rows.map((r) => r.id))
+      throw new ApiError('not_found', `Run(s) ${unique.filter((id) => !found.has(id)).join(', ')} do not exist (deleted?)`)
+    }
+    return rows
+  }
+  const setTags = db.prepare('UPDATE runs SET tags = ? WHERE id = ?')
+  const retag = (runIds: readonly number[], edit: (tags: string[]) => string[]) => {
+    const rows = rowsOf(runIds)
+    let updated = 0
+    db.transaction(() => {
+      for (const r of rows) {
+        const before = r.tags ? (JSON.parse(r.tags) as string[]) : []
+        const after = edit(before)
+        if (after.length === before.length && after.every((t, i) => t === before[i])) continue
+        setTags.run(after.length ? JSON.stringify(after) : null, r.id)
+        updated++
+      }
+    }).immediate()
+    for (const r of rows) changed(r)
+    return { updated }
+  }
 
   return {
     list({ projectId }) {
@@ -163,11 +217,14 @@ export function createRunsService(db: Db, paths: DataPaths, emit: Emitter<typeof
       }
       const t = new Date().toISOString()
       const count = (db.prepare('SELECT COUNT(*) AS n FROM runs WHERE project_id = ?').get(input.projectId) as { n: number }).n
+      // Table columns read from the snapshot; the parameter count (from the graph when the snapshot has none)
+      // also goes into the summary, which starts as { params }.
+      const facts = deriveFacts(db, input.config, input.architectureVersionId ?? null)
       const id = Number(
         db
           .prepare(
-            `INSERT INTO runs (project_id, group_id, name, status, config, architecture_version_id, dataset_id, pipeline_version_id, backend, app_version, created_at)
-             VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO runs (project_id, group_id, name, status, config, architecture_version_id, dataset_id, pipeline_version_id, backend, app_version, created_at, summary)
+             VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             input.projectId,
@@ -180,8 +237,10 @@ export function createRunsService(db: Db, paths: DataPaths, emit: Emitter<typeof
             input.backend ?? null,
             APP_VERSION,
             t,
+            facts.param_count === null ? null : JSON.stringify({ params: facts.param_count }),
           ).lastInsertRowid,
       )
+      writeDerived.run({ id, ...facts })
       const r = row(id)
       changed(r)
       return toRun(r)
@@ -195,7 +254,11 @@ export function createRunsService(db: Db, paths: DataPaths, emit: Emitter<typeof
         started_at: fields.startedAt,
         ended_at: fields.endedAt,
         duration_ms: fields.durationMs,
-        summary: fields.summary === undefined ? undefined : JSON.stringify(fields.summary),
+        // The parameter count stays in the summary (written at creation) unless the new summary has its own.
+        summary:
+          fields.summary === undefined
+            ? undefined
+            : JSON.stringify(paramCountOf(r) !== null && !('params' in fields.summary) ? { ...fields.summary, params: paramCountOf(r) } : fields.summary),
         best_val_accuracy: fields.bestValAccuracy,
         best_epoch: fields.bestEpoch,
         final_loss: fields.finalLoss,
@@ -221,13 +284,20 @@ export function createRunsService(db: Db, paths: DataPaths, emit: Emitter<typeof
     },
 
     appendMetrics({ runId, points }) {
-      row(runId)
+      if (!runExists.get(runId)) row(runId)
       let lastStep = 0
       db.transaction(() => {
+        // Statistics per name for run_metric_stats, gathered while inserting.
+        const batches = new Map<number, BatchStats>()
         for (const p of points) {
-          insertMetric.run(runId, nameId(p.name), p.step, p.epoch, p.value, p.time)
+          const nid = nameId(p.name)
+          insertMetric.run(runId, nid, p.step, p.epoch, p.value, p.time)
+          const b = batches.get(nid)
+          if (b) addToBatch(b, p.step, p.epoch, p.value)
+          else batches.set(nid, startBatch(p.step, p.epoch, p.value))
           if (p.step > lastStep) lastStep = p.step
         }
+        for (const [nid, b] of batches) stats.merge(runId, nid, b)
       }).immediate()
       emit('onDidAppendMetrics', { runId, written: points.length, lastStep })
       return { written: points.length }
@@ -235,7 +305,11 @@ export function createRunsService(db: Db, paths: DataPaths, emit: Emitter<typeof
 
     truncateMetrics({ runId, afterStep }) {
       row(runId)
-      const removed = db.prepare('DELETE FROM metrics WHERE run_id = ? AND step > ?').run(runId, afterStep).changes
+      const removed = db.transaction(() => {
+        const n = db.prepare('DELETE FROM metrics WHERE run_id = ? AND step > ?').run(runId, afterStep).changes
+        if (n > 0) stats.recomputeRun(runId)
+        return n
+      }).immediate()
       return { removed }
     },
 
@@ -297,6 +371,70 @@ export function createRunsService(db: Db, paths: DataPaths, emit: Emitter<typeof
       }
       const { meta, weights, optimizer } = unpackCheckpoint(file, c.path)
       return { ...toCheckpoint(c), meta, weights: weights.toString('base64'), optimizer: optimizer.toString('base64') }
+    },
+
+    table: (q) => queries.table(q),
+    metricNames: (q) => queries.metricNames(q),
+    tagsInUse: (q) => queries.tagsInUse(q),
+    metricsMany: (q) => queries.metricsMany(q),
+    valueAt: (q) => queries.valueAt(q),
+
+    tag({ runIds, tags }) {
+      return retag(runIds, (before) => [...before, ...tags.filter((t, i) => !before.includes(t) && tags.indexOf(t) === i)])
+    },
+
+    untag({ runIds, tags }) {
+      return retag(runIds, (before) => before.filter((t) => !tags.includes(t)))
+    },
+
+    star({ runIds, starred }) {
+      const rows = rowsOf(runIds)
+      const set = db.prepare('UPDATE runs SET starred = ? WHERE id = ? AND starred != ?')
+      let updated = 0
+      db.transaction(() => {
+        for (const r of rows) updated += set.run(starred ? 1 : 0, r.id, starred ? 1 : 0).changes
+      }).immediate()
+      for (const r of rows) changed(r)
+      return { updated }
+    },
+
+    setNotes({ id, notes }) {
+      const r = row(id)
+      db.prepare('UPDATE runs SET notes = ? WHERE id = ?').run(notes === '' ? null : notes, id)
+      changed(r)
+      return toSummary(row(id))
+    },
+
+    rename({ id, name }) {
+      const r = row(id)
+      db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(name, id)
+      changed(r)
+      return toSummary(row(id))
+    },
+
+    saveEvaluation: (input) => evaluations.saveEvaluation(input),
+    evaluations: (input) => evaluations.evaluations(input),
+
+    async exportModel({ checkpointId, folder, overwrite }) {
+      const c = db.prepare('SELECT * FROM checkpoints WHERE id = ?').get(checkpointId) as CheckpointRow | undefined
+      if (!c) throw new ApiError('not_found', `Checkpoint ${checkpointId} does not exist`)
+      const r = row(c.run_id)
+      let file: Buffer
+      try {
+        file = readFileSync(paths.resolve(c.path))
+      } catch {
+        throw new ApiError('not_found', `The file of checkpoint ${checkpointId} (${c.path}) is missing from the data folder`)
+      }
+      const { meta, weights } = unpackCheckpoint(file, c.path)
+      const version = r.architecture_version_id === null
+        ? undefined
+        : (db.prepare('SELECT document FROM architecture_versions WHERE id = ?').pluck().get(r.architecture_version_id) as string | undefined)
+      const { exportCheckpointModel } = await import('./export-model')
+      return exportCheckpointModel(
+        { runId: r.id, checkpointId, kind: c.kind, epoch: c.epoch, step: c.step, config: JSON.parse(r.config) as unknown, fallbackDocument: version, meta, weights },
+        folder,
+        overwrite ?? false,
+      )
     },
   }
 }

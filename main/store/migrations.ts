@@ -175,6 +175,66 @@ ALTER TABLE datasets ADD COLUMN split_config TEXT;
 CREATE INDEX datasets_by_status ON datasets (status);
 `,
   },
+  {
+    version: 3,
+    name: 'runs table, metric stats, evaluations',
+    sql: /* sql */ `
+-- Denormalized from the run's config snapshot (and the graph in it) so the runs table sorts and filters without
+-- parsing configs; filled by the runs service at creation, and at start for runs still marked derived = 0.
+ALTER TABLE runs ADD COLUMN dataset_name TEXT;
+ALTER TABLE runs ADD COLUMN architecture_name TEXT;
+ALTER TABLE runs ADD COLUMN architecture_version INTEGER;
+ALTER TABLE runs ADD COLUMN optimizer TEXT;
+ALTER TABLE runs ADD COLUMN learning_rate REAL;
+ALTER TABLE runs ADD COLUMN batch_size INTEGER;
+ALTER TABLE runs ADD COLUMN epochs INTEGER;
+ALTER TABLE runs ADD COLUMN weight_decay REAL;
+ALTER TABLE runs ADD COLUMN schedule TEXT;
+ALTER TABLE runs ADD COLUMN param_count INTEGER;
+ALTER TABLE runs ADD COLUMN derived INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX runs_to_derive ON runs (id) WHERE derived = 0;
+
+-- Per run and metric name: count, first/last point, min and max (with their steps). Kept up to date by
+-- appendMetrics / truncateMetrics, so "last/best value" columns and thresholds never scan the metrics table.
+CREATE TABLE run_metric_stats (
+  run_id     INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  name_id    INTEGER NOT NULL REFERENCES metric_names (id),
+  count      INTEGER NOT NULL,
+  first_step INTEGER NOT NULL,
+  last_step  INTEGER NOT NULL,
+  last_epoch REAL NOT NULL,
+  last_value REAL NOT NULL,
+  min_value  REAL NOT NULL,
+  min_step   INTEGER NOT NULL,
+  max_value  REAL NOT NULL,
+  max_step   INTEGER NOT NULL,
+  PRIMARY KEY (run_id, name_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX run_metric_stats_by_name ON run_metric_stats (name_id);
+
+-- Evaluation of a checkpoint on a split ('val', or 'test' when asked): confusion matrix and misclassified samples.
+-- checkpoint_id is cleared when that checkpoint is replaced or deleted; its kind/epoch/step stay.
+CREATE TABLE evaluations (
+  id                  INTEGER PRIMARY KEY,
+  run_id              INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  checkpoint_id       INTEGER REFERENCES checkpoints (id) ON DELETE SET NULL,
+  checkpoint_kind     TEXT,
+  checkpoint_epoch    INTEGER,
+  checkpoint_step     INTEGER,
+  split               TEXT NOT NULL,    -- 'val' | 'test'
+  count               INTEGER NOT NULL, -- evaluated images (the confusion matrix sums to it)
+  loss                REAL,
+  accuracy            REAL,
+  classes             TEXT NOT NULL,    -- JSON array of class names
+  confusion           TEXT NOT NULL,    -- JSON C x C, [true][predicted]
+  misclassified       TEXT NOT NULL,    -- JSON columnar { index, label, predicted, confidence }, most confident first
+  misclassified_total INTEGER NOT NULL,
+  created_at          TEXT NOT NULL
+) STRICT;
+CREATE INDEX evaluations_by_run ON evaluations (run_id, created_at);
+CREATE INDEX evaluations_by_checkpoint ON evaluations (checkpoint_id);
+`,
+  },
 ]
 
 export const latestSchemaVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0)

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { defineService, method } from '../contract'
+import type { ClassificationReport, PredictionLike } from '../../compare/metrics'
 import { entityId } from './projects'
 
 export const RUN_STATUSES = ['queued', 'running', 'paused', 'stopped', 'completed', 'failed'] as const
@@ -61,6 +62,146 @@ export interface CheckpointData extends CheckpointInfo {
   readonly optimizer: string
 }
 
+/** Base columns of the runs table (sortable, and numeric ones usable in thresholds). */
+export const RUN_TABLE_COLUMNS = [
+  'id',
+  'name',
+  'status',
+  'createdAt',
+  'startedAt',
+  'endedAt',
+  'durationMs',
+  'datasetName',
+  'architectureName',
+  'architectureVersion',
+  'optimizer',
+  'learningRate',
+  'batchSize',
+  'epochs',
+  'weightDecay',
+  'schedule',
+  'bestValAccuracy',
+  'bestEpoch',
+  'finalLoss',
+  'paramCount',
+  'backend',
+  'starred',
+] as const
+export type RunTableColumn = (typeof RUN_TABLE_COLUMNS)[number]
+
+/** A value of an extra column: a config leaf (objects/arrays as JSON text) or a metric statistic. */
+export type ExtraValue = number | string | boolean | null
+
+export interface RunTableRow {
+  readonly id: number
+  readonly projectId: number
+  readonly groupId: number | null
+  readonly name: string
+  readonly status: RunStatus
+  readonly createdAt: string
+  readonly startedAt: string | null
+  readonly endedAt: string | null
+  /** Stored duration; for a running run, at least the time since it started. */
+  readonly durationMs: number
+  readonly datasetId: number | null
+  readonly datasetName: string | null
+  readonly architectureVersionId: number | null
+  readonly architectureName: string | null
+  readonly architectureVersion: number | null
+  /** Key hyperparameters (from the config snapshot). */
+  readonly optimizer: string | null
+  readonly learningRate: number | null
+  readonly batchSize: number | null
+  readonly epochs: number | null
+  readonly weightDecay: number | null
+  readonly schedule: string | null
+  readonly bestValAccuracy: number | null
+  readonly bestEpoch: number | null
+  readonly finalLoss: number | null
+  /** Total parameters (trainable + non-trainable) of the run's architecture. */
+  readonly paramCount: number | null
+  readonly backend: string | null
+  readonly tags: string[]
+  readonly starred: boolean
+  readonly notes: string | null
+  /** The requested extra columns, keyed exactly as requested. */
+  readonly extra: Record<string, ExtraValue>
+}
+
+export interface RunsTable {
+  readonly rows: RunTableRow[]
+  /** Runs in the project before filtering. */
+  readonly total: number
+  /** Runs that pass the filter (rows may be fewer with limit/offset). */
+  readonly matched: number
+}
+
+/** A metric series for an overlay: possibly downsampled (see `metricsMany`). */
+export interface OverlaySeries extends MetricSeries {
+  /** Points stored for this run and name (before downsampling). */
+  readonly count: number
+  readonly downsampled: boolean
+}
+
+export interface RunSeries {
+  readonly runId: number
+  /** Names the run has (requested names it lacks are absent). */
+  readonly series: Record<string, OverlaySeries>
+}
+
+export interface ValueAtResult {
+  readonly runId: number
+  /** The point used (null when the run has no point there): the last one at or before the asked step/epoch. */
+  readonly step: number | null
+  readonly epoch: number | null
+  readonly value: number | null
+  /** For 'best': the epoch it was read at (the run's best epoch), else the asked step or epoch. */
+  readonly at: { readonly step?: number; readonly epoch?: number; readonly best?: true }
+}
+
+export interface MetricNameInfo {
+  readonly name: string
+  /** Runs of the project that have it. */
+  readonly runs: number
+  readonly goal: 'max' | 'min'
+}
+
+export const EVALUATION_SPLITS = ['val', 'test'] as const
+export type EvaluationSplit = (typeof EVALUATION_SPLITS)[number]
+
+export interface EvaluationRecord {
+  readonly id: number
+  readonly runId: number
+  /** Null when the checkpoint was since replaced or deleted (its kind, epoch and step stay). */
+  readonly checkpointId: number | null
+  readonly checkpoint: { readonly kind: CheckpointKind; readonly epoch: number; readonly step: number } | null
+  readonly split: EvaluationSplit
+  /** Evaluated images; the confusion matrix sums to it. */
+  readonly count: number
+  readonly loss: number | null
+  readonly accuracy: number | null
+  readonly classes: string[]
+  /** confusion[true][predicted]. */
+  readonly confusion: number[][]
+  /** Per-class precision / recall / F1 and averages (shared/compare/metrics.ts). */
+  readonly report: ClassificationReport
+  /** Misclassified samples, most confident first (at most MAX_STORED_MISCLASSIFIED). */
+  readonly misclassified: PredictionLike[]
+  readonly misclassifiedTotal: number
+  readonly createdAt: string
+}
+
+export const MAX_STORED_MISCLASSIFIED = 10_000
+
+export interface ExportedModel {
+  readonly folder: string
+  readonly files: string[]
+  readonly bytes: number
+  /** Output shape of the model (without batch) and its input shape, for the reader. */
+  readonly inputShape: number[]
+  readonly outputShape: number[]
+}
+
 const finite = z.number().refine(Number.isFinite, 'must be a finite number')
 const base64 = z.base64({ error: 'must be base64-encoded binary data' })
 
@@ -70,6 +211,52 @@ export const metricPoint = z.object({
   epoch: finite,
   value: z.number(), // NaN/Infinity are refused by JSON itself; the engine stops before they happen
   time: finite,
+})
+
+const tagName = z.string().trim().min(1).max(40)
+
+/**
+ * An extra column: `metric:<name>` or `metric:<name>:<last|best|min|max|count|lastStep>` (default last; best is
+ * max for accuracy-like names, min otherwise: shared/compare metricGoal), or a config path (`training.learningRate`,
+ * `optimizer.lr`, optionally prefixed `config:`), read at the snapshot's root and then under `training`.
+ */
+const extraColumn = z.string().trim().min(1).max(200)
+
+export const THRESHOLD_OPS = ['>', '>=', '<', '<=', '=', '!='] as const
+export type ThresholdOp = (typeof THRESHOLD_OPS)[number]
+
+export const runsTableQuery = z.object({
+  projectId: entityId,
+  /** Default: createdAt descending. Nulls sort last in both directions. Any base column or extra column key. */
+  sort: z.object({ column: z.string().min(1).max(200), dir: z.enum(['asc', 'desc']).default('desc') }).optional(),
+  filter: z
+    .object({
+      /** Case-insensitive substring of name, notes, tags, dataset, architecture, optimizer, backend. */
+      text: z.string().max(200).optional(),
+      status: z.union([z.enum(RUN_STATUSES), z.array(z.enum(RUN_STATUSES)).max(RUN_STATUSES.length)]).optional(),
+      /** Runs carrying every one of these tags. */
+      tags: z.array(tagName).max(50).optional(),
+      starred: z.boolean().optional(),
+      groupId: entityId.optional(),
+      datasetId: entityId.optional(),
+      /** Numeric thresholds on a base column (bestValAccuracy, finalLoss, ...) or an extra column key; null fails. */
+      metrics: z
+        .array(z.object({ name: z.string().min(1).max(200), op: z.enum(THRESHOLD_OPS), value: finite }))
+        .max(20)
+        .optional(),
+    })
+    .optional(),
+  extraColumns: z.array(extraColumn).max(50).optional(),
+  limit: z.number().int().min(1).max(100_000).optional(),
+  offset: z.number().int().min(0).optional(),
+})
+export type RunsTableQuery = z.input<typeof runsTableQuery>
+
+const predictionInput = z.object({
+  index: z.number().int().min(0),
+  label: z.number().int().min(0),
+  predicted: z.number().int().min(0),
+  confidence: z.number().min(0).max(1),
 })
 
 /**
@@ -131,6 +318,70 @@ export const runsContract = defineService(
     ),
     checkpoints: method<CheckpointInfo[]>()(z.object({ runId: entityId })),
     loadCheckpoint: method<CheckpointData>()(z.object({ id: entityId })),
+
+    /** The runs table of a project: sorting, filtering, extra columns (see runsTableQuery). */
+    table: method<RunsTable>()(runsTableQuery),
+    /** Metric names recorded in a project's runs (for column and overlay pickers), by name. */
+    metricNames: method<MetricNameInfo[]>()(z.object({ projectId: entityId })),
+    /** Tags in use in a project with how many runs carry each, by name. */
+    tagsInUse: method<{ tag: string; runs: number }[]>()(z.object({ projectId: entityId })),
+    /**
+     * Curves of several runs for an overlay, in the order of runIds. With downsample, each series longer than
+     * maxPoints is reduced by min/max per bucket (first and last point kept; shared/compare downsampleMinMax).
+     */
+    metricsMany: method<RunSeries[]>()(
+      z.object({
+        runIds: z.array(entityId).min(1).max(50),
+        names: z.array(z.string().min(1).max(100)).min(1).max(50),
+        downsample: z.object({ maxPoints: z.number().int().min(4).max(1_000_000) }).optional(),
+      }),
+    ),
+    /**
+     * A metric's value per run at a step, at an epoch (the last point at or before it: for step metrics logged with
+     * fractional epochs that is the end of that epoch), or at each run's best epoch (best validation accuracy).
+     */
+    valueAt: method<ValueAtResult[]>()(
+      z.object({
+        runIds: z.array(entityId).min(1).max(50),
+        name: z.string().min(1).max(100),
+        at: z.union([z.object({ step: z.number().int().min(0) }), z.object({ epoch: finite }), z.literal('best')]),
+      }),
+    ),
+    /** Adds tags to runs (kept once each, in the order added). */
+    tag: method<{ updated: number }>()(z.object({ runIds: z.array(entityId).min(1).max(10_000), tags: z.array(tagName).min(1).max(50) })),
+    untag: method<{ updated: number }>()(z.object({ runIds: z.array(entityId).min(1).max(10_000), tags: z.array(tagName).min(1).max(50) })),
+    star: method<{ updated: number }>()(z.object({ runIds: z.array(entityId).min(1).max(10_000), starred: z.boolean() })),
+    setNotes: method<RunSummary>()(z.object({ id: entityId, notes: z.string().max(10_000) })),
+    rename: method<RunSummary>()(z.object({ id: entityId, name: z.string().trim().min(1, 'Run name must not be empty').max(200) })),
+
+    /**
+     * Stores the evaluation of a checkpoint on a split (replacing an earlier one of the same checkpoint and split).
+     * The confusion matrix must be square, match the classes, and sum to count; misclassified samples are taken
+     * from predictions (most confident first, at most MAX_STORED_MISCLASSIFIED kept).
+     */
+    saveEvaluation: method<EvaluationRecord>()(
+      z.object({
+        runId: entityId,
+        checkpointId: entityId,
+        split: z.enum(EVALUATION_SPLITS),
+        count: z.number().int().min(0),
+        loss: finite.nullable().optional(),
+        accuracy: finite.nullable().optional(),
+        classes: z.array(z.string().max(200)).min(1).max(10_000),
+        confusion: z.array(z.array(z.number().int().min(0))).min(1).max(10_000),
+        predictions: z.array(predictionInput).max(1_000_000).optional(),
+      }),
+    ),
+    /** A run's evaluations, newest first. */
+    evaluations: method<EvaluationRecord[]>()(z.object({ runId: entityId })),
+    /**
+     * Writes a checkpoint as a TF.js layers-model folder (model.json + weights.bin) that tf.loadLayersModel reads:
+     * the model is rebuilt from the run's graph snapshot and the checkpoint's weights are restored into it.
+     * `folder` must be absolute; it is created, and existing model files are replaced only with overwrite.
+     */
+    exportModel: method<ExportedModel>()(
+      z.object({ checkpointId: entityId, folder: z.string().min(1).max(4096), overwrite: z.boolean().optional() }),
+    ),
   },
   {
     onDidChange: z.object({ projectId: z.number(), runId: z.number() }),

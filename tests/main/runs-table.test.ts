@@ -1,0 +1,293 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { ApiError, projectsContract, runsContract } from '@shared/api'
+import { analyzeGraph, getTemplate } from '@shared/graph'
+import { clientFor, openStudio, tempDataDir } from './helpers'
+
+const temps: (() => void)[] = []
+afterEach(() => temps.splice(0).forEach((c) => c()))
+async function setup() {
+  const t = tempDataDir()
+  let studio = openStudio(t.dir)
+  temps.push(() => studio.close(), t.cleanup)
+  const project = await clientFor(studio, projectsContract).create({ name: 'p' })
+  return {
+    get studio() {
+      return studio
+    },
+    dir: t.dir,
+    project,
+    runs: () => clientFor(studio, runsContract),
+    reopen() {
+      studio.close()
+      studio = openStudio(t.dir)
+    },
+  }
+}
+
+const lenet = getTemplate('lenet5')!.build([28, 28, 1], 10)
+const trainSnapshot = (over: { lr?: number; optimizer?: string; batchSize?: number; dataset?: string; version?: number; momentum?: number } = {}) => ({
+  kind: 'cnn-studio/train',
+  format: 1,
+  architecture: { id: 1, name: 'LeNet', versionId: 1, version: over.version ?? 1, document: lenet },
+  dataset: { id: 1, name: over.dataset ?? 'MNIST', classes: ['0', '1'] },
+  training: {
+    epochs: 3,
+    batchSize: over.batchSize ?? 64,
+    learningRate: over.lr ?? 0.01,
+    optimizer: over.optimizer === 'sgd' ? { type: 'sgd', momentum: over.momentum ?? 0.9, nesterov: false } : { type: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+    schedule: { type: 'cosine', warmupEpochs: 0 },
+    weightDecay: 5e-4,
+  },
+  seed: 1,
+})
+
+const curve = (name: string, steps: number, f: (step: number) => number, perEpoch = 10) =>
+  Array.from({ length: steps }, (_, i) => ({ name, step: i + 1, epoch: (i + 1) / perEpoch, value: f(i + 1), time: i }))
+
+describe('runs table', () => {
+  it('returns the table columns; the parameter count comes from the snapshot or from the graph', async () => {
+    const { project, runs } = await setup()
+    const r1 = await runs().create({ projectId: project.id, name: 'lenet adam', config: trainSnapshot(), backend: 'webgpu' })
+    const r2 = await runs().create({ projectId: project.id, config: { graph: { template: 'lenet5', document: lenet }, dataset: { name: 'CIFAR' }, training: { learningRate: 0.1, optimizer: { type: 'sgd' }, batchSize: 32, epochs: 2 }, params: 1234 } })
+    const r3 = await runs().create({ projectId: project.id, config: { optimizer: { kind: 'adam', lr: 1e-3 } } })
+    const params = analyzeGraph(lenet).totals.params
+    expect(params).toBeGreaterThan(0)
+    expect((await runs().get({ id: r1.id })).summary).toEqual({ params })
+    expect(r2.summary).toEqual({ params: 1234 })
+    expect(r3.summary).toBeNull()
+    // An update's summary keeps the parameter count unless it brings its own.
+    expect((await runs().update({ id: r1.id, summary: { initialLoss: 2.3 } })).summary).toEqual({ initialLoss: 2.3, params })
+    await runs().update({ id: r1.id, status: 'completed', bestValAccuracy: 0.97, bestEpoch: 2, finalLoss: 0.08, durationMs: 5000, startedAt: '2024-01-01T00:00:00.000Z' })
+
+    const table = await runs().table({ projectId: project.id })
+    expect(table.total).toBe(3)
+    expect(table.matched).toBe(3)
+    expect(table.rows.map((r) => r.id)).toEqual([r3.id, r2.id, r1.id]) // newest first
+    expect(table.rows[2]).toEqual({
+      id: r1.id,
+      projectId: project.id,
+      groupId: null,
+      name: 'lenet adam',
+      status: 'completed',
+      createdAt: r1.createdAt,
+      startedAt: '2024-01-01T00:00:00.000Z',
+      endedAt: null,
+      durationMs: 5000,
+      datasetId: null,
+      datasetName: 'MNIST',
+      architectureVersionId: null,
+      architectureName: 'LeNet',
+      architectureVersion: 1,
+      optimizer: 'adam',
+      learningRate: 0.01,
+      batchSize: 64,
+      epochs: 3,
+      weightDecay: 5e-4,
+      schedule: 'cosine',
+      bestValAccuracy: 0.97,
+      bestEpoch: 2,
+      finalLoss: 0.08,
+      paramCount: params,
+      backend: 'webgpu',
+      tags: [],
+      starred: false,
+      notes: null,
+      extra: {},
+    })
+    expect(table.rows[1]).toMatchObject({ architectureName: 'lenet5', datasetName: 'CIFAR', optimizer: 'sgd', learningRate: 0.1, paramCount: 1234 })
+    expect(table.rows[0]).toMatchObject({ optimizer: 'adam', learningRate: 1e-3, paramCount: null, datasetName: null })
+  })
+
+  it('sorts, filters (status, tags, starred, text, thresholds) and adds extra columns', async () => {
+    const { project, runs } = await setup()
+    const ids: number[] = []
+    const accs = [0.91, 0.85, 0.95, null]
+    for (let i = 0; i < 4; i++) {
+      const run = await runs().create({ projectId: project.id, name: `run ${i}`, config: trainSnapshot({ lr: [0.1, 0.01, 0.001, 0.03][i], optimizer: i % 2 ? 'sgd' : 'adam', momentum: 0.8 + i / 100 }) })
+      ids.push(run.id)
+      if (accs[i] !== null) await runs().update({ id: run.id, status: 'completed', bestValAccuracy: accs[i]!, bestEpoch: i + 1 })
+      await runs().appendMetrics({ runId: run.id, points: [...curve('val/loss', 30, (s) => 1 / s + i), ...curve('val/acc', 30, (s) => 0.5 + i / 10 - Math.abs(s - 20) / 100)] })
+    }
+    const table = (q: Omit<Parameters<ReturnType<typeof runs>['table']>[0], 'projectId'>) => runs().table({ projectId: project.id, ...q })
+
+    expect((await table({ sort: { column: 'bestValAccuracy', dir: 'desc' } })).rows.map((r) => r.name)).toEqual(['run 2', 'run 0', 'run 1', 'run 3'])
+    // Nulls last in both directions.
+    expect((await table({ sort: { column: 'bestValAccuracy', dir: 'asc' } })).rows.map((r) => r.name)).toEqual(['run 1', 'run 0', 'run 2', 'run 3'])
+    expect((await table({ sort: { column: 'learningRate', dir: 'asc' } })).rows.map((r) => r.learningRate)).toEqual([0.001, 0.01, 0.03, 0.1])
+    expect((await table({ filter: { metrics: [{ name: 'bestValAccuracy', op: '>=', value: 0.9 }] } })).rows.map((r) => r.name).sort()).toEqual(['run 0', 'run 2'])
+    expect((await table({ filter: { status: 'queued' } })).rows.map((r) => r.name)).toEqual(['run 3'])
+    expect((await table({ filter: { status: ['queued', 'completed'] } })).matched).toBe(4)
+    expect((await table({ filter: { text: 'SGD' } })).rows.map((r) => r.name).sort()).toEqual(['run 1', 'run 3'])
+
+    await runs().tag({ runIds: [ids[0]!, ids[1]!], tags: ['baseline', 'lr'] })
+    await runs().tag({ runIds: [ids[1]!], tags: ['lr', 'keep'] })
+    await runs().star({ runIds: [ids[2]!], starred: true })
+    await runs().setNotes({ id: ids[3]!, notes: 'Diverged after warm-up' })
+    expect((await table({ filter: { tags: ['baseline', 'keep'] } })).rows.map((r) => r.name)).toEqual(['run 1'])
+    expect((await table({ filter: { starred: true } })).rows.map((r) => r.name)).toEqual(['run 2'])
+    expect((await table({ filter: { text: 'diverged' } })).rows.map((r) => r.name)).toEqual(['run 3'])
+    expect((await table({ filter: { text: 'keep' } })).rows.map((r) => r.name)).toEqual(['run 1'])
+
+    // Extra columns: config paths (root, then under training; config: prefix) and metric statistics.
+    const extra = await table({
+      sort: { column: 'metric:val/acc:best', dir: 'desc' },
+      extraColumns: ['optimizer.momentum', 'config:training.optimizer.type', 'training.schedule', 'metric:val/loss', 'metric:val/loss:best', 'metric:val/acc:best', 'metric:val/acc:lastStep', 'metric:nope'],
+      limit: 2,
+    })
+    expect(extra.matched).toBe(4)
+    expect(extra.rows).toHaveLength(2)
+    expect(extra.rows[0]!.name).toBe('run 3')
+    expect(extra.rows[0]!.extra).toEqual({
+      'optimizer.momentum': 0.8 + 3 / 100,
+      'config:training.optimizer.type': 'sgd',
+      'training.schedule': '{"type":"cosine","warmupEpochs":0}',
+      'metric:val/loss': 1 / 30 + 3,
+      'metric:val/loss:best': 1 / 30 + 3,
+      'metric:val/acc:best': 0.8,
+      'metric:val/acc:lastStep': 30,
+      'metric:nope': null,
+    })
+    const adam = (await table({ extraColumns: ['optimizer.momentum'], filter: { text: 'adam' } })).rows
+    expect(adam.map((r) => r.extra['optimizer.momentum'])).toEqual([null, null])
+    // A threshold on an extra column that was not asked for as a column.
+    expect((await table({ filter: { metrics: [{ name: 'metric:val/loss:min', op: '<', value: 1.5 }] } })).rows.map((r) => r.name).sort()).toEqual(['run 0', 'run 1'])
+    expect((await table({ offset: 3 })).rows.map((r) => r.name)).toEqual(['run 0'])
+
+    const bad = await table({ extraColumns: ['a..b'] }).catch((e: unknown) => e)
+    expect(bad).toBeInstanceOf(ApiError)
+    expect((bad as ApiError).code).toBe('invalid_payload')
+  })
+
+  it('tags, untags, stars, renames and notes; lists tags and metric names', async () => {
+    const { project, runs, studio } = await setup()
+    const a = await runs().create({ projectId: project.id, config: {} })
+    const b = await runs().create({ projectId: project.id, config: {} })
+    const events: number[] = []
+    studio.services.onEvent((channel, payload) => {
+      if (channel === 'studio:runs.onDidChange') events.push((payload as { runId: number }).runId)
+    })
+    expect(await runs().tag({ runIds: [a.id, b.id], tags: ['x', 'y', 'x'] })).toEqual({ updated: 2 })
+    expect(await runs().tag({ runIds: [a.id], tags: ['y'] })).toEqual({ updated: 0 })
+    expect((await runs().get({ id: a.id })).tags).toEqual(['x', 'y'])
+    expect(await runs().untag({ runIds: [a.id], tags: ['x'] })).toEqual({ updated: 1 })
+    expect((await runs().get({ id: a.id })).tags).toEqual(['y'])
+    expect(await runs().tagsInUse({ projectId: project.id })).toEqual([
+      { tag: 'x', runs: 1 },
+      { tag: 'y', runs: 2 },
+    ])
+    expect(await runs().star({ runIds: [a.id, b.id], starred: true })).toEqual({ updated: 2 })
+    expect((await runs().rename({ id: a.id, name: 'Baseline' })).name).toBe('Baseline')
+    expect((await runs().setNotes({ id: a.id, notes: 'first try' })).notes).toBe('first try')
+    expect(events.length).toBeGreaterThan(4)
+    const missing = await runs().tag({ runIds: [a.id, 9999], tags: ['z'] }).catch((e: unknown) => e)
+    expect((missing as ApiError).code).toBe('not_found')
+    expect((await runs().get({ id: a.id })).tags).toEqual(['y']) // nothing written
+    expect(((await runs().rename({ id: a.id, name: '  ' }).catch((e: unknown) => e)) as ApiError).issues[0]?.path).toBe('name')
+
+    await runs().appendMetrics({ runId: a.id, points: curve('val/acc', 3, () => 0.5) })
+    await runs().appendMetrics({ runId: b.id, points: [...curve('val/acc', 3, () => 0.5), ...curve('train/loss', 3, () => 1)] })
+    expect(await runs().metricNames({ projectId: project.id })).toEqual([
+      { name: 'train/loss', runs: 1, goal: 'min' },
+      { name: 'val/acc', runs: 2, goal: 'max' },
+    ])
+  })
+
+  it('keeps metric statistics right through appends, rewrites and truncation', async () => {
+    const { project, runs } = await setup()
+    const run = await runs().create({ projectId: project.id, config: {} })
+    const col = async (agg: string) => (await runs().table({ projectId: project.id, extraColumns: [`metric:train/loss:${agg}`] })).rows[0]!.extra[`metric:train/loss:${agg}`]
+    await runs().appendMetrics({ runId: run.id, points: curve('train/loss', 50, (s) => 10 - s / 10) })
+    await runs().appendMetrics({ runId: run.id, points: curve('train/loss', 100, (s) => 10 - s / 10).slice(50) })
+    expect([await col('count'), await col('last'), await col('min'), await col('max'), await col('lastStep')]).toEqual([100, 0, 0, 9.9, 100])
+    // A resumed run re-sends steps 81..90 with other values (replacing, not duplicating).
+    await runs().truncateMetrics({ runId: run.id, afterStep: 80 })
+    expect([await col('count'), await col('last'), await col('min')]).toEqual([80, 2, 2])
+    await runs().appendMetrics({ runId: run.id, points: curve('train/loss', 90, () => 5).slice(80) })
+    expect([await col('count'), await col('last'), await col('min'), await col('lastStep')]).toEqual([90, 5, 2, 90])
+    // A batch rewriting earlier steps (no truncation) is recomputed.
+    await runs().appendMetrics({ runId: run.id, points: [{ name: 'train/loss', step: 3, epoch: 0.3, value: -1, time: 3 }] })
+    expect([await col('count'), await col('min'), await col('max')]).toEqual([90, -1, 9.9])
+    await runs().appendMetrics({ runId: run.id, points: [{ name: 'train/loss', step: 1, epoch: 0.1, value: 0, time: 1 }] })
+    expect(await col('max')).toBeCloseTo(9.8)
+  })
+
+  it('derives the table columns and statistics of runs recorded before the migration, at start', async () => {
+    const s = await setup()
+    const run = await s.runs().create({ projectId: s.project.id, config: trainSnapshot({ lr: 0.2 }) })
+    await s.runs().appendMetrics({ runId: run.id, points: curve('val/acc', 5, (x) => x / 10) })
+    s.studio.db.prepare('UPDATE runs SET derived = 0, learning_rate = NULL, param_count = NULL, dataset_name = NULL WHERE id = ?').run(run.id)
+    s.studio.db.prepare('DELETE FROM run_metric_stats').run()
+    s.reopen()
+    const [row] = (await s.runs().table({ projectId: s.project.id, extraColumns: ['metric:val/acc:best'] })).rows
+    expect(row).toMatchObject({ learningRate: 0.2, datasetName: 'MNIST', paramCount: analyzeGraph(lenet).totals.params, extra: { 'metric:val/acc:best': 0.5 } })
+  })
+})
+
+describe('overlay queries', () => {
+  it('loads several runs as columnar series, downsampled on request', async () => {
+    const { project, runs } = await setup()
+    const a = await runs().create({ projectId: project.id, config: {} })
+    const b = await runs().create({ projectId: project.id, config: {} })
+    await runs().appendMetrics({ runId: a.id, points: [...curve('train/loss', 5000, (s) => (s === 2500 ? 99 : 1 / s)), ...curve('val/acc', 50, (s) => s / 100, 1)] })
+    await runs().appendMetrics({ runId: b.id, points: curve('train/loss', 10, (s) => 2 / s) })
+    const full = await runs().metricsMany({ runIds: [b.id, a.id], names: ['train/loss', 'val/acc', 'missing'] })
+    expect(full.map((r) => r.runId)).toEqual([b.id, a.id])
+    expect(Object.keys(full[0]!.series)).toEqual(['train/loss'])
+    expect(full[0]!.series['train/loss']).toEqual({ ...(await runs().metrics({ runId: b.id }))['train/loss']!, count: 10, downsampled: false })
+    expect(full[1]!.series['train/loss']!.step).toHaveLength(5000)
+    const down = await runs().metricsMany({ runIds: [a.id, b.id], names: ['train/loss', 'val/acc'], downsample: { maxPoints: 200 } })
+    const s = down[0]!.series['train/loss']!
+    expect(s).toMatchObject({ count: 5000, downsampled: true })
+    expect(s.step.length).toBeLessThanOrEqual(200)
+    expect(s.value).toContain(99) // the spike survives
+    expect([s.step[0], s.step.at(-1)]).toEqual([1, 5000])
+    expect(down[0]!.series['val/acc']).toMatchObject({ count: 50, downsampled: false })
+    expect(((await runs().metricsMany({ runIds: [a.id, 4242], names: ['x'] }).catch((e: unknown) => e)) as ApiError).code).toBe('not_found')
+    const tooMany = await runs().metricsMany({ runIds: Array.from({ length: 51 }, (_, i) => i + 1), names: ['x'] }).catch((e: unknown) => e)
+    expect((tooMany as ApiError).issues[0]?.path).toBe('runIds')
+  })
+
+  it('reads values at a step, at an epoch and at each run best epoch', async () => {
+    const { project, runs } = await setup()
+    const a = await runs().create({ projectId: project.id, config: {} })
+    const b = await runs().create({ projectId: project.id, config: {} })
+    // 10 steps per epoch; epoch metrics at the epoch's last step with the epoch number.
+    for (const [run, shift] of [[a, 0], [b, 0.1]] as const) {
+      await runs().appendMetrics({
+        runId: run.id,
+        points: [
+          ...curve('train/loss', 40, (s) => 4 - s / 10 + shift),
+          ...[1, 2, 3, 4].map((e) => ({ name: 'val/loss', step: e * 10, epoch: e, value: [1, 0.5, 0.7, 0.9][e - 1]! + shift, time: e })),
+        ],
+      })
+    }
+    await runs().update({ id: a.id, bestValAccuracy: 0.9, bestEpoch: 2 })
+    expect(await runs().valueAt({ runIds: [a.id, b.id], name: 'train/loss', at: { step: 25 } })).toEqual([
+      { runId: a.id, step: 25, epoch: 2.5, value: 1.5, at: { step: 25 } },
+      { runId: b.id, step: 25, epoch: 2.5, value: 1.6, at: { step: 25 } },
+    ])
+    expect((await runs().valueAt({ runIds: [a.id], name: 'train/loss', at: { epoch: 3 } }))[0]).toMatchObject({ step: 30, epoch: 3, value: 1 })
+    expect((await runs().valueAt({ runIds: [a.id], name: 'val/loss', at: { epoch: 2.5 } }))[0]).toMatchObject({ step: 20, value: 0.5 })
+    // 'best': a at its best epoch (2); b has no best epoch recorded -> the metric's own best point.
+    const best = await runs().valueAt({ runIds: [a.id, b.id], name: 'val/loss', at: 'best' })
+    expect(best[0]).toEqual({ runId: a.id, step: 20, epoch: 2, value: 0.5, at: { epoch: 2, best: true } })
+    expect(best[1]).toMatchObject({ runId: b.id, step: 20, value: 0.6, at: { step: 20, best: true } })
+    expect((await runs().valueAt({ runIds: [a.id], name: 'val/loss', at: { step: 5 } }))[0]).toEqual({ runId: a.id, step: null, epoch: null, value: null, at: { step: 5 } })
+    expect((await runs().valueAt({ runIds: [a.id], name: 'nope', at: 'best' }))[0]!.value).toBeNull()
+  })
+
+  it('deleting a run removes its checkpoint files, metrics and statistics', async () => {
+    const { project, runs, dir, studio } = await setup()
+    const run = await runs().create({ projectId: project.id, config: {} })
+    await runs().appendMetrics({ runId: run.id, points: curve('train/loss', 10, () => 1) })
+    await runs().saveCheckpoint({ runId: run.id, kind: 'best', epoch: 1, step: 10, meta: {}, weights: '', optimizer: '' })
+    const runDir = join(dir, 'projects', String(project.id), 'runs', String(run.id))
+    expect(existsSync(join(runDir, 'checkpoint-best.ckpt'))).toBe(true)
+    await runs().delete({ id: run.id })
+    expect(existsSync(runDir)).toBe(false)
+    const count = (table: string) => (studio.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n
+    expect([count('metrics'), count('run_metric_stats'), count('checkpoints')]).toEqual([0, 0, 0])
+  })
+})
