@@ -106,7 +106,8 @@ export function ImportDialog({ projectId, initialPath, onClose }: { projectId: n
     }
   }
 
-  const splitError = errors['split'] ?? errors['split.train'] ?? errors['split.val'] ?? errors['split.test'] ?? sumError
+  // The client's own sum check speaks in percent, like the fields; the service's messages speak in ratios.
+  const splitError = sumError ?? errors['split'] ?? errors['split.train'] ?? errors['split.val'] ?? errors['split.test']
   return (
     <Modal
       title="Import a folder of images"
@@ -161,9 +162,9 @@ export function ImportDialog({ projectId, initialPath, onClose }: { projectId: n
         <div className="form-grid">
           <Field label="Split: train / val / test (%)" error={splitError} hint="Stratified per class. The test split is locked: evaluated only on request.">
             <div className="input-row">
-              <input aria-label="Train percent" className="num" value={train} onChange={(e) => setTrain(e.target.value)} />
-              <input aria-label="Validation percent" className="num" value={val} onChange={(e) => setVal(e.target.value)} />
-              <input aria-label="Test percent" className="num" value={test} onChange={(e) => setTest(e.target.value)} />
+              <input aria-label="Train percent" className="num" aria-invalid={splitError ? true : undefined} value={train} onChange={(e) => setTrain(e.target.value)} />
+              <input aria-label="Validation percent" className="num" aria-invalid={splitError ? true : undefined} value={val} onChange={(e) => setVal(e.target.value)} />
+              <input aria-label="Test percent" className="num" aria-invalid={splitError ? true : undefined} value={test} onChange={(e) => setTest(e.target.value)} />
             </div>
           </Field>
           <Field label="Split seed" error={errors['seed']}>

@@ -49,6 +49,11 @@ export const PHASE_LABELS: Record<ImportJob['phase'], string> = {
 }
 
 let subscribed = false
+/**
+ * Events can arrive before the call that started the job has answered (a tiny folder imports at once): keep
+ * them for addJob. Finished jobs are remembered by id; the latest progress of a job not yet added too.
+ */
+const early = { finished: new Map<string, { status: string; message?: string | undefined }>(), progress: new Map<string, { phase: ImportPhase; done: number; total: number }>() }
 
 function subscribe() {
   if (subscribed) return
@@ -56,10 +61,13 @@ function subscribe() {
   const set = useData.setState
   const get = useData.getState
   api().datasets.on('onDidProgress', (e) => {
+    if (!useData.getState().jobs.some((j) => j.jobId === e.jobId)) early.progress.set(e.jobId, { phase: e.phase, done: e.done, total: e.total })
     set((s) => ({ jobs: s.jobs.map((j) => (j.jobId === e.jobId ? { ...j, phase: e.phase, done: e.done, total: e.total } : j)) }))
   })
   api().datasets.on('onDidFinish', (e) => {
     const job = get().jobs.find((j) => j.jobId === e.jobId)
+    if (!job) early.finished.set(e.jobId, { status: e.status, message: e.message })
+    early.progress.delete(e.jobId)
     if (e.status === 'failed') {
       set((s) => ({ jobs: s.jobs.map((j) => (j.jobId === e.jobId ? { ...j, status: 'failed', message: e.message ?? 'The import failed' } : j)) }))
       return
@@ -112,8 +120,18 @@ export const useData = create<DataState>((set, get) => ({
   },
   select: (id) => set({ selectedId: id }),
   setTab: (tab) => set({ tab }),
-  addJob: ({ jobId, datasetId, name }) =>
-    set((s) => ({ jobs: [...s.jobs, { jobId, datasetId, name, phase: 'starting', done: 0, total: 0, status: 'running' }] })),
+  addJob: ({ jobId, datasetId, name }) => {
+    subscribe()
+    const finished = early.finished.get(jobId)
+    early.finished.delete(jobId)
+    if (finished && finished.status !== 'failed') return
+    const progress = early.progress.get(jobId)
+    early.progress.delete(jobId)
+    const job: ImportJob = finished
+      ? { jobId, datasetId, name, phase: 'starting', done: 0, total: 0, status: 'failed', message: finished.message ?? 'The import failed' }
+      : { jobId, datasetId, name, phase: progress?.phase ?? 'starting', done: progress?.done ?? 0, total: progress?.total ?? 0, status: 'running' }
+    set((s) => ({ jobs: [...s.jobs, job] }))
+  },
   async cancel(jobId) {
     set((s) => ({ jobs: s.jobs.map((j) => (j.jobId === jobId ? { ...j, status: 'cancelling' } : j)) }))
     try {
