@@ -6,8 +6,7 @@
 import { runsContract, type DatasetDetail, type Run } from '@shared/api'
 import type { AugmentPipeline } from '../../shared/augment/index'
 import type { GraphDocument } from '../../shared/graph/index'
-import { createRng } from '../../shared/random/index'
-import { compileGraph, type CompiledGraph } from '../../shared/tfjs/compile'
+import { compileGraph } from '../../shared/tfjs/compile'
 import { initialLoss, Trainer } from '../../shared/train/index'
 import type { EpochMessage, InitialLossResult, TrainingConfig, TrainMessage } from '../../shared/train/index'
 import { clientFor } from '../rpc/direct-client'
@@ -76,23 +75,6 @@ export function adaptGraph(doc: GraphDocument, imageShape: readonly number[], cl
   }
 }
 
-/**
- * Compiles the graph with its weight initialization drawn from the run seed, so the same seed gives the same
- * initial weights. TF.js initializers without an explicit seed seed themselves from Math.random() when they
- * run (compileGraph sets none); for the duration of this synchronous call it is replaced by the run's
- * generator (stream 'weight-init' of the seed) and restored right after.
- */
-export function compileSeeded(doc: GraphDocument, seed: number | string): CompiledGraph {
-  const rng = createRng(seed).fork('weight-init')
-  const original = Math.random // eslint-disable-line no-restricted-properties -- restored below; see the comment above
-  Math.random = () => rng.float() // eslint-disable-line no-restricted-properties -- seeded stand-in during compileGraph only
-  try {
-    return compileGraph(doc)
-  } finally {
-    Math.random = original // eslint-disable-line no-restricted-properties -- restoring the original
-  }
-}
-
 export async function runTrainingSession(o: TrainSessionOptions): Promise<SessionResult> {
   const { studio, dataset, training } = o
   const runs = clientFor(studio, runsContract)
@@ -100,7 +82,7 @@ export async function runTrainingSession(o: TrainSessionOptions): Promise<Sessio
   const trainCount = data.count('train')
   const valCount = data.count('val')
   const backend = await selectBackend(o.backend)
-  const { model } = compileSeeded(o.graph.document, training.seed)
+  const { model } = compileGraph(o.graph.document, { seed: training.seed })
   let recorder: RunRecorder | null = null
   const forward = {
     post(m: TrainMessage) {

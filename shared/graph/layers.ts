@@ -38,10 +38,13 @@ const stddevSpec = (initParam: string): ParamSpec => ({
   visibleWhen: (p) => p[initParam] === 'normal',
 })
 
-function makeInitializer(tf: typeof tfTypes, name: string, stddev: number) {
-  if (name === 'normal') return tf.initializers.randomNormal({ mean: 0, stddev })
+/** A kernel initializer; seeded when the compiler was given a seed (reproducible initial weights). */
+function makeInitializer(tf: typeof tfTypes, name: string, stddev: number, seed: number | undefined) {
+  const seeded = seed === undefined ? {} : { seed }
+  if (name === 'normal') return tf.initializers.randomNormal({ mean: 0, stddev, ...seeded })
   if (name === 'zeros') return tf.initializers.zeros()
-  return name as 'heNormal' | 'heUniform' | 'glorotNormal' | 'glorotUniform'
+  const named = name as 'heNormal' | 'heUniform' | 'glorotNormal' | 'glorotUniform'
+  return seed === undefined ? named : tf.initializers[named](seeded)
 }
 
 const paddingSpec: ParamSpec = {
@@ -194,7 +197,7 @@ export const Conv2D = defineLayer<ConvParams>({
     return product(out) * (2 * kh * kw * c + (p.useBias ? 1 : 0))
   },
   receptiveField: convRf,
-  toTfjs: (p, { tf, name }) =>
+  toTfjs: (p, { tf, name, seed }) =>
     tf.layers.conv2d({
       name,
       filters: p.filters,
@@ -203,7 +206,7 @@ export const Conv2D = defineLayer<ConvParams>({
       padding: p.padding as 'same' | 'valid',
       dilationRate: pair(p.dilationRate),
       useBias: p.useBias,
-      kernelInitializer: makeInitializer(tf, p.kernelInitializer, p.stddev),
+      kernelInitializer: makeInitializer(tf, p.kernelInitializer, p.stddev, seed),
     }),
 })
 
@@ -256,7 +259,7 @@ export const DepthwiseConv2D = defineLayer<DepthwiseParams>({
     return product(out) * (2 * kh * kw + (p.useBias ? 1 : 0))
   },
   receptiveField: convRf,
-  toTfjs: (p, { tf, name }) =>
+  toTfjs: (p, { tf, name, seed }) =>
     tf.layers.depthwiseConv2d({
       name,
       kernelSize: pair(p.kernelSize),
@@ -265,7 +268,7 @@ export const DepthwiseConv2D = defineLayer<DepthwiseParams>({
       depthMultiplier: p.depthMultiplier,
       dilationRate: pair(p.dilationRate),
       useBias: p.useBias,
-      depthwiseInitializer: makeInitializer(tf, p.depthwiseInitializer, p.stddev),
+      depthwiseInitializer: makeInitializer(tf, p.depthwiseInitializer, p.stddev, seed),
     }),
 })
 
@@ -369,12 +372,12 @@ export const Dense = defineLayer<DenseParams>({
   paramCount: (p, inputs) => denseCount(p, inputs, 'Dense'),
   flops: (p, inputs) => p.units * (2 * needFlat(inputs[0], 'Dense') + (p.useBias ? 1 : 0)),
   receptiveField: () => 'global',
-  toTfjs: (p, { tf, name }) =>
+  toTfjs: (p, { tf, name, seed }) =>
     tf.layers.dense({
       name,
       units: p.units,
       useBias: p.useBias,
-      kernelInitializer: makeInitializer(tf, p.kernelInitializer, p.stddev),
+      kernelInitializer: makeInitializer(tf, p.kernelInitializer, p.stddev, seed),
     }),
 })
 
@@ -396,13 +399,13 @@ export const Output = defineLayer<DenseParams>({
   // Dense multiply-adds + bias, then softmax (exp, sum, divide ~ 3 per class).
   flops: (p, inputs) => p.units * (2 * needFlat(inputs[0], 'Output') + (p.useBias ? 1 : 0) + 3),
   receptiveField: () => 'global',
-  toTfjs: (p, { tf, name }) =>
+  toTfjs: (p, { tf, name, seed }) =>
     tf.layers.dense({
       name,
       units: p.units,
       useBias: p.useBias,
       activation: 'softmax',
-      kernelInitializer: makeInitializer(tf, p.kernelInitializer, p.stddev),
+      kernelInitializer: makeInitializer(tf, p.kernelInitializer, p.stddev, seed),
     }),
 })
 

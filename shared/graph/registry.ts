@@ -67,6 +67,8 @@ export interface TfjsContext {
   tf: typeof tfTypes
   /** Layer name to give the tfjs layer (derived from the node id). */
   name: string
+  /** Seed for this layer's random initializers (from the compile seed and the layer name); unseeded when absent. */
+  seed?: number
   inputShapes: Shape[]
   outputShape: Shape
   /** Custom layer classes (shared/tfjs/layers), injected so the registry does not import tfjs at runtime. */

@@ -10,6 +10,7 @@ import { analyzeGraph, type GraphAnalysis } from '../graph/analyze'
 import { getLayer, type TfjsContext } from '../graph/registry'
 import '../graph/layers'
 import type { GraphDocument } from '../graph/types'
+import { cyrb128 } from '../random/hash'
 import { GroupNormalization, InstanceNormalization } from './layers'
 
 export class CompileError extends Error {
@@ -37,11 +38,17 @@ export function tfjsLayerName(nodeId: string): string {
 
 const custom: TfjsContext['custom'] = { InstanceNormalization, GroupNormalization }
 
+/** A layer's initializer seed: a function of the run seed and the layer name only (stable under graph edits elsewhere). */
+export function layerSeed(seed: number | string, layerName: string): number {
+  return cyrb128(`${String(seed)}/${layerName}`)[0]
+}
+
 /**
- * Compile a document. Throws `CompileError` (with the analysis attached) when the graph has errors.
+ * Compile a document. Throws `CompileError` (with the analysis attached) when the graph has errors. With
+ * `seed`, every random initializer is seeded, so the same seed gives the same initial weights (runs replay).
  * The caller owns the model: call `model.dispose()` when done.
  */
-export function compileGraph(doc: GraphDocument, options: { name?: string } = {}): CompiledGraph {
+export function compileGraph(doc: GraphDocument, options: { name?: string; seed?: number | string } = {}): CompiledGraph {
   const analysis = analyzeGraph(doc)
   const errors = analysis.issues.filter((i) => i.severity === 'error')
   if (errors.length > 0) {
@@ -68,7 +75,8 @@ export function compileGraph(doc: GraphDocument, options: { name?: string } = {}
     }
     const def = getLayer(node.kind)!
     const inputShapes = info.inputs.map((s) => analysis.nodes[s]!.outputShape!)
-    const layer = def.toTfjs(info.params, { tf, name, inputShapes, outputShape: info.outputShape, custom })
+    const seed = options.seed === undefined ? undefined : layerSeed(options.seed, name)
+    const layer = def.toTfjs(info.params, { tf, name, inputShapes, outputShape: info.outputShape, custom, ...(seed === undefined ? {} : { seed }) })
     const ins = info.inputs.map((s) => tensors.get(s)!)
     const y = layer.apply(ins.length === 1 ? ins[0]! : ins) as tf.SymbolicTensor
     tensors.set(id, y)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { GraphBuilder, formatBytes, formatFlops, formatParams } from '@shared/graph'
+import { GraphBuilder, formatBytes, formatFlops, formatParams, toyConvnet } from '@shared/graph'
 import { CompileError, compileGraph, tfjsLayerName } from '@shared/tfjs/compile'
 
 describe('formatting for people', () => {
@@ -40,5 +40,21 @@ describe('compileGraph', () => {
     expect(model.outputShape).toEqual([null, 4, 4, 6])
     expect(tfjsLayerName('layer1/0/conv1')).toBe('layer1_0_conv1')
     model.dispose()
+  })
+})
+
+describe('seeded compilation', () => {
+  it('gives the same initial weights for the same seed and different ones for another seed', () => {
+    const doc = toyConvnet([28, 28, 1], 10)
+    const weights = (seed: number | undefined) => {
+      const { model } = compileGraph(doc, seed === undefined ? {} : { seed })
+      const values = model.getWeights().map((w) => Array.from(w.dataSync()))
+      model.dispose()
+      return values
+    }
+    const a = weights(7)
+    expect(weights(7)).toEqual(a)
+    expect(weights(8)).not.toEqual(a)
+    expect(weights(undefined)).not.toEqual(a)
   })
 })
