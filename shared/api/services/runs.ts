@@ -256,7 +256,7 @@ const predictionInput = z.object({
   index: z.number().int().min(0),
   label: z.number().int().min(0),
   predicted: z.number().int().min(0),
-  confidence: z.number().min(0).max(1),
+  confidence: z.number().min(0).max(1 + 1e-6), // softmax in float32 may round just above 1
 })
 
 /**

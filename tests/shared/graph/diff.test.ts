@@ -9,7 +9,7 @@ function small(opts: { filters?: number; dropout?: boolean; ids?: (id: string) =
   b.add('Input', { shape: [28, 28, 1] }, { id: id('input') })
   b.add('Conv2D', { filters: opts.filters ?? 32, kernelSize: 3, padding: 'same' }, { id: id('conv1'), name: 'conv1' })
   b.add('ReLU', {}, { id: id('relu1') })
-  b.add('MaxPool2D', {}, { id: id('pool1') })
+  b.add('MaxPool', {}, { id: id('pool1') })
   b.add('Flatten', {}, { id: id('flatten') })
   if (opts.dropout) b.add('Dropout', { rate: 0.5 }, { id: id('drop') })
   b.add('Output', { units: 10 }, { id: id('out') })

@@ -1,0 +1,91 @@
+import * as tf from '@tensorflow/tfjs'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { ApiError } from '@shared/api'
+import { classificationReport } from '@shared/compare'
+import { evaluate } from '../../shared/train'
+import { CLASSES, dataSource, graph, modelWithWeights, runWithCheckpoint } from './runs-model-fixture'
+
+const cleanups: (() => void)[] = []
+afterEach(() => cleanups.splice(0).forEach((c) => c()))
+beforeAll(async () => {
+  await tf.setBackend('cpu')
+})
+
+async function setup() {
+  const doc = graph()
+  const model = modelWithWeights(doc)
+  const s = await runWithCheckpoint(model, doc)
+  cleanups.push(s.close, () => model.dispose())
+  return { ...s, model }
+}
+
+describe('evaluations', () => {
+  it('stores an evaluation of a checkpoint on the validation split; the confusion matrix sums to the images evaluated', async () => {
+    const { runs, run, checkpoint, model } = await setup()
+    const data = dataSource(30, 12)
+    const result = await evaluate(model, data, 'val')
+    expect(result.count).toBe(30)
+    const saved = await runs.saveEvaluation({
+      runId: run.id,
+      checkpointId: checkpoint.id,
+      split: 'val',
+      count: result.count,
+      loss: result.loss,
+      accuracy: result.accuracy,
+      classes: CLASSES,
+      confusion: result.confusion,
+      predictions: result.predictions,
+    })
+    const sum = saved.confusion.flat().reduce((a, b) => a + b, 0)
+    expect(sum).toBe(30)
+    expect(saved.count).toBe(30)
+    expect(saved).toMatchObject({ runId: run.id, checkpointId: checkpoint.id, checkpoint: { kind: 'best', epoch: 2, step: 10 }, split: 'val', classes: CLASSES })
+    expect(saved.accuracy).toBeCloseTo(result.accuracy, 12)
+    expect(saved.report).toEqual(classificationReport(result.confusion, CLASSES))
+    expect(saved.report.accuracy).toBeCloseTo(result.accuracy, 12)
+    const wrong = result.predictions.filter((p) => p.label !== p.predicted)
+    expect(saved.misclassifiedTotal).toBe(wrong.length)
+    expect(saved.misclassified.map((p) => p.index).sort((a, b) => a - b)).toEqual(wrong.map((p) => p.index))
+    for (let i = 1; i < saved.misclassified.length; i++) expect(saved.misclassified[i]!.confidence).toBeLessThanOrEqual(saved.misclassified[i - 1]!.confidence)
+    for (const p of saved.misclassified) expect(p).toEqual(result.predictions[p.index])
+
+    // The test split, when asked for, is kept apart (marked by its split).
+    const test = await evaluate(model, data, 'test', { allowTest: true })
+    await runs.saveEvaluation({ runId: run.id, checkpointId: checkpoint.id, split: 'test', count: test.count, loss: test.loss, accuracy: test.accuracy, classes: CLASSES, confusion: test.confusion })
+    // Evaluating the same checkpoint and split again replaces the earlier result.
+    await runs.saveEvaluation({ runId: run.id, checkpointId: checkpoint.id, split: 'val', count: result.count, classes: CLASSES, confusion: result.confusion })
+    const list = await runs.evaluations({ runId: run.id })
+    expect(list.map((e) => e.split).sort()).toEqual(['test', 'val'])
+    const t = list.find((e) => e.split === 'test')!
+    expect(t.count).toBe(12)
+    expect(t.confusion.flat().reduce((a, b) => a + b, 0)).toBe(12)
+    expect(t.misclassified).toEqual([]) // no predictions sent
+    expect(t.misclassifiedTotal).toBe(12 - t.confusion.reduce((a, row, i) => a + row[i]!, 0))
+  })
+
+  it('refuses inconsistent results with the field named, and keeps results when the checkpoint is replaced', async () => {
+    const { runs, run, checkpoint, model } = await setup()
+    const result = await evaluate(model, dataSource(9, 0), 'val')
+    const base = { runId: run.id, checkpointId: checkpoint.id, split: 'val' as const, classes: CLASSES }
+    const err = async (p: Promise<unknown>) => (await p.catch((e: unknown) => e)) as ApiError
+    const sumWrong = await err(runs.saveEvaluation({ ...base, count: 10, confusion: result.confusion }))
+    expect(sumWrong.code).toBe('invalid_payload')
+    expect(sumWrong.message).toMatch(/sums to 9, but 10 images/)
+    expect(sumWrong.issues[0]?.path).toBe('confusion')
+    expect((await err(runs.saveEvaluation({ ...base, count: 2, confusion: [[1, 1]] }))).message).toMatch(/square/)
+    expect((await err(runs.saveEvaluation({ ...base, count: 9, confusion: result.confusion, predictions: result.predictions.slice(1) }))).issues[0]?.path).toBe('predictions')
+    const flipped = result.predictions.map((p) => ({ ...p, predicted: (p.predicted + 1) % 3 }))
+    expect((await err(runs.saveEvaluation({ ...base, count: 9, confusion: result.confusion, predictions: flipped }))).message).toMatch(/do not give the confusion matrix/)
+    expect((await err(runs.saveEvaluation({ ...base, checkpointId: 777, count: 9, confusion: result.confusion }))).code).toBe('not_found')
+    expect(await runs.evaluations({ runId: run.id })).toEqual([])
+
+    await runs.saveEvaluation({ ...base, count: 9, confusion: result.confusion, predictions: result.predictions })
+    // A newer 'best' checkpoint replaces the file and the row: the evaluation stays, its checkpoint id cleared.
+    const loaded = await runs.loadCheckpoint({ id: checkpoint.id })
+    await runs.saveCheckpoint({ runId: run.id, kind: 'best', epoch: 3, step: 15, meta: loaded.meta, weights: loaded.weights, optimizer: loaded.optimizer })
+    const [kept] = await runs.evaluations({ runId: run.id })
+    expect(kept).toMatchObject({ checkpointId: null, checkpoint: { kind: 'best', epoch: 2, step: 10 }, count: 9 })
+    await runs.delete({ id: run.id })
+    expect(((await err(runs.evaluations({ runId: run.id }))) as ApiError).code).toBe('not_found')
+  })
+})
