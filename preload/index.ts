@@ -2,7 +2,7 @@
  * The only bridge between the sandboxed renderer and the main process: a generic invoke/subscribe that
  * refuses any channel without the studio prefix. Everything typed lives in shared/api.
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron'
 import { CHANNEL_PREFIX } from '../shared/api/contract'
 
 function checkChannel(channel: unknown): string {
@@ -20,6 +20,10 @@ const bridge = {
     } catch (error) {
       return Promise.reject(error)
     }
+  },
+  /** The file-system path of a File dropped on the window (a dataset folder dragged onto the Data view). */
+  pathForFile(file: File): string {
+    return webUtils.getPathForFile(file)
   },
   subscribe(channel: string, listener: (payload: unknown) => void): () => void {
     const name = checkChannel(channel)

@@ -4,6 +4,7 @@ interface StudioBridge {
   readonly host: 'electron'
   invoke(channel: string, payload: unknown): Promise<unknown>
   subscribe(channel: string, listener: (payload: unknown) => void): () => void
+  pathForFile?(file: File): string
 }
 
 declare global {

@@ -150,10 +150,11 @@ function DatasetPanel({ projectId, dataset }: { projectId: number; dataset: Data
   )
 }
 
-/** The path of a dropped folder where the host exposes it (File.path in older Electron); null otherwise. */
+/** The path of a dropped folder where the host exposes it (Electron, through the preload bridge); null otherwise. */
 function droppedPath(e: DragEvent): string | null {
-  const file = e.dataTransfer.files[0] as (File & { path?: string }) | undefined
-  return file?.path ? file.path : null
+  const file = e.dataTransfer.files[0]
+  if (!file) return null
+  return window.studioBridge?.pathForFile?.(file) || null
 }
 
 export function DataView({ projectId }: { projectId: number }) {
