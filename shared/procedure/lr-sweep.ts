@@ -17,8 +17,9 @@
  *
  * `lrRangeTest`: one pass with the LR raised exponentially from `minLr` to `maxLr` every step (Smith's LR range
  * test). The loss is smoothed (EMA, beta 0.9, bias-corrected); the test stops when the smoothed loss exceeds 4x
- * its best or is not finite. Recommended: the LR where the smoothed loss falls fastest per log-LR (steepest
- * negative slope), searched only before the minimum of the smoothed loss (before it blows up).
+ * its best or is not finite. Recommended: the LR where the smoothed loss falls fastest per decade of LR (the
+ * steepest negative slope over windows of 1/8 of the points, centre of the window), searched after the first
+ * 10% of the points and only before the minimum of the smoothed loss (before it blows up).
  */
 import type * as tf from '@tensorflow/tfjs'
 import { initialLoss } from '../train'
@@ -271,15 +272,19 @@ export async function lrRangeTest(model: tf.LayersModel, data: DataSource, optio
   finite.forEach((p, i) => {
     if (p.smoothed < (finite[iMin] as { smoothed: number }).smoothed) iMin = i
   })
+  // Slope per decade over a window of k points (single-step differences are batch noise), skipping the first
+  // 10% of the points (the smoothing is still warming up there) and ending at the minimum.
+  const k = Math.max(2, Math.round(finite.length / 8))
+  const skip = Math.floor(finite.length / 10)
   let steepest = -1
   let slope = 0
-  for (let i = 1; i <= iMin; i++) {
-    const a = finite[i - 1] as { lr: number; smoothed: number }
-    const b = finite[i] as { lr: number; smoothed: number }
+  for (let i = skip; i + k <= iMin; i++) {
+    const a = finite[i] as { lr: number; smoothed: number }
+    const b = finite[i + k] as { lr: number; smoothed: number }
     const d = (b.smoothed - a.smoothed) / (Math.log10(b.lr) - Math.log10(a.lr))
     if (d < slope) {
       slope = d
-      steepest = i
+      steepest = i + Math.floor(k / 2)
     }
   }
   const lrAtMinimum = (finite[iMin] as { lr: number }).lr

@@ -1,4 +1,7 @@
+import { checkCommand } from '../check'
 import { datasetCommand } from '../dataset'
+import { initLabCommand } from '../init-lab'
+import { lrSweepCommand } from '../lr-sweep'
 import { runsCommand } from '../runs'
 import { trainCommand } from '../train'
 import type { Subcommand } from '../types'
@@ -8,4 +11,4 @@ import { inspectCommand } from './inspect'
  * All `studio` subcommands. To add one: write `main/cli/commands/<name>.ts` exporting a `Subcommand`
  * (see ../types.ts) and append it here.
  */
-export const COMMANDS: readonly Subcommand[] = [inspectCommand, datasetCommand, trainCommand, runsCommand]
+export const COMMANDS: readonly Subcommand[] = [inspectCommand, datasetCommand, trainCommand, runsCommand, checkCommand, lrSweepCommand, initLabCommand]
