@@ -11,12 +11,15 @@ import type { AugmentContext, AugmentKind } from './types'
 import { augmentRegistry, getKindDef, structuredCloneJson } from './registry'
 import type { AugmentStep } from './registry'
 import { fmt } from './kinds/common'
+import { ttaSpecSchema, type TtaSpec } from './tta'
 
 export const PIPELINE_FORMAT = 1 as const
 
 export interface AugmentPipeline {
   format: typeof PIPELINE_FORMAT
   steps: AugmentStep[]
+  /** Test-time augmentation for evaluation (views averaged); absent means one view, the image itself. */
+  tta?: TtaSpec
 }
 
 export interface ValidationIssue {
@@ -60,7 +63,7 @@ export const augmentStepSchema = z.discriminatedUnion(
   'kind',
   AUGMENT_KINDS.map((k) => stepSchemaOf(k)) as unknown as [ReturnType<typeof stepSchemaOf>, ...ReturnType<typeof stepSchemaOf>[]],
 )
-export const augmentPipelineSchema = z.strictObject({ format: z.literal(PIPELINE_FORMAT), steps: z.array(augmentStepSchema) })
+export const augmentPipelineSchema = z.strictObject({ format: z.literal(PIPELINE_FORMAT), steps: z.array(augmentStepSchema), tta: ttaSpecSchema.optional() })
 
 /** Kinds whose result depends on pixel values being in [0, 1] (fill values, clipping). */
 const VALUE_SENSITIVE: ReadonlySet<AugmentKind> = new Set(['colorJitter', 'cutout', 'rotation', 'translation', 'randomCrop', 'normalize'])
@@ -99,6 +102,7 @@ export function validatePipeline(input: unknown, shape?: ImageShape): PipelineVa
   const docError = (message: string) => errors.push({ stepIndex: null, stepId: null, path: [], message })
 
   let rawSteps: unknown
+  let tta: TtaSpec | undefined
   if (Array.isArray(input)) {
     rawSteps = input
   } else if (isRecord(input)) {
@@ -111,7 +115,12 @@ export function validatePipeline(input: unknown, shape?: ImageShape): PipelineVa
     }
     if (format !== PIPELINE_FORMAT) docError(`Augmentation pipeline format must be ${PIPELINE_FORMAT}, received ${fmt(format)}`)
     for (const key of Object.keys(input)) {
-      if (key !== 'format' && key !== 'steps') docError(`Augmentation pipeline: unknown field ${JSON.stringify(key)}`)
+      if (key !== 'format' && key !== 'steps' && key !== 'tta') docError(`Augmentation pipeline: unknown field ${JSON.stringify(key)}`)
+    }
+    if (input['tta'] !== undefined) {
+      const t = ttaSpecSchema.safeParse(input['tta'], { reportInput: true })
+      if (t.success) tta = t.data
+      else for (const issue of t.error.issues) errors.push({ stepIndex: null, stepId: null, path: ['tta', ...issue.path.map((x) => (typeof x === 'symbol' ? String(x) : x))], message: `Test-time augmentation: ${issue.message}` })
     }
     rawSteps = input['steps']
   } else {
@@ -195,7 +204,7 @@ export function validatePipeline(input: unknown, shape?: ImageShape): PipelineVa
       )
     }
   }
-  return { ok: true, pipeline: { format: PIPELINE_FORMAT, steps }, warnings }
+  return { ok: true, pipeline: { format: PIPELINE_FORMAT, steps, ...(tta ? { tta } : {}) }, warnings }
 }
 
 /** Like validatePipeline, but returns the pipeline or throws AugmentValidationError. */
@@ -225,7 +234,7 @@ export function parsePipelineDocument(json: string | unknown): PipelineValidatio
 
 /** The document to save: a plain JSON copy. */
 export function serializePipeline(pipeline: AugmentPipeline): string {
-  return JSON.stringify({ format: PIPELINE_FORMAT, steps: pipeline.steps })
+  return JSON.stringify({ format: PIPELINE_FORMAT, steps: pipeline.steps, ...(pipeline.tta ? { tta: pipeline.tta } : {}) })
 }
 
 /** An empty pipeline. */

@@ -191,11 +191,17 @@ test('import a folder, browse samples and statistics, build an augmentation pipe
     await page.screenshot({ path: join(dir, 'augment-previewer.png') })
     await page.mouse.move(5, 5)
 
-    // After a reload the pipeline is still there (autosaved).
+    // Test-time augmentation is part of the pipeline document.
+    await page.getByRole('radiogroup', { name: 'Test-time augmentation' }).getByRole('radio', { name: '10-crop' }).click()
+    await expect(page.getByTestId('pipeline-save-state')).toHaveText(/Saving|Saved/)
+    await expect(page.getByTestId('pipeline-save-state')).toHaveText(/Saved · v\d+/)
+
+    // After a reload the pipeline is still there (autosaved), its TTA choice too.
     await page.reload()
     await page.getByRole('tab', { name: 'Augmentations' }).click()
     await expect(page.getByTestId('step-card')).toHaveCount(4)
     await expect(page.getByLabel('Random resized crop Area scale min')).toHaveValue('0.35')
+    await expect(page.getByRole('radio', { name: '10-crop' })).toHaveAttribute('aria-checked', 'true')
 
     // Light theme versions.
     await setTheme(page, 'light')

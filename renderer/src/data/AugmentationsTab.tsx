@@ -88,7 +88,7 @@ function Tile({ rgba, width, height, size, onEnter, onLeave, testId }: { rgba: U
   )
 }
 
-// ------------------------------------------------------------------ TTA (kept per pipeline on this machine)
+// ------------------------------------------------------------------ TTA (saved in the pipeline document)
 
 type TtaChoice = 'none' | 'flips' | 'tenCrop'
 const TTA_SPECS: Record<TtaChoice, { label: string; spec: TtaSpec }> = {
@@ -97,20 +97,11 @@ const TTA_SPECS: Record<TtaChoice, { label: string; spec: TtaSpec }> = {
   tenCrop: { label: '10-crop', spec: TEN_CROP },
 }
 
-function useTta(pipelineId: number | null): [TtaChoice, (c: TtaChoice) => void] {
-  const key = pipelineId === null ? null : `cnn-studio:tta:pipeline:${pipelineId}`
-  const [choice, setChoice] = useState<TtaChoice>('none')
-  useEffect(() => {
-    const stored = key ? localStorage.getItem(key) : null
-    setChoice(stored === 'flips' || stored === 'tenCrop' ? stored : 'none')
-  }, [key])
-  return [
-    choice,
-    (c) => {
-      setChoice(c)
-      if (key) localStorage.setItem(key, c)
-    },
-  ]
+/** The preset a pipeline's TTA spec corresponds to ('none' when absent). */
+function ttaChoiceOf(spec: TtaSpec | null): TtaChoice {
+  if (!spec) return 'none'
+  const found = (Object.keys(TTA_SPECS) as TtaChoice[]).find((c) => JSON.stringify(TTA_SPECS[c].spec) === JSON.stringify(spec))
+  return found ?? 'none'
 }
 
 // ------------------------------------------------------------------ the tab
@@ -140,7 +131,8 @@ export function AugmentationsTab({ projectId, detail }: { projectId: number; det
   const [busy, setBusy] = useState(false)
   const [hover, setHover] = useState<{ row: number; col: number; x: number; y: number } | null>(null)
   const [dialog, setDialog] = useState<'new' | 'rename' | 'delete' | null>(null)
-  const [tta, setTta] = useTta(doc.currentId)
+  const tta = ttaChoiceOf(doc.tta)
+  const setTta = (c: TtaChoice) => doc.setTta(c === 'none' ? null : TTA_SPECS[c].spec)
   const sources = useSources(detail, rows, page)
   const latest = useRef(0)
 
@@ -238,7 +230,7 @@ export function AugmentationsTab({ projectId, detail }: { projectId: number; det
           </div>
           <p className="muted small">
             {ttaViews.length === 1 ? 'One view per test image: the image itself.' : `${ttaViews.length} views per test image, predictions averaged: ${tta === 'flips' ? 'the image and its mirror' : 'centre and 4 corners at 87.5% of the side, each also mirrored'}.`}{' '}
-            Kept on this machine for this pipeline: the pipeline document (format 1) has no field for it.
+            Saved with the pipeline.
           </p>
         </section>
       </aside>

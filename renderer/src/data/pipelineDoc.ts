@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import type { PipelineSummary } from '@shared/api'
-import { createStep, emptyPipeline, validatePipeline, type AugmentKind, type AugmentPipeline, type ImageShape, type PipelineValidation } from '@shared/augment'
+import { createStep, emptyPipeline, validatePipeline, type AugmentKind, type AugmentPipeline, type ImageShape, type PipelineValidation, type TtaSpec } from '@shared/augment'
 import { api } from '../api/client'
 import { reportError } from '../ui/dialogs'
 
@@ -37,6 +37,7 @@ export function usePipelineDoc(projectId: number, shape: ImageShape) {
   const [pipelines, setPipelines] = useState<PipelineSummary[]>([])
   const [currentId, setCurrentId] = useState<number | null>(null)
   const [steps, setSteps] = useState<DraftStep[] | null>(null)
+  const [tta, setTta] = useState<TtaSpec | null>(null)
   const [save, setSave] = useState<SaveState>({ kind: 'idle' })
   const lastSaved = useRef<string>('')
   const lastVersion = useRef(0)
@@ -56,6 +57,7 @@ export function usePipelineDoc(projectId: number, shape: ImageShape) {
     lastVersion.current = version.version
     setCurrentId(id)
     setSteps(doc.steps.map((s) => ({ id: s.id, kind: s.kind, enabled: s.enabled, p: s.p, params: { ...(s.params as Record<string, unknown>) } })))
+    setTta(doc.tta ?? null)
     setSave({ kind: 'saved', version: version.version })
   }, [])
 
@@ -78,7 +80,10 @@ export function usePipelineDoc(projectId: number, shape: ImageShape) {
     }
   }, [projectId, refreshList, open])
 
-  const validation: PipelineValidation | null = useMemo(() => (steps ? validatePipeline({ format: 1, steps }, shape) : null), [steps, shape])
+  const validation: PipelineValidation | null = useMemo(
+    () => (steps ? validatePipeline({ format: 1, steps, ...(tta ? { tta } : {}) }, shape) : null),
+    [steps, tta, shape],
+  )
   const valid: AugmentPipeline | null = validation?.ok ? validation.pipeline : null
 
   // Autosave (debounced) whenever the draft is valid and differs from what was saved.
@@ -142,5 +147,5 @@ export function usePipelineDoc(projectId: number, shape: ImageShape) {
     }
   }, [currentId, projectId, refreshList, open])
 
-  return { pipelines, currentId, steps, setSteps, validation, valid, save, open, create, rename, remove }
+  return { pipelines, currentId, steps, setSteps, tta, setTta, validation, valid, save, open, create, rename, remove }
 }

@@ -164,3 +164,25 @@ describe('documents', () => {
     expect(messages(parsePipelineDocument({ format: 1, steps: [], extra: 1 }))).toEqual(['Augmentation pipeline: unknown field "extra"'])
   })
 })
+
+describe('test-time augmentation in the pipeline document', () => {
+  it('keeps a valid TTA choice through validation and serialization, and refuses a bad one with the field named', () => {
+    const doc = { ...emptyPipeline(), steps: [createStep('horizontalFlip', 'flip')], tta: { crops: 'fiveCrop', cropFractions: [0.875], flip: true } }
+    const ok = validatePipeline(doc)
+    expect(ok.ok).toBe(true)
+    if (ok.ok) {
+      expect(ok.pipeline.tta).toEqual(doc.tta)
+      expect(JSON.parse(serializePipeline(ok.pipeline)).tta).toEqual(doc.tta)
+      expect(augmentPipelineSchema.safeParse(JSON.parse(serializePipeline(ok.pipeline))).success).toBe(true)
+    }
+    const bad = validatePipeline({ ...doc, tta: { crops: 'fiveCrop', cropFractions: [1.5], flip: true } })
+    expect(bad.ok).toBe(false)
+    if (!bad.ok) {
+      expect(bad.errors[0]?.path).toEqual(['tta', 'cropFractions', 0])
+      expect(bad.errors[0]?.message).toMatch(/^Test-time augmentation: .*1\.5/)
+    }
+    // Documents without the field still read as before.
+    const plain = validatePipeline(emptyPipeline())
+    expect(plain.ok && plain.pipeline.tta).toBe(undefined)
+  })
+})
