@@ -150,6 +150,13 @@ export function createRunsService(db: Db, paths: DataPaths, emit: Emitter<typeof
   const insertMetric = db.prepare(
     'INSERT OR REPLACE INTO metrics (run_id, name_id, step, epoch, value, time) VALUES (?, ?, ?, ?, ?, ?)',
   )
+  // Ingest writes CHUNK rows per statement (fewer statement steps and bindings; rows apply in order, so a step
+  // repeated within a batch still ends with its last value).
+  const CHUNK = 64
+  const insertMetricChunk = db.prepare(
+    `INSERT OR REPLACE INTO metrics (run_id, name_id, step, epoch, value, time) VALUES ${Array.from({ length: CHUNK }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+  )
+  const chunkArgs = new Array<number>(CHUNK * 6)
   const runExists = db.prepare('SELECT 1 FROM runs WHERE id = ?').pluck()
   const stats = createStatsStore(db)
   const queries = createRunsQueries(db)
@@ -220,27 +227,30 @@ export function createRunsService(db: Db, paths: DataPaths, emit: Emitter<typeof
       // Table columns read from the snapshot; the parameter count (from the graph when the snapshot has none)
       // also goes into the summary, which starts as { params }.
       const facts = deriveFacts(db, input.config, input.architectureVersionId ?? null)
-      const id = Number(
-        db
-          .prepare(
-            `INSERT INTO runs (project_id, group_id, name, status, config, architecture_version_id, dataset_id, pipeline_version_id, backend, app_version, created_at, summary)
-             VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            input.projectId,
-            input.groupId ?? null,
-            input.name ?? `Run ${count + 1}`,
-            JSON.stringify(input.config),
-            input.architectureVersionId ?? null,
-            input.datasetId ?? null,
-            input.pipelineVersionId ?? null,
-            input.backend ?? null,
-            APP_VERSION,
-            t,
-            facts.param_count === null ? null : JSON.stringify({ params: facts.param_count }),
-          ).lastInsertRowid,
-      )
-      writeDerived.run({ id, ...facts })
+      const id = db.transaction(() => {
+        const newId = Number(
+          db
+            .prepare(
+              `INSERT INTO runs (project_id, group_id, name, status, config, architecture_version_id, dataset_id, pipeline_version_id, backend, app_version, created_at, summary)
+               VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
+            )
+            .run(
+              input.projectId,
+              input.groupId ?? null,
+              input.name ?? `Run ${count + 1}`,
+              JSON.stringify(input.config),
+              input.architectureVersionId ?? null,
+              input.datasetId ?? null,
+              input.pipelineVersionId ?? null,
+              input.backend ?? null,
+              APP_VERSION,
+              t,
+              facts.param_count === null ? null : JSON.stringify({ params: facts.param_count }),
+            ).lastInsertRowid,
+        )
+        writeDerived.run({ id: newId, ...facts })
+        return newId
+      }).immediate()
       const r = row(id)
       changed(r)
       return toRun(r)
@@ -289,9 +299,25 @@ export function createRunsService(db: Db, paths: DataPaths, emit: Emitter<typeof
       db.transaction(() => {
         // Statistics per name for run_metric_stats, gathered while inserting.
         const batches = new Map<number, BatchStats>()
-        for (const p of points) {
+        const full = points.length - (points.length % CHUNK)
+        let k = 0
+        for (let i = 0; i < points.length; i++) {
+          const p = points[i]!
           const nid = nameId(p.name)
-          insertMetric.run(runId, nid, p.step, p.epoch, p.value, p.time)
+          if (i < full) {
+            chunkArgs[k++] = runId
+            chunkArgs[k++] = nid
+            chunkArgs[k++] = p.step
+            chunkArgs[k++] = p.epoch
+            chunkArgs[k++] = p.value
+            chunkArgs[k++] = p.time
+            if (k === chunkArgs.length) {
+              insertMetricChunk.run(chunkArgs)
+              k = 0
+            }
+          } else {
+            insertMetric.run(runId, nid, p.step, p.epoch, p.value, p.time)
+          }
           const b = batches.get(nid)
           if (b) addToBatch(b, p.step, p.epoch, p.value)
           else batches.set(nid, startBatch(p.step, p.epoch, p.value))

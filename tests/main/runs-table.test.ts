@@ -213,6 +213,20 @@ describe('runs table', () => {
     expect(await col('max')).toBeCloseTo(9.8)
   })
 
+  it('writes large batches in chunks: every point once, a step repeated within a batch keeps its last value', async () => {
+    const { project, runs } = await setup()
+    const run = await runs().create({ projectId: project.id, config: {} })
+    const points = [...curve('a', 130, (s) => s), ...curve('b', 70, (s) => -s)]
+    points[100] = { ...points[100]!, step: 5, value: 500 } // 'a' step 5 again, inside the second chunk
+    await runs().appendMetrics({ runId: run.id, points })
+    const series = await runs().metrics({ runId: run.id })
+    expect(series.a!.step).toHaveLength(129)
+    expect(series.a!.value[4]).toBe(500)
+    expect(series.b!.value).toEqual(Array.from({ length: 70 }, (_, i) => -(i + 1)))
+    const row = (await runs().table({ projectId: project.id, extraColumns: ['metric:a:count', 'metric:a:max', 'metric:b:min'] })).rows[0]!
+    expect(row.extra).toEqual({ 'metric:a:count': 129, 'metric:a:max': 500, 'metric:b:min': -70 })
+  })
+
   it('derives the table columns and statistics of runs recorded before the migration, at start', async () => {
     const s = await setup()
     const run = await s.runs().create({ projectId: s.project.id, config: trainSnapshot({ lr: 0.2 }) })
