@@ -21,9 +21,14 @@
  *   between trials when asked. `SearchState` is plain JSON (`searchStateSchema` validates it back): persist it
  *   after each trial (`onState`) and a search survives a restart, resuming with the next pending trial.
  *   `nextRound(state, { trials, topK, shrink })` refines the space from the results and queues new trials.
+ * - `trainTrial({ model, data, config })`: a ready `runTrial` body over the real Trainer with the early-stop rule
+ *   (the Trainer is loaded lazily: the rest of this module is pure and needs no TF.js).
  */
+import type * as tf from '@tensorflow/tfjs'
 import { z } from 'zod'
+import type { AugmentPipeline } from '../augment'
 import { createRng } from '../random'
+import type { DataSource, TrainingConfigInput, TrainMessage } from '../train'
 import type { Rng } from '../random'
 import { fmt } from './steps'
 
@@ -387,4 +392,67 @@ export function describeSpace(space: SearchSpace): string[] {
     const kind = r.type === 'logUniform' ? 'log-uniform' : r.type === 'int' ? (r.log ? 'log-int' : 'int') : 'uniform'
     return `${name}: ${kind} [${fmt(r.min)}, ${fmt(r.max)}]`
   })
+}
+
+export interface TrainTrialOptions {
+  readonly model: tf.LayersModel
+  readonly data: DataSource
+  readonly config: TrainingConfigInput
+  readonly pipeline?: AugmentPipeline | null
+  /** Early-stop factor (default 3): stop when a step loss exceeds factor x the first step's loss. */
+  readonly earlyStopFactor?: number
+  /** Every engine message, e.g. for live curves. */
+  readonly onMessage?: (m: TrainMessage) => void
+  readonly shouldStop?: () => boolean
+}
+
+/**
+ * One search trial with the real training engine (`Trainer`, no checkpoints): trains for the config's epochs,
+ * stopping early with the lecture's rule (step loss > 3x the first step's loss, or a NaN). The metric is the
+ * last validation loss (the last training loss when there is no validation split); an early-stopped trial's
+ * metric is its last finite loss, at least 3x the initial one, so it ranks below every healthy trial.
+ */
+export async function trainTrial(options: TrainTrialOptions): Promise<TrialResult> {
+  const { Trainer } = await import('../train')
+  const early = new EarlyStop({ factor: options.earlyStopFactor ?? 3 })
+  let trainer: InstanceType<typeof Trainer> | null = null
+  let lastLoss = NaN
+  let valLoss: number | null = null
+  let valAcc: number | null = null
+  let trainLoss: number | null = null
+  let steps = 0
+  trainer = new Trainer({
+    model: options.model,
+    data: options.data,
+    config: options.config,
+    pipeline: options.pipeline ?? null,
+    checkpoints: false,
+    sink: {
+      post(m) {
+        options.onMessage?.(m)
+        if (m.type === 'step') {
+          steps = m.step
+          if (Number.isFinite(m.loss)) lastLoss = m.loss
+          if (early.observe(m.loss, m.step) || options.shouldStop?.() === true) trainer?.stop(early.stopped ? 'early stop: loss > 3x the initial loss' : 'stopped')
+        } else if (m.type === 'epoch') {
+          valLoss = m.valLoss
+          valAcc = m.valAcc
+          trainLoss = m.trainLoss
+        }
+      },
+    },
+  })
+  try {
+    const out = await trainer.run()
+    const extra = { steps, trainLoss, valLoss, valAcc, initialLoss: early.initialLoss }
+    if (early.stopped || out.status === 'failed') {
+      const initial = early.initialLoss ?? lastLoss
+      const metric = Math.max(Number.isFinite(lastLoss) ? lastLoss : Infinity, 3 * initial)
+      return { metric, status: 'early-stopped', extra, note: early.stopped ? `stopped at step ${early.stoppedAt}: loss > ${early.factor}x the initial ${fmt(initial)}` : out.reason }
+    }
+    if (out.status === 'stopped') return { metric: valLoss ?? trainLoss ?? lastLoss, status: 'early-stopped', extra, note: out.reason }
+    return { metric: valLoss ?? trainLoss ?? lastLoss, status: 'done', extra }
+  } finally {
+    trainer.dispose()
+  }
 }
