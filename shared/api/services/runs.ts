@@ -263,6 +263,14 @@ const predictionInput = z.object({
  * Training runs: a config snapshot, status and summary, metrics (appended in batches; idempotent by
  * run, name and step, so a resumed run that re-sends a step replaces it instead of duplicating it) and
  * checkpoints (files under the data folder, written atomically; `last` and `best` replace their previous file).
+ *
+ * Comparing runs: `table` (the runs table: key columns denormalized from the snapshot at creation, the parameter
+ * count computed from the snapshot's graph when it records none, sorting, filters, thresholds, extra config and
+ * metric columns), `metricNames` / `tagsInUse` (pickers), `metricsMany` (overlay curves, min/max downsampling),
+ * `valueAt` (at a step, an epoch, or each run's best epoch), `tag` / `untag` / `star` / `setNotes` / `rename`,
+ * `saveEvaluation` / `evaluations` (confusion matrix, per-class report, misclassified samples per checkpoint and
+ * split) and `exportModel` (a checkpoint as a TF.js model folder). Pure helpers for the UI: shared/compare
+ * (hyperparameter diff, classification metrics) and shared/graph diffGraphs (architecture diff).
  */
 export const runsContract = defineService(
   'runs',
