@@ -1,28 +1,12 @@
 /**
- * Augmentation pipeline: spec + validation (spec.ts), kinds (registry.ts, kinds/), sampling and batched
- * application (pipeline.ts), dataset statistics (stats.ts) and test-time augmentation (tta.ts).
+ * Augmentation pipeline, everything: the TF.js-free part (spec-only.ts: kinds' specs, validation, sampling,
+ * statistics, TTA spec; see its header for the module layout) plus the TF.js part: the kinds' batched apply
+ * (registry.ts, apply/), applyPipeline / augmentBatch (pipeline.ts) and the TTA view tensors (tta.ts).
+ * Code that must not load TF.js (the UI thread, the main process) imports './spec-only' instead.
  */
-export { AUGMENT_KINDS } from './types'
-export type { AugmentContext, AugmentKind, AugmentKindDef, AugmentTensors, ParamDoc, PixelBox, SampleContext, SampleRecord } from './types'
-export { augmentRegistry, createStep, getKindDef, listAugmentKinds } from './registry'
-export type { AugmentParams, AugmentSample, AugmentStep } from './registry'
-export {
-  AugmentValidationError,
-  PIPELINE_FORMAT,
-  assertValidPipeline,
-  augmentPipelineSchema,
-  augmentStepSchema,
-  emptyPipeline,
-  parsePipelineDocument,
-  serializePipeline,
-  validatePipeline,
-} from './spec'
-export type { AugmentPipeline, ImageShape, PipelineValidation, ValidationIssue } from './spec'
-export { BATCH_PARAMS_FORMAT, applyPipeline, applyStep, augmentBatch, samplePipeline, sampleStep, stepStream } from './pipeline'
-export type { AugmentBatchInput, AugmentBatchResult, BatchParams, StepRecord } from './pipeline'
-export { normalizeParamsFromStats } from './kinds/normalize'
-export { rotationMatrix } from './kinds/geometric'
-export { ChannelStatsAccumulator, channelStats } from './stats'
-export type { ChannelStats, StatsOptions } from './stats'
-export { NO_TTA, TEN_CROP, TTA_CROP_MODES, parseTtaSpec, ttaCropBox, ttaMerge, ttaViewList, ttaViews, ttaSpecSchema } from './tta'
-export type { TtaCropPosition, TtaSpec, TtaView } from './tta'
+export * from './spec-only'
+export type { AugmentApplyFn, AugmentKindDef, AugmentTensors } from './types'
+export { augmentRegistry, getKindDef } from './registry'
+export { applyPipeline, applyStep, augmentBatch } from './pipeline'
+export type { AugmentBatchInput, AugmentBatchResult } from './pipeline'
+export { ttaMerge, ttaViews } from './tta'

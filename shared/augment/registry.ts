@@ -1,88 +1,50 @@
 /**
- * The registry of augmentation kinds: one entry per kind with its label, defaults, parameter docs for the
- * UI, zod schema, sampler and batched apply. Adding a kind = add it to AUGMENT_KINDS, write its def, list it
- * here, and add a fixture to tests/shared/augment/kinds.test.ts (a completeness test fails otherwise).
+ * The full registry of augmentation kinds: each kind's spec (spec-registry.ts, no TF.js) joined with its batched
+ * TF.js `apply` (apply/). Only applying needs this module; validation, sampling and the UI use spec-registry.ts.
  */
-import type { z } from 'zod'
-import type { AugmentKind, AugmentKindDef } from './types'
-import { colorJitter, grayscale } from './kinds/color'
-import { cutout } from './kinds/cutout'
-import { horizontalFlip, randomCrop, randomResizedCrop, rotation, translation, verticalFlip } from './kinds/geometric'
-import { cutmix, mixup } from './kinds/mix'
-import { normalize } from './kinds/normalize'
+import type { AugmentApplyFn, AugmentKind, AugmentKindDef, AugmentKindSpec } from './types'
+import { augmentSpecRegistry } from './spec-registry'
+import { applyColorJitter, applyGrayscale } from './apply/color'
+import { applyCutout } from './apply/cutout'
+import {
+  applyHorizontalFlip,
+  applyRandomCrop,
+  applyRandomResizedCrop,
+  applyRotation,
+  applyTranslation,
+  applyVerticalFlip,
+} from './apply/geometric'
+import { applyCutmix, applyMixup } from './apply/mix'
+import { applyNormalize } from './apply/normalize'
 
+export { createStep, getKindSpec, listAugmentKinds, structuredCloneJson } from './spec-registry'
+export type { AugmentParams, AugmentSample, AugmentStep } from './spec-registry'
+
+/** Joins a kind's spec and its apply into the full definition. */
+function withApply<K extends AugmentKind, P extends object, S extends object>(
+  spec: AugmentKindSpec<K, P, S>,
+  apply: AugmentApplyFn<P, S>,
+): AugmentKindDef<K, P, S> {
+  return { ...spec, apply }
+}
+
+const s = augmentSpecRegistry
 export const augmentRegistry = {
-  horizontalFlip,
-  verticalFlip,
-  randomResizedCrop,
-  randomCrop,
-  rotation,
-  translation,
-  colorJitter,
-  grayscale,
-  cutout,
-  mixup,
-  cutmix,
-  normalize,
+  horizontalFlip: withApply(s.horizontalFlip, applyHorizontalFlip),
+  verticalFlip: withApply(s.verticalFlip, applyVerticalFlip),
+  randomResizedCrop: withApply(s.randomResizedCrop, applyRandomResizedCrop),
+  randomCrop: withApply(s.randomCrop, applyRandomCrop),
+  rotation: withApply(s.rotation, applyRotation),
+  translation: withApply(s.translation, applyTranslation),
+  colorJitter: withApply(s.colorJitter, applyColorJitter),
+  grayscale: withApply(s.grayscale, applyGrayscale),
+  cutout: withApply(s.cutout, applyCutout),
+  mixup: withApply(s.mixup, applyMixup),
+  cutmix: withApply(s.cutmix, applyCutmix),
+  normalize: withApply(s.normalize, applyNormalize),
 } as const satisfies { [K in AugmentKind]: { readonly kind: K } }
 
-type Registry = typeof augmentRegistry
-/** The params object of a kind, e.g. AugmentParams<'rotation'> = { degrees: [number, number]; fill; interpolation }. */
-export type AugmentParams<K extends AugmentKind> = z.output<Registry[K]['schema']>
-/** What `sample` records for one sample of a kind (without `applied`). */
-export type AugmentSample<K extends AugmentKind> = ReturnType<Registry[K]['sample']>
-
-/** One pipeline step. `p` is the per-sample probability; disabled steps are kept but skipped. */
-export type AugmentStep<K extends AugmentKind = AugmentKind> = K extends AugmentKind
-  ? { id: string; kind: K; enabled: boolean; p: number; params: AugmentParams<K> }
-  : never
-
-/** Looks up a kind's definition with loose types, for generic code (pipeline, validation). */
+/** Looks up a kind's full definition (spec + apply) with loose types, for generic code (pipeline). */
 export function getKindDef(kind: AugmentKind): AugmentKindDef {
   return augmentRegistry[kind] as unknown as AugmentKindDef
-}
-
-/** Kind metadata for the UI (label, description, defaults, parameter docs), in registry order. */
-export function listAugmentKinds(): {
-  kind: AugmentKind
-  label: string
-  description: string
-  defaultP: number
-  defaults: object
-  paramDocs: AugmentKindDef['paramDocs']
-  mixesLabels: boolean
-}[] {
-  return (Object.keys(augmentRegistry) as AugmentKind[]).map((kind) => {
-    const d = getKindDef(kind)
-    return {
-      kind,
-      label: d.label,
-      description: d.description,
-      defaultP: d.defaultP,
-      defaults: structuredCloneJson(d.defaults),
-      paramDocs: d.paramDocs,
-      mixesLabels: d.mixesLabels,
-    }
-  })
-}
-
-/** Deep copy of plain JSON (structuredClone is not in the ES lib of shared/). */
-export function structuredCloneJson<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T
-}
-
-/** A new step of a kind with its defaults; `overrides.params` is merged over the defaults. */
-export function createStep<K extends AugmentKind>(
-  kind: K,
-  id: string,
-  overrides: { enabled?: boolean; p?: number; params?: Partial<AugmentParams<K>> } = {},
-): AugmentStep<K> {
-  const d = getKindDef(kind)
-  return {
-    id,
-    kind,
-    enabled: overrides.enabled ?? true,
-    p: overrides.p ?? d.defaultP,
-    params: { ...structuredCloneJson(d.defaults), ...(overrides.params ?? {}) },
-  } as AugmentStep<K>
 }

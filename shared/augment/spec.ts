@@ -4,14 +4,16 @@
  * Document: `{ format: 1, steps: AugmentStep[] }`, each step `{ id, kind, enabled, p, params }`.
  * `validatePipeline` refuses anything invalid with messages that name the step by its label and quote the
  * received value, e.g. `Random resized crop: scale min must be in (0, 1], received 1.2`.
+ *
+ * TF.js-free (it uses the spec registry, not the apply registry): the main process and the UI thread import it.
  */
 import { z } from 'zod'
 import { AUGMENT_KINDS } from './types'
 import type { AugmentContext, AugmentKind } from './types'
-import { augmentRegistry, getKindDef, structuredCloneJson } from './registry'
-import type { AugmentStep } from './registry'
+import { augmentSpecRegistry, getKindSpec, structuredCloneJson } from './spec-registry'
+import type { AugmentStep } from './spec-registry'
 import { fmt } from './kinds/common'
-import { ttaSpecSchema, type TtaSpec } from './tta'
+import { ttaSpecSchema, type TtaSpec } from './tta-spec'
 
 export const PIPELINE_FORMAT = 1 as const
 
@@ -54,7 +56,7 @@ function stepSchemaOf<K extends AugmentKind>(kind: K) {
     kind: z.literal(kind),
     enabled: z.boolean(),
     p: z.number().min(0).max(1),
-    params: augmentRegistry[kind].schema,
+    params: augmentSpecRegistry[kind].schema,
   })
 }
 
@@ -139,7 +141,7 @@ export function validatePipeline(input: unknown, shape?: ImageShape): PipelineVa
     const idValue = isRecord(raw) && typeof raw['id'] === 'string' ? raw['id'] : null
     const kindValue = isRecord(raw) ? raw['kind'] : undefined
     const known = typeof kindValue === 'string' && (AUGMENT_KINDS as readonly string[]).includes(kindValue)
-    const def = known ? getKindDef(kindValue as AugmentKind) : null
+    const def = known ? getKindSpec(kindValue as AugmentKind) : null
     const label = def ? def.label : `Step ${index + 1}`
     const add = (path: (string | number)[], message: string) =>
       stepErrors.push({ stepIndex: index, stepId: idValue, path, message: `${label}: ${message}` })
@@ -199,7 +201,7 @@ export function validatePipeline(input: unknown, shape?: ImageShape): PipelineVa
     const after = enabledSteps.slice(firstNormalize + 1).filter((s) => VALUE_SENSITIVE.has(s.kind))
     if (after.length > 0) {
       warnings.push(
-        `Normalize comes before ${after.map((s) => getKindDef(s.kind).label).join(', ')}; ` +
+        `Normalize comes before ${after.map((s) => getKindSpec(s.kind).label).join(', ')}; ` +
           'those steps will see normalized values (fill values and clipping assume pixels in [0, 1])',
       )
     }

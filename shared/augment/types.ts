@@ -5,6 +5,8 @@
  * the random parameters of ONE sample as plain JSON, and a batched `apply(...)` that turns a whole batch of
  * recorded parameters into tensor ops. The recorded parameters (`BatchParams`) are the replay log: applying
  * the same record to the same images gives the same pixels.
+ *
+ * TF.js-free: only a type import of TF.js (erased at build time). See spec-only.ts for the layout.
  */
 import type * as tf from '@tensorflow/tfjs'
 import type { z } from 'zod'
@@ -71,7 +73,11 @@ export interface ParamDoc {
   readonly options?: readonly string[]
 }
 
-export interface AugmentKindDef<K extends AugmentKind = AugmentKind, P extends object = object, S extends object = object> {
+/**
+ * The pure part of a kind (no TF.js): everything validation, the UI and sampling need. Lives in kinds/<x>.ts and
+ * is listed in spec-registry.ts; importable from the UI thread and the main process without loading TF.js.
+ */
+export interface AugmentKindSpec<K extends AugmentKind = AugmentKind, P extends object = object, S extends object = object> {
   readonly kind: K
   /** Human label, also the prefix of every validation message for this kind. */
   readonly label: string
@@ -90,11 +96,18 @@ export interface AugmentKindDef<K extends AugmentKind = AugmentKind, P extends o
   readonly checkContext?: (params: P, ctx: AugmentContext) => string[]
   /** Draws the parameters of one sample. Pure: only `rng` supplies randomness. */
   readonly sample: (rng: Rng, params: P, ctx: SampleContext) => S
-  /** Applies one step to the whole batch; samples has one record per image. Called inside tf.tidy. */
-  readonly apply: (
-    batch: AugmentTensors,
-    params: P,
-    samples: readonly SampleRecord<S>[],
-    ctx: AugmentContext,
-  ) => AugmentTensors
+}
+
+/** Applies one step to the whole batch; samples has one record per image. Called inside tf.tidy. */
+export type AugmentApplyFn<P extends object = object, S extends object = object> = (
+  batch: AugmentTensors,
+  params: P,
+  samples: readonly SampleRecord<S>[],
+  ctx: AugmentContext,
+) => AugmentTensors
+
+/** A kind's spec plus its batched TF.js `apply` (apply/<x>.ts); listed in registry.ts. */
+export interface AugmentKindDef<K extends AugmentKind = AugmentKind, P extends object = object, S extends object = object>
+  extends AugmentKindSpec<K, P, S> {
+  readonly apply: AugmentApplyFn<P, S>
 }

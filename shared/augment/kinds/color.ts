@@ -1,8 +1,9 @@
-/** Photometric kinds: colour jitter and grayscale. */
-import * as tf from '@tensorflow/tfjs'
+/**
+ * Photometric kinds: colour jitter and grayscale.
+ * Spec part (no TF.js); the batched apply is in ../apply/color.ts.
+ */
 import { z } from 'zod'
-import type { AugmentKindDef } from '../types'
-import { hsvToRgb, perSample, rgbToGray, rgbToHsv, selectApplied } from '../ops'
+import type { AugmentKindSpec } from '../types'
 import { checkRange, drawRange, rangeSchema, refined } from './common'
 
 export const colorJitterSchema = refined(
@@ -23,9 +24,7 @@ export interface ColorJitterSample {
   readonly hue: number
 }
 
-const clip01 = (t: tf.Tensor4D) => tf.clipByValue(t, 0, 1) as tf.Tensor4D
-
-export const colorJitter: AugmentKindDef<'colorJitter', ColorJitterParams, ColorJitterSample> = {
+export const colorJitter: AugmentKindSpec<'colorJitter', ColorJitterParams, ColorJitterSample> = {
   kind: 'colorJitter',
   label: 'Colour jitter',
   description:
@@ -48,39 +47,12 @@ export const colorJitter: AugmentKindDef<'colorJitter', ColorJitterParams, Color
     saturation: drawRange(rng, p.saturation),
     hue: drawRange(rng, p.hue),
   }),
-  apply: ({ images, labels }, _p, samples, ctx) => {
-    const pick = (f: (s: ColorJitterSample) => number, identity: number) =>
-      samples.map((s) => (s.applied ? f(s) : identity))
-    const brightness = pick((s) => s.brightness, 1)
-    const contrast = pick((s) => s.contrast, 1)
-    const saturation = pick((s) => s.saturation, 1)
-    const hue = pick((s) => s.hue, 0)
-    const rgb = ctx.channels === 3
-    let x = images
-    if (brightness.some((v) => v !== 1)) x = clip01(tf.mul(x, perSample(brightness)))
-    if (contrast.some((v) => v !== 1)) {
-      const grey = rgb ? rgbToGray(x) : x
-      const mean = tf.mean(grey, [1, 2, 3], true)
-      const c = perSample(contrast)
-      x = clip01(tf.add(tf.mul(x, c), tf.mul(mean, tf.sub(1, c))))
-    }
-    if (rgb && saturation.some((v) => v !== 1)) {
-      const s = perSample(saturation)
-      x = clip01(tf.add(tf.mul(x, s), tf.mul(rgbToGray(x), tf.sub(1, s))))
-    }
-    if (rgb && hue.some((v) => v !== 0)) {
-      const [h, s, v] = rgbToHsv(x)
-      const shifted = tf.add(h, perSample(hue))
-      x = clip01(hsvToRgb(tf.sub(shifted, tf.floor(shifted)) as tf.Tensor4D, s, v))
-    }
-    return { images: selectApplied(samples, x, images), labels }
-  },
 }
 
 export const grayscaleSchema = z.strictObject({})
 export type GrayscaleParams = z.infer<typeof grayscaleSchema>
 
-export const grayscale: AugmentKindDef<'grayscale', GrayscaleParams, Record<string, never>> = {
+export const grayscale: AugmentKindSpec<'grayscale', GrayscaleParams, Record<string, never>> = {
   kind: 'grayscale',
   label: 'Grayscale',
   description:
@@ -92,9 +64,4 @@ export const grayscale: AugmentKindDef<'grayscale', GrayscaleParams, Record<stri
   schema: grayscaleSchema,
   mixesLabels: false,
   sample: () => ({}),
-  apply: ({ images, labels }, _p, samples, ctx) => {
-    if (ctx.channels !== 3) return { images, labels }
-    const grey = tf.tile(rgbToGray(images), [1, 1, 1, 3]) as tf.Tensor4D
-    return { images: selectApplied(samples, grey, images), labels }
-  },
 }

@@ -1,8 +1,9 @@
-/** Cutout / random erasing: fill random boxes with a constant. */
-import * as tf from '@tensorflow/tfjs'
+/**
+ * Cutout / random erasing: fill random boxes with a constant.
+ * Spec part (no TF.js); the batched apply is in ../apply/cutout.ts.
+ */
 import { z } from 'zod'
-import type { AugmentKindDef, PixelBox } from '../types'
-import { boxMask } from '../ops'
+import type { AugmentKindSpec, PixelBox } from '../types'
 import { checkNumber, checkRange, clampInt, drawRange, rangeSchema, refined } from './common'
 
 export const cutoutSchema = refined(
@@ -23,7 +24,7 @@ export interface CutoutSample {
   readonly boxes: readonly PixelBox[]
 }
 
-export const cutout: AugmentKindDef<'cutout', CutoutParams, CutoutSample> = {
+export const cutout: AugmentKindSpec<'cutout', CutoutParams, CutoutSample> = {
   kind: 'cutout',
   label: 'Cutout',
   description:
@@ -59,10 +60,5 @@ export const cutout: AugmentKindDef<'cutout', CutoutParams, CutoutSample> = {
       }
     }
     return { boxes }
-  },
-  apply: ({ images, labels }, p, samples, ctx) => {
-    const mask = boxMask(samples.map((s) => (s.applied ? s.boxes : [])), ctx.height, ctx.width)
-    const inside = tf.broadcastTo(tf.cast(mask, 'bool'), images.shape)
-    return { images: tf.where(inside, tf.fill(images.shape, p.fill, 'float32'), images) as tf.Tensor4D, labels }
   },
 }

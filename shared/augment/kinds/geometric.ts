@@ -1,23 +1,18 @@
-/** Geometric kinds: flips, random resized crop, padded random crop, rotation, translation. */
-import * as tf from '@tensorflow/tfjs'
+/**
+ * Geometric kinds: flips, random resized crop, padded random crop, rotation, translation.
+ * Spec part (no TF.js); the batched apply is in ../apply/geometric.ts.
+ */
 import { z } from 'zod'
-import type { AugmentKindDef, PixelBox } from '../types'
-import { pixelBoxToCropBox, selectApplied, warpAffine } from '../ops'
+import type { AugmentKindSpec, PixelBox } from '../types'
 import { checkNumber, checkRange, drawRange, rangeSchema, refined } from './common'
 
 // ---------------------------------------------------------------- flips
-
-/** Reverses the rows of [N,H,W,C] with a gather (tf.reverse is very slow on the CPU backend). */
-function flipRows(images: tf.Tensor4D): tf.Tensor4D {
-  const h = images.shape[1]
-  return tf.gather(images, tf.tensor1d(Array.from({ length: h }, (_, i) => h - 1 - i), 'int32'), 1) as tf.Tensor4D
-}
 
 export const flipSchema = z.strictObject({})
 export type FlipParams = z.infer<typeof flipSchema>
 export type FlipSample = Record<string, never>
 
-export const horizontalFlip: AugmentKindDef<'horizontalFlip', FlipParams, FlipSample> = {
+export const horizontalFlip: AugmentKindSpec<'horizontalFlip', FlipParams, FlipSample> = {
   kind: 'horizontalFlip',
   label: 'Horizontal flip',
   description: 'Mirrors the image left to right (reverses the columns). Use the probability to flip about half the images.',
@@ -27,14 +22,9 @@ export const horizontalFlip: AugmentKindDef<'horizontalFlip', FlipParams, FlipSa
   schema: flipSchema,
   mixesLabels: false,
   sample: () => ({}),
-  apply: ({ images, labels }, _params, samples) => ({
-    // flipLeftRight has a dedicated kernel; tf.reverse is ~50x slower on the CPU backend.
-    images: selectApplied(samples, tf.image.flipLeftRight(images), images),
-    labels,
-  }),
 }
 
-export const verticalFlip: AugmentKindDef<'verticalFlip', FlipParams, FlipSample> = {
+export const verticalFlip: AugmentKindSpec<'verticalFlip', FlipParams, FlipSample> = {
   kind: 'verticalFlip',
   label: 'Vertical flip',
   description: 'Mirrors the image top to bottom (reverses the rows). Only for data without a natural "up".',
@@ -44,10 +34,6 @@ export const verticalFlip: AugmentKindDef<'verticalFlip', FlipParams, FlipSample
   schema: flipSchema,
   mixesLabels: false,
   sample: () => ({}),
-  apply: ({ images, labels }, _params, samples) => ({
-    images: selectApplied(samples, flipRows(images), images),
-    labels,
-  }),
 }
 
 // ---------------------------------------------------------------- random resized crop
@@ -65,7 +51,7 @@ export type RandomResizedCropParams = z.infer<typeof randomResizedCropSchema>
 /** The crop window in input pixels; it is resized back to the full image size. */
 export type RandomResizedCropSample = PixelBox
 
-export const randomResizedCrop: AugmentKindDef<'randomResizedCrop', RandomResizedCropParams, RandomResizedCropSample> = {
+export const randomResizedCrop: AugmentKindSpec<'randomResizedCrop', RandomResizedCropParams, RandomResizedCropSample> = {
   kind: 'randomResizedCrop',
   label: 'Random resized crop',
   description:
@@ -101,14 +87,6 @@ export const randomResizedCrop: AugmentKindDef<'randomResizedCrop', RandomResize
     else if (inRatio > p.ratio[1]) width = Math.max(1, Math.min(W, Math.round(height * p.ratio[1])))
     return { top: Math.floor((H - height) / 2), left: Math.floor((W - width) / 2), height, width }
   },
-  apply: ({ images, labels }, p, samples, ctx) => {
-    const { height: H, width: W, batchSize: N } = ctx
-    const full: PixelBox = { top: 0, left: 0, height: H, width: W }
-    const boxes = samples.map((s) => pixelBoxToCropBox(s.applied ? s : full, H, W))
-    const boxInd = tf.range(0, N, 1, 'int32') as tf.Tensor1D
-    const cropped = tf.image.cropAndResize(images, boxes, boxInd, [H, W], p.interpolation)
-    return { images: selectApplied(samples, cropped, images), labels }
-  },
 }
 
 // ---------------------------------------------------------------- random crop with padding
@@ -126,7 +104,7 @@ export interface RandomCropSample {
   readonly left: number
 }
 
-export const randomCrop: AugmentKindDef<'randomCrop', RandomCropParams, RandomCropSample> = {
+export const randomCrop: AugmentKindSpec<'randomCrop', RandomCropParams, RandomCropSample> = {
   kind: 'randomCrop',
   label: 'Random crop',
   description:
@@ -146,19 +124,6 @@ export const randomCrop: AugmentKindDef<'randomCrop', RandomCropParams, RandomCr
       ? [`padding must be smaller than the image (${ctx.height}x${ctx.width}) in reflect mode, received ${p.padding}`]
       : [],
   sample: (rng, p) => ({ top: rng.int(0, 2 * p.padding), left: rng.int(0, 2 * p.padding) }),
-  apply: ({ images, labels }, p, samples, ctx) => {
-    const { height: H, width: W, batchSize: N } = ctx
-    const pad = p.padding
-    if (pad === 0) return { images, labels }
-    const paddings: [number, number][] = [[0, 0], [pad, pad], [pad, pad], [0, 0]]
-    const padded = p.paddingMode === 'reflect' ? tf.mirrorPad(images, paddings, 'reflect') : tf.pad(images, paddings, p.fill)
-    const boxes = samples.map((s) =>
-      pixelBoxToCropBox({ top: s.applied ? s.top : pad, left: s.applied ? s.left : pad, height: H, width: W }, H + 2 * pad, W + 2 * pad),
-    )
-    // Nearest sampling at integer positions: an exact pixel shift, no blur.
-    const cropped = tf.image.cropAndResize(padded, boxes, tf.range(0, N, 1, 'int32') as tf.Tensor1D, [H, W], 'nearest')
-    return { images: selectApplied(samples, cropped, images), labels }
-  },
 }
 
 // ---------------------------------------------------------------- rotation
@@ -183,7 +148,7 @@ export function rotationMatrix(angleDeg: number, height: number, width: number):
   return [cos, -sin, cx - cos * cx + sin * cy, sin, cos, cy - sin * cx - cos * cy]
 }
 
-export const rotation: AugmentKindDef<'rotation', RotationParams, RotationSample> = {
+export const rotation: AugmentKindSpec<'rotation', RotationParams, RotationSample> = {
   kind: 'rotation',
   label: 'Rotation',
   description: 'Rotates about the image centre by an angle drawn uniformly from the range (positive = counter-clockwise). Corners take the fill value.',
@@ -197,10 +162,6 @@ export const rotation: AugmentKindDef<'rotation', RotationParams, RotationSample
   schema: rotationSchema,
   mixesLabels: false,
   sample: (rng, p) => ({ angle: drawRange(rng, p.degrees) }),
-  apply: ({ images, labels }, p, samples, ctx) => {
-    const matrices = samples.map((s) => rotationMatrix(s.applied ? s.angle : 0, ctx.height, ctx.width))
-    return { images: selectApplied(samples, warpAffine(images, matrices, p.fill, p.interpolation), images), labels }
-  },
 }
 
 // ---------------------------------------------------------------- translation
@@ -219,7 +180,7 @@ export interface TranslationSample {
   readonly dy: number
 }
 
-export const translation: AugmentKindDef<'translation', TranslationParams, TranslationSample> = {
+export const translation: AugmentKindSpec<'translation', TranslationParams, TranslationSample> = {
   kind: 'translation',
   label: 'Translation',
   description: 'Shifts the image by a fraction of its width and height (rounded to whole pixels); uncovered pixels take the fill value.',
@@ -236,16 +197,4 @@ export const translation: AugmentKindDef<'translation', TranslationParams, Trans
     dx: Math.round(drawRange(rng, p.x) * ctx.width) || 0,
     dy: Math.round(drawRange(rng, p.y) * ctx.height) || 0,
   }),
-  apply: ({ images, labels }, p, samples, ctx) => {
-    // A whole-pixel shift is a crop of the padded batch: pad by the largest shift, then one cropAndResize
-    // (nearest, integer positions: exact) with a per-sample window. Much cheaper than a general warp.
-    const { height: H, width: W, batchSize: N } = ctx
-    const shifts = samples.map((s) => (s.applied ? { dx: s.dx, dy: s.dy } : { dx: 0, dy: 0 }))
-    const pad = Math.max(0, ...shifts.map((s) => Math.max(Math.abs(s.dx), Math.abs(s.dy))))
-    if (pad === 0) return { images, labels }
-    const padded = tf.pad(images, [[0, 0], [pad, pad], [pad, pad], [0, 0]], p.fill)
-    const boxes = shifts.map((s) => pixelBoxToCropBox({ top: pad - s.dy, left: pad - s.dx, height: H, width: W }, H + 2 * pad, W + 2 * pad))
-    const shifted = tf.image.cropAndResize(padded, boxes, tf.range(0, N, 1, 'int32') as tf.Tensor1D, [H, W], 'nearest')
-    return { images: selectApplied(samples, shifted, images), labels }
-  },
 }

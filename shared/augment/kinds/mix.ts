@@ -1,8 +1,9 @@
-/** Sample-mixing kinds: mixup and CutMix. Both produce soft labels whose rows still sum to 1. */
-import * as tf from '@tensorflow/tfjs'
+/**
+ * Sample-mixing kinds: mixup and CutMix. Both produce soft labels whose rows still sum to 1.
+ * Spec part (no TF.js); the batched apply is in ../apply/mix.ts.
+ */
 import { z } from 'zod'
-import type { AugmentKindDef, AugmentTensors, PixelBox, SampleRecord } from '../types'
-import { boxMask, perSample, selectApplied } from '../ops'
+import type { AugmentKindSpec, PixelBox } from '../types'
 import { checkNumber, clampInt, drawPartner, refined } from './common'
 
 const alphaSchema = refined(z.strictObject({ alpha: z.number() }), (p, add) =>
@@ -23,18 +24,7 @@ export interface CutmixSample {
   readonly box: PixelBox
 }
 
-/** Gathers partner rows and mixes labels: lambda y_i + (1 - lambda) y_partner. */
-function mixLabels(labels: tf.Tensor2D, samples: readonly SampleRecord<MixupSample | CutmixSample>[]): tf.Tensor2D {
-  const partners = tf.tensor1d(samples.map((s, i) => (s.applied ? s.partner : i)), 'int32')
-  const lam = tf.tensor2d(samples.map((s) => (s.applied ? s.lambda : 1)), [samples.length, 1])
-  return tf.add(tf.mul(labels, lam), tf.mul(tf.gather(labels, partners), tf.sub(1, lam))) as tf.Tensor2D
-}
-
-function partnerImages(images: tf.Tensor4D, samples: readonly SampleRecord<MixupSample | CutmixSample>[]): tf.Tensor4D {
-  return tf.gather(images, tf.tensor1d(samples.map((s, i) => (s.applied ? s.partner : i)), 'int32')) as tf.Tensor4D
-}
-
-export const mixup: AugmentKindDef<'mixup', MixParams, MixupSample> = {
+export const mixup: AugmentKindSpec<'mixup', MixParams, MixupSample> = {
   kind: 'mixup',
   label: 'Mixup',
   description:
@@ -51,14 +41,9 @@ export const mixup: AugmentKindDef<'mixup', MixParams, MixupSample> = {
     const partner = drawPartner(rng.fork('partner'), ctx)
     return { partner, lambda: rng.fork('lambda').beta(p.alpha, p.alpha) }
   },
-  apply: ({ images, labels }, _p, samples): AugmentTensors => {
-    const lam = perSample(samples.map((s) => (s.applied ? s.lambda : 1)))
-    const mixed = tf.add(tf.mul(images, lam), tf.mul(partnerImages(images, samples), tf.sub(1, lam))) as tf.Tensor4D
-    return { images: selectApplied(samples, mixed, images), labels: mixLabels(labels, samples) }
-  },
 }
 
-export const cutmix: AugmentKindDef<'cutmix', MixParams, CutmixSample> = {
+export const cutmix: AugmentKindSpec<'cutmix', MixParams, CutmixSample> = {
   kind: 'cutmix',
   label: 'CutMix',
   description:
@@ -88,13 +73,5 @@ export const cutmix: AugmentKindDef<'cutmix', MixParams, CutmixSample> = {
     const left = clampInt(x0, 0, W)
     const box: PixelBox = { top, left, height: clampInt(y0 + h, 0, H) - top, width: clampInt(x0 + w, 0, W) - left }
     return { partner, lambda: 1 - (box.height * box.width) / (H * W), box }
-  },
-  apply: ({ images, labels }, _p, samples, ctx): AugmentTensors => {
-    const mask = boxMask(samples.map((s) => (s.applied ? [s.box] : [])), ctx.height, ctx.width)
-    const inside = tf.broadcastTo(tf.cast(mask, 'bool'), images.shape)
-    return {
-      images: tf.where(inside, partnerImages(images, samples), images) as tf.Tensor4D,
-      labels: mixLabels(labels, samples),
-    }
   },
 }

@@ -1,8 +1,9 @@
-/** Per-channel normalization (x - mean) / std, with statistics from the training set (see ../stats.ts). */
-import * as tf from '@tensorflow/tfjs'
+/**
+ * Per-channel normalization (x - mean) / std, with statistics from the training set (see ../stats.ts).
+ * Spec part (no TF.js); the batched apply is in ../apply/normalize.ts.
+ */
 import { z } from 'zod'
-import type { AugmentKindDef } from '../types'
-import { selectApplied } from '../ops'
+import type { AugmentKindSpec } from '../types'
 import { checkNumber, fmt, refined } from './common'
 
 export const normalizeSchema = refined(
@@ -18,7 +19,7 @@ export const normalizeSchema = refined(
 )
 export type NormalizeParams = z.infer<typeof normalizeSchema>
 
-export const normalize: AugmentKindDef<'normalize', NormalizeParams, Record<string, never>> = {
+export const normalize: AugmentKindSpec<'normalize', NormalizeParams, Record<string, never>> = {
   kind: 'normalize',
   label: 'Normalize',
   description:
@@ -44,13 +45,6 @@ export const normalize: AugmentKindDef<'normalize', NormalizeParams, Record<stri
     return out
   },
   sample: () => ({}),
-  apply: ({ images, labels }, p, samples, ctx) => {
-    const expand = (v: readonly number[]) => (v.length === 1 ? new Array<number>(ctx.channels).fill(v[0] as number) : [...v])
-    const mean = tf.tensor1d(expand(p.mean))
-    const std = tf.tensor1d(expand(p.std))
-    const out = tf.div(tf.sub(images, mean), std) as tf.Tensor4D
-    return { images: selectApplied(samples, out, images), labels }
-  },
 }
 
 /**
