@@ -387,9 +387,11 @@ export const Output = defineLayer<DenseParams>({
   label: 'Output (classifier)',
   description:
     'The classifier head: Dense(units = number of classes) followed by softmax, compiled as ONE tfjs Dense layer ' +
-    "with activation 'softmax'. Its parameters are those of the Dense layer.",
+    "with activation 'softmax'. Its parameters are those of the Dense layer. Its weights start small " +
+    '(normal, std 0.01), so an untrained network predicts nearly uniform probabilities and its loss is about ln(C): ' +
+    'the first sanity check of the lectures.',
   arity: SINGLE,
-  defaults: { units: 10, useBias: true, kernelInitializer: 'glorotUniform', stddev: 0.01 },
+  defaults: { units: 10, useBias: true, kernelInitializer: 'normal', stddev: 0.01 },
   params: { units: { type: 'int', min: 1, label: 'Classes' }, ...denseCommonParams },
   inferShape: (p, inputs) => {
     needFlat(inputs[0], 'Output')
