@@ -50,6 +50,41 @@ export default tseslint.config(
     },
   },
   {
+    // The TF.js-free part of the augmentation pipeline (see shared/augment/spec-only.ts): the UI thread and the main
+    // process import it to validate pipelines, so it must not pull in TF.js, directly or through the TF.js modules
+    // of shared/augment. Type-only imports are erased and allowed. tests/shared/augment/tf-free.test.ts checks the
+    // whole import graph at run time.
+    files: [
+      'shared/augment/spec-only.ts',
+      'shared/augment/spec.ts',
+      'shared/augment/spec-registry.ts',
+      'shared/augment/sample.ts',
+      'shared/augment/tta-spec.ts',
+      'shared/augment/stats.ts',
+      'shared/augment/types.ts',
+      'shared/augment/kinds/**/*.ts',
+    ],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@tensorflow/*'],
+              allowTypeImports: true,
+              message: 'This augmentation module is TF.js-free (see shared/augment/spec-only.ts); put TF.js code in apply/, registry.ts, pipeline.ts or tta.ts.',
+            },
+            {
+              regex: '^((\\.{1,2}/)+(augment/)?|@shared/augment/)(index|registry|pipeline|ops|tta|apply(/.*)?)$|^(\\.{1,2}/)+augment$|^@shared/augment$|^\\.{1,2}/?$',
+              allowTypeImports: true,
+              message: 'This augmentation module is TF.js-free (see shared/augment/spec-only.ts): it may not import the TF.js modules of shared/augment.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['main/**/*.ts'],
     ignores: ['main/electron/**'],
     rules: {
