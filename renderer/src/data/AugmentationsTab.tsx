@@ -5,14 +5,14 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react'
 import type { DatasetDetail } from '@shared/api'
-import { getKindDef, NO_TTA, TEN_CROP, ttaViewList, type AugmentPipeline, type TtaSpec } from '@shared/augment'
+import { getKindSpec, NO_TTA, TEN_CROP, ttaViewList, type AugmentPipeline, type TtaSpec } from '@shared/augment/spec-only'
 import { api } from '../api/client'
 import { BACKEND_LABELS, type BackendName } from '../backend/labels'
 import { ConfirmDialog, PromptDialog, reportError } from '../ui/dialogs'
 import { Icon } from '../ui/icons'
 import { PipelineEditor } from './PipelineEditor'
 import { usePipelineDoc, type SaveState } from './pipelineDoc'
-import { describeSample } from './preview-core'
+import { describeSample } from './preview-display'
 import { requestPreview } from './preview-client'
 import type { PreviewResponse } from './preview-protocol'
 
@@ -179,7 +179,7 @@ export function AugmentationsTab({ projectId, detail }: { projectId: number; det
     setSeedText(String(s))
   }
 
-  const stepLabels = useMemo(() => new Map((doc.valid?.steps ?? []).map((s) => [s.id, getKindDef(s.kind).label])), [doc.valid])
+  const stepLabels = useMemo(() => new Map((doc.valid?.steps ?? []).map((s) => [s.id, getKindSpec(s.kind).label])), [doc.valid])
   const issues = doc.validation && !doc.validation.ok ? doc.validation.errors : []
   const docIssues = issues.filter((i) => i.stepIndex === null)
   const warnings = doc.validation?.warnings ?? []

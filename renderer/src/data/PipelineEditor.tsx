@@ -3,7 +3,7 @@
  * probability, parameters from the kind's paramDocs, with validatePipeline's messages under the fields.
  */
 import { useEffect, useRef, useState } from 'react'
-import { getKindDef, listAugmentKinds, normalizeParamsFromStats, type AugmentKind, type ParamDoc, type ValidationIssue } from '@shared/augment'
+import { getKindSpec, listAugmentKinds, normalizeParamsFromStats, type AugmentKind, type ParamDoc, type ValidationIssue } from '@shared/augment/spec-only'
 import { Icon } from '../ui/icons'
 import { draftStep, type DraftStep } from './pipelineDoc'
 
@@ -128,7 +128,7 @@ function StepCard(props: {
   onDropHere: () => void
 }) {
   const { step, index, issues } = props
-  const def = getKindDef(step.kind)
+  const def = getKindSpec(step.kind)
   const paramErrors = (name: string) => issues.filter((i) => i.path[0] === 'params' && i.path[1] === name).map((i) => i.message)
   const pErrors = issues.filter((i) => i.path[0] === 'p').map((i) => i.message)
   const other = issues.filter((i) => !(i.path[0] === 'p' || (i.path[0] === 'params' && typeof i.path[1] === 'string' && def.paramDocs.some((d) => d.name === i.path[1])))).map((i) => i.message)

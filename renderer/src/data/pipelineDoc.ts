@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import type { PipelineSummary } from '@shared/api'
-import { createStep, emptyPipeline, validatePipeline, type AugmentKind, type AugmentPipeline, type ImageShape, type PipelineValidation, type TtaSpec } from '@shared/augment'
+import { createStep, emptyPipeline, validatePipeline, type AugmentKind, type AugmentPipeline, type ImageShape, type PipelineValidation, type TtaSpec } from '@shared/augment/spec-only'
 import { api } from '../api/client'
 import { reportError } from '../ui/dialogs'
 
