@@ -4,6 +4,7 @@ import { api } from '../api/client'
 import { ArchitectureEditor } from '../architecture/ArchitectureEditor'
 import { useApp, type Section } from '../app/store'
 import { DataView } from '../data/DataView'
+import { RunsView } from '../runs/RunsView'
 import { TrainingPill } from '../train/TrainingPill'
 import { TrainView } from '../train/TrainView'
 import { reportError } from '../ui/dialogs'
@@ -119,9 +120,11 @@ export function Workspace({ projectId, section }: { projectId: number; section: 
             <DataView projectId={projectId} />
           ) : section === 'train' ? (
             <TrainView projectId={projectId} />
+          ) : section === 'runs' ? (
+            <RunsView projectId={projectId} />
           ) : (
             <div className="empty-state">
-              <Icon name={SECTION_META[section].icon} size={40} />
+              <Icon name={SECTION_META[section as Section].icon} size={40} />
               <h2>{empty.title}</h2>
               <p>{empty.body}</p>
               <p className="muted small">{empty.next}</p>

@@ -1,0 +1,120 @@
+/**
+ * The Runs section: the runs table first; selecting runs (checkboxes) opens Compare below it; a run's name opens
+ * its detail. An empty project says how to start a run.
+ */
+import { useEffect, useRef, useState } from 'react'
+import type { MetricNameInfo, RunsTable as RunsTableData } from '@shared/api'
+import { api } from '../api/client'
+import { useApp } from '../app/store'
+import { reportError } from '../ui/dialogs'
+import { Icon } from '../ui/icons'
+import { Compare } from './Compare'
+import { RunDetail } from './RunDetail'
+import { RunsTable } from './RunsTable'
+import { useRunsView } from './store'
+import { toQuery } from './table-state'
+import './runs.css'
+
+export function RunsView({ projectId }: { projectId: number }) {
+  const { table, selected, detail, forProject, setTable, setSelected, open } = useRunsView()
+  const navigate = useApp((s) => s.navigate)
+  const [data, setData] = useState<RunsTableData | null>(null)
+  const [loading, setLoading] = useState(true)
+  const [tags, setTags] = useState<{ tag: string; runs: number }[]>([])
+  const [metricNames, setMetricNames] = useState<MetricNameInfo[]>([])
+  const [version, setVersion] = useState(0)
+  const ready = useRunsView((s) => s.projectId === projectId)
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null)
+
+  useEffect(() => forProject(projectId), [projectId])
+
+  useEffect(() => {
+    const off = api().runs.on('onDidChange', (e) => {
+      if (e.projectId !== projectId || timer.current) return
+      timer.current = setTimeout(() => {
+        timer.current = null
+        setVersion((v) => v + 1)
+      }, 250)
+    })
+    return () => {
+      off()
+      if (timer.current) clearTimeout(timer.current)
+      timer.current = null
+    }
+  }, [projectId])
+
+  useEffect(() => {
+    if (!ready) return
+    let live = true
+    setLoading(true)
+    api()
+      .runs.table(toQuery(projectId, table))
+      .then(
+        (t) => {
+          if (!live) return
+          setData(t)
+          setLoading(false)
+        },
+        (e: unknown) => {
+          if (!live) return
+          setLoading(false)
+          reportError(e)
+        },
+      )
+    return () => {
+      live = false
+    }
+  }, [projectId, table, version, ready])
+
+  useEffect(() => {
+    let live = true
+    Promise.all([api().runs.tagsInUse({ projectId }), api().runs.metricNames({ projectId })]).then(([t, m]) => {
+      if (!live) return
+      setTags(t)
+      setMetricNames(m)
+    }, reportError)
+    return () => {
+      live = false
+    }
+  }, [projectId, version])
+
+  if (!ready) return null
+  if (detail !== null) return <RunDetail key={detail} runId={detail} onBack={() => open(null)} />
+  if (data && data.total === 0) {
+    return (
+      <div className="empty-state" data-testid="runs-empty">
+        <Icon name="runs" size={40} />
+        <h2>No runs yet</h2>
+        <p>Every training run is kept with its configuration, curves and checkpoints. Select runs here to overlay their curves, diff their hyperparameters and architectures, and inspect their mistakes.</p>
+        <p className="muted small">
+          Start a run from the Train section, or from a terminal: <code>studio train --template lenet5 --dataset mnist --epochs 3</code>
+        </p>
+        <button className="btn btn-primary" onClick={() => navigate({ name: 'workspace', projectId, section: 'train' })}>
+          Go to Train
+        </button>
+      </div>
+    )
+  }
+  return (
+    <div className={`runs-view${selected.length > 0 ? ' comparing' : ''}`} data-testid="runs-view">
+      <RunsTable
+        rows={data?.rows ?? []}
+        total={data?.total ?? 0}
+        matched={data?.matched ?? 0}
+        state={table}
+        onState={setTable}
+        selected={selected}
+        onSelected={setSelected}
+        onOpen={(id) => open(id)}
+        tags={tags}
+        metricNames={metricNames}
+        loading={loading}
+      />
+      {selected.length > 0 ? (
+        <Compare runIds={selected} tableRows={data?.rows ?? []} metricNames={metricNames} onRemove={(id) => setSelected(selected.filter((x) => x !== id))} onOpen={(id) => open(id)} />
+      ) : (
+        data && data.rows.length > 0 && <p className="runs-hint muted small">Tick runs to compare them: curves overlaid, what differs in their settings and architectures, and how hyperparameters relate to the result.</p>
+      )}
+    </div>
+  )
+}

@@ -1,0 +1,234 @@
+import { describe, expect, it } from 'vitest'
+import type { OverlaySeries, RunSeries } from '@shared/api'
+import { hashId, RUN_PALETTE, runColor } from '../../renderer/src/runs/colors'
+import { buildOverlay, runStartTime, spansDecades } from '../../renderer/src/runs/overlay'
+import { emaSmooth } from '../../renderer/src/runs/smoothing'
+import {
+  addExtraColumn,
+  extraColumnLabel,
+  formatCount,
+  formatDuration,
+  formatNumber,
+  INITIAL_TABLE_STATE,
+  pageCount,
+  parseThreshold,
+  removeExtraColumn,
+  toggleAll,
+  toggleSelected,
+  toggleSort,
+  toQuery,
+  withFilter,
+} from '../../renderer/src/runs/table-state'
+import { filterTiles, imageToRgba, mapToRgba } from '../../renderer/src/runs/images'
+
+describe('run colors', () => {
+  it('are stable per run id and come from the palette', () => {
+    for (const id of [1, 2, 3, 42, 1000, 123456]) {
+      expect(runColor(id)).toBe(runColor(id))
+      expect(RUN_PALETTE).toContain(runColor(id))
+    }
+    // Pinned: a run keeps its color across sessions and versions of the view.
+    expect([1, 2, 3, 4].map(runColor)).toEqual([1, 2, 3, 4].map((id) => RUN_PALETTE[hashId(id) % RUN_PALETTE.length]))
+    expect(hashId(7)).toBe(hashId(7))
+  })
+
+  it('spread neighbouring ids over the palette', () => {
+    const used = new Set(Array.from({ length: 48 }, (_, i) => runColor(i + 1)))
+    expect(used.size).toBeGreaterThanOrEqual(10)
+    // Consecutive runs (the usual comparison) rarely share a color.
+    let same = 0
+    for (let id = 1; id < 200; id++) if (runColor(id) === runColor(id + 1)) same++
+    expect(same).toBeLessThan(200 / 6)
+  })
+})
+
+describe('EMA smoothing', () => {
+  it('leaves values as they are with weight 0', () => {
+    expect(emaSmooth([1, 2, null, 3], 0)).toEqual([1, 2, null, 3])
+  })
+
+  it('is debiased (starts at the first value) and follows a constant exactly', () => {
+    const s = emaSmooth([5, 5, 5, 5], 0.9)
+    for (const v of s) expect(v).toBeCloseTo(5, 10)
+  })
+
+  it('keeps gaps without resetting and smooths toward the recent values', () => {
+    const s = emaSmooth([0, null, 10, 10, 10], 0.5)
+    expect(s[0]).toBe(0)
+    expect(s[1]).toBeNull()
+    // after 0 then 10: (0.5*0.5*0 ... ) debiased = (0.25*0 + 0.5*... ) -> between 0 and 10
+    expect(s[2] as number).toBeGreaterThan(0)
+    expect(s[2] as number).toBeLessThan(10)
+    expect(s[4] as number).toBeGreaterThan(s[2] as number)
+    expect(s[4] as number).toBeLessThan(10)
+  })
+
+  it('matches the TensorBoard formula', () => {
+    const w = 0.6
+    const xs = [1, 3, 2, 5]
+    let last = 0
+    const expected = xs.map((x, i) => {
+      last = last * w + (1 - w) * x
+      return last / (1 - Math.pow(w, i + 1))
+    })
+    emaSmooth(xs, w).forEach((v, i) => expect(v).toBeCloseTo(expected[i] as number, 12))
+  })
+})
+
+const series = (step: number[], value: number[], epoch?: number[], time?: number[]): OverlaySeries => ({
+  step,
+  value,
+  epoch: epoch ?? step.map((s) => s / 10),
+  time: time ?? step.map((s) => 1_000_000 + s * 500),
+  count: step.length,
+  downsampled: false,
+})
+
+describe('overlay', () => {
+  const runs: RunSeries[] = [
+    { runId: 1, series: { 'train/loss': series([1, 2, 3], [2.3, 2.0, 1.5]), 'val/loss': series([3], [1.8]) } },
+    { runId: 2, series: { 'train/loss': series([1, 2, 3, 4], [2.3, 2.2, 2.1, 2.0]) } },
+  ]
+  const opts = { smoothing: 0, colorOf: runColor, labelOf: (id: number) => `run ${id}` }
+
+  it('aligns every run on the union of x values with nulls', () => {
+    const o = buildOverlay(runs, [{ name: 'train/loss', label: 'train' }, { name: 'val/loss', label: 'val', dash: true }], 'step', opts)
+    expect(o.x).toEqual([1, 2, 3, 4])
+    expect(o.series.map((s) => s.label)).toEqual(['run 1 · train', 'run 1 · val', 'run 2 · train'])
+    expect(o.series[0]?.values).toEqual([2.3, 2.0, 1.5, null])
+    expect(o.series[1]?.values).toEqual([null, null, 1.8, null])
+    expect(o.series[1]?.dash).toBe(true)
+    expect(o.series[2]?.color).toBe(runColor(2))
+  })
+
+  it('puts wall time in seconds since the run started', () => {
+    expect(runStartTime(runs[0] as RunSeries)).toBe(1_000_500)
+    const o = buildOverlay(runs, [{ name: 'train/loss', label: 'train' }], 'time', opts)
+    expect(o.x).toEqual([0, 0.5, 1, 1.5])
+  })
+
+  it('smooths only the curves marked smooth', () => {
+    const o = buildOverlay(runs, [{ name: 'train/loss', label: 'train', smooth: true }, { name: 'val/loss', label: 'val' }], 'epoch', { ...opts, smoothing: 0.9 })
+    expect(o.series[0]?.values[2]).not.toBe(1.5)
+    expect(o.series[1]?.values.filter((v) => v !== null)).toEqual([1.8])
+  })
+
+  it('says when values span decades (log scale)', () => {
+    expect(spansDecades([0.1, 0.001, null], 2)).toBe(true)
+    expect(spansDecades([0.1, 0.02], 2)).toBe(false)
+    expect(spansDecades([], 2)).toBe(false)
+  })
+})
+
+describe('runs table state', () => {
+  it('sorts by a clicked header, then flips the direction', () => {
+    let s = toggleSort(INITIAL_TABLE_STATE, 'bestValAccuracy')
+    expect(s.sort).toEqual({ column: 'bestValAccuracy', dir: 'desc' })
+    s = toggleSort(s, 'bestValAccuracy')
+    expect(s.sort.dir).toBe('asc')
+    expect(toggleSort(s, 'name').sort).toEqual({ column: 'name', dir: 'asc' })
+    expect(toggleSort(s, 'finalLoss').sort).toEqual({ column: 'finalLoss', dir: 'asc' })
+  })
+
+  it('goes back to the first page when filters or sort change', () => {
+    const paged = { ...INITIAL_TABLE_STATE, page: 3 }
+    expect(withFilter(paged, { text: 'lr' }).page).toBe(0)
+    expect(toggleSort(paged, 'name').page).toBe(0)
+  })
+
+  it('builds the runs.table query', () => {
+    const s = withFilter(addExtraColumn({ ...INITIAL_TABLE_STATE, pageSize: 50, page: 2 }, 'metric:val/loss:min'), {
+      text: '  lenet ',
+      statuses: ['completed'],
+      tags: ['sweep'],
+      starredOnly: true,
+      thresholds: [{ name: 'bestValAccuracy', op: '>=', value: 0.9 }],
+    })
+    expect(toQuery(7, { ...s, page: 2 })).toEqual({
+      projectId: 7,
+      sort: { column: 'createdAt', dir: 'desc' },
+      filter: { text: 'lenet', status: ['completed'], tags: ['sweep'], starred: true, metrics: [{ name: 'bestValAccuracy', op: '>=', value: 0.9 }] },
+      extraColumns: ['metric:val/loss:min'],
+      limit: 50,
+      offset: 100,
+    })
+    expect(toQuery(7, INITIAL_TABLE_STATE)).toEqual({ projectId: 7, sort: { column: 'createdAt', dir: 'desc' }, limit: 100, offset: 0 })
+  })
+
+  it('adds and removes extra columns (once each; removing drops its sort and thresholds)', () => {
+    let s = addExtraColumn(INITIAL_TABLE_STATE, 'training.seed')
+    expect(addExtraColumn(s, 'training.seed').extraColumns).toEqual(['training.seed'])
+    s = { ...toggleSort(s, 'training.seed'), thresholds: [{ name: 'training.seed', op: '=', value: 1 }] }
+    s = removeExtraColumn(s, 'training.seed')
+    expect(s.extraColumns).toEqual([])
+    expect(s.sort).toEqual(INITIAL_TABLE_STATE.sort)
+    expect(s.thresholds).toEqual([])
+  })
+
+  it('parses thresholds', () => {
+    expect(parseThreshold('bestValAccuracy >= 0.9')).toEqual({ name: 'bestValAccuracy', op: '>=', value: 0.9 })
+    expect(parseThreshold('metric:val/loss:min<0.5')).toEqual({ name: 'metric:val/loss:min', op: '<', value: 0.5 })
+    expect(parseThreshold('learningRate != 1e-3')).toEqual({ name: 'learningRate', op: '!=', value: 0.001 })
+    expect(parseThreshold('finalLoss <')).toBeNull()
+    expect(parseThreshold('>= 3')).toBeNull()
+    expect(parseThreshold('acc > high')).toBeNull()
+  })
+
+  it('keeps the selection in picking order and toggles a page', () => {
+    expect(toggleSelected([3, 1], 2)).toEqual([3, 1, 2])
+    expect(toggleSelected([3, 1, 2], 1)).toEqual([3, 2])
+    const rows = [{ id: 1 }, { id: 2 }]
+    expect(toggleAll([5], rows)).toEqual([5, 1, 2])
+    expect(toggleAll([5, 1, 2], rows)).toEqual([5])
+  })
+
+  it('counts pages', () => {
+    expect(pageCount(0, 100)).toBe(1)
+    expect(pageCount(1000, 100)).toBe(10)
+    expect(pageCount(1001, 100)).toBe(11)
+  })
+
+  it('formats numbers for people', () => {
+    expect(formatDuration(271_000)).toBe('00:04:31')
+    expect(formatDuration(90_061_000)).toBe('1d 01:01:01')
+    expect(formatDuration(null)).toBe('—')
+    expect(formatCount(138_357_544)).toBe('138.4 M')
+    expect(formatCount(61_706)).toBe('61.7 K')
+    expect(formatCount(4_321)).toBe('4,321')
+    expect(formatNumber(0.001)).toBe('0.001')
+    expect(formatNumber(0.0001)).toBe('1e-4')
+    expect(formatNumber(0.00025)).toBe('2.5e-4')
+    expect(formatNumber(0.42241)).toBe('0.4224')
+    expect(formatNumber(null)).toBe('—')
+    expect(extraColumnLabel('metric:val/loss:min')).toBe('val/loss (min)')
+    expect(extraColumnLabel('metric:val/acc')).toBe('val/acc')
+    expect(extraColumnLabel('training.optimizer.momentum')).toBe('optimizer.momentum')
+  })
+})
+
+describe('images for the gallery and the filters', () => {
+  it('expands grayscale to RGBA', () => {
+    expect(Array.from(imageToRgba(new Uint8Array([0, 255]), 1, 2, 1))).toEqual([0, 0, 0, 255, 255, 255, 255, 255])
+  })
+
+  it('scales a map channel to its own range', () => {
+    const rgba = mapToRgba(new Float32Array([-1, 10, 1, 20]), 1, 2, 2, 0)
+    expect([rgba[0], rgba[4]]).toEqual([0, 255])
+    expect(Array.from(mapToRgba(new Float32Array([3, 3]), 1, 2, 1, 0)).filter((_, i) => i % 4 === 0)).toEqual([128, 128])
+  })
+
+  it('cuts conv kernels [kh, kw, cin, cout] into one tile per filter', () => {
+    // 1x2 kernel, 2 input channels, 2 filters: value = 1000*y + 100*x + 10*cin + cout
+    const kh = 1
+    const kw = 2
+    const cin = 2
+    const cout = 2
+    const v = new Float32Array(kh * kw * cin * cout)
+    for (let x = 0; x < kw; x++) for (let i = 0; i < cin; i++) for (let o = 0; o < cout; o++) v[(x * cin + i) * cout + o] = 100 * x + 10 * i + o
+    const tiles = filterTiles(v, [kh, kw, cin, cout])
+    expect(tiles).toHaveLength(2)
+    expect(tiles[1]?.c).toBe(1)
+    // mean over the two input channels of filter 1: x=0 -> (1 + 11)/2 = 6, x=1 -> (101 + 111)/2 = 106
+    expect(Array.from(tiles[1]?.data ?? [])).toEqual([6, 106])
+  })
+})
