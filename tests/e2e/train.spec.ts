@@ -104,7 +104,7 @@ test('train the toy ConvNet on WebGPU: live charts, loss falls, run recorded wit
   await expect(page.getByText('Batch size must be an integer >= 1, received 0')).toBeVisible()
   await expect(page.getByTestId('start-training')).toBeDisabled()
 
-  await setForm(page, { 'Batch size': '32', Epochs: '1', 'Learning rate': '0.01', Seed: '7' }, 'webgpu')
+  await setForm(page, { 'Batch size': '16', Epochs: '1', 'Learning rate': '0.01', Seed: '7' }, 'webgpu')
   await expect(page.getByTestId('schedule-preview').locator('canvas').first()).toBeVisible()
   await page.getByTestId('start-training').click()
   await expect(panel(page).getByTestId('run-status')).toHaveText(/Running|Starting backend|Loading data|Compiling|Preparing/)
@@ -127,7 +127,7 @@ test('train the toy ConvNet on WebGPU: live charts, loss falls, run recorded wit
   expect(runs[0]!.bestValAccuracy).not.toBeNull()
   const metrics = await call<Record<string, Series>>(page, host, 'studio:runs.metrics', { runId: runs[0]!.id })
   const loss = metrics['train/loss']!
-  expect(loss.step).toEqual([1, 2, 3, 4, 5, 6, 7]) // 200 training images / 32
+  expect(loss.step).toEqual(Array.from({ length: 13 }, (_, i) => i + 1)) // 200 training images / 16
   const smoothed = smooth(loss.value, 0.6)
   expect(smoothed.at(-1)!).toBeLessThan(smoothed[0]!)
   expect(metrics['val/acc']!.epoch).toEqual([1])
@@ -144,7 +144,7 @@ test('train the toy ConvNet on WebGPU: live charts, loss falls, run recorded wit
   await expect(page.getByTestId('run-item')).toHaveCount(1)
   await expect(page.getByTestId('run-item').first()).toHaveAttribute('data-status', 'completed')
   await expect(panel(page)).toHaveAttribute('data-live', 'false')
-  await expect(page.locator('.train-charts')).toHaveAttribute('data-points', '7')
+  await expect(page.locator('.train-charts')).toHaveAttribute('data-points', '13')
   await expect(panel(page).getByTestId('run-backend')).toHaveText('WebGPU')
   await expect(page.getByTestId('run-config')).toContainText('Toy ConvNet · v1')
   await expect(page.getByTestId('run-config')).toContainText('WebGPU requested')
