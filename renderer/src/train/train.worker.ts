@@ -8,8 +8,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { env } from '@tensorflow/tfjs'
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm'
-import type { GraphDocument } from '@shared/graph/types'
-import { createRng } from '@shared/random'
 import { compileGraph } from '@shared/tfjs/compile'
 import { registerWasmTrainingKernels, wasmThreadsPolicy } from '@shared/tfjs/wasm'
 import { Trainer } from '@shared/train/trainer'
@@ -67,22 +65,6 @@ async function chooseBackend(choice: StartCommand['backend']): Promise<void> {
   post({ type: 'backend', backend: probe.backend, adapter: probe.adapter, tried: probe.tried, wasmThreads, crossOriginIsolated: isolated, ms: performance.now() - t0 })
 }
 
-/**
- * compileGraph with the weight initialization drawn from the run seed (stream 'weight-init'), the same way the
- * CLI's session does (main/train/session.ts compileSeeded): tfjs initializers without a seed call Math.random()
- * while the model is built, so it is swapped for the seeded generator during this synchronous call.
- */
-function compileSeeded(doc: GraphDocument, seed: number | string): tf.LayersModel {
-  const rng = createRng(seed).fork('weight-init')
-  const original = Math.random // eslint-disable-line no-restricted-properties -- restored below; see the comment above
-  Math.random = () => rng.float() // eslint-disable-line no-restricted-properties -- seeded stand-in during compileGraph only
-  try {
-    return compileGraph(doc).model
-  } finally {
-    Math.random = original // eslint-disable-line no-restricted-properties -- restoring the original
-  }
-}
-
 async function loadImages(url: string): Promise<Uint8Array> {
   let response: Response
   try {
@@ -105,7 +87,8 @@ async function start(cmd: StartCommand): Promise<void> {
     const dataMs = performance.now() - t1
     post({ type: 'phase', phase: 'compile', time: Date.now() })
     const t2 = performance.now()
-    model = compileSeeded(cmd.graph, cmd.config.seed)
+    // Seeded initializers: the same run seed gives the same initial weights here and in the `studio` command.
+    model = compileGraph(cmd.graph, { seed: cmd.config.seed }).model
     const inShape = model.inputs[0]?.shape.slice(1) ?? []
     const [h, w, c] = cmd.data.shape
     if (inShape.length !== 3 || inShape[0] !== h || inShape[1] !== w || inShape[2] !== c) {
