@@ -147,7 +147,7 @@ export function CurveCharts(props: { runIds: readonly number[]; nameOf: (id: num
               logY={logY}
               height={230}
               formatX={fmtX}
-              formatY={chart.percent ? (v) => `${Number(v.toFixed(1))}%` : undefined}
+              formatY={chart.percent ? (v) => `${Number(v.toFixed(1))}%` : chart.rate ? formatNumber : (v) => String(Number(v.toPrecision(3)))}
             />
           ) : (
             <figure key={chart.id} className="chart chart-empty">
@@ -235,9 +235,12 @@ function HyperTable(props: { runs: readonly Run[] }) {
     <section className="cmp-card" aria-label="Hyperparameters">
       <header className="cmp-head">
         <h3>Hyperparameters</h3>
-        <label className="switch">
-          <input type="checkbox" role="switch" aria-label="Differences only" checked={differencesOnly} onChange={(e) => setDifferencesOnly(e.target.checked)} />
-          <span>Differences only</span>
+        <label className="rv-toggle">
+          <span className="switch">
+            <input type="checkbox" role="switch" aria-label="Differences only" checked={differencesOnly} onChange={(e) => setDifferencesOnly(e.target.checked)} />
+            <span />
+          </span>
+          Differences only
         </label>
         <span className="muted small">
           {diff.differing} of {diff.total} settings differ

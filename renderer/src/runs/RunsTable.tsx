@@ -129,7 +129,7 @@ export function RunsTable(props: RunsTableProps) {
     const active = state.sort.column === key
     return (
       <th key={key} className={num ? 'num' : undefined} aria-sort={active ? (state.sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}>
-        <button className="th-sort" title={title ?? `Sort by ${label}`} onClick={() => onState(toggleSort(state, key))}>
+        <button className="th-sort" title={title ?? `Sort by ${label}`} aria-label={`Sort by ${label}`} onClick={() => onState(toggleSort(state, key))}>
           {label}
           <span className={`sort-mark${active ? ' on' : ''}`}>{active ? (state.sort.dir === 'asc' ? '▲' : '▼') : '▲'}</span>
         </button>
@@ -163,7 +163,7 @@ export function RunsTable(props: RunsTableProps) {
         <label className="runs-search">
           <Icon name="search" size={14} />
           <input
-            placeholder="Filter runs: name, notes, tags, dataset, architecture…"
+            placeholder="Filter by name, notes, tags, dataset…"
             aria-label="Filter runs"
             value={state.text}
             onChange={(e) => onState(withFilter(state, { text: e.target.value }))}
@@ -314,7 +314,8 @@ export function RunsTable(props: RunsTableProps) {
                       {r.starred ? '★' : '☆'}
                     </button>
                   </td>
-                  <td className="col-name">
+                  <td>
+                    <div className="col-name">
                     <RunSwatch id={r.id} />
                     <button className="run-link" onClick={() => props.onOpen(r.id)} title={r.notes ?? `Open ${r.name}`}>
                       {r.name}
@@ -324,6 +325,7 @@ export function RunsTable(props: RunsTableProps) {
                         ✎
                       </span>
                     )}
+                    </div>
                   </td>
                   {COLUMNS.map((c) => (
                     <td key={c.key} className={c.num ? 'num' : undefined}>
