@@ -14,6 +14,7 @@ import { ConfigForm } from './ConfigForm'
 import { displayStatus, elapsedMs, etaMs, isResumable, useTraining, type LiveRun, type RunSnapshot } from './controller'
 import { loadForm, saveForm, validateForm, type TrainForm } from './form'
 import { trainingController } from './instance'
+import { ProcedurePanel } from '../procedure/ProcedurePanel'
 import { EpochTable, RunCharts } from './RunCharts'
 import { emptySteps, seriesFromMetrics, type EpochRow, type StepSeries } from './series'
 import './train.css'
@@ -107,6 +108,7 @@ export function TrainView({ projectId }: { projectId: number }) {
   const busy = useTraining((s) => s.busy)
   const [selected, setSelected] = useState<number | null>(null)
   const [startError, setStartError] = useState<string | null>(null)
+  const [mainTab, setMainTab] = useState<'run' | 'procedure'>('run')
   const liveHere = live && live.projectId === projectId ? live : null
   const training = liveHere !== null && liveHere.phase !== 'ended'
   const otherProjectTraining = live !== null && live.phase !== 'ended' && live.projectId !== projectId
@@ -185,7 +187,28 @@ export function TrainView({ projectId }: { projectId: number }) {
         </div>
       </aside>
       <main className="train-main">
-        {missing ? (
+        <div className="train-tabs" role="tablist" aria-label="Train views">
+          <button role="tab" aria-selected={mainTab === 'run'} className={mainTab === 'run' ? 'on' : ''} onClick={() => setMainTab('run')} data-testid="tab-run">
+            Run
+          </button>
+          <button role="tab" aria-selected={mainTab === 'procedure'} className={mainTab === 'procedure' ? 'on' : ''} onClick={() => setMainTab('procedure')} data-testid="tab-procedure">
+            Procedure
+          </button>
+        </div>
+        {mainTab === 'procedure' ? (
+          <ProcedurePanel
+            projectId={projectId}
+            architectureId={form.architectureId}
+            datasetId={form.datasetId}
+            pipelineId={form.pipelineId}
+            config={validation.config}
+            configOk={validation.ok}
+            runs={runs}
+            shownRunId={shownId}
+            live={liveHere}
+            onUseLearningRate={(lr) => set({ learningRate: String(lr) })}
+          />
+        ) : missing ? (
           <MissingState
             noDesign={architectures!.length === 0}
             noDataset={datasets!.length === 0}

@@ -1,0 +1,197 @@
+/**
+ * Transfer learning: pick a checkpoint of any run (any project), see which layers of the design chosen on the left
+ * would be copied, which get a new head for the dataset's classes, and the freeze plan (frozen / fine-tuned at a
+ * smaller rate / new) that becomes the training config's parameter groups; the lectures' advice table guides the
+ * choice.
+ */
+import { useEffect, useState } from 'react'
+import type { CheckpointInfo, ProjectSummary, RunSummary } from '@shared/api'
+import { adviceFor, type DataSize, type FreezeSpec, type Similarity } from '@shared/procedure'
+import { api } from '../api/client'
+import type { RunSnapshot } from '../train/controller'
+import { fromBase64 } from '../train/base64'
+import type { BackendChoice } from '../train/protocol'
+import { designGraph } from './client'
+import { useJob } from './client'
+import { fmt } from './logic'
+import { Card, Field, JobStatus, Verdict, type ProcedureContext } from './ProcedurePanel'
+
+export function TransferCard({ ctx, backend }: { ctx: ProcedureContext; backend: BackendChoice }) {
+  const [projects, setProjects] = useState<ProjectSummary[]>([])
+  const [projectId, setProjectId] = useState<number>(ctx.projectId)
+  const [runs, setRuns] = useState<RunSummary[]>([])
+  const [runId, setRunId] = useState<number | null>(null)
+  const [checkpoints, setCheckpoints] = useState<CheckpointInfo[]>([])
+  const [checkpointId, setCheckpointId] = useState<number | null>(null)
+  const [size, setSize] = useState<DataSize>('little')
+  const [sim, setSim] = useState<Similarity>('similar')
+  const [mode, setMode] = useState<'all-but-last' | 'none'>('all-but-last')
+  const [k, setK] = useState('1')
+  const [mult, setMult] = useState('0.1')
+  const job = useJob('transfer-plan')
+  useEffect(() => {
+    void api().projects.list({}).then(setProjects, () => undefined)
+  }, [])
+  useEffect(() => {
+    setRunId(null)
+    void api().runs.list({ projectId }).then(setRuns, () => setRuns([]))
+  }, [projectId])
+  useEffect(() => {
+    setCheckpoints([])
+    setCheckpointId(null)
+    if (runId === null) return
+    void api()
+      .runs.checkpoints({ runId })
+      .then((c) => {
+        setCheckpoints(c)
+        setCheckpointId(c.find((x) => x.kind === 'best')?.id ?? c[0]?.id ?? null)
+      }, () => undefined)
+  }, [runId])
+  const advice = adviceFor(size, sim)
+  const applyAdvice = () => {
+    setMode(advice.freeze.mode === 'all-but-last' ? 'all-but-last' : 'none')
+    if (advice.freeze.mode === 'all-but-last') setK(String(advice.freeze.k))
+  }
+  const freeze: FreezeSpec = mode === 'none' ? { mode: 'none' } : { mode: 'all-but-last', k: Number(k) }
+  const valid = checkpointId !== null && ctx.architectureId !== null && ctx.datasetId !== null && (mode === 'none' || Number(k) >= 0) && Number(mult) >= 0
+  const preview = () =>
+    void job.run(async () => {
+      const cp = await api().runs.loadCheckpoint({ id: checkpointId! })
+      const run = await api().runs.get({ id: cp.runId })
+      const snap = run.config as Partial<RunSnapshot>
+      if (!snap.architecture?.document) throw new Error(`Run “${run.name}” has no design snapshot: it was not started from the Train section`)
+      const [graph, dataset] = await Promise.all([designGraph(ctx.architectureId!), api().datasets.get({ id: ctx.datasetId! })])
+      const weights = fromBase64(cp.weights)
+      const optimizerState = fromBase64(cp.optimizer)
+      return {
+        job: { kind: 'transfer-plan', graph: graph.document, backend, seed: 'transfer', classes: dataset.classes.length, source: { graph: snap.architecture.document, meta: cp.meta, weights, optimizerState }, freeze, lrMultiplier: Number(mult) },
+        transfer: [weights, optimizerState],
+      }
+    })
+  const r = job.state.result
+  return (
+    <Card
+      id="transfer"
+      step="·"
+      wide
+      title="Transfer learning"
+      lecture="Start from a network trained on a large dataset: with little similar data train only a new last layer; with more data fine-tune more layers, the pretrained ones at a smaller rate."
+    >
+      <table className="proc-table advice" data-testid="advice-table">
+        <thead>
+          <tr>
+            <th />
+            <th>Very similar dataset</th>
+            <th>Very different dataset</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(['little', 'lots'] as const).map((d) => (
+            <tr key={d}>
+              <th>{d === 'little' ? 'Very little data' : 'Quite a lot of data'}</th>
+              {(['similar', 'different'] as const).map((s) => {
+                const a = adviceFor(d, s)
+                const on = d === size && s === sim
+                return (
+                  <td key={s} className={on ? 'on' : ''}>
+                    <button className="advice-cell" onClick={() => { setSize(d); setSim(s) }} aria-pressed={on}>
+                      <strong>{a.title}</strong>
+                      <span>{a.advice}</span>
+                    </button>
+                  </td>
+                )
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="proc-fields">
+        <label className="proc-field">
+          <span>Project</span>
+          <select aria-label="Source project" value={projectId} onChange={(e) => setProjectId(Number(e.target.value))}>
+            {(projects.length ? projects : [{ id: ctx.projectId, name: 'This project' } as ProjectSummary]).map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="proc-field">
+          <span>Pretrained run</span>
+          <select aria-label="Source run" value={runId ?? ''} onChange={(e) => setRunId(e.target.value ? Number(e.target.value) : null)}>
+            <option value="">Choose a run…</option>
+            {runs.map((x) => (
+              <option key={x.id} value={x.id}>
+                {x.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="proc-field">
+          <span>Checkpoint</span>
+          <select aria-label="Source checkpoint" value={checkpointId ?? ''} onChange={(e) => setCheckpointId(e.target.value ? Number(e.target.value) : null)} disabled={checkpoints.length === 0}>
+            {checkpoints.length === 0 && <option value="">{runId === null ? '—' : 'no checkpoints'}</option>}
+            {checkpoints.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.kind} · epoch {c.epoch} · step {c.step}
+                {c.metrics?.val_acc !== undefined ? ` · val ${(c.metrics.val_acc * 100).toFixed(1)}%` : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <div className="proc-fields">
+        <label className="proc-field">
+          <span>Freeze</span>
+          <select aria-label="Freeze" value={mode} onChange={(e) => setMode(e.target.value as 'all-but-last' | 'none')}>
+            <option value="all-but-last">All but the last k layers</option>
+            <option value="none">Nothing (fine-tune all)</option>
+          </select>
+        </label>
+        {mode === 'all-but-last' && <Field label="k" value={k} onChange={setK} width={60} />}
+        <Field label="LR multiplier, pretrained layers" value={mult} onChange={setMult} width={200} />
+        <button className="btn" onClick={applyAdvice}>
+          Use the advice
+        </button>
+        <button className="btn btn-primary" onClick={preview} disabled={!valid || job.state.running} data-testid="transfer-preview">
+          Plan
+        </button>
+      </div>
+      <JobStatus state={job.state} onCancel={job.cancel} />
+      {r && (
+        <div className="proc-result" data-testid="transfer-plan">
+          <Verdict kind={r.report.copied.length > 0 ? 'ok' : 'warn'}>
+            {r.report.copied.length} layer{r.report.copied.length === 1 ? '' : 's'} copied from the checkpoint; new head {r.report.head ?? '—'} for the dataset's classes
+            {r.report.skipped.length ? `; ${r.report.skipped.length} kept their own initialization (${r.report.skipped.map((s) => `${s.layer}: ${s.reason}`).join('; ')})` : ''}.
+          </Verdict>
+          <table className="proc-table compact">
+            <thead>
+              <tr>
+                <th>Layer</th>
+                <th>State</th>
+                <th>LR ×</th>
+                <th>Parameters</th>
+              </tr>
+            </thead>
+            <tbody>
+              {r.plan.layers.map((l) => (
+                <tr key={l.layer} className={`st-${l.state}`}>
+                  <td>{l.layer}</td>
+                  <td>
+                    <span className={`chip s-${l.state}`}>{l.state}</span>
+                  </td>
+                  <td className="num">{fmt(l.lrMultiplier)}</td>
+                  <td className="num">{l.params.toLocaleString('en-US')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p className="proc-note">
+            Training config groups: <code>{JSON.stringify(r.plan.groups)}</code>. Starting a run from these weights needs the training controller to accept initial
+            weights, which it does not yet: this card plans the transfer; starting from a TF.js model folder on disk is not part of this version either.
+          </p>
+        </div>
+      )}
+    </Card>
+  )
+}

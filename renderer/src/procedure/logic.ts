@@ -1,0 +1,325 @@
+/**
+ * Pure view logic of the Procedure cards (tested in tests/renderer/procedure-logic.test.ts): the sweep's chart
+ * columns, the init lab's verdicts, the diagnosis bands, the search setup -> space -> trial configs, the results
+ * table, and the search's persistence (localStorage: the API has no place for a search's state, see
+ * `SEARCH_STORAGE_NOTE`).
+ */
+import { createSearch, parseSearch, rankResults, searchSpaceSchema, serializeSearch, type Finding, type InitLabResult, type SearchSpaceInput, type SearchState, type TrialParams } from '@shared/procedure'
+import type { CurveSet, Evidence } from '@shared/procedure'
+import type { TrainingConfigInput } from '@shared/train/config'
+import type { EpochRow, StepSeries } from '../train/series'
+
+export const DEFAULT_RATES = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5] as const
+
+/** "1e-1, 1e-2" -> numbers; null when any entry is not a positive number. */
+export function parseRates(text: string): number[] | null {
+  const parts = text
+    .split(/[\s,;]+/)
+    .map((t) => t.trim())
+    .filter(Boolean)
+  if (parts.length === 0) return null
+  const xs = parts.map(Number)
+  return xs.every((x) => Number.isFinite(x) && x > 0) ? xs : null
+}
+
+export function formatRate(lr: number): string {
+  if (!Number.isFinite(lr)) return String(lr)
+  const e = Math.floor(Math.log10(lr))
+  const m = lr / Math.pow(10, e)
+  return Math.abs(m - 1) < 1e-9 ? `1e${e}` : lr.toExponential(1).replace('e', 'e').replace('+', '')
+}
+
+/** Short number: 3 significant digits, exponent form for tiny or huge values. */
+export function fmt(x: number | null | undefined, digits = 3): string {
+  if (x === null || x === undefined) return '—'
+  if (!Number.isFinite(x)) return String(x)
+  if (x !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e5)) return x.toExponential(digits - 1).replace(/\.?0+e/, 'e').replace('+', '')
+  return Number(x.toPrecision(digits)).toString()
+}
+
+/** Loss points per series key (a rate as text), in arrival order. */
+export type PointsBySeries = Record<string, { step: number; loss: number }[]>
+
+/** Columnar data for one chart: x = iteration 1..max, one value array per series (null where missing). */
+export function columns(points: PointsBySeries, keys: readonly string[]): { x: number[]; values: (number | null)[][] } {
+  let max = 0
+  for (const k of keys) for (const p of points[k] ?? []) max = Math.max(max, p.step)
+  const x = Array.from({ length: max }, (_, i) => i + 1)
+  const values = keys.map((k) => {
+    const col: (number | null)[] = new Array<number | null>(max).fill(null)
+    for (const p of points[k] ?? []) if (p.step >= 1 && p.step <= max) col[p.step - 1] = Number.isFinite(p.loss) ? p.loss : null
+    return col
+  })
+  return { x, values }
+}
+
+export const VERDICT_LABEL: Record<string, string> = {
+  'too-high': 'too high',
+  'too-low': 'too low',
+  unstable: 'unstable',
+  good: 'decreases',
+  recommended: 'recommended',
+}
+
+/** What happens to the activations through the net under one initializer. */
+export interface LabVerdict {
+  readonly label: string
+  readonly kind: 'collapses' | 'explodes' | 'stays' | 'drifts'
+  /** std of the last activation layer / std of the first one. */
+  readonly ratio: number
+  readonly text: string
+}
+
+/** Activation layers (ReLU outputs) when the model has them, else every layer. */
+export function labLayers(r: InitLabResult): InitLabResult['layers'] {
+  const acts = r.layers.filter((l) => l.deadFraction !== null)
+  return acts.length >= 2 ? acts : r.layers
+}
+
+export function labVerdict(r: InitLabResult): LabVerdict {
+  const layers = labLayers(r)
+  const first = layers[0]
+  const last = layers[layers.length - 1]
+  if (!first || !last) return { label: r.label, kind: 'stays', ratio: 1, text: `${r.label}: no layers to compare.` }
+  const ratio = first.std > 0 ? last.std / first.std : last.std > 0 ? Infinity : 0
+  const kind: LabVerdict['kind'] = ratio < 0.05 ? 'collapses' : ratio > 20 ? 'explodes' : ratio >= 0.5 && ratio <= 2 ? 'stays' : 'drifts'
+  const what =
+    kind === 'collapses'
+      ? 'the activations shrink towards zero layer after layer: gradients vanish and nothing learns'
+      : kind === 'explodes'
+        ? 'the activations grow layer after layer: the net saturates or overflows'
+        : kind === 'stays'
+          ? 'the activations keep their scale through the depth: the net can learn'
+          : 'the scale drifts through the depth'
+  return { label: r.label, kind, ratio, text: `${r.label}: std ${fmt(first.std)} at ${first.layer} → ${fmt(last.std)} at ${last.layer} (×${fmt(ratio)}): ${what}.` }
+}
+
+/** Diagnosis input from the Train section's series. */
+export function curveSetOf(steps: StepSeries, epochs: readonly EpochRow[]): CurveSet {
+  return {
+    steps: steps.step.map((s, i) => ({ step: s, loss: steps.loss[i] as number })),
+    epochs: epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, trainAcc: e.trainAcc, valLoss: e.valLoss, valAcc: e.valAcc })),
+  }
+}
+
+export interface Band {
+  readonly from: number
+  readonly to: number
+  readonly severity: Finding['severity']
+  readonly label: string
+}
+
+/**
+ * The shaded ranges of the findings on one chart: `unit` 'step' for the step-loss chart, 'epoch' for the
+ * per-epoch charts (`series` limits them to evidence on those series). An epoch range [a, b] covers a-0.5..b+0.5.
+ */
+export function bandsFor(findings: readonly Finding[], unit: Evidence['unit'], series?: readonly Evidence['series'][]): Band[] {
+  const out: Band[] = []
+  for (const f of findings) {
+    const seen = new Set<string>()
+    for (const e of f.evidence) {
+      if (e.unit !== unit || (series && !series.includes(e.series))) continue
+      const from = unit === 'epoch' ? e.from - 0.5 : e.from
+      const to = unit === 'epoch' ? e.to + 0.5 : e.to
+      const key = `${from}:${to}`
+      if (seen.has(key)) continue
+      seen.add(key)
+      out.push({ from, to, severity: f.severity, label: f.title })
+    }
+  }
+  return out
+}
+
+export function describeEvidence(e: Evidence): string {
+  const what = { trainLoss: 'training loss', valLoss: 'validation loss', trainAcc: 'training accuracy', valAcc: 'validation accuracy', stepLoss: 'step loss' }[e.series]
+  return e.from === e.to ? `${what}, ${e.unit} ${e.from}` : `${what}, ${e.unit}s ${e.from}–${e.to}`
+}
+
+// ---------------------------------------------------------------- search
+
+export type SearchParam = 'lr' | 'weightDecay' | 'batchSize'
+
+export interface ParamSetup {
+  readonly enabled: boolean
+  readonly min: string
+  readonly max: string
+  /** batchSize: the choices, e.g. "16, 32, 64". */
+  readonly values: string
+}
+
+export interface SearchSetup {
+  readonly params: Record<SearchParam, ParamSetup>
+  readonly trials: string
+  readonly epochs: string
+  readonly mode: 'random' | 'grid'
+  readonly metric: 'valLoss' | 'valAcc'
+  readonly seed: string
+}
+
+export const DEFAULT_SETUP: SearchSetup = {
+  params: {
+    lr: { enabled: true, min: '1e-4', max: '1e-1', values: '' },
+    weightDecay: { enabled: true, min: '1e-6', max: '1e-2', values: '' },
+    batchSize: { enabled: false, min: '', max: '', values: '16, 32, 64' },
+  },
+  trials: '6',
+  epochs: '1',
+  mode: 'random',
+  metric: 'valLoss',
+  seed: '1',
+}
+
+export const PARAM_LABEL: Record<string, string> = { lr: 'learning rate', weightDecay: 'weight decay', batchSize: 'batch size' }
+
+/** The space and run counts of a setup, or the first problem in words. */
+export function spaceOfSetup(setup: SearchSetup): { ok: true; space: SearchSpaceInput; trials: number; epochs: number } | { ok: false; error: string } {
+  const space: SearchSpaceInput = {}
+  for (const name of ['lr', 'weightDecay'] as const) {
+    const p = setup.params[name]
+    if (!p.enabled) continue
+    const min = Number(p.min)
+    const max = Number(p.max)
+    if (!(min > 0) || !(max > 0)) return { ok: false, error: `The ${PARAM_LABEL[name]} range needs two positive numbers (it is sampled log-uniformly)` }
+    if (min > max) return { ok: false, error: `The ${PARAM_LABEL[name]} range: ${p.min} is above ${p.max}` }
+    space[name] = { type: 'logUniform', min, max }
+  }
+  if (setup.params.batchSize.enabled) {
+    const vals = parseRates(setup.params.batchSize.values)
+    if (!vals || !vals.every((v) => Number.isInteger(v))) return { ok: false, error: 'Batch sizes must be whole numbers, e.g. "16, 32, 64"' }
+    space.batchSize = { type: 'choice', values: vals }
+  }
+  if (Object.keys(space).length === 0) return { ok: false, error: 'Pick at least one hyperparameter to vary' }
+  const trials = Number(setup.trials)
+  if (!Number.isInteger(trials) || trials < 1 || trials > 200) return { ok: false, error: setup.mode === 'grid' ? 'Points per parameter must be a whole number from 1 to 200' : 'Trials must be a whole number from 1 to 200' }
+  const epochs = Number(setup.epochs)
+  if (!Number.isInteger(epochs) || epochs < 1 || epochs > 5) return { ok: false, error: 'Epochs per trial must be 1 to 5 (a coarse search trains briefly; the refine stage trains longer)' }
+  const parsed = searchSpaceSchema.safeParse(space)
+  if (!parsed.success) return { ok: false, error: parsed.error.issues[0]?.message ?? 'invalid range' }
+  return { ok: true, space, trials, epochs }
+}
+
+/** The training config of one trial: the Train form's config with the trial's values and the stage's epochs. */
+export function trialConfig(base: TrainingConfigInput, params: TrialParams, epochs: number): TrainingConfigInput {
+  const num = (k: string) => (typeof params[k] === 'number' ? (params[k] as number) : undefined)
+  const lr = num('lr')
+  const wd = num('weightDecay')
+  const bs = num('batchSize')
+  return {
+    ...base,
+    epochs,
+    ...(lr !== undefined ? { learningRate: lr } : {}),
+    ...(wd !== undefined ? { weightDecay: wd } : {}),
+    ...(bs !== undefined ? { batchSize: Math.round(bs) } : {}),
+    checkpoint: { keepEvery: 0 },
+  }
+}
+
+/** Lower is better: the validation loss, or 1 - validation accuracy. Falls back to the training loss. */
+export function trialMetric(kind: SearchSetup['metric'], r: { valLoss: number | null; valAcc: number | null; trainLoss: number | null }): number {
+  if (kind === 'valAcc' && r.valAcc !== null && Number.isFinite(r.valAcc)) return 1 - r.valAcc
+  if (kind === 'valLoss' && r.valLoss !== null && Number.isFinite(r.valLoss)) return r.valLoss
+  return r.trainLoss ?? Infinity
+}
+
+/** The metric as shown: accuracy back as accuracy. */
+export function metricText(kind: SearchSetup['metric'], metric: number): string {
+  if (!Number.isFinite(metric)) return '—'
+  return kind === 'valAcc' ? `${((1 - metric) * 100).toFixed(1)}%` : metric.toFixed(4)
+}
+
+/** A search with its stage settings, as kept across reloads. */
+export interface SavedSearch {
+  readonly version: 1
+  readonly key: string
+  readonly setup: SearchSetup
+  readonly state: SearchState
+  /** Epochs per trial of each stage (index = round). */
+  readonly epochsByRound: number[]
+  readonly base: TrainingConfigInput
+  readonly architectureId: number
+  readonly datasetId: number
+  readonly pipelineId: number | null
+  readonly backend: string
+  /** The user paused it (a reload never resumes on its own). */
+  readonly paused: boolean
+}
+
+export function newSearch(setup: SearchSetup, ctx: Omit<SavedSearch, 'version' | 'key' | 'setup' | 'state' | 'epochsByRound' | 'paused'>, key: string): SavedSearch | { error: string } {
+  const s = spaceOfSetup(setup)
+  if (!s.ok) return { error: s.error }
+  const state = createSearch(s.space, { trials: s.trials, seed: `${setup.seed}/${key}`, mode: setup.mode })
+  return { version: 1, key, setup, state, epochsByRound: [s.epochs], paused: true, ...ctx }
+}
+
+export const SEARCH_STORAGE_NOTE =
+  'The search state is kept in this browser profile (localStorage, per project): the studio API has no place for it yet. Its trials are ordinary runs, tagged with the search.'
+
+export const searchStorageKey = (projectId: number) => `cnn-studio.procedure.search.${projectId}`
+
+export function serializeSaved(s: SavedSearch): string {
+  return JSON.stringify({ ...s, state: JSON.parse(serializeSearch(s.state)) as unknown })
+}
+
+/** Parses a saved search (the state validated by the engine's schema); null when missing or damaged. */
+export function parseSaved(text: string | null): SavedSearch | null {
+  if (!text) return null
+  try {
+    const raw = JSON.parse(text) as SavedSearch & { state: unknown }
+    if (raw.version !== 1 || typeof raw.key !== 'string') return null
+    return { ...raw, state: parseSearch(raw.state) }
+  } catch {
+    return null
+  }
+}
+
+export interface TrialRow {
+  readonly id: number
+  readonly round: number
+  readonly rank: number | null
+  readonly params: TrialParams
+  readonly metric: number
+  readonly status: string
+  readonly note: string | null
+  readonly runId: number | null
+  readonly valAcc: number | null
+  readonly valLoss: number | null
+}
+
+/** Finished trials best first (failed last), then the pending ones in order. */
+export function tableRows(state: SearchState): TrialRow[] {
+  const ranked = rankResults(state.done)
+  const ok = ranked.filter((r) => r.status !== 'failed' && Number.isFinite(r.metric))
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null)
+  return [
+    ...ranked.map((r) => ({
+      id: r.id,
+      round: r.round,
+      rank: ok.includes(r) ? ok.indexOf(r) + 1 : null,
+      params: r.params,
+      metric: r.metric,
+      status: r.status,
+      note: r.note ?? null,
+      runId: num(r.extra?.runId),
+      valAcc: num(r.extra?.valAcc),
+      valLoss: num(r.extra?.valLoss),
+    })),
+    ...state.pending.map((p) => ({ id: p.id, round: p.round, rank: null, params: p.params, metric: NaN, status: 'pending', note: null, runId: null, valAcc: null, valLoss: null })),
+  ]
+}
+
+/** The parameters a search varies, in a stable order. */
+export function searchParams(state: SearchState): string[] {
+  const order = ['lr', 'weightDecay', 'batchSize']
+  const keys = Object.keys(state.space)
+  return [...order.filter((k) => keys.includes(k)), ...keys.filter((k) => !order.includes(k))]
+}
+
+export function paramText(name: string, v: unknown): string {
+  if (typeof v !== 'number') return String(v ?? '—')
+  return name === 'batchSize' ? String(v) : fmt(v)
+}
+
+/** Run name of a trial: the search's key groups them (the runs contract has no groups API). */
+export function trialRunName(key: string, round: number, id: number): string {
+  return `Search ${key} · stage ${round + 1} · trial ${id + 1}`
+}

@@ -1,0 +1,70 @@
+/**
+ * Messages between the Procedure cards and their worker (one short-lived worker per job; cancelling a job
+ * terminates it). The worker runs shared/procedure's engine on a design compiled from its graph document and,
+ * where a job needs data, the dataset cache fetched once (the same CacheDataSource the training worker uses).
+ */
+import type { GraphDocument } from '@shared/graph/types'
+import type { InitScheme, InitLabResult, InitialLossCheck, LrSweepResult, OverfitResult, RangeTestResult, RegularizationCheck, FreezeSpec, FreezePlan, TransferReport } from '@shared/procedure'
+import type { BackendChoice, WorkerData } from '../train/protocol'
+
+import type { TrainingConfigInput } from '@shared/train/config'
+
+/** The Train form's optimizer (the sweep recommends a rate for the optimizer that will use it). */
+export type OptimizerChoice = NonNullable<TrainingConfigInput['optimizer']>
+
+interface JobBase {
+  readonly graph: GraphDocument
+  readonly backend: BackendChoice
+  readonly seed: number | string
+}
+
+export type ProcedureJob =
+  | (JobBase & { readonly kind: 'initial-loss'; readonly data: WorkerData })
+  | (JobBase & { readonly kind: 'overfit'; readonly data: WorkerData; readonly examples: number; readonly maxSteps: number; readonly lr: number; readonly optimizer: OptimizerChoice })
+  | (JobBase & {
+      readonly kind: 'lr-sweep'
+      readonly data: WorkerData
+      readonly rates: readonly number[]
+      readonly iterations: number
+      readonly batchSize: number
+      readonly weightDecay: number
+      readonly optimizer: OptimizerChoice
+    })
+  | (JobBase & { readonly kind: 'range-test'; readonly data: WorkerData; readonly minLr: number; readonly maxLr: number; readonly steps: number; readonly batchSize: number; readonly optimizer: OptimizerChoice })
+  | (JobBase & { readonly kind: 'init-lab'; readonly schemes: readonly InitScheme[]; readonly samples: number; readonly bins: number })
+  | (JobBase & {
+      readonly kind: 'transfer-plan'
+      readonly classes: number
+      readonly source: { readonly graph: GraphDocument; readonly meta: unknown; readonly weights: ArrayBuffer; readonly optimizerState: ArrayBuffer }
+      readonly freeze: FreezeSpec
+      readonly lrMultiplier: number
+    })
+
+export type ProcedureJobKind = ProcedureJob['kind']
+
+export interface SanityResult {
+  readonly initial: InitialLossCheck
+  readonly regularization: RegularizationCheck
+}
+
+export interface TransferPlanResult {
+  readonly report: TransferReport
+  readonly plan: FreezePlan
+}
+
+export type JobResult =
+  | { readonly kind: 'initial-loss'; readonly value: SanityResult }
+  | { readonly kind: 'overfit'; readonly value: OverfitResult }
+  | { readonly kind: 'lr-sweep'; readonly value: LrSweepResult }
+  | { readonly kind: 'range-test'; readonly value: RangeTestResult }
+  | { readonly kind: 'init-lab'; readonly value: InitLabResult[] }
+  | { readonly kind: 'transfer-plan'; readonly value: TransferPlanResult }
+
+/** A live point: a loss at a step (of a rate, for the sweep), or one initializer's lab result. */
+export type ProgressPoint = { readonly series: string; readonly step: number; readonly loss: number } | { readonly lab: InitLabResult }
+
+export type ProcedureEvent =
+  | { readonly type: 'backend'; readonly backend: string }
+  | { readonly type: 'progress'; readonly text: string; readonly fraction: number | null; readonly points?: readonly ProgressPoint[] }
+  | { readonly type: 'result'; readonly result: JobResult }
+  | { readonly type: 'error'; readonly message: string }
