@@ -1,11 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ApiError, architecturesContract, projectsContract } from '@shared/api'
 import { lenet5, setParam, toyConvnet } from '@shared/graph'
 import { createArchitecturesService } from '../../main/services/architectures'
-import { clientFor, openStudio, tempDataDir } from './helpers'
+import { cleanups, clientFor, openStudio, tempDataDir } from './helpers'
 
-const temps: (() => void)[] = []
-afterEach(() => temps.splice(0).forEach((c) => c()))
+const temps = cleanups()
 async function setup() {
   const t = tempDataDir()
   const studio = openStudio(t.dir)

@@ -1,17 +1,16 @@
 import { execFile } from 'node:child_process'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { datasetsContract, type DatasetDetail, type DatasetSummary } from '@shared/api'
 import { runCli, nodeIO, type CliIO } from '../../main/cli/index'
-import { clientFor, openStudio, tempDataDir } from './helpers'
+import { cleanups, clientFor, openStudio, tempDataDir } from './helpers'
 import { encode, randomPixels, writeClass, writeFile } from './datasets-fixtures'
 
 const run = promisify(execFile)
 const repo = resolve(import.meta.dirname, '../..')
 
-const temps: (() => void)[] = []
-afterEach(() => temps.splice(0).forEach((c) => c()))
+const temps = cleanups()
 function dirs() {
   const data = tempDataDir('cnn-studio-cli-data-')
   const src = tempDataDir('cnn-studio-cli-src-')

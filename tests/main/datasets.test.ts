@@ -1,14 +1,13 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ApiError } from '@shared/api'
 import { encodeBmp } from '../../main/datasets/bmp'
-import { openStudio, tempDataDir } from './helpers'
+import { cleanups, openStudio, tempDataDir } from './helpers'
 import { bytes, datasetsClient, encode, randomPixels, writeClass, writeFile } from './datasets-fixtures'
 
-const temps: (() => void)[] = []
-afterEach(() => temps.splice(0).forEach((c) => c()))
+const temps = cleanups()
 
 function setup() {
   const data = tempDataDir('cnn-studio-ds-')

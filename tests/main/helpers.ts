@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,4 +15,11 @@ export function tempDataDir(prefix = 'cnn-studio-test-'): { dir: string; cleanup
 
 export function openStudio(dir: string): Studio {
   return startStudio({ dataDir: dir, host: 'browser' })
+}
+
+/** Cleanups run in order after each test (close studios before removing their folders: push those first). */
+export function cleanups(): (() => void)[] {
+  const list: (() => void)[] = []
+  afterEach(() => list.splice(0).forEach((c) => c()))
+  return list
 }

@@ -1,10 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ApiError, pipelinesContract, projectsContract } from '@shared/api'
 import { createStep, emptyPipeline } from '@shared/augment'
-import { clientFor, openStudio, tempDataDir } from './helpers'
+import { cleanups, clientFor, openStudio, tempDataDir } from './helpers'
 
-const temps: (() => void)[] = []
-afterEach(() => temps.splice(0).forEach((c) => c()))
+const temps = cleanups()
 
 describe('pipelines service', () => {
   it('saves versioned pipelines with the project and refuses invalid parameters with the step and field named', async () => {

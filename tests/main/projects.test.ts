@@ -1,11 +1,10 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ApiError, appContract, projectsContract } from '@shared/api'
-import { clientFor, openStudio, tempDataDir } from './helpers'
+import { cleanups, clientFor, openStudio, tempDataDir } from './helpers'
 
-const temps: (() => void)[] = []
-afterEach(() => temps.splice(0).forEach((c) => c()))
+const temps = cleanups()
 function setup() {
   const t = tempDataDir()
   temps.push(t.cleanup)

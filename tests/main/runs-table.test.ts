@@ -1,12 +1,11 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ApiError, projectsContract, runsContract } from '@shared/api'
 import { analyzeGraph, getTemplate } from '@shared/graph'
-import { clientFor, openStudio, tempDataDir } from './helpers'
+import { cleanups, clientFor, openStudio, tempDataDir } from './helpers'
 
-const temps: (() => void)[] = []
-afterEach(() => temps.splice(0).forEach((c) => c()))
+const temps = cleanups()
 async function setup() {
   const t = tempDataDir()
   let studio = openStudio(t.dir)

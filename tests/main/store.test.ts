@@ -1,15 +1,14 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ApiError } from '@shared/api'
 import { currentSchemaVersion, DB_FILE, migrate, openDatabase } from '../../main/store/db'
 import { DataPaths, writeFileAtomic } from '../../main/store/files'
 import { latestSchemaVersion, migrations } from '../../main/store/migrations'
-import { tempDataDir } from './helpers'
+import { cleanups, tempDataDir } from './helpers'
 
-const temps: (() => void)[] = []
-afterEach(() => temps.splice(0).forEach((c) => c()))
+const temps = cleanups()
 function temp() {
   const t = tempDataDir()
   temps.push(t.cleanup)
