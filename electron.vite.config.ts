@@ -4,6 +4,13 @@ import react from '@vitejs/plugin-react'
 
 const alias = { '@shared': resolve(import.meta.dirname, 'shared') }
 
+// tfjs-backend-wasm's threaded Emscripten factory, swapped for a shim that points its pthread workers at the
+// original script (an asset) instead of a blob of the bundled factory's source: see the shim's comment.
+const threadedWasmFactory = {
+  find: /^\.\.\/wasm-out\/tfjs-backend-wasm-threaded-simd\.js$/,
+  replacement: resolve(import.meta.dirname, 'renderer/src/backend/wasm-threaded-factory.ts'),
+}
+
 // Top-level main/, preload/ and renderer/ (not the src/ default). The main build has three entries:
 // the Electron app, the browser host, and the `studio` command line; only the first imports electron.
 export default defineConfig({
@@ -33,7 +40,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(import.meta.dirname, 'renderer'),
-    resolve: { alias },
+    resolve: { alias: [...Object.entries(alias).map(([find, replacement]) => ({ find, replacement })), threadedWasmFactory] },
     plugins: [react()],
     worker: { format: 'es' },
     build: {

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-webgpu'
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
+import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
@@ -27,22 +27,56 @@ async function adapterName(): Promise<string | null> {
   return [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || null
 }
 
+/** Why this worker's WASM backend fell back to the single-threaded binary after a failed threaded start (null: it did not). */
+let wasmThreadsFallback: string | null = null
+export function wasmThreadsFallbackReason(): string | null {
+  return wasmThreadsFallback
+}
+
+/** Activates `backend` and checks that it really computes (a tiny op is run and read back). */
+async function activate(backend: BackendName): Promise<void> {
+  if (!(await tf.setBackend(backend))) throw new Error('not available here')
+  await tf.ready()
+  const sum = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)))
+  const value = (await sum.data())[0]
+  sum.dispose()
+  if (value !== 3) throw new Error(`computed 1 + 2 = ${value}`)
+}
+
+/**
+ * WASM failed with the multi-threaded binary: try once more with the single-threaded one (tfjs re-runs the
+ * backend's factory on the next setBackend), recording why.
+ */
+async function retryWasmSingleThreaded(error: string): Promise<boolean> {
+  if (!((await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) as boolean)) return false
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false)
+  setThreadsCount(1)
+  try {
+    await activate('wasm')
+  } catch {
+    return false
+  }
+  wasmThreadsFallback = `the multi-threaded WASM binary failed to start (${error}); using the single-threaded one`
+  console.warn(`CNN Studio: ${wasmThreadsFallback}`)
+  return true
+}
+
 /** Activates the first backend that really computes (a tiny op is run and read back). */
 export async function selectBackend(preferred?: BackendName): Promise<BackendProbe> {
   const order = preferred ? [preferred, ...BACKEND_ORDER.filter((b) => b !== preferred)] : [...BACKEND_ORDER]
   const tried: { backend: BackendName; error: string | null }[] = []
   for (const backend of order) {
     try {
-      if (!(await tf.setBackend(backend))) throw new Error('not available here')
-      await tf.ready()
-      const sum = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)))
-      const value = (await sum.data())[0]
-      sum.dispose()
-      if (value !== 3) throw new Error(`computed 1 + 2 = ${value}`)
+      await activate(backend)
       tried.push({ backend, error: null })
       return { backend, adapter: backend === 'webgpu' ? await adapterName() : null, tried }
     } catch (error) {
-      tried.push({ backend, error: error instanceof Error ? error.message : String(error) })
+      const text = error instanceof Error ? error.message : String(error)
+      if (backend === 'wasm' && (await retryWasmSingleThreaded(text))) {
+        tried.push({ backend, error: null })
+        return { backend, adapter: null, tried }
+      }
+      tried.push({ backend, error: text })
     }
   }
   return { backend: null, adapter: null, tried }

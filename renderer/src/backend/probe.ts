@@ -1,4 +1,7 @@
+import { installDiagnostics } from './diagnostics'
 import type { BackendProbe } from './labels'
+
+installDiagnostics()
 
 let pending: Promise<BackendProbe> | null = null
 

@@ -1,0 +1,58 @@
+/**
+ * A page-level hook for diagnostics (the e2e suite, a developer's console): `window.__cnnStudioDiagnostics`.
+ * Nothing in the app calls it. `wasmThreads(n)` starts a throwaway worker that initialises the WASM backend as
+ * the training worker does, with `n` threads (default: the app's policy), runs a conv2d and reports what it got.
+ */
+import type { BackendName } from './labels'
+import type { WasmThreadsPlan } from './wasm-threads'
+
+export interface WasmThreadsReport {
+  crossOriginIsolated: boolean
+  hardwareConcurrency: number
+  requested: number | null
+  plan: WasmThreadsPlan
+  backend: BackendName | null
+  tried: { backend: BackendName; error: string | null }[]
+  /** `tf.wasm.getThreadsCount()` after initialisation (null when WASM did not initialise). */
+  threads: number | null
+  /** Whether tfjs loaded the multi-threaded binary. */
+  multithreadBinary: boolean
+  /** A conv2d on WASM and its largest difference from the CPU backend's. */
+  conv2d: { sum: number; maxAbsDiffVsCpu: number } | null
+  ms: number
+}
+
+export interface StudioDiagnostics {
+  /**
+   * `threads`: asked of the WASM backend (default: the app's policy). `logicalCores`: emulated
+   * `navigator.hardwareConcurrency` in the diagnostics worker (tfjs caps its pool at half of it).
+   */
+  wasmThreads(threads?: number, logicalCores?: number): Promise<WasmThreadsReport>
+}
+
+declare global {
+  interface Window {
+    __cnnStudioDiagnostics?: StudioDiagnostics
+  }
+}
+
+function wasmThreads(threads?: number, logicalCores?: number): Promise<WasmThreadsReport> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./diagnostics.worker.ts', import.meta.url), { type: 'module' })
+    const done = () => worker.terminate()
+    worker.onmessage = (event: MessageEvent<WasmThreadsReport>) => {
+      resolve(event.data)
+      done()
+    }
+    worker.onerror = (event) => {
+      reject(new Error(event.message || 'diagnostics worker failed'))
+      done()
+    }
+    worker.postMessage({ threads, logicalCores })
+  })
+}
+
+export function installDiagnostics(): void {
+  if (typeof window === 'undefined') return
+  window.__cnnStudioDiagnostics = { wasmThreads }
+}
