@@ -70,7 +70,8 @@ const rowOf = (page: Page, name: string) => page.getByTestId('run-row').filter({
 
 test('runs table, compare (curves, differences only, architecture diff), run detail with evaluation; screenshots', async ({ studio }) => {
   test.setTimeout(300_000)
-  const { page, host, dataDir } = studio
+  const { host, dataDir } = studio
+  let page = studio.page
   const dir = screenshotDir(studio)
 
   // Data and runs through the CLI (the host keeps running: it reads the same database).
@@ -86,7 +87,9 @@ test('runs table, compare (curves, differences only, architecture diff), run det
   const projects = await call<{ id: number; name: string }[]>(page, host, 'studio:projects.list', {})
   const projectId = projects.find((p) => p.name === 'Command line')!.id
   await page.evaluate((id) => (window.location.hash = `#/p/${id}/runs`), projectId)
-  await page.reload()
+  // The host started before the CLI wrote the data: restart it on the same folder so it serves the new files.
+  await studio.restart()
+  page = studio.page
   await setTheme(page, 'dark')
 
   // The table.
@@ -144,7 +147,8 @@ test('runs table, compare (curves, differences only, architecture diff), run det
 
   // One layer changed, run again: the diff names that layer and parameter.
   train(dataDir, join(files, 'lenet-wide.json'), '0.002', 'LeNet wide c1')
-  await page.reload()
+  await studio.restart()
+  page = studio.page
   await expect(page.getByTestId('run-row')).toHaveCount(3)
   // (a reload starts with nothing selected)
   await page.getByLabel('Select LeNet lr 0.002').check()
@@ -165,7 +169,7 @@ test('runs table, compare (curves, differences only, architecture diff), run det
   await expect(page.getByTestId('run-title')).toHaveText('LeNet lr 0.01')
   await expect(page.getByTestId('detail-curves').getByTestId('chart-loss')).toBeVisible()
   await page.getByRole('tab', { name: 'Configuration' }).click()
-  await expect(page.getByTestId('config-table')).toContainText('training.lr')
+  await expect(page.getByTestId('config-table')).toContainText('training.learningRate')
   await page.getByRole('tab', { name: 'Checkpoints & evaluation' }).click()
   const bestRow = page.getByTestId('checkpoint-row').filter({ hasText: 'best' })
   await bestRow.getByRole('button', { name: 'Evaluate', exact: true }).click()

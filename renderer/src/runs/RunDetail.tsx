@@ -245,7 +245,8 @@ export function RunDetail(props: { runId: number; onBack: () => void }) {
                           <td className="num">{formatPercent(c.metrics?.valAcc ?? c.metrics?.['val/acc'] ?? null)}</td>
                           <td className="num">{formatBytes(c.bytes)}</td>
                           <td className="mono">{formatStarted(c.createdAt)}</td>
-                          <td className="row-actions">
+                          <td>
+                            <div className="row-actions">
                             <button className="btn btn-sm btn-primary" disabled={running !== null} onClick={() => void evaluate({ checkpoint: c, split: 'val' })}>
                               {busy && running?.split === 'val' ? 'Evaluating…' : 'Evaluate'}
                             </button>
@@ -255,6 +256,7 @@ export function RunDetail(props: { runId: number; onBack: () => void }) {
                             <button className="btn btn-sm" onClick={() => void exportTo(c).catch(reportError)}>
                               <Icon name="folder" size={13} /> Export…
                             </button>
+                            </div>
                           </td>
                         </tr>
                       )
