@@ -208,24 +208,19 @@ export const checkCommand: Subcommand = {
   async run(args, io) {
     const [sub, ...rest] = args
     if (sub !== 'initial-loss' && sub !== 'overfit-tiny') throw new UsageError(`check needs initial-loss or overfit-tiny, received ${JSON.stringify(sub ?? '')}`)
-    let parsed
-    try {
-      parsed = parseArgs({
-        args: rest,
-        allowPositionals: false,
-        options: {
-          ...MODEL_OPTIONS,
-          data: { type: 'string' },
-          batches: { type: 'string' },
-          examples: { type: 'string' },
-          'max-steps': { type: 'string' },
-          lr: { type: 'string' },
-          optimizer: { type: 'string' },
-        },
-      })
-    } catch (err) {
-      throw new UsageError((err as Error).message)
-    }
+    const parsed = parseArgs({
+      args: rest,
+      allowPositionals: false,
+      options: {
+        ...MODEL_OPTIONS,
+        data: { type: 'string' },
+        batches: { type: 'string' },
+        examples: { type: 'string' },
+        'max-steps': { type: 'string' },
+        lr: { type: 'string' },
+        optimizer: { type: 'string' },
+      },
+    })
     const v = parsed.values
     const json = v.json === true
     if (sub === 'initial-loss') {

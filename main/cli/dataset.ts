@@ -159,26 +159,21 @@ export const datasetCommand: Subcommand = {
   summary: 'Import image folders or MNIST into the dataset library, or list it',
   usage,
   async run(args, io) {
-    let parsed
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          name: { type: 'string' },
-          size: { type: 'string' },
-          channels: { type: 'string' },
-          aspect: { type: 'string' },
-          split: { type: 'string' },
-          seed: { type: 'string' },
-          count: { type: 'string' },
-          'data-dir': { type: 'string' },
-          json: { type: 'boolean', default: false },
-        },
-      })
-    } catch (err) {
-      throw new UsageError((err as Error).message)
-    }
+    const parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        name: { type: 'string' },
+        size: { type: 'string' },
+        channels: { type: 'string' },
+        aspect: { type: 'string' },
+        split: { type: 'string' },
+        seed: { type: 'string' },
+        count: { type: 'string' },
+        'data-dir': { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+    })
     const { values, positionals } = parsed
     const [action, ...rest] = positionals
     const dataDir = resolve(values['data-dir'] ?? defaultDataDir())

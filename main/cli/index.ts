@@ -24,6 +24,12 @@ function helpText(commands: readonly Subcommand[]): string {
   return ['Usage: studio <command> [options]', '', 'Commands:', ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`), '', 'Run `studio help <command>` for its options.'].join('\n') + '\n'
 }
 
+/** node:util parseArgs refuses unknown or malformed options with ERR_PARSE_ARGS_* errors: those are usage errors. */
+function isParseArgsError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')
+}
+
 /** Run the CLI with `argv` (without node and script), returning the exit code. */
 export async function runCli(argv: readonly string[], io: CliIO = nodeIO, commands: readonly Subcommand[] = COMMANDS): Promise<number> {
   const [name, ...rest] = argv
@@ -44,8 +50,8 @@ export async function runCli(argv: readonly string[], io: CliIO = nodeIO, comman
   try {
     return await command.run([...rest], io)
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr(`studio ${command.name}: ${err.message}\n`)
+    if (err instanceof UsageError || isParseArgsError(err)) {
+      io.stderr(`studio ${command.name}: ${(err as Error).message}\n`)
       return 2
     }
     io.stderr(`studio ${command.name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)

@@ -23,12 +23,7 @@ export const initLabCommand: Subcommand = {
   summary: 'Per-layer activation statistics at initialization (normal:STD, Xavier, Kaiming)',
   usage,
   async run(args, io) {
-    let parsed
-    try {
-      parsed = parseArgs({ args, allowPositionals: false, options: { ...MODEL_OPTIONS, init: { type: 'string' }, samples: { type: 'string' } } })
-    } catch (err) {
-      throw new UsageError((err as Error).message)
-    }
+    const parsed = parseArgs({ args, allowPositionals: false, options: { ...MODEL_OPTIONS, init: { type: 'string' }, samples: { type: 'string' } } })
     const v = parsed.values
     const json = v.json === true
     if (v.init === undefined) throw new UsageError('init-lab needs --init normal:STD, xavier or kaiming (comma-separated for several)')

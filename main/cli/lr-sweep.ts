@@ -28,26 +28,21 @@ export const lrSweepCommand: Subcommand = {
   summary: 'Find a learning rate: short runs at 1e-1..1e-5 (and an optional LR range test)',
   usage,
   async run(args, io) {
-    let parsed
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: false,
-        options: {
-          ...MODEL_OPTIONS,
-          data: { type: 'string' },
-          iterations: { type: 'string' },
-          rates: { type: 'string' },
-          'weight-decay': { type: 'string' },
-          batch: { type: 'string' },
-          optimizer: { type: 'string' },
-          examples: { type: 'string' },
-          'range-test': { type: 'boolean', default: false },
-        },
-      })
-    } catch (err) {
-      throw new UsageError((err as Error).message)
-    }
+    const parsed = parseArgs({
+      args,
+      allowPositionals: false,
+      options: {
+        ...MODEL_OPTIONS,
+        data: { type: 'string' },
+        iterations: { type: 'string' },
+        rates: { type: 'string' },
+        'weight-decay': { type: 'string' },
+        batch: { type: 'string' },
+        optimizer: { type: 'string' },
+        examples: { type: 'string' },
+        'range-test': { type: 'boolean', default: false },
+      },
+    })
     const v = parsed.values
     const json = v.json === true
     const iterations = v.iterations !== undefined ? numberArg('--iterations', v.iterations, { int: true, min: 1 }) : 100

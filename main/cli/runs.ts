@@ -63,16 +63,11 @@ export const runsCommand: Subcommand = {
   summary: 'List training runs (status, dataset, best validation accuracy, backend, duration)',
   usage,
   async run(args, io) {
-    let parsed
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: { project: { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean', default: false } },
-      })
-    } catch (err) {
-      throw new UsageError((err as Error).message)
-    }
+    const parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { project: { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean', default: false } },
+    })
     const { values, positionals } = parsed
     const [action, ...rest] = positionals
     if (action !== 'list') throw new UsageError(action === undefined ? 'runs needs an action: list' : `unknown runs action ${JSON.stringify(action)}: use list`)

@@ -105,35 +105,30 @@ export const trainCommand: Subcommand = {
   summary: "Train a template or graph file on a dataset with the app's engine (WASM) and record the run",
   usage,
   async run(args, io) {
-    let parsed
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: false,
-        options: {
-          graph: { type: 'string' },
-          template: { type: 'string' },
-          dataset: { type: 'string' },
-          epochs: { type: 'string' },
-          batch: { type: 'string' },
-          lr: { type: 'string' },
-          optimizer: { type: 'string' },
-          momentum: { type: 'string' },
-          'weight-decay': { type: 'string' },
-          schedule: { type: 'string' },
-          'warmup-epochs': { type: 'string' },
-          seed: { type: 'string' },
-          pipeline: { type: 'string' },
-          backend: { type: 'string' },
-          project: { type: 'string' },
-          name: { type: 'string' },
-          'data-dir': { type: 'string' },
-          json: { type: 'boolean', default: false },
-        },
-      })
-    } catch (err) {
-      throw new UsageError((err as Error).message)
-    }
+    const parsed = parseArgs({
+      args,
+      allowPositionals: false,
+      options: {
+        graph: { type: 'string' },
+        template: { type: 'string' },
+        dataset: { type: 'string' },
+        epochs: { type: 'string' },
+        batch: { type: 'string' },
+        lr: { type: 'string' },
+        optimizer: { type: 'string' },
+        momentum: { type: 'string' },
+        'weight-decay': { type: 'string' },
+        schedule: { type: 'string' },
+        'warmup-epochs': { type: 'string' },
+        seed: { type: 'string' },
+        pipeline: { type: 'string' },
+        backend: { type: 'string' },
+        project: { type: 'string' },
+        name: { type: 'string' },
+        'data-dir': { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+    })
     const v = parsed.values
     if ((v.graph === undefined) === (v.template === undefined)) throw new UsageError('train needs exactly one of --graph <file> or --template <name>')
     if (v.dataset === undefined) throw new UsageError('train needs --dataset <name|id> (see `studio dataset list`)')

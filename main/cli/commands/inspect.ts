@@ -99,16 +99,11 @@ export const inspectCommand: Subcommand = {
   summary: 'Print the layer table, parameters and FLOPs of a template or a graph file',
   usage,
   run(args, io) {
-    let parsed
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: { input: { type: 'string' }, classes: { type: 'string' }, batch: { type: 'string' }, json: { type: 'boolean', default: false } },
-      })
-    } catch (err) {
-      throw new UsageError((err as Error).message)
-    }
+    const parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { input: { type: 'string' }, classes: { type: 'string' }, batch: { type: 'string' }, json: { type: 'boolean', default: false } },
+    })
     const { values, positionals } = parsed
     if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'inspect needs a template name or a graph .json file' : `inspect takes one target, received ${positionals.length}: ${positionals.join(' ')}`)
     const input = values.input !== undefined ? parseShapeArg(values.input) : undefined
