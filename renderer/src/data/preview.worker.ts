@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { AugmentPipeline } from '@shared/augment'
 import { selectBackend, type BackendName } from '../backend/backends'
+import { configureWasmThreads } from '../backend/wasm-threads'
 import { displayDenormalization, floatImageToRgba, previewBatch, previewRecord, uint8ImageToRgba } from './preview-core'
 import type { PreviewDraw, PreviewRequest, PreviewResponse } from './preview-protocol'
 
@@ -18,9 +19,8 @@ let ready: Promise<BackendName | null> | null = null
 let fellBack = false
 
 function ensureBackend(): Promise<BackendName | null> {
-  // The threaded WASM build starts pthread workers from blob URLs, which fail inside this (module) worker;
-  // the single-threaded SIMD build is plenty for preview batches.
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false)
+  // WASM threads: half of the logical cores when cross-origin isolated, else single-threaded (backend/wasm-threads.ts).
+  if (ready === null) configureWasmThreads()
   return (ready ??= selectBackend(PREFERRED).then((probe) => probe.backend))
 }
 

@@ -6,20 +6,17 @@
  * between steps.
  */
 import * as tf from '@tensorflow/tfjs'
-import { env } from '@tensorflow/tfjs'
-import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm'
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm'
 import { compileGraph } from '@shared/tfjs/compile'
-import { registerWasmTrainingKernels, wasmThreadsPolicy } from '@shared/tfjs/wasm'
+import { registerWasmTrainingKernels } from '@shared/tfjs/wasm'
 import { Trainer } from '@shared/train/trainer'
 import type { TrainMessage } from '@shared/train/messages'
-import { selectBackend } from '../backend/backends'
+import { selectBackend, wasmThreadsFallbackReason } from '../backend/backends'
+import { configureWasmThreads } from '../backend/wasm-threads'
 import { CacheDataSource } from './cache-source'
 import type { StartCommand, WorkerCommand, WorkerEvent } from './protocol'
 
 declare const self: DedicatedWorkerGlobalScope
-
-/** tfjs' threaded WASM binary cannot start its pthread workers from the bundled worker (see chooseBackend). */
-const WASM_THREADS_IN_BUNDLE = false
 
 let trainer: Trainer | null = null
 let started = false
@@ -37,19 +34,11 @@ function message(e: unknown): string {
 async function chooseBackend(choice: StartCommand['backend']): Promise<void> {
   post({ type: 'phase', phase: 'backend', time: Date.now() })
   const t0 = performance.now()
-  // WASM: the studio's training kernels (tfjs-backend-wasm 4.22 lacks some gradients). Threads need a
-  // cross-origin isolated page (SharedArrayBuffer), and tfjs' threaded binary also needs its pthread workers to
-  // re-load the factory from `Function.toString()` of the bundled code, which fails in the minified build
-  // ("importScripts ... failed to load"): until that is solved the single-threaded SIMD binary is used.
+  // WASM: the studio's training kernels (tfjs-backend-wasm 4.22 lacks some gradients), and threads: half of the
+  // logical cores when the page is cross-origin isolated (see backend/wasm-threads.ts), else single-threaded.
   registerWasmTrainingKernels()
   const isolated = self.crossOriginIsolated === true
-  const threaded = isolated && WASM_THREADS_IN_BUNDLE
-  if (!threaded) env().set('WASM_HAS_MULTITHREAD_SUPPORT', false)
-  try {
-    setThreadsCount(threaded ? wasmThreadsPolicy(navigator.hardwareConcurrency) : 1)
-  } catch {
-    // already initialised: keeps its thread count
-  }
+  const plan = configureWasmThreads()
   const probe = await selectBackend(choice === 'auto' ? undefined : choice)
   if (probe.backend === null) {
     throw new Error(`No TF.js backend works here: ${probe.tried.map((t) => `${t.backend}: ${t.error ?? 'ok'}`).join('; ')}`)
@@ -61,6 +50,8 @@ async function chooseBackend(choice: StartCommand['backend']): Promise<void> {
     } catch {
       wasmThreads = 1
     }
+    const reason = wasmThreadsFallbackReason() ?? plan.reason
+    if (reason !== null) console.info(`WASM backend single-threaded: ${reason}`)
   }
   post({ type: 'backend', backend: probe.backend, adapter: probe.adapter, tried: probe.tried, wasmThreads, crossOriginIsolated: isolated, ms: performance.now() - t0 })
 }
