@@ -246,7 +246,7 @@ export function RunDetail(props: { runId: number; onBack: () => void }) {
                           <td className="num">{formatBytes(c.bytes)}</td>
                           <td className="mono">{formatStarted(c.createdAt)}</td>
                           <td>
-                            <div className="row-actions">
+                            <div className="cp-actions">
                             <button className="btn btn-sm btn-primary" disabled={running !== null} onClick={() => void evaluate({ checkpoint: c, split: 'val' })}>
                               {busy && running?.split === 'val' ? 'Evaluating…' : 'Evaluate'}
                             </button>
