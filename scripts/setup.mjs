@@ -1,6 +1,7 @@
 // Installation steps shared by `npm run studio` and `npm test`. Only Node built-ins: it runs before
 // node_modules exists.
 import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -21,13 +22,21 @@ export function run(command, args, options = {}) {
 export function ensureDependencies({ force = false } = {}) {
   const marker = join(root, 'node_modules', '.package-lock.json')
   const lock = join(root, 'package-lock.json')
-  if (!force && existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return
+  // Installed for this exact lockfile? (A content hash: checkouts touch file times without changing anything.)
+  const stamp = join(root, 'node_modules', '.cnn-studio-lock-hash')
+  const hash = createHash('sha256').update(readFileSync(lock)).digest('hex')
+  if (!force && existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return
+  if (!force && !existsSync(stamp) && existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) {
+    writeFileSync(stamp, hash) // installed by a plain `npm ci` (e.g. .ci/run) from this lockfile
+    return
+  }
   console.log('Installing dependencies from package-lock.json…')
   const status = run(npm, ['ci', '--no-audit', '--no-fund'], { env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } })
   if (status !== 0) {
     console.error('npm ci failed; see the messages above.')
     process.exit(status)
   }
+  writeFileSync(stamp, hash)
 }
 
 export function electronBinary() {
