@@ -14,7 +14,8 @@ export function InitLabView({ results }: { results: readonly InitLabResult[] }) 
     const x = names.map((_, i) => i + 1)
     const series = results.map((r, i) => {
       const by = new Map(labLayers(r).map((l) => [l.layer, l.std]))
-      return { label: r.label, color: pal[i % pal.length]!, values: names.map((n) => { const v = by.get(n); return v !== undefined && v > 0 ? v : null }), width: 2 } as ChartSeries
+      return { label: r.label, color: pal[i % pal.length]!, values: names.map((n) => { const v = by.get(n)
+        return v !== undefined && v > 0 ? Math.log10(v) : null }), width: 2 } as ChartSeries
     })
     return { x, series }
   }, [results, names.join(','), pal.join(',')])
@@ -31,7 +32,7 @@ export function InitLabView({ results }: { results: readonly InitLabResult[] }) 
           )
         })}
       </div>
-      <LineChart testId="lab-std-chart" title="Activation std per layer (log scale)" xLabel="layer" yLabel="std" x={chart.x} series={chart.series} height={190} logY formatX={(v) => (Number.isInteger(v) && names[v - 1] ? names[v - 1]! : '')} />
+      <LineChart testId="lab-std-chart" title="Activation std per layer (log scale)" xLabel="layer" yLabel="std" x={chart.x} series={chart.series} height={190} formatY={(v) => fmt(Math.pow(10, v), 2)} formatX={(v) => (Number.isInteger(v) && names[v - 1] ? names[v - 1]! : '')} />
       <div className="lab-grid" style={{ gridTemplateColumns: `110px repeat(${results.length}, minmax(0, 1fr))` }}>
         <div className="lab-head" />
         {results.map((r, i) => (

@@ -293,7 +293,7 @@ function LrSweepCard({ ctx, backend }: { ctx: ProcedureContext; backend: Backend
   const [rates, setRates] = useState(DEFAULT_RATES.map(formatRate).join(', '))
   const [iterations, setIterations] = useState('50')
   const [decay, setDecay] = useState('1e-4')
-  const [logY, setLogY] = useState(false)
+  const [logY, setLogY] = useState(true)
   const [copied, setCopied] = useState<number | null>(null)
   const parsed = parseRates(rates)
   const it = Number(iterations)
