@@ -18,10 +18,8 @@ import factoryScriptUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backen
 
 type FactoryConfig = Parameters<typeof bundledFactory>[0]
 
-/** The absolute URL of the original factory script (a blob: pthread worker cannot resolve a relative one). */
-export const THREADED_FACTORY_SCRIPT_URL = new URL(factoryScriptUrl, globalThis.location.href).href
-
 export default function WasmBackendModuleThreadedSimd(config: FactoryConfig): ReturnType<typeof bundledFactory> {
-  config.mainScriptUrlOrBlob = THREADED_FACTORY_SCRIPT_URL
+  // Absolute: the pthread worker runs from a blob: URL and could not resolve a relative one.
+  config.mainScriptUrlOrBlob = new URL(factoryScriptUrl, globalThis.location.href).href
   return bundledFactory(config)
 }
