@@ -242,7 +242,7 @@ export function RunDetail(props: { runId: number; onBack: () => void }) {
                           <td><span className={`cp-kind cp-${c.kind}`}>{c.kind}</span></td>
                           <td className="num">{c.epoch}</td>
                           <td className="num">{c.step}</td>
-                          <td className="num">{formatPercent(c.metrics?.valAcc ?? c.metrics?.['val/acc'] ?? null)}</td>
+                          <td className="num">{formatPercent(c.metrics?.val_acc ?? null)}</td>
                           <td className="num">{formatBytes(c.bytes)}</td>
                           <td className="mono">{formatStarted(c.createdAt)}</td>
                           <td>
