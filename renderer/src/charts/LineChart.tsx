@@ -15,6 +15,13 @@ export interface ChartSeries {
   readonly width?: number
 }
 
+/** A shaded x range behind the series (e.g. the evidence of a curve diagnosis), colored by severity. */
+export interface ChartBand {
+  readonly from: number
+  readonly to: number
+  readonly severity: 'error' | 'warning' | 'info'
+}
+
 export interface LineChartProps {
   readonly title: string
   readonly xLabel: string
@@ -27,16 +34,57 @@ export interface LineChartProps {
   readonly formatX?: (v: number) => string
   readonly formatY?: (v: number) => string
   readonly testId?: string
+  readonly bands?: readonly ChartBand[]
+  /** Draw point markers (default: only when there are a dozen points or fewer, so short series stay visible). */
+  readonly points?: boolean
 }
 
-function cssVar(name: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888'
+function cssVar(name: string, fallback = '#888'): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback
+}
+
+function withAlpha(color: string, alpha: number): string {
+  const m = /^#([0-9a-f]{6})$/i.exec(color)
+  if (!m) return color
+  const n = parseInt(m[1] as string, 16)
+  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`
+}
+
+/** Fills each band behind the series, outlined at its edges. */
+function drawBands(u: uPlot, bands: readonly ChartBand[]): void {
+  if (bands.length === 0) return
+  const colors = { error: cssVar('--danger', '#e5484d'), warning: cssVar('--warning', '#f5a524'), info: cssVar('--accent', '#4c8dff') }
+  const ctx = u.ctx
+  const { top, height } = u.bbox
+  ctx.save()
+  for (const b of bands) {
+    const x0 = u.valToPos(b.from, 'x', true)
+    const x1 = u.valToPos(b.to, 'x', true)
+    const left = Math.max(u.bbox.left, Math.min(x0, x1))
+    const right = Math.min(u.bbox.left + u.bbox.width, Math.max(x0, x1, left + 2))
+    const c = colors[b.severity]
+    ctx.fillStyle = withAlpha(c, 0.16)
+    ctx.fillRect(left, top, right - left, height)
+    ctx.strokeStyle = withAlpha(c, 0.7)
+    ctx.lineWidth = 1
+    ctx.setLineDash([4, 3])
+    ctx.beginPath()
+    ctx.moveTo(left, top)
+    ctx.lineTo(left, top + height)
+    ctx.moveTo(right, top)
+    ctx.lineTo(right, top + height)
+    ctx.stroke()
+  }
+  ctx.restore()
 }
 
 export function LineChart(props: LineChartProps) {
   const host = useRef<HTMLDivElement>(null)
   const plot = useRef<uPlot | null>(null)
-  const shape = `${props.series.map((s) => `${s.label}|${s.color}|${s.dash ? 1 : 0}`).join(',')}|${props.logY}|${props.logX}|${props.height}`
+  const bands = useRef(props.bands ?? [])
+  bands.current = props.bands ?? []
+  const showPoints = props.points ?? props.x.length <= 12
+  const shape = `${props.series.map((s) => `${s.label}|${s.color}|${s.dash ? 1 : 0}`).join(',')}|${props.logY}|${props.logX}|${props.height}|${showPoints}`
 
   useEffect(() => {
     const el = host.current
@@ -50,6 +98,7 @@ export function LineChart(props: LineChartProps) {
       legend: { live: true },
       cursor: { sync: { key: 'studio' }, drag: { x: true, y: false } },
       scales: { x: { time: false, distr: props.logX ? 3 : 1 }, y: { distr: props.logY ? 3 : 1 } },
+      hooks: { drawClear: [(u) => drawBands(u, bands.current)] },
       axes: [
         { ...axis, label: props.xLabel, labelSize: 18, values: (_u, vals) => vals.map((v) => fmtX(v)) },
         { ...axis, label: props.yLabel, labelSize: 18, size: 56, values: (_u, vals) => vals.map((v) => fmtY(v)) },
@@ -62,7 +111,7 @@ export function LineChart(props: LineChartProps) {
           width: s.width ?? 1.5,
           dash: s.dash ? [5, 4] : undefined,
           spanGaps: true,
-          points: { show: false },
+          points: { show: showPoints, size: 5 },
           value: (_u: uPlot, v: number | null) => (v == null ? '—' : fmtY(v)),
         })),
       ],
@@ -82,9 +131,12 @@ export function LineChart(props: LineChartProps) {
   useEffect(() => {
     plot.current?.setData([props.x as number[], ...props.series.map((s) => s.values as (number | null)[])])
   }, [props.x, props.series])
+  useEffect(() => {
+    plot.current?.redraw(false)
+  }, [props.bands])
 
   return (
-    <figure className="chart" data-testid={props.testId}>
+    <figure className="chart" data-testid={props.testId} {...(props.bands ? { 'data-bands': props.bands.length } : {})}>
       <figcaption>{props.title}</figcaption>
       <div ref={host} className="chart-plot" />
     </figure>

@@ -5,10 +5,9 @@
 import { useEffect, useMemo, useState } from 'react'
 import { diagnoseCurves } from '@shared/procedure'
 import { api } from '../api/client'
-import type { ChartSeries } from '../charts/LineChart'
+import { LineChart, type ChartSeries } from '../charts/LineChart'
 import { useSeriesColors } from '../train/RunCharts'
 import { seriesFromMetrics, smooth, smoothingFor, type EpochRow, type StepSeries } from '../train/series'
-import { BandChart } from './BandChart'
 import { bandsFor, curveSetOf, describeEvidence } from './logic'
 import { Card, Verdict, type ProcedureContext } from './ProcedurePanel'
 
@@ -97,11 +96,11 @@ export function DiagnosisCard({ ctx }: { ctx: ProcedureContext }) {
             ))
           )}
           <div className="proc-charts-3">
-            {stepChart && <BandChart testId="diagnosis-step-chart" title="Loss per step" xLabel="step" yLabel="loss" x={stepChart.x} series={stepChart.series} bands={stepBands} height={180} />}
+            {stepChart && <LineChart testId="diagnosis-step-chart" title="Loss per step" xLabel="step" yLabel="loss" x={stepChart.x} series={stepChart.series} bands={stepBands} height={180} />}
             {epochCharts && (
               <>
-                <BandChart testId="diagnosis-epoch-loss" title="Loss per epoch" xLabel="epoch" yLabel="loss" x={epochCharts.x} series={epochCharts.loss} bands={lossBands} height={180} />
-                <BandChart testId="diagnosis-epoch-acc" title="Accuracy per epoch" xLabel="epoch" yLabel="accuracy" x={epochCharts.x} series={epochCharts.acc} bands={accBands} height={180} formatY={(v) => `${(v * 100).toFixed(0)}%`} />
+                <LineChart testId="diagnosis-epoch-loss" title="Loss per epoch" xLabel="epoch" yLabel="loss" x={epochCharts.x} series={epochCharts.loss} bands={lossBands} height={180} />
+                <LineChart testId="diagnosis-epoch-acc" title="Accuracy per epoch" xLabel="epoch" yLabel="accuracy" x={epochCharts.x} series={epochCharts.acc} bands={accBands} height={180} formatY={(v) => `${(v * 100).toFixed(0)}%`} />
               </>
             )}
           </div>
