@@ -11,12 +11,14 @@ import { create } from 'zustand'
 import type { AugmentPipeline } from '@shared/augment'
 import type { CheckpointInfo, DatasetDetail, Run, RunStatus } from '@shared/api'
 import type { GraphDocument } from '@shared/graph/types'
+import { snapshotFacts } from '@shared/compare/snapshot'
+import type { FreezeSpec } from '@shared/procedure/transfer'
 import { parseTrainingConfig } from '@shared/train/config'
 import type { TrainingConfig, TrainingConfigInput } from '@shared/train/config'
 import type { CheckpointMeta, TrainMessage } from '@shared/train/messages'
 import type { Api } from '../api/client'
 import { fromBase64, toBase64 } from './base64'
-import type { BackendChoice, CheckpointPayload, SplitIndex, WorkerCommand, WorkerEvent } from './protocol'
+import type { BackendChoice, CheckpointPayload, SplitIndex, TransferInit, WorkerCommand, WorkerEvent } from './protocol'
 import { emptySteps, METRIC, seriesFromMetrics, STEP_METRICS, EPOCH_METRICS } from './series'
 import type { EpochRow, StepSeries } from './series'
 
@@ -70,6 +72,34 @@ export interface RunSnapshot {
   readonly seed: TrainingConfig['seed']
   readonly backendRequested: BackendChoice
   readonly appVersion: string
+  /**
+   * Present when the run started from another run's checkpoint (transfer learning). The layers actually copied /
+   * re-initialized and the freeze plan's groups are in the run's summary (`summary.transfer`), written once the
+   * worker has built the model.
+   */
+  readonly transfer?: TransferSnapshot
+}
+
+/** A transfer run's source and freeze settings, as recorded in its snapshot. */
+export interface TransferSnapshot {
+  readonly sourceRunId: number
+  readonly sourceRunName: string
+  readonly sourceProjectId: number
+  readonly checkpointId: number
+  readonly checkpointKind: string
+  readonly checkpointEpoch: number
+  readonly checkpointStep: number
+  readonly freeze: FreezeSpec
+  readonly pretrainedLrMultiplier: number
+}
+
+/** Start a run from a checkpoint of another run (see StartRequest.transfer). */
+export interface TransferStart {
+  readonly fromCheckpointId: number
+  /** When given, the checkpoint must belong to this run. */
+  readonly sourceRunId?: number
+  readonly freeze: FreezeSpec
+  readonly pretrainedLrMultiplier: number
 }
 
 export interface StartRequest {
@@ -80,6 +110,8 @@ export interface StartRequest {
   readonly config: TrainingConfigInput
   readonly backend: BackendChoice
   readonly name?: string
+  /** Initialize from another run's checkpoint (matching layers copied, new head) with a freeze plan. */
+  readonly transfer?: TransferStart
 }
 
 export type LivePhase = 'preparing' | 'backend' | 'data' | 'compile' | 'running' | 'paused' | 'stopping' | 'ended'
@@ -236,6 +268,7 @@ export class TrainingController {
         req.pipelineId === null ? Promise.resolve(null) : api.pipelines.get({ id: req.pipelineId }),
       ])
       if (!dataset.cachePath) throw new Error(`Dataset “${dataset.name}” has no image cache yet: wait for its import to finish`)
+      const source = req.transfer ? await this.#loadTransferSource(req.transfer) : null
       const snapshot: RunSnapshot = {
         kind: 'cnn-studio/train',
         format: 1,
@@ -259,6 +292,7 @@ export class TrainingController {
         seed: parsed.config.seed,
         backendRequested: req.backend,
         appVersion: this.#deps.appVersion(),
+        ...(source ? { transfer: source.snapshot } : {}),
       }
       const run = await api.runs.create({
         projectId: req.projectId,
@@ -269,7 +303,8 @@ export class TrainingController {
         ...(pipeline ? { pipelineVersionId: pipeline.version.id } : {}),
         backend: req.backend,
       })
-      await this.#launch(run, snapshot, dataset, null, { steps: emptySteps(), epochs: [] })
+      const init: TransferInit | null = source ? { source: source.source, freeze: source.snapshot.freeze, pretrainedLrMultiplier: source.snapshot.pretrainedLrMultiplier, seed: parsed.config.seed } : null
+      await this.#launch(run, snapshot, dataset, null, { steps: emptySteps(), epochs: [] }, init)
       return run
     } finally {
       useTraining.setState({ busy: false })
@@ -300,8 +335,19 @@ export class TrainingController {
         resume = { meta: data.meta as CheckpointMeta, weights: fromBase64(data.weights), optimizerState: fromBase64(data.optimizer) }
       }
       const history = seriesFromMetrics(await api.runs.metrics({ runId, names: [...STEP_METRICS, ...EPOCH_METRICS] }))
+      // A transfer run keeps its freeze plan; its weights come from its own checkpoint, or from the source again
+      // when it has none yet.
+      const t = snapshot.transfer
+      const init: TransferInit | null = t
+        ? {
+            ...(resume ? {} : { source: (await this.#loadTransferSource({ fromCheckpointId: t.checkpointId, freeze: t.freeze, pretrainedLrMultiplier: t.pretrainedLrMultiplier })).source }),
+            freeze: t.freeze,
+            pretrainedLrMultiplier: t.pretrainedLrMultiplier,
+            seed: snapshot.seed,
+          }
+        : null
       this.#summary = { ...(run.summary ?? {}) }
-      await this.#launch(run, snapshot, dataset, resume, history)
+      await this.#launch(run, snapshot, dataset, resume, history, init)
     } finally {
       useTraining.setState({ busy: false })
     }
@@ -328,12 +374,38 @@ export class TrainingController {
     useTraining.setState({ live: null })
   }
 
+  /** Loads a transfer source: the checkpoint's weights and the graph its run trained (any writer's snapshot). */
+  async #loadTransferSource(t: TransferStart): Promise<{ snapshot: TransferSnapshot; source: NonNullable<TransferInit['source']> }> {
+    const { api } = this.#deps
+    const cp = await api.runs.loadCheckpoint({ id: t.fromCheckpointId })
+    if (t.sourceRunId !== undefined && cp.runId !== t.sourceRunId) throw new Error(`Checkpoint ${cp.id} belongs to run ${cp.runId}, not to run ${t.sourceRunId}`)
+    const run = await api.runs.get({ id: cp.runId })
+    const graph = snapshotFacts(run.config).graphDocument
+    if (typeof graph !== 'object' || graph === null) throw new Error(`Run “${run.name}” has no design snapshot: its checkpoint cannot be transferred`)
+    const meta = cp.meta as CheckpointMeta
+    return {
+      snapshot: {
+        sourceRunId: run.id,
+        sourceRunName: run.name,
+        sourceProjectId: run.projectId,
+        checkpointId: cp.id,
+        checkpointKind: cp.kind,
+        checkpointEpoch: cp.epoch,
+        checkpointStep: cp.step,
+        freeze: t.freeze,
+        pretrainedLrMultiplier: t.pretrainedLrMultiplier,
+      },
+      source: { graph: graph as GraphDocument, checkpoint: { meta, weights: fromBase64(cp.weights), optimizerState: fromBase64(cp.optimizer) } },
+    }
+  }
+
   async #launch(
     run: Run,
     snapshot: RunSnapshot,
     dataset: DatasetDetail,
     resume: CheckpointPayload | null,
     history: { steps: StepSeries; epochs: EpochRow[] },
+    init: TransferInit | null = null,
   ): Promise<void> {
     const { api } = this.#deps
     const [train, val] = await Promise.all([readSplit(api, dataset.id, 'train'), dataset.splitTotals.val > 0 ? readSplit(api, dataset.id, 'val') : null])
@@ -401,6 +473,7 @@ export class TrainingController {
     const transfer: Transferable[] = [train.indices.buffer, train.labels.buffer]
     if (val) transfer.push(val.indices.buffer, val.labels.buffer)
     if (resume) transfer.push(resume.weights, resume.optimizerState)
+    if (init?.source) transfer.push(init.source.checkpoint.weights, init.source.checkpoint.optimizerState)
     worker.post(
       {
         type: 'start',
@@ -410,6 +483,7 @@ export class TrainingController {
         data,
         backend: snapshot.backendRequested,
         ...(resume ? { resume } : {}),
+        ...(init ? { init } : {}),
       },
       transfer,
     )
@@ -429,6 +503,14 @@ export class TrainingController {
         this.#summary = { ...this.#summary, backend: event.backend, adapter: event.adapter, wasmThreads: event.wasmThreads, crossOriginIsolated: event.crossOriginIsolated }
         this.#update({ backend: event.backend, adapter: event.adapter, wasmThreads: event.wasmThreads })
         this.#persist(() => this.#deps.api.runs.update({ id: runId, backend: event.backend }))
+        return
+      case 'transfer':
+        // A resumed transfer run reports only its plan: keep the layers its first start copied.
+        if (event.report !== null) {
+          const { copied, reinitialized, skipped, head } = event.report
+          this.#summary = { ...this.#summary, transfer: { copied, reinitialized, skipped, head, layers: event.plan.layers, groups: event.plan.groups } }
+          this.#persist(() => this.#deps.api.runs.update({ id: runId, summary: this.#summaryNow() }))
+        }
         return
       case 'ready':
         this.#timings.dataMs = Math.round(event.dataMs)

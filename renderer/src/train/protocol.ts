@@ -5,6 +5,7 @@
  */
 import type { AugmentPipeline } from '@shared/augment'
 import type { GraphDocument } from '@shared/graph/types'
+import type { FreezePlan, FreezeSpec, TransferReport } from '@shared/procedure/transfer'
 import type { CheckpointMeta, TrainCommand, TrainMessage } from '@shared/train/messages'
 import type { TrainingConfigInput } from '@shared/train/config'
 import type { BackendName } from '../backend/labels'
@@ -33,6 +34,20 @@ export interface CheckpointPayload {
   readonly optimizerState: ArrayBuffer
 }
 
+/**
+ * Transfer learning: start from a checkpoint of another run. The worker compiles the target graph, copies the
+ * matching layers from `source` (shared/procedure transferWeights: same name and shapes; the head is
+ * re-initialized), and puts freezePlan's groups in front of the config's own `groups` (first match wins). Without
+ * `source` (a transfer run being resumed: its weights come from `resume`) only the freeze plan is applied.
+ */
+export interface TransferInit {
+  readonly source?: { readonly graph: GraphDocument; readonly checkpoint: CheckpointPayload }
+  readonly freeze: FreezeSpec
+  readonly pretrainedLrMultiplier: number
+  /** Seed of the head's re-initialization. */
+  readonly seed: number | string
+}
+
 export interface StartCommand {
   readonly type: 'start'
   readonly config: TrainingConfigInput
@@ -41,6 +56,7 @@ export interface StartCommand {
   readonly data: WorkerData
   readonly backend: BackendChoice
   readonly resume?: CheckpointPayload
+  readonly init?: TransferInit
 }
 
 export type WorkerCommand = StartCommand | TrainCommand
@@ -59,6 +75,8 @@ export type WorkerEvent =
       readonly crossOriginIsolated: boolean
       readonly ms: number
     }
+  /** What a transfer start did (before 'ready'): the layers copied / re-initialized and the freeze plan applied. */
+  | { readonly type: 'transfer'; readonly report: TransferReport | null; readonly plan: FreezePlan; readonly time: number }
   | { readonly type: 'ready'; readonly dataMs: number; readonly compileMs: number; readonly params: number; readonly time: number }
   /** A checkpoint of the position where a stopped run ended (mid-epoch), so it can resume from there. */
   | ({ readonly type: 'stop-checkpoint' } & CheckpointPayload)

@@ -7,6 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm'
+import { freezePlan, transferWeights } from '@shared/procedure/transfer'
+import type { TransferReport } from '@shared/procedure/transfer'
 import { compileGraph } from '@shared/tfjs/compile'
 import { registerWasmTrainingKernels } from '@shared/tfjs/wasm'
 import { Trainer } from '@shared/train/trainer'
@@ -67,6 +69,22 @@ async function loadImages(url: string): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer())
 }
 
+/**
+ * Transfer start: copies the source checkpoint's matching layers into `model` (not when resuming: the run's own
+ * checkpoint restores every weight) and returns the config with the freeze plan's groups first (first match wins).
+ */
+function applyTransfer(cmd: StartCommand, model: tf.LayersModel): StartCommand['config'] {
+  const init = cmd.init!
+  let report: TransferReport | null = null
+  if (init.source && !cmd.resume) {
+    const { checkpoint, graph } = init.source
+    report = transferWeights({ checkpoint: { meta: checkpoint.meta, weights: checkpoint.weights, optimizerState: checkpoint.optimizerState }, graph }, model, { seed: init.seed }).report
+  }
+  const plan = freezePlan(model, init.freeze, { pretrainedLrMultiplier: init.pretrainedLrMultiplier })
+  post({ type: 'transfer', report, plan, time: Date.now() })
+  return { ...cmd.config, groups: [...plan.groups, ...(cmd.config.groups ?? [])] }
+}
+
 async function start(cmd: StartCommand): Promise<void> {
   let model: tf.LayersModel | null = null
   try {
@@ -89,12 +107,13 @@ async function start(cmd: StartCommand): Promise<void> {
     if (outUnits !== cmd.data.classes.length) {
       throw new Error(`The design outputs ${String(outUnits)} values but the dataset has ${cmd.data.classes.length} classes: set the last Dense layer to ${cmd.data.classes.length} units`)
     }
+    const config = cmd.init ? applyTransfer(cmd, model) : cmd.config
     const compileMs = performance.now() - t2
     trainer = new Trainer({
       model,
       data,
       pipeline: cmd.pipeline,
-      config: cmd.config,
+      config,
       resumeFrom: cmd.resume,
       sink: { post: (m: TrainMessage, transfer?: ArrayBuffer[]) => post(m, transfer) },
     })
