@@ -2,7 +2,8 @@
  * Transfer learning: pick a checkpoint of any run (any project), see which layers of the design chosen on the left
  * would be copied, which get a new head for the dataset's classes, and the freeze plan (frozen / fine-tuned at a
  * smaller rate / new) that becomes the training config's parameter groups; the lectures' advice table guides the
- * choice.
+ * choice. "Start transfer run" trains the design from that checkpoint through the Train controller with the Train form's
+ * settings (dataset, augmentation, optimizer, schedule...) and the freeze plan, with the same live charts as any run.
  */
 import { useEffect, useState } from 'react'
 import type { CheckpointInfo, ProjectSummary, RunSummary } from '@shared/api'
@@ -10,6 +11,8 @@ import { adviceFor, type DataSize, type FreezeSpec, type Similarity } from '@sha
 import { api } from '../api/client'
 import type { RunSnapshot } from '../train/controller'
 import { fromBase64 } from '../train/base64'
+import { trainingController } from '../train/instance'
+import { RunCharts } from '../train/RunCharts'
 import type { BackendChoice } from '../train/protocol'
 import { designGraph } from './client'
 import { useJob } from './client'
@@ -29,6 +32,9 @@ export function TransferCard({ ctx, backend }: { ctx: ProcedureContext; backend:
   const [k, setK] = useState('1')
   const [mult, setMult] = useState('0.1')
   const job = useJob('transfer-plan')
+  const [startedRunId, setStartedRunId] = useState<number | null>(null)
+  const [starting, setStarting] = useState(false)
+  const [startError, setStartError] = useState<string | null>(null)
   useEffect(() => {
     void api().projects.list({}).then(setProjects, () => undefined)
   }, [])
@@ -54,6 +60,29 @@ export function TransferCard({ ctx, backend }: { ctx: ProcedureContext; backend:
   }
   const freeze: FreezeSpec = mode === 'none' ? { mode: 'none' } : { mode: 'all-but-last', k: Number(k) }
   const valid = checkpointId !== null && ctx.architectureId !== null && ctx.datasetId !== null && (mode === 'none' || Number(k) >= 0) && Number(mult) >= 0
+  const training = ctx.live !== null && ctx.live.phase !== 'ended'
+  const canStart = valid && ctx.configOk && !training && !starting
+  const startRun = async () => {
+    setStartError(null)
+    setStarting(true)
+    try {
+      const run = await trainingController().start({
+        projectId: ctx.projectId,
+        architectureId: ctx.architectureId!,
+        datasetId: ctx.datasetId!,
+        pipelineId: ctx.pipelineId,
+        config: ctx.config,
+        backend,
+        transfer: { fromCheckpointId: checkpointId!, ...(runId !== null ? { sourceRunId: runId } : {}), freeze, pretrainedLrMultiplier: Number(mult) },
+      })
+      setStartedRunId(run.id)
+    } catch (e) {
+      setStartError(e instanceof Error ? e.message : String((e as { message?: unknown }).message ?? e))
+    } finally {
+      setStarting(false)
+    }
+  }
+  const live = ctx.live !== null && ctx.live.runId === startedRunId ? ctx.live : null
   const preview = () =>
     void job.run(async () => {
       const cp = await api().runs.loadCheckpoint({ id: checkpointId! })
@@ -156,7 +185,35 @@ export function TransferCard({ ctx, backend }: { ctx: ProcedureContext; backend:
         <button className="btn btn-primary" onClick={preview} disabled={!valid || job.state.running} data-testid="transfer-preview">
           Plan
         </button>
+        <button
+          className="btn btn-primary"
+          onClick={() => void startRun()}
+          disabled={!canStart}
+          title={training ? 'A run is training: wait for it or stop it' : !ctx.configOk ? 'The Train form has errors' : undefined}
+          data-testid="transfer-start"
+        >
+          {starting ? 'Preparing…' : 'Start transfer run'}
+        </button>
       </div>
+      <p className="proc-note">
+        The run uses the Train form's settings (dataset, augmentation, optimizer, schedule, epochs) and the backend chosen above; matching layers start from the
+        checkpoint, the head is new, and the freeze plan becomes its parameter groups.
+      </p>
+      {startError && (
+        <p className="field-error" role="alert" data-testid="transfer-start-error">
+          {startError}
+        </p>
+      )}
+      {live && (
+        <div className="proc-result" data-testid="transfer-live">
+          <Verdict kind={live.outcome === 'failed' ? 'bad' : live.outcome === 'completed' ? 'ok' : 'info'}>
+            Transfer run “{live.name}”: {live.phase === 'ended' ? (live.outcome ?? 'ended') : live.phase}
+            {live.totalSteps > 0 ? ` · step ${live.step} / ${live.totalSteps}` : ''}
+            {live.message ? ` · ${live.message}` : ''}
+          </Verdict>
+          <RunCharts steps={live.steps} epochs={live.epochRows} />
+        </div>
+      )}
       <JobStatus state={job.state} onCancel={job.cancel} />
       {r && (
         <div className="proc-result" data-testid="transfer-plan">
@@ -187,8 +244,8 @@ export function TransferCard({ ctx, backend }: { ctx: ProcedureContext; backend:
             </tbody>
           </table>
           <p className="proc-note">
-            Training config groups: <code>{JSON.stringify(r.plan.groups)}</code>. Starting a run from these weights needs the training controller to accept initial
-            weights, which it does not yet: this card plans the transfer; starting from a TF.js model folder on disk is not part of this version either.
+            Training config groups: <code>{JSON.stringify(r.plan.groups)}</code> (put before the form's own groups when the run starts). Starting from a TF.js model
+            folder on disk is not part of this version.
           </p>
         </div>
       )}
