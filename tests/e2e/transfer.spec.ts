@@ -1,0 +1,129 @@
+/**
+ * Transfer learning end to end (WASM, a 200-image MNIST subset, one epoch): train a toy ConvNet, then start a
+ * transfer run from its best checkpoint in the Procedure tab's Transfer card with every convolution frozen ("all
+ * but the last 1" layers), and check through the API that the new run completed, that its frozen weights equal the
+ * source checkpoint's bit for bit while the head changed, and that its snapshot and summary record the transfer.
+ */
+import type { Page } from '@playwright/test'
+import { toyConvnet } from '../../shared/graph/templates'
+import { expect, test } from './fixtures'
+
+async function call<T>(page: Page, host: string, channel: string, payload: unknown): Promise<T> {
+  const result = await page.evaluate(
+    async ([host, channel, payload]) => {
+      if (host === 'electron') {
+        return (window as unknown as { studioBridge: { invoke(c: string, p: unknown): Promise<unknown> } }).studioBridge.invoke(channel as string, payload)
+      }
+      const token = document.querySelector<HTMLMetaElement>('meta[name="studio-token"]')!.content
+      const response = await fetch(`/api/${encodeURIComponent(channel as string)}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Studio-Token': token },
+        body: JSON.stringify(payload),
+      })
+      return response.json()
+    },
+    [host, channel, payload] as const,
+  )
+  const r = result as { ok: boolean; value?: T; error?: { message: string } }
+  if (!r.ok) throw new Error(`${channel}: ${r.error?.message}`)
+  return r.value as T
+}
+
+interface CheckpointRow {
+  id: number
+  kind: string
+  epoch: number
+  step: number
+}
+interface CheckpointData {
+  runId: number
+  weights: string
+  meta: { variables: { name: string; shape: number[] }[] }
+}
+
+/** Each variable's float32 bytes (the checkpoint's weights are every variable, in meta order, concatenated). */
+function variables(cp: CheckpointData): Map<string, Buffer> {
+  const bytes = Buffer.from(cp.weights, 'base64')
+  const out = new Map<string, Buffer>()
+  let offset = 0
+  for (const v of cp.meta.variables) {
+    const n = v.shape.reduce((a, b) => a * b, 1) * 4
+    out.set(v.name, bytes.subarray(offset, offset + n))
+    offset += n
+  }
+  expect(offset).toBe(bytes.length)
+  return out
+}
+
+test('transfer run: start from a checkpoint with the convolutions frozen; frozen weights bit-identical, head trained', async ({ studio }) => {
+  test.setTimeout(120_000)
+  const { page, host } = studio
+  const t0 = Date.now()
+  await page.getByRole('button', { name: 'New project' }).click()
+  await page.getByLabel('Project name').fill('Transfer')
+  await page.getByRole('button', { name: 'Create', exact: true }).click()
+  await expect(page.getByTestId('project-title')).toHaveText('Transfer')
+  const projectId = Number(/#\/p\/(\d+)/.exec(page.url())![1])
+  await call(page, host, 'studio:architectures.create', { projectId, name: 'Toy ConvNet', document: toyConvnet([28, 28, 1], 10) })
+  const { datasetId } = await call<{ datasetId: number }>(page, host, 'studio:datasets.importMnist', { projectId, name: 'MNIST 200', count: 200 })
+  await expect
+    .poll(async () => (await call<{ id: number; status: string }[]>(page, host, 'studio:datasets.list', { projectId })).some((d) => d.id === datasetId && d.status === 'ready'), { timeout: 60_000 })
+    .toBe(true)
+  await page.getByRole('button', { name: 'Train', exact: true }).click()
+  await expect(page.getByTestId('train-form')).toBeVisible()
+  await expect(page.getByLabel('Dataset')).toContainText('MNIST 200')
+  for (const [label, value] of Object.entries({ 'Batch size': '32', Epochs: '1', 'Learning rate': '0.003', Seed: '3' })) await page.getByLabel(label, { exact: true }).fill(value)
+  await page.getByLabel('Backend').selectOption('wasm')
+
+  // The source run.
+  await page.getByTestId('start-training').click()
+  await expect.poll(async () => (await call<{ status: string }[]>(page, host, 'studio:runs.list', { projectId }))[0]?.status, { timeout: 60_000 }).toBe('completed')
+  const [source] = await call<{ id: number; name: string }[]>(page, host, 'studio:runs.list', { projectId })
+  const sourceCheckpoints = await call<CheckpointRow[]>(page, host, 'studio:runs.checkpoints', { runId: source!.id })
+  const best = sourceCheckpoints.find((c) => c.kind === 'best')!
+  expect(best).toBeTruthy()
+  console.log(`source run done at ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+
+  // The transfer run, from the Transfer card: best checkpoint (the default), all but the last 1 layer frozen.
+  await page.getByTestId('tab-procedure').click()
+  await expect(page.getByTestId('procedure')).toBeVisible()
+  await page.getByLabel('Procedure backend').selectOption('wasm')
+  const card = page.getByTestId('proc-transfer')
+  await card.getByLabel('Source run').selectOption(String(source!.id))
+  await expect(card.getByLabel('Source checkpoint')).toHaveValue(String(best.id))
+  await card.getByLabel('Freeze').selectOption('all-but-last')
+  await card.getByLabel('k', { exact: true }).fill('1')
+  await card.getByTestId('transfer-start').click()
+  await expect(card.getByTestId('transfer-live')).toBeVisible({ timeout: 30_000 })
+  await expect(card.getByTestId('transfer-live')).toContainText('completed', { timeout: 60_000 })
+  await expect(card.getByTestId('transfer-live').locator('canvas').first()).toBeVisible()
+  await expect.poll(async () => (await call<{ id: number; status: string }[]>(page, host, 'studio:runs.list', { projectId }))[0]?.status, { timeout: 30_000 }).toBe('completed')
+  const [target] = await call<{ id: number }[]>(page, host, 'studio:runs.list', { projectId })
+  expect(target!.id).not.toBe(source!.id)
+  console.log(`transfer run done at ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+
+  // Its snapshot and summary record the transfer.
+  const run = await call<{ config: Record<string, unknown>; summary: Record<string, unknown> | null }>(page, host, 'studio:runs.get', { id: target!.id })
+  expect(run.config.transfer).toMatchObject({ sourceRunId: source!.id, checkpointId: best.id, checkpointKind: 'best', checkpointEpoch: best.epoch, freeze: { mode: 'all-but-last', k: 1 } })
+  const report = run.summary?.transfer as { copied: string[]; reinitialized: string[]; head: string; groups: { match: string; frozen: boolean }[] }
+  expect(report.head).toBe('fc')
+  expect(report.reinitialized).toEqual(['fc'])
+  expect(report.copied.length).toBe(6)
+  expect(report.groups.filter((g) => g.frozen)).toHaveLength(6)
+
+  // Weights: every convolution variable equals the source checkpoint's bit for bit; the head changed.
+  const targetCheckpoints = await call<CheckpointRow[]>(page, host, 'studio:runs.checkpoints', { runId: target!.id })
+  const last = targetCheckpoints.find((c) => c.kind === 'last')!
+  const [src, dst] = await Promise.all([call<CheckpointData>(page, host, 'studio:runs.loadCheckpoint', { id: best.id }), call<CheckpointData>(page, host, 'studio:runs.loadCheckpoint', { id: last.id })])
+  expect(dst.runId).toBe(target!.id)
+  const a = variables(src)
+  const b = variables(dst)
+  expect([...b.keys()]).toEqual([...a.keys()])
+  const head = [...b.keys()].filter((n) => n.startsWith('fc/'))
+  const frozen = [...b.keys()].filter((n) => !n.startsWith('fc/'))
+  expect(head).toHaveLength(2)
+  expect(frozen).toHaveLength(12)
+  for (const name of frozen) expect(Buffer.compare(b.get(name)!, a.get(name)!), `${name} unchanged`).toBe(0)
+  for (const name of head) expect(Buffer.compare(b.get(name)!, a.get(name)!), `${name} changed`).not.toBe(0)
+  console.log(`all done at ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+})
