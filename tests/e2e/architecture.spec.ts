@@ -116,6 +116,7 @@ test('templates, blocks collapsed and expanded, named versions, import refusal; 
   await expect(page.getByLabel('Input size')).toHaveValue('32x32x3')
   await page.getByRole('button', { name: 'Create from ResNet-20 (CIFAR)' }).click()
   await expect(page.getByTestId('design-name')).toHaveText('ResNet-20 (CIFAR)')
+  await expect(page.getByTestId('design-pill')).toHaveText('ResNet-20 (CIFAR) · v1')
   await expect(page.getByTestId('total-params')).toContainText('274.0 K')
   await expect(shapeOf(page, 'fc')).toHaveText('10')
   await page.waitForTimeout(400)

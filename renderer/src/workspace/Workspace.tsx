@@ -6,6 +6,7 @@ import { useApp, type Section } from '../app/store'
 import { DataView } from '../data/DataView'
 import { RunsView } from '../runs/RunsView'
 import { TrainingPill } from '../train/TrainingPill'
+import { DesignPill } from '../architecture/DesignPill'
 import { TrainView } from '../train/TrainView'
 import { reportError } from '../ui/dialogs'
 import { Icon, type IconName } from '../ui/icons'
@@ -109,7 +110,7 @@ export function Workspace({ projectId, section }: { projectId: number; section: 
             <span>{SECTION_META[section].label}</span>
           </div>
           <div className="top-status">
-            <span className="pill">No design saved</span>
+            <DesignPill projectId={projectId} />
             <TrainingPill />
           </div>
         </header>
