@@ -1,7 +1,6 @@
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
-import { expect, test, type StudioSession } from './fixtures'
+import { expect, test, type StudioSession, screenshotDir } from './fixtures'
 
 async function createProject(studio: StudioSession, name: string) {
   const { page } = studio
@@ -33,11 +32,6 @@ async function wire(page: Page, from: string, to: string, input = 0) {
 
 const shapeOf = (page: Page, id: string) => node(page, id).getByTestId('node-shape')
 
-function screenshotDir(studio: StudioSession): string {
-  const dir = process.env.STUDIO_SCREENSHOTS ? 'docs/screenshots' : join('.cache', 'screenshots', studio.host)
-  mkdirSync(dir, { recursive: true })
-  return dir
-}
 
 test('build a residual network from the palette, break it, undo, and find it again after a reload', async ({ studio }) => {
   const { page } = studio

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import sharp from 'sharp'
-import { expect, test, type StudioSession } from './fixtures'
+import { expect, test, type StudioSession, screenshotDir } from './fixtures'
 
 async function createProject(studio: StudioSession, name: string) {
   const { page } = studio
@@ -13,11 +13,6 @@ async function createProject(studio: StudioSession, name: string) {
   await expect(page.getByTestId('project-title')).toHaveText(name)
 }
 
-function screenshotDir(studio: StudioSession): string {
-  const dir = process.env.STUDIO_SCREENSHOTS ? 'docs/screenshots' : join('.cache', 'screenshots', studio.host)
-  mkdirSync(dir, { recursive: true })
-  return dir
-}
 
 const CLASSES = { circle: 9, square: 8, stripes: 7 } as const
 

@@ -4,7 +4,7 @@
  * Debian's Chromium; the electron project launches the Electron app where its binary exists.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test as base, chromium, _electron, type Browser, type ElectronApplication, type Page } from '@playwright/test'
@@ -128,5 +128,34 @@ export const test = base.extend<{ studio: StudioSession }, { chromiumBrowser: Br
     rmSync(dataDir, { recursive: true, force: true })
   },
 })
+
+/** Where a spec writes its screenshots: docs/screenshots with STUDIO_SCREENSHOTS=1 (for the README), else .cache. */
+export function screenshotDir(studio: StudioSession): string {
+  const dir = process.env.STUDIO_SCREENSHOTS ? 'docs/screenshots' : join('.cache', 'screenshots', studio.host)
+  mkdirSync(dir, { recursive: true })
+  return dir
+}
+
+/** Calls the studio API from the page (the same way the renderer does). */
+export async function call<T>(page: Page, host: string, channel: string, payload: unknown): Promise<T> {
+  const result = await page.evaluate(
+    async ([host, channel, payload]) => {
+      if (host === 'electron') {
+        return (window as unknown as { studioBridge: { invoke(c: string, p: unknown): Promise<unknown> } }).studioBridge.invoke(channel as string, payload)
+      }
+      const token = document.querySelector<HTMLMetaElement>('meta[name="studio-token"]')!.content
+      const response = await fetch(`/api/${encodeURIComponent(channel as string)}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Studio-Token': token },
+        body: JSON.stringify(payload),
+      })
+      return response.json()
+    },
+    [host, channel, payload] as const,
+  )
+  const r = result as { ok: boolean; value?: T; error?: { message: string } }
+  if (!r.ok) throw new Error(`${channel}: ${r.error?.message}`)
+  return r.value as T
+}
 
 export { expect } from '@playwright/test'

@@ -4,38 +4,12 @@
  * lectures' 6x4096 MLP (0.01 collapses, Kaiming stays), a coarse random search of 6 one-epoch trials recorded as
  * runs and a refine stage (table, scatter, parallel coordinates), and the diagnosis of a finished run.
  */
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import { toyConvnet } from '../../shared/graph/templates'
-import { expect, test, type StudioSession } from './fixtures'
+import { expect, test, type StudioSession, screenshotDir, call } from './fixtures'
 
-function screenshotDir(studio: StudioSession): string {
-  const dir = process.env.STUDIO_SCREENSHOTS ? 'docs/screenshots' : join('.cache', 'screenshots', studio.host)
-  mkdirSync(dir, { recursive: true })
-  return dir
-}
 
-async function call<T>(page: Page, host: string, channel: string, payload: unknown): Promise<T> {
-  const result = await page.evaluate(
-    async ([host, channel, payload]) => {
-      if (host === 'electron') {
-        return (window as unknown as { studioBridge: { invoke(c: string, p: unknown): Promise<unknown> } }).studioBridge.invoke(channel as string, payload)
-      }
-      const token = document.querySelector<HTMLMetaElement>('meta[name="studio-token"]')!.content
-      const response = await fetch(`/api/${encodeURIComponent(channel as string)}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'X-Studio-Token': token },
-        body: JSON.stringify(payload),
-      })
-      return response.json()
-    },
-    [host, channel, payload] as const,
-  )
-  const r = result as { ok: boolean; value?: T; error?: { message: string } }
-  if (!r.ok) throw new Error(`${channel}: ${r.error?.message}`)
-  return r.value as T
-}
 
 async function setup(studio: StudioSession): Promise<number> {
   const { page, host } = studio

@@ -8,41 +8,15 @@
  * the run detail, dark and light.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import type { GraphDocument } from '../../shared/graph/types'
 import { lenet5 } from '../../shared/graph/templates'
-import { expect, test, type StudioSession } from './fixtures'
+import { expect, test, screenshotDir, call } from './fixtures'
 
-function screenshotDir(studio: StudioSession): string {
-  const dir = process.env.STUDIO_SCREENSHOTS ? 'docs/screenshots' : join('.cache', 'screenshots', studio.host)
-  mkdirSync(dir, { recursive: true })
-  return dir
-}
 
-/** Calls the studio API from the page (the same way the renderer does). */
-async function call<T>(page: Page, host: string, channel: string, payload: unknown): Promise<T> {
-  const result = await page.evaluate(
-    async ([host, channel, payload]) => {
-      if (host === 'electron') {
-        return (window as unknown as { studioBridge: { invoke(c: string, p: unknown): Promise<unknown> } }).studioBridge.invoke(channel as string, payload)
-      }
-      const token = document.querySelector<HTMLMetaElement>('meta[name="studio-token"]')!.content
-      const response = await fetch(`/api/${encodeURIComponent(channel as string)}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'X-Studio-Token': token },
-        body: JSON.stringify(payload),
-      })
-      return response.json()
-    },
-    [host, channel, payload] as const,
-  )
-  const r = result as { ok: boolean; value?: T; error?: { message: string } }
-  if (!r.ok) throw new Error(`${channel}: ${r.error?.message}`)
-  return r.value as T
-}
 
 /** The studio CLI on the test's data folder. */
 function cli(dataDir: string, args: string[]): string {

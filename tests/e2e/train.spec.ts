@@ -4,12 +4,11 @@
  * killing the host mid-epoch, resumed, stopped, resumed again, and whose metric history has no gap and no
  * duplicate.
  */
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import { toyConvnet } from '../../shared/graph/templates'
 import { smooth } from '../../renderer/src/train/series'
-import { expect, test, type StudioSession } from './fixtures'
+import { expect, test, type StudioSession, screenshotDir, call } from './fixtures'
 
 interface Series {
   step: number[]
@@ -17,33 +16,7 @@ interface Series {
   value: number[]
 }
 
-function screenshotDir(studio: StudioSession): string {
-  const dir = process.env.STUDIO_SCREENSHOTS ? 'docs/screenshots' : join('.cache', 'screenshots', studio.host)
-  mkdirSync(dir, { recursive: true })
-  return dir
-}
 
-/** Calls the studio API from the page (the same way the renderer does). */
-async function call<T>(page: Page, host: string, channel: string, payload: unknown): Promise<T> {
-  const result = await page.evaluate(
-    async ([host, channel, payload]) => {
-      if (host === 'electron') {
-        return (window as unknown as { studioBridge: { invoke(c: string, p: unknown): Promise<unknown> } }).studioBridge.invoke(channel as string, payload)
-      }
-      const token = document.querySelector<HTMLMetaElement>('meta[name="studio-token"]')!.content
-      const response = await fetch(`/api/${encodeURIComponent(channel as string)}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'X-Studio-Token': token },
-        body: JSON.stringify(payload),
-      })
-      return response.json()
-    },
-    [host, channel, payload] as const,
-  )
-  const r = result as { ok: boolean; value?: T; error?: { message: string } }
-  if (!r.ok) throw new Error(`${channel}: ${r.error?.message}`)
-  return r.value as T
-}
 
 async function createProject(studio: StudioSession, name: string): Promise<number> {
   const { page } = studio
