@@ -6,28 +6,8 @@
  */
 import type { Page } from '@playwright/test'
 import { toyConvnet } from '../../shared/graph/templates'
-import { expect, test } from './fixtures'
+import { expect, test, call } from './fixtures'
 
-async function call<T>(page: Page, host: string, channel: string, payload: unknown): Promise<T> {
-  const result = await page.evaluate(
-    async ([host, channel, payload]) => {
-      if (host === 'electron') {
-        return (window as unknown as { studioBridge: { invoke(c: string, p: unknown): Promise<unknown> } }).studioBridge.invoke(channel as string, payload)
-      }
-      const token = document.querySelector<HTMLMetaElement>('meta[name="studio-token"]')!.content
-      const response = await fetch(`/api/${encodeURIComponent(channel as string)}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'X-Studio-Token': token },
-        body: JSON.stringify(payload),
-      })
-      return response.json()
-    },
-    [host, channel, payload] as const,
-  )
-  const r = result as { ok: boolean; value?: T; error?: { message: string } }
-  if (!r.ok) throw new Error(`${channel}: ${r.error?.message}`)
-  return r.value as T
-}
 
 interface CheckpointRow {
   id: number
