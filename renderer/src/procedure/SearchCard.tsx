@@ -20,6 +20,8 @@ import {
 } from './logic'
 import { Card, Field, palette, Verdict, type ProcedureContext } from './ProcedurePanel'
 import { Scatter } from './Scatter'
+import { designGraph } from './client'
+import { countDropout } from './design-variants'
 import { loadSearch, pauseSearch, refine, runPending, setSaved, stopTrial, useSearch } from './search-runner'
 
 
@@ -69,6 +71,17 @@ function SearchSetupForm({ setup, onChange, ctx, onStart, onCancel }: { setup: S
   const training = useTraining((s) => s.live !== null && s.live.phase !== 'ended')
   const ready = ctx.architectureId !== null && ctx.datasetId !== null && ctx.configOk
   const setParam = (name: SearchParam, patch: Partial<SearchSetup['params'][SearchParam]>) => onChange({ ...setup, params: { ...setup.params, [name]: { ...setup.params[name], ...patch } } })
+  const [dropouts, setDropouts] = useState<number | null>(null)
+  useEffect(() => {
+    setDropouts(null)
+    if (ctx.architectureId === null) return
+    let live = true
+    void designGraph(ctx.architectureId).then((g) => live && setDropouts(countDropout(g.document)), () => undefined)
+    return () => {
+      live = false
+    }
+  }, [ctx.architectureId])
+  const width = setup.params.width
   return (
     <div className="search-setup" data-testid="search-setup">
       <div className="search-params">
@@ -88,6 +101,40 @@ function SearchSetupForm({ setup, onChange, ctx, onStart, onCancel }: { setup: S
             <strong>batch size</strong> <span className="muted">one of</span>
           </label>
           <Field label="batch sizes" value={setup.params.batchSize.values} onChange={(v) => setParam('batchSize', { values: v })} width={190} />
+        </div>
+        <div className="search-param" data-testid="search-param-dropout">
+          <label className="proc-check">
+            <input type="checkbox" checked={setup.params.dropout.enabled} onChange={(e) => setParam('dropout', { enabled: e.target.checked })} aria-label="Vary dropout" />
+            <strong>dropout</strong> <span className="muted">uniform, every Dropout layer</span>
+          </label>
+          <Field label="dropout from" value={setup.params.dropout.min} onChange={(v) => setParam('dropout', { min: v })} width={90} />
+          <Field label="dropout to" value={setup.params.dropout.max} onChange={(v) => setParam('dropout', { max: v })} width={90} />
+          {setup.params.dropout.enabled && dropouts === 0 && (
+            <span className="proc-note" data-testid="no-dropout-note">
+              The design has no Dropout layer: this value is recorded but changes nothing (add one in the editor).
+            </span>
+          )}
+        </div>
+        <div className="search-param" data-testid="search-param-width">
+          <label className="proc-check">
+            <input type="checkbox" checked={width.enabled} onChange={(e) => setParam('width', { enabled: e.target.checked })} aria-label="Vary width multiplier" />
+            <strong>width multiplier</strong> <span className="muted">Conv2D filters and Dense units × m (not the output head)</span>
+          </label>
+          <label className="proc-field">
+            <span>Width sampling</span>
+            <select aria-label="Width sampling" value={width.sampling ?? 'log'} onChange={(e) => setParam('width', { sampling: e.target.value as 'log' | 'choice' })}>
+              <option value="log">log-uniform</option>
+              <option value="choice">one of</option>
+            </select>
+          </label>
+          {(width.sampling ?? 'log') === 'log' ? (
+            <>
+              <Field label="width from" value={width.min} onChange={(v) => setParam('width', { min: v })} width={80} />
+              <Field label="width to" value={width.max} onChange={(v) => setParam('width', { max: v })} width={80} />
+            </>
+          ) : (
+            <Field label="width multipliers" value={width.values} onChange={(v) => setParam('width', { values: v })} width={160} />
+          )}
         </div>
       </div>
       <div className="proc-fields">
@@ -110,8 +157,9 @@ function SearchSetupForm({ setup, onChange, ctx, onStart, onCancel }: { setup: S
         <Field label="Search seed" value={setup.seed} onChange={(v) => onChange({ ...setup, seed: v })} width={80} />
       </div>
       <p className="proc-note">
-        Everything else (optimizer, schedule, augmentation, backend of the runs: the one chosen above) comes from the Train form. Dropout and a width multiplier would
-        need a design per trial and are not varied in this version.
+        Everything else (optimizer, schedule, augmentation, backend of the runs: the one chosen above) comes from the Train form. A trial that varies dropout or the
+        width trains its own copy of the design (filters and units rounded, at least 1); the run's snapshot records that copy and the trial's values, so the runs
+        table and the compare views show them.
       </p>
       {!check.ok && <p className="field-error">{check.error}</p>}
       <div className="proc-row">

@@ -137,14 +137,16 @@ export function describeEvidence(e: Evidence): string {
 
 // ---------------------------------------------------------------- search
 
-export type SearchParam = 'lr' | 'weightDecay' | 'batchSize'
+export type SearchParam = 'lr' | 'weightDecay' | 'batchSize' | 'dropout' | 'width'
 
 export interface ParamSetup {
   readonly enabled: boolean
   readonly min: string
   readonly max: string
-  /** batchSize: the choices, e.g. "16, 32, 64". */
+  /** batchSize / width (choice): the choices, e.g. "16, 32, 64". */
   readonly values: string
+  /** width only: sampled log-uniformly from min..max, or one of `values`. */
+  readonly sampling?: 'log' | 'choice'
 }
 
 export interface SearchSetup {
@@ -161,6 +163,8 @@ export const DEFAULT_SETUP: SearchSetup = {
     lr: { enabled: true, min: '1e-4', max: '1e-1', values: '' },
     weightDecay: { enabled: true, min: '1e-6', max: '1e-2', values: '' },
     batchSize: { enabled: false, min: '', max: '', values: '16, 32, 64' },
+    dropout: { enabled: false, min: '0', max: '0.5', values: '' },
+    width: { enabled: false, min: '0.5', max: '2', values: '0.5, 1, 2', sampling: 'log' },
   },
   trials: '6',
   epochs: '1',
@@ -169,7 +173,7 @@ export const DEFAULT_SETUP: SearchSetup = {
   seed: '1',
 }
 
-export const PARAM_LABEL: Record<string, string> = { lr: 'learning rate', weightDecay: 'weight decay', batchSize: 'batch size' }
+export const PARAM_LABEL: Record<string, string> = { lr: 'learning rate', weightDecay: 'weight decay', batchSize: 'batch size', dropout: 'dropout', width: 'width ×' }
 
 /** The space and run counts of a setup, or the first problem in words. */
 export function spaceOfSetup(setup: SearchSetup): { ok: true; space: SearchSpaceInput; trials: number; epochs: number } | { ok: false; error: string } {
@@ -187,6 +191,29 @@ export function spaceOfSetup(setup: SearchSetup): { ok: true; space: SearchSpace
     const vals = parseRates(setup.params.batchSize.values)
     if (!vals || !vals.every((v) => Number.isInteger(v))) return { ok: false, error: 'Batch sizes must be whole numbers, e.g. "16, 32, 64"' }
     space.batchSize = { type: 'choice', values: vals }
+  }
+  // Older saved setups have no dropout / width entries.
+  const dropout = setup.params.dropout as ParamSetup | undefined
+  if (dropout?.enabled) {
+    const min = Number(dropout.min)
+    const max = Number(dropout.max)
+    if (dropout.min.trim() === '' || dropout.max.trim() === '' || !(min >= 0 && max < 1)) return { ok: false, error: 'The dropout range needs two rates from 0 to below 1 (the drop probability, sampled uniformly)' }
+    if (min > max) return { ok: false, error: `The dropout range: ${dropout.min} is above ${dropout.max}` }
+    space.dropout = { type: 'uniform', min, max }
+  }
+  const width = setup.params.width as ParamSetup | undefined
+  if (width?.enabled) {
+    if (width.sampling === 'choice') {
+      const vals = parseRates(width.values)
+      if (!vals) return { ok: false, error: 'Width multipliers must be positive numbers, e.g. "0.5, 1, 2"' }
+      space.width = { type: 'choice', values: vals }
+    } else {
+      const min = Number(width.min)
+      const max = Number(width.max)
+      if (!(min > 0) || !(max > 0)) return { ok: false, error: 'The width multiplier range needs two positive numbers (it is sampled log-uniformly)' }
+      if (min > max) return { ok: false, error: `The width multiplier range: ${width.min} is above ${width.max}` }
+      space.width = { type: 'logUniform', min, max }
+    }
   }
   if (Object.keys(space).length === 0) return { ok: false, error: 'Pick at least one hyperparameter to vary' }
   const trials = Number(setup.trials)
@@ -309,13 +336,15 @@ export function tableRows(state: SearchState): TrialRow[] {
 
 /** The parameters a search varies, in a stable order. */
 export function searchParams(state: SearchState): string[] {
-  const order = ['lr', 'weightDecay', 'batchSize']
+  const order = ['lr', 'weightDecay', 'batchSize', 'dropout', 'width']
   const keys = Object.keys(state.space)
   return [...order.filter((k) => keys.includes(k)), ...keys.filter((k) => !order.includes(k))]
 }
 
 export function paramText(name: string, v: unknown): string {
   if (typeof v !== 'number') return String(v ?? '—')
+  if (name === 'dropout') return v.toFixed(2)
+  if (name === 'width') return `×${fmt(v, 2)}`
   return name === 'batchSize' ? String(v) : fmt(v)
 }
 

@@ -10,6 +10,7 @@ import { api } from '../api/client'
 import { useTraining } from '../train/controller'
 import { trainingController } from '../train/instance'
 import type { BackendChoice } from '../train/protocol'
+import { trialDesign, variesDesign } from './design-variants'
 import { parseSaved, searchStorageKey, serializeSaved, trialConfig, trialMetric, trialRunName, type SavedSearch } from './logic'
 
 export interface SearchRuntime {
@@ -74,7 +75,12 @@ async function runTrial(saved: SavedSearch, projectId: number, params: Record<st
   if (ctl.active) throw new Error('Another run is training in this window')
   const epochs = saved.epochsByRound[info.round] ?? saved.epochsByRound.at(-1) ?? 1
   useSearch.setState({ current: { trialId: info.id, round: info.round, runId: null } })
+  // A trial that varies the width or the dropout trains its own copy of the design (recorded in the run's snapshot).
+  const modified = variesDesign(params)
+  const document = modified ? trialDesign((await api().architectures.get({ id: saved.architectureId })).version.document, params) : undefined
   const run = await ctl.start({
+    ...(document ? { document } : {}),
+    trial: { search: saved.key, round: info.round, id: info.id, params: { ...params }, designModified: modified },
     projectId,
     architectureId: saved.architectureId,
     datasetId: saved.datasetId,

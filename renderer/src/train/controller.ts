@@ -78,6 +78,11 @@ export interface RunSnapshot {
    * worker has built the model.
    */
   readonly transfer?: TransferSnapshot
+  /**
+   * Present when the run is a trial of a hyperparameter search (Procedure tab): the trial's values. When the trial
+   * varies the design (width multiplier, dropout), `architecture.document` is the modified copy that trained.
+   */
+  readonly trial?: { readonly search: string; readonly round: number; readonly id: number; readonly params: Record<string, number | string | boolean>; readonly designModified: boolean }
 }
 
 /** A transfer run's source and freeze settings, as recorded in its snapshot. */
@@ -112,6 +117,10 @@ export interface StartRequest {
   readonly name?: string
   /** Initialize from another run's checkpoint (matching layers copied, new head) with a freeze plan. */
   readonly transfer?: TransferStart
+  /** Train this document instead of the architecture's saved version (a search trial's modified copy of it). */
+  readonly document?: GraphDocument
+  /** Recorded in the snapshot as `trial` (see RunSnapshot.trial). */
+  readonly trial?: RunSnapshot['trial']
 }
 
 export type LivePhase = 'preparing' | 'backend' | 'data' | 'compile' | 'running' | 'paused' | 'stopping' | 'ended'
@@ -272,7 +281,7 @@ export class TrainingController {
       const snapshot: RunSnapshot = {
         kind: 'cnn-studio/train',
         format: 1,
-        architecture: { id: arch.architecture.id, name: arch.architecture.name, versionId: arch.version.id, version: arch.version.version, document: arch.version.document },
+        architecture: { id: arch.architecture.id, name: arch.architecture.name, versionId: arch.version.id, version: arch.version.version, document: req.document ?? arch.version.document },
         dataset: {
           id: dataset.id,
           name: dataset.name,
@@ -293,6 +302,7 @@ export class TrainingController {
         backendRequested: req.backend,
         appVersion: this.#deps.appVersion(),
         ...(source ? { transfer: source.snapshot } : {}),
+        ...(req.trial ? { trial: req.trial } : {}),
       }
       const run = await api.runs.create({
         projectId: req.projectId,
