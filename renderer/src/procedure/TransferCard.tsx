@@ -28,7 +28,8 @@ export function TransferCard({ ctx, backend }: { ctx: ProcedureContext; backend:
   const [checkpointId, setCheckpointId] = useState<number | null>(null)
   const [size, setSize] = useState<DataSize>('little')
   const [sim, setSim] = useState<Similarity>('similar')
-  const [mode, setMode] = useState<'all-but-last' | 'none'>('all-but-last')
+  const [mode, setMode] = useState<'all-but-last' | 'layers' | 'none'>('all-but-last')
+  const [frozen, setFrozen] = useState<readonly string[]>([])
   const [k, setK] = useState('1')
   const [mult, setMult] = useState('0.1')
   const job = useJob('transfer-plan')
@@ -58,7 +59,7 @@ export function TransferCard({ ctx, backend }: { ctx: ProcedureContext; backend:
     setMode(advice.freeze.mode === 'all-but-last' ? 'all-but-last' : 'none')
     if (advice.freeze.mode === 'all-but-last') setK(String(advice.freeze.k))
   }
-  const freeze: FreezeSpec = mode === 'none' ? { mode: 'none' } : { mode: 'all-but-last', k: Number(k) }
+  const freeze: FreezeSpec = mode === 'none' ? { mode: 'none' } : mode === 'layers' ? { mode: 'layers', frozen: [...frozen] } : { mode: 'all-but-last', k: Number(k) }
   const valid = checkpointId !== null && ctx.architectureId !== null && ctx.datasetId !== null && (mode === 'none' || Number(k) >= 0) && Number(mult) >= 0
   const training = ctx.live !== null && ctx.live.phase !== 'ended'
   const canStart = valid && ctx.configOk && !training && !starting
@@ -172,8 +173,9 @@ export function TransferCard({ ctx, backend }: { ctx: ProcedureContext; backend:
       <div className="proc-fields">
         <label className="proc-field">
           <span>Freeze</span>
-          <select aria-label="Freeze" value={mode} onChange={(e) => setMode(e.target.value as 'all-but-last' | 'none')}>
+          <select aria-label="Freeze" value={mode} onChange={(e) => setMode(e.target.value as 'all-but-last' | 'layers' | 'none')}>
             <option value="all-but-last">All but the last k layers</option>
+            <option value="layers">Chosen layers</option>
             <option value="none">Nothing (fine-tune all)</option>
           </select>
         </label>
@@ -195,6 +197,30 @@ export function TransferCard({ ctx, backend }: { ctx: ProcedureContext; backend:
           {starting ? 'Preparing…' : 'Start transfer run'}
         </button>
       </div>
+      {mode === 'layers' && (
+        <div className="proc-result" data-testid="freeze-layers">
+          {r === null ? (
+            <p className="proc-note">Press Plan to list the design's weighted layers, then tick the ones to freeze (the new head always trains).</p>
+          ) : (
+            <div className="proc-row" style={{ flexWrap: 'wrap' }}>
+              <span className="muted">Freeze:</span>
+              {r.plan.layers
+                .filter((l) => l.state !== 'new')
+                .map((l) => (
+                  <label key={l.layer} className="proc-check">
+                    <input
+                      type="checkbox"
+                      aria-label={`Freeze ${l.layer}`}
+                      checked={frozen.includes(l.layer)}
+                      onChange={(e) => setFrozen((f) => (e.target.checked ? [...f.filter((x) => x !== l.layer), l.layer] : f.filter((x) => x !== l.layer)))}
+                    />
+                    {l.layer} <span className="muted">({l.params.toLocaleString('en-US')})</span>
+                  </label>
+                ))}
+            </div>
+          )}
+        </div>
+      )}
       <p className="proc-note">
         The run uses the Train form's settings (dataset, augmentation, optimizer, schedule, epochs) and the backend chosen above; matching layers start from the
         checkpoint, the head is new, and the freeze plan becomes its parameter groups.
