@@ -17,6 +17,7 @@ import { InitLabView } from './InitLabView'
 import { columns, DEFAULT_RATES, fmt, formatRate, parseRates, VERDICT_LABEL, type PointsBySeries } from './logic'
 import { LineChart, type ChartSeries } from '../charts/LineChart'
 import { SearchCard } from './SearchCard'
+import { TrainedLab } from './TrainedLabView'
 import { TransferCard } from './TransferCard'
 import './procedure.css'
 
@@ -466,6 +467,7 @@ function InitLabCard({ ctx, backend }: { ctx: ProcedureContext; backend: Backend
       {which === 'mlp-6x4096' && <p className="proc-note">84M parameters (~340 MB of weights): the four initializers run one after another on one copy of the model, a forward pass each. WebGL or WASM handle it; it takes a few seconds.</p>}
       <JobStatus state={job.state} onCancel={job.cancel} />
       {results.length > 0 && <InitLabView results={results} />}
+      <TrainedLab ctx={ctx} backend={backend} />
     </Card>
   )
 }

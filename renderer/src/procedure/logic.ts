@@ -352,3 +352,42 @@ export function paramText(name: string, v: unknown): string {
 export function trialRunName(key: string, round: number, id: number): string {
   return `Search ${key} · stage ${round + 1} · trial ${id + 1}`
 }
+
+// ---------------------------------------------------------------- update-to-weight ratios after training
+
+/** The lectures' rule of thumb: one update moves a weight layer by about 1e-3 of its norm. */
+export const UPDATE_RATIO_PER_STEP = 1e-3
+
+export interface RatioRow {
+  readonly layer: string
+  readonly variable: string
+  readonly ratio: number
+  /** What one update averaged if the updates were independent (random walk): ratio / sqrt(steps). */
+  readonly perStepRandom: number | null
+  /** ... or if they all pointed the same way: ratio / steps (a lower bound). */
+  readonly perStepAligned: number | null
+  readonly kind: 'low' | 'ok' | 'high' | 'unchanged'
+}
+
+/**
+ * One row per weight kernel (layer = the variable name before '/'). Over `steps` updates of ~1e-3 each, the
+ * whole-run ratio lies between ~sqrt(steps)·1e-3 (independent updates) and ~steps·1e-3 (aligned updates); the row's
+ * verdict compares the random-walk estimate per update with 1e-3 (within 10x either way is fine).
+ */
+export function ratioRows(ratios: readonly { name: string; ratio: number }[], steps: number): RatioRow[] {
+  return ratios.map((r) => {
+    const perStepRandom = steps > 0 ? r.ratio / Math.sqrt(steps) : null
+    const perStepAligned = steps > 0 ? r.ratio / steps : null
+    const est = perStepRandom ?? r.ratio
+    const kind: RatioRow['kind'] = r.ratio === 0 ? 'unchanged' : est < UPDATE_RATIO_PER_STEP / 10 ? 'low' : est > UPDATE_RATIO_PER_STEP * 10 ? 'high' : 'ok'
+    const slash = r.name.indexOf('/')
+    return { layer: slash > 0 ? r.name.slice(0, slash) : r.name, variable: r.name, ratio: r.ratio, perStepRandom, perStepAligned, kind }
+  })
+}
+
+export const RATIO_KIND_TEXT: Record<RatioRow['kind'], string> = {
+  unchanged: 'unchanged (frozen, or no gradient reached it)',
+  low: 'moves little: the rate may be too low for this layer',
+  ok: 'about the rule of thumb',
+  high: 'moves a lot: the rate may be too high',
+}

@@ -14,10 +14,13 @@ import {
   freezePlan,
   gaussianBatch,
   initLab,
+  kernelSnapshot,
   lrRangeTest,
+  modelFromCheckpoint,
   lrSweep,
   overfitTinySubset,
   transferWeights,
+  updateRatios,
 } from '@shared/procedure'
 import type { InitLabResult } from '@shared/procedure'
 import { compileGraph } from '@shared/tfjs/compile'
@@ -193,6 +196,29 @@ async function run(job: ProcedureJob): Promise<void> {
       } finally {
         x.dispose()
         model.dispose()
+      }
+      return
+    }
+    case 'trained-lab': {
+      progress.push('Building the run’s initial model (its graph and seed)…', 0.1)
+      const init = build(job)
+      let trained: tf.LayersModel | null = null
+      const inputShape = (init.inputs[0] as tf.SymbolicTensor).shape.slice(1) as number[]
+      const x = gaussianBatch([job.samples, ...inputShape], 'trained-lab')
+      try {
+        const before = await kernelSnapshot(init)
+        progress.push('Activations at the initial weights…', 0.3)
+        const atInit = await initLab(init, { input: x, bins: job.bins })
+        progress.push('Loading the checkpoint…', 0.5)
+        trained = modelFromCheckpoint({ meta: job.checkpoint.meta as CheckpointMeta, weights: job.checkpoint.weights, optimizerState: job.checkpoint.optimizerState }, job.graph)
+        const after = await kernelSnapshot(trained)
+        progress.push('Activations at the trained weights…', 0.7)
+        const trainedStats = await initLab(trained, { input: x, bins: job.bins })
+        post({ type: 'result', result: { kind: 'trained-lab', value: { atInit: { ...atInit, label: 'at init' }, trained: { ...trainedStats, label: 'trained' }, ratios: updateRatios(before, after) } } })
+      } finally {
+        x.dispose()
+        init.dispose()
+        trained?.dispose()
       }
       return
     }

@@ -4,7 +4,7 @@
  * where a job needs data, the dataset cache fetched once (the same CacheDataSource the training worker uses).
  */
 import type { GraphDocument } from '@shared/graph/types'
-import type { InitScheme, InitLabResult, InitialLossCheck, LrSweepResult, OverfitResult, RangeTestResult, RegularizationCheck, FreezeSpec, FreezePlan, TransferReport } from '@shared/procedure'
+import type { InitScheme, InitLabResult, UpdateRatio, InitialLossCheck, LrSweepResult, OverfitResult, RangeTestResult, RegularizationCheck, FreezeSpec, FreezePlan, TransferReport } from '@shared/procedure'
 import type { BackendChoice, WorkerData } from '../train/protocol'
 
 import type { TrainingConfigInput } from '@shared/train/config'
@@ -39,6 +39,13 @@ export type ProcedureJob =
       readonly freeze: FreezeSpec
       readonly lrMultiplier: number
     })
+  | (JobBase & {
+      /** `graph` and `seed` are the run's snapshot: compiling them gives the weights the run started from. */
+      readonly kind: 'trained-lab'
+      readonly checkpoint: { readonly meta: unknown; readonly weights: ArrayBuffer; readonly optimizerState: ArrayBuffer }
+      readonly samples: number
+      readonly bins: number
+    })
 
 export type ProcedureJobKind = ProcedureJob['kind']
 
@@ -52,6 +59,14 @@ export interface TransferPlanResult {
   readonly plan: FreezePlan
 }
 
+export interface TrainedLabResult {
+  /** Activation statistics at the run's initial weights and at the checkpoint's, on the same input batch. */
+  readonly atInit: InitLabResult
+  readonly trained: InitLabResult
+  /** Per kernel: ||W_trained - W_init|| / ||W_init||. */
+  readonly ratios: UpdateRatio[]
+}
+
 export type JobResult =
   | { readonly kind: 'initial-loss'; readonly value: SanityResult }
   | { readonly kind: 'overfit'; readonly value: OverfitResult }
@@ -59,6 +74,7 @@ export type JobResult =
   | { readonly kind: 'range-test'; readonly value: RangeTestResult }
   | { readonly kind: 'init-lab'; readonly value: InitLabResult[] }
   | { readonly kind: 'transfer-plan'; readonly value: TransferPlanResult }
+  | { readonly kind: 'trained-lab'; readonly value: TrainedLabResult }
 
 /** A live point: a loss at a step (of a rate, for the sweep), or one initializer's lab result. */
 export type ProgressPoint = { readonly series: string; readonly step: number; readonly loss: number } | { readonly lab: InitLabResult }
