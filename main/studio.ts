@@ -2,11 +2,12 @@
  * The studio back end, independent of any host: the database, the data folder and every service registered
  * on one ServiceHost. Electron, the browser host and the tests all start it through here.
  */
-import { ApiError, appContract, architecturesContract, datasetsContract, hostContract, pipelinesContract, projectsContract, runsContract, type AppInfo, type HostCapabilities, type HostKind } from '@shared/api'
+import { ApiError, appContract, architecturesContract, datasetsContract, hostContract, modelsContract, pipelinesContract, projectsContract, runsContract, type AppInfo, type HostCapabilities, type HostKind } from '@shared/api'
 import { ServiceHost } from './rpc/service-host'
 import { createAppService } from './services/app'
 import { createArchitecturesService } from './services/architectures'
 import { createDatasetsService } from './services/datasets'
+import { createModelsService } from './services/models'
 import { createPipelinesService } from './services/pipelines'
 import { createProjectsService } from './services/projects'
 import { createRunsService } from './services/runs'
@@ -59,6 +60,7 @@ export function startStudio(options: StudioOptions): Studio {
   services.register(runsContract, createRunsService(db, paths, services.emitter(runsContract)))
   const datasets = createDatasetsService(db, paths, services.emitter(datasetsContract))
   services.register(datasetsContract, datasets)
+  services.register(modelsContract, createModelsService({ services }))
   return {
     services,
     db,

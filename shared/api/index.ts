@@ -10,6 +10,7 @@ export * from './services/datasets'
 export * from './services/runs'
 export * from './services/pipelines'
 export * from './services/versioned'
+export * from './services/models'
 
 import { appContract } from './services/app'
 import { projectsContract } from './services/projects'
@@ -18,6 +19,7 @@ import { architecturesContract } from './services/architectures'
 import { datasetsContract } from './services/datasets'
 import { runsContract } from './services/runs'
 import { pipelinesContract } from './services/pipelines'
+import { modelsContract } from './services/models'
 
 /** Every service the studio exposes; both hosts serve exactly this list. */
 export const contracts = {
@@ -28,5 +30,6 @@ export const contracts = {
   datasets: datasetsContract,
   runs: runsContract,
   pipelines: pipelinesContract,
+  models: modelsContract,
 } as const
 export type Contracts = typeof contracts

@@ -265,7 +265,7 @@ function mapLayer(layer: RawLayer, isLast: boolean): Mapped {
     }
     default:
       throw new TfjsImportError(
-        `Layer "${layer.name}" is a ${layer.className}, which the studio cannot import (supported: InputLayer, Conv2D, DepthwiseConv2D, MaxPooling2D, ` +
+        `Layer "${layer.name}" (${layer.className}) cannot be imported: the studio has no ${layer.className} layer (supported: InputLayer, Conv2D, DepthwiseConv2D, MaxPooling2D, ` +
           'AveragePooling2D, GlobalAveragePooling2D, Flatten, Dense, BatchNormalization, LayerNormalization, InstanceNormalization, GroupNormalization, ' +
           'Dropout, Activation, ReLU, LeakyReLU, ELU, Softmax, Add, Concatenate)',
       )

@@ -171,7 +171,7 @@ describe('graphFromTfjsTopology', () => {
       config: { layers: [{ class_name: 'InputLayer', config: { name: 'in', batch_input_shape: [null, 8, 8, 3] } }, layer] },
     })
     expect(() => graphFromTfjsTopology(seq({ class_name: 'Conv2DTranspose', config: { name: 'up', filters: 2, kernel_size: 3 } }))).toThrow(
-      /Layer "up" is a Conv2DTranspose, which the studio cannot import/,
+      /Layer "up" \(Conv2DTranspose\) cannot be imported: the studio has no Conv2DTranspose layer/,
     )
     expect(() => graphFromTfjsTopology(seq({ class_name: 'Conv2D', config: { name: 'c', filters: 2, kernel_size: 3, activation: 'selu' } }))).toThrow(
       /Layer "c" \(Conv2D\) uses the activation 'selu'/,
