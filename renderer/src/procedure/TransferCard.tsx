@@ -5,10 +5,11 @@
  * choice. "Start transfer run" trains the design from that checkpoint through the Train controller with the Train form's
  * settings (dataset, augmentation, optimizer, schedule...) and the freeze plan, with the same live charts as any run.
  */
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import type { CheckpointInfo, ProjectSummary, RunSummary } from '@shared/api'
 import { adviceFor, type DataSize, type FreezeSpec, type Similarity } from '@shared/procedure'
 import { api } from '../api/client'
+import { useApp } from '../app/store'
 import type { RunSnapshot } from '../train/controller'
 import { fromBase64 } from '../train/base64'
 import { trainingController } from '../train/instance'
@@ -36,11 +37,18 @@ export function TransferCard({ ctx, backend }: { ctx: ProcedureContext; backend:
   const [startedRunId, setStartedRunId] = useState<number | null>(null)
   const [starting, setStarting] = useState(false)
   const [startError, setStartError] = useState<string | null>(null)
+  // Import of a TF.js model folder: a design + a completed run whose checkpoint becomes the source.
+  const canPick = useApp((s) => s.info?.capabilities.canPickFolder ?? false)
+  const [importPath, setImportPath] = useState<string | null>(null)
+  const [importing, setImporting] = useState(false)
+  const [importNote, setImportNote] = useState<{ ok: boolean; text: string } | null>(null)
+  const pendingRun = useRef<number | null>(null)
   useEffect(() => {
     void api().projects.list({}).then(setProjects, () => undefined)
   }, [])
   useEffect(() => {
-    setRunId(null)
+    setRunId(pendingRun.current)
+    pendingRun.current = null
     void api().runs.list({ projectId }).then(setRuns, () => setRuns([]))
   }, [projectId])
   useEffect(() => {
@@ -54,6 +62,34 @@ export function TransferCard({ ctx, backend }: { ctx: ProcedureContext; backend:
         setCheckpointId(c.find((x) => x.kind === 'best')?.id ?? c[0]?.id ?? null)
       }, () => undefined)
   }, [runId])
+  const importFolder = async (path: string) => {
+    setImporting(true)
+    setImportNote(null)
+    try {
+      const r = await api().models.importFolder({ path, projectId: ctx.projectId })
+      setImportPath(null)
+      if (projectId === ctx.projectId) {
+        setRuns(await api().runs.list({ projectId }))
+        setRunId(r.run.id)
+      } else {
+        pendingRun.current = r.run.id
+        setProjectId(ctx.projectId)
+      }
+      setImportNote({
+        ok: true,
+        text: `Imported “${r.designName}” (${r.nodes} nodes, ${r.parameters.toLocaleString('en-US')} parameters): a new design of this project and the source below.${r.notes.length ? ` ${r.notes.join('; ')}.` : ''}`,
+      })
+    } catch (e) {
+      setImportNote({ ok: false, text: e instanceof Error ? e.message : String((e as { message?: unknown }).message ?? e) })
+    } finally {
+      setImporting(false)
+    }
+  }
+  const pickImport = async () => {
+    if (!canPick) return setImportPath((p) => p ?? '')
+    const folder = await api().host.pickFolder({ title: 'Choose a TF.js model folder (model.json + weight files)' })
+    if (folder) await importFolder(folder)
+  }
   const advice = adviceFor(size, sim)
   const applyAdvice = () => {
     setMode(advice.freeze.mode === 'all-but-last' ? 'all-but-last' : 'none')
@@ -169,7 +205,29 @@ export function TransferCard({ ctx, backend }: { ctx: ProcedureContext; backend:
             ))}
           </select>
         </label>
+        <button className="btn" onClick={() => void pickImport()} disabled={importing} data-testid="transfer-import">
+          {importing ? 'Importing…' : 'Import a TF.js model folder…'}
+        </button>
       </div>
+      {importPath !== null && (
+        <div className="proc-fields">
+          <label className="proc-field">
+            <span>Model folder (absolute path)</span>
+            <input aria-label="TF.js model folder" value={importPath} onChange={(e) => setImportPath(e.target.value)} placeholder="/path/to/model (model.json + weights)" style={{ width: 360 }} />
+          </label>
+          <button className="btn btn-primary" onClick={() => void importFolder(importPath.trim())} disabled={importing || importPath.trim() === ''}>
+            Import
+          </button>
+          <button className="btn" onClick={() => setImportPath(null)}>
+            Cancel
+          </button>
+        </div>
+      )}
+      {importNote && (
+        <p className={importNote.ok ? 'proc-note' : 'field-error'} role={importNote.ok ? undefined : 'alert'} data-testid="transfer-import-result">
+          {importNote.text}
+        </p>
+      )}
       <div className="proc-fields">
         <label className="proc-field">
           <span>Freeze</span>
@@ -270,8 +328,7 @@ export function TransferCard({ ctx, backend }: { ctx: ProcedureContext; backend:
             </tbody>
           </table>
           <p className="proc-note">
-            Training config groups: <code>{JSON.stringify(r.plan.groups)}</code> (put before the form's own groups when the run starts). Starting from a TF.js model
-            folder on disk is not part of this version.
+            Training config groups: <code>{JSON.stringify(r.plan.groups)}</code> (put before the form's own groups when the run starts).
           </p>
         </div>
       )}
