@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test as base, chromium, _electron, type Browser, type ElectronApplication, type Page } from '@playwright/test'
+import { test as base, chromium, _electron, expect, type Browser, type ElectronApplication, type Page } from '@playwright/test'
+import { toyConvnet } from '../../shared/graph/templates'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 export const CHROMIUM_ARGS = [
@@ -156,6 +157,33 @@ export async function call<T>(page: Page, host: string, channel: string, payload
   const r = result as { ok: boolean; value?: T; error?: { message: string } }
   if (!r.ok) throw new Error(`${channel}: ${r.error?.message}`)
   return r.value as T
+}
+
+/**
+ * A project with the toy ConvNet design and an MNIST subset (made through the API for speed), the Train section
+ * open with a small WASM run configured. Returns the project id.
+ */
+export async function setupToyMnist(studio: StudioSession, options: { project: string; learningRate: string; count?: number }): Promise<number> {
+  const { page, host } = studio
+  await page.getByRole('button', { name: 'New project' }).click()
+  await page.getByLabel('Project name').fill(options.project)
+  await page.getByRole('button', { name: 'Create', exact: true }).click()
+  await expect(page.getByTestId('project-title')).toHaveText(options.project)
+  const projectId = Number(/#\/p\/(\d+)/.exec(page.url())![1])
+  await call(page, host, 'studio:architectures.create', { projectId, name: 'Toy ConvNet', document: toyConvnet([28, 28, 1], 10) })
+  const count = options.count ?? 200
+  const { datasetId } = await call<{ datasetId: number }>(page, host, 'studio:datasets.importMnist', { projectId, name: `MNIST ${count}`, count })
+  await expect
+    .poll(async () => (await call<{ id: number; status: string }[]>(page, host, 'studio:datasets.list', { projectId })).some((d) => d.id === datasetId && d.status === 'ready'), { timeout: 60_000 })
+    .toBe(true)
+  await page.getByRole('button', { name: 'Train', exact: true }).click()
+  await expect(page.getByTestId('train-form')).toBeVisible()
+  await expect(page.getByLabel('Dataset')).toContainText(`MNIST ${count}`)
+  for (const [label, value] of Object.entries({ 'Batch size': '32', Epochs: '1', 'Learning rate': options.learningRate, Seed: '3' })) {
+    await page.getByLabel(label, { exact: true }).fill(value)
+  }
+  await page.getByLabel('Backend').selectOption('wasm')
+  return projectId
 }
 
 export { expect } from '@playwright/test'

@@ -5,8 +5,7 @@
  * bit-identical to the source checkpoint's, an unfrozen pretrained layer changed); and the init lab's
  * update-to-weight ratio table for the finished source run.
  */
-import { toyConvnet } from '../../shared/graph/templates'
-import { expect, test, call } from './fixtures'
+import { expect, test, call, setupToyMnist } from './fixtures'
 
 interface CheckpointRow {
   id: number
@@ -42,21 +41,7 @@ test('procedure extras: width/dropout search, per-layer freeze, update ratios af
   test.setTimeout(180_000)
   const { page, host } = studio
   const t0 = Date.now()
-  await page.getByRole('button', { name: 'New project' }).click()
-  await page.getByLabel('Project name').fill('Procedure extras')
-  await page.getByRole('button', { name: 'Create', exact: true }).click()
-  await expect(page.getByTestId('project-title')).toHaveText('Procedure extras')
-  const projectId = Number(/#\/p\/(\d+)/.exec(page.url())![1])
-  await call(page, host, 'studio:architectures.create', { projectId, name: 'Toy ConvNet', document: toyConvnet([28, 28, 1], 10) })
-  const { datasetId } = await call<{ datasetId: number }>(page, host, 'studio:datasets.importMnist', { projectId, name: 'MNIST 200', count: 200 })
-  await expect
-    .poll(async () => (await call<{ id: number; status: string }[]>(page, host, 'studio:datasets.list', { projectId })).some((d) => d.id === datasetId && d.status === 'ready'), { timeout: 60_000 })
-    .toBe(true)
-  await page.getByRole('button', { name: 'Train', exact: true }).click()
-  await expect(page.getByTestId('train-form')).toBeVisible()
-  await expect(page.getByLabel('Dataset')).toContainText('MNIST 200')
-  for (const [label, value] of Object.entries({ 'Batch size': '32', Epochs: '1', 'Learning rate': '0.003', Seed: '3' })) await page.getByLabel(label, { exact: true }).fill(value)
-  await page.getByLabel('Backend').selectOption('wasm')
+  const projectId = await setupToyMnist(studio, { project: 'Procedure extras', learningRate: '0.003' })
   await page.getByTestId('start-training').click()
   await expect.poll(async () => (await call<RunRow[]>(page, host, 'studio:runs.list', { projectId }))[0]?.status, { timeout: 60_000 }).toBe('completed')
   const [source] = await call<RunRow[]>(page, host, 'studio:runs.list', { projectId })

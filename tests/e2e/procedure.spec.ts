@@ -6,28 +6,13 @@
  */
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
-import { toyConvnet } from '../../shared/graph/templates'
-import { expect, test, type StudioSession, screenshotDir, call } from './fixtures'
+import { expect, test, type StudioSession, screenshotDir, call, setupToyMnist } from './fixtures'
 
 
 
 async function setup(studio: StudioSession): Promise<number> {
-  const { page, host } = studio
-  await page.getByRole('button', { name: 'New project' }).click()
-  await page.getByLabel('Project name').fill('Procedure')
-  await page.getByRole('button', { name: 'Create', exact: true }).click()
-  await expect(page.getByTestId('project-title')).toHaveText('Procedure')
-  const projectId = Number(/#\/p\/(\d+)/.exec(page.url())![1])
-  await call(page, host, 'studio:architectures.create', { projectId, name: 'Toy ConvNet', document: toyConvnet([28, 28, 1], 10) })
-  const { datasetId } = await call<{ datasetId: number }>(page, host, 'studio:datasets.importMnist', { projectId, name: 'MNIST 200', count: 200 })
-  await expect
-    .poll(async () => (await call<{ id: number; status: string }[]>(page, host, 'studio:datasets.list', { projectId })).some((d) => d.id === datasetId && d.status === 'ready'), { timeout: 60_000 })
-    .toBe(true)
-  await page.getByRole('button', { name: 'Train', exact: true }).click()
-  await expect(page.getByTestId('train-form')).toBeVisible()
-  await expect(page.getByLabel('Dataset')).toContainText('MNIST 200')
-  for (const [label, value] of Object.entries({ 'Batch size': '32', Epochs: '1', 'Learning rate': '0.001', Seed: '3' })) await page.getByLabel(label, { exact: true }).fill(value)
-  await page.getByLabel('Backend').selectOption('wasm')
+  const { page } = studio
+  const projectId = await setupToyMnist(studio, { project: 'Procedure', learningRate: '0.001' })
   await page.getByTestId('tab-procedure').click()
   await expect(page.getByTestId('procedure')).toBeVisible()
   await page.getByLabel('Procedure backend').selectOption('wasm')

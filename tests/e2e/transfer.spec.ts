@@ -5,8 +5,7 @@
  * source checkpoint's bit for bit while the head changed, and that its snapshot and summary record the transfer.
  */
 import type { Page } from '@playwright/test'
-import { toyConvnet } from '../../shared/graph/templates'
-import { expect, test, call } from './fixtures'
+import { expect, test, call, setupToyMnist } from './fixtures'
 
 
 interface CheckpointRow {
@@ -39,21 +38,7 @@ test('transfer run: start from a checkpoint with the convolutions frozen; frozen
   test.setTimeout(120_000)
   const { page, host } = studio
   const t0 = Date.now()
-  await page.getByRole('button', { name: 'New project' }).click()
-  await page.getByLabel('Project name').fill('Transfer')
-  await page.getByRole('button', { name: 'Create', exact: true }).click()
-  await expect(page.getByTestId('project-title')).toHaveText('Transfer')
-  const projectId = Number(/#\/p\/(\d+)/.exec(page.url())![1])
-  await call(page, host, 'studio:architectures.create', { projectId, name: 'Toy ConvNet', document: toyConvnet([28, 28, 1], 10) })
-  const { datasetId } = await call<{ datasetId: number }>(page, host, 'studio:datasets.importMnist', { projectId, name: 'MNIST 200', count: 200 })
-  await expect
-    .poll(async () => (await call<{ id: number; status: string }[]>(page, host, 'studio:datasets.list', { projectId })).some((d) => d.id === datasetId && d.status === 'ready'), { timeout: 60_000 })
-    .toBe(true)
-  await page.getByRole('button', { name: 'Train', exact: true }).click()
-  await expect(page.getByTestId('train-form')).toBeVisible()
-  await expect(page.getByLabel('Dataset')).toContainText('MNIST 200')
-  for (const [label, value] of Object.entries({ 'Batch size': '32', Epochs: '1', 'Learning rate': '0.003', Seed: '3' })) await page.getByLabel(label, { exact: true }).fill(value)
-  await page.getByLabel('Backend').selectOption('wasm')
+  const projectId = await setupToyMnist(studio, { project: 'Transfer', learningRate: '0.003' })
 
   // The source run.
   await page.getByTestId('start-training').click()
