@@ -61,7 +61,7 @@ test('runs table, compare (curves, differences only, architecture diff), run det
   const projects = await call<{ id: number; name: string }[]>(page, host, 'studio:projects.list', {})
   const projectId = projects.find((p) => p.name === 'Command line')!.id
   await page.evaluate((id) => (window.location.hash = `#/p/${id}/runs`), projectId)
-  // The host started before the CLI wrote the data: restart it on the same folder so it serves the new files.
+  // Restart the host on the same folder (the CLI wrote while it ran): the runs must be there after a restart too.
   await studio.restart()
   page = studio.page
   await setTheme(page, 'dark')
