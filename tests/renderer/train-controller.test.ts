@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { CheckpointInfo, MetricSeries, Run } from '@shared/api'
 import type { CheckpointMeta } from '@shared/train/messages'
-import { displayStatus, resumePoint, TrainingController, useTraining, type RunSnapshot, type TrainApi, type WorkerPort } from '../../renderer/src/train/controller'
+import { ACTIVE_RUN_KEY, displayStatus, readActiveRun, resumePoint, TrainingController, useTraining, type RunSnapshot, type SessionStore, type TrainApi, type WorkerPort } from '../../renderer/src/train/controller'
 import type { StartCommand, WorkerCommand, WorkerEvent } from '../../renderer/src/train/protocol'
 import { validateForm, DEFAULT_FORM } from '../../renderer/src/train/form'
 
@@ -79,16 +79,26 @@ function fakeWorker() {
 
 const step = (s: number, epoch: number): WorkerEvent => ({ type: 'step', step: s, epoch, loss: 2 / s, dataLoss: 2 / s, acc: 0.5, lr: 0.001, imagesPerSec: 100, time: 1000 + s })
 
-function setup(opts: Parameters<typeof fakeApi>[0] = {}) {
+function memorySession(initial: Record<string, string> = {}): SessionStore & { data: Map<string, string> } {
+  const data = new Map(Object.entries(initial))
+  return {
+    data,
+    getItem: (k) => data.get(k) ?? null,
+    setItem: (k, v) => void data.set(k, v),
+    removeItem: (k) => void data.delete(k),
+  }
+}
+
+function setup(opts: Parameters<typeof fakeApi>[0] = {}, session?: SessionStore) {
   const { api, calls } = fakeApi(opts)
   const w = fakeWorker()
-  const controller = new TrainingController({ api, createWorker: () => w.port, dataFileUrl: (p) => `http://host/files/${p}`, appVersion: () => 'test', flushMs: 1000, publishMs: 100 })
+  const controller = new TrainingController({ api, createWorker: () => w.port, dataFileUrl: (p) => `http://host/files/${p}`, appVersion: () => 'test', flushMs: 1000, publishMs: 100, session: session ?? null })
   return { controller, calls, w }
 }
 
 beforeEach(() => {
   vi.useFakeTimers()
-  useTraining.setState({ live: null, busy: false })
+  useTraining.setState({ live: null, busy: false, notice: null })
 })
 afterEach(() => {
   vi.useRealTimers()
@@ -215,6 +225,81 @@ describe('TrainingController', () => {
     w.emit({ type: 'exit', time: 2 })
     await controller.settled()
     expect(calls.filter((c) => c.method === 'runs.update').at(-1)!.input).toMatchObject({ status: 'failed', summary: { message: expect.stringContaining('32x32x3') } })
+  })
+})
+
+describe('resume after a reload of the tab (session storage)', () => {
+  const started = (startStep: number): WorkerEvent => ({ type: 'started', startStep, startEpoch: Math.floor(startStep / 6), totalSteps: 18, stepsPerEpoch: 6, epochs: 3, updatedVariables: 4, frozenVariables: 0, time: 1 })
+  const cps: CheckpointInfo[] = [{ id: 2, runId: 5, kind: 'last', epoch: 1, step: 6, bytes: 1, metrics: null, createdAt: '' }]
+
+  it('records the run while it trains, marks it paused on a user pause, and forgets it when it ends', async () => {
+    const session = memorySession()
+    const { controller, w } = setup({}, session)
+    await controller.start({ projectId: 2, architectureId: 1, datasetId: 3, pipelineId: null, config: snapshot().training, backend: 'wasm' })
+    expect(readActiveRun(session)).toEqual({ runId: 5, paused: false })
+    w.emit(started(0))
+    w.emit({ type: 'paused', step: 2, epoch: 1, time: 5 })
+    expect(readActiveRun(session)).toEqual({ runId: 5, paused: true })
+    w.emit({ type: 'resumed', step: 2, epoch: 1, time: 6 })
+    expect(readActiveRun(session)).toEqual({ runId: 5, paused: false })
+    w.emit({ type: 'done', reason: 'Finished', step: 18, epoch: 3, time: 7 })
+    w.emit({ type: 'exit', time: 8 })
+    await controller.settled()
+    expect(session.data.has(ACTIVE_RUN_KEY)).toBe(false)
+  })
+
+  it('forgets the run as soon as the user stops it, and after a failure', async () => {
+    const session = memorySession()
+    const a = setup({}, session)
+    await a.controller.start({ projectId: 2, architectureId: 1, datasetId: 3, pipelineId: null, config: snapshot().training, backend: 'wasm' })
+    a.controller.stop()
+    expect(session.data.has(ACTIVE_RUN_KEY)).toBe(false)
+    const b = setup({}, session)
+    await b.controller.start({ projectId: 2, architectureId: 1, datasetId: 3, pipelineId: null, config: snapshot().training, backend: 'wasm' })
+    expect(readActiveRun(session)?.runId).toBe(5)
+    b.w.emit({ type: 'setup-failed', reason: 'no backend', time: 1 })
+    b.w.emit({ type: 'exit', time: 2 })
+    expect(session.data.has(ACTIVE_RUN_KEY)).toBe(false)
+  })
+
+  it('after a reload, resumes the recorded run from its latest checkpoint once, with a notice', async () => {
+    const session = memorySession({ [ACTIVE_RUN_KEY]: JSON.stringify({ runId: 5, paused: false }) })
+    const { controller, calls, w } = setup({ checkpoints: cps, status: 'running' }, session)
+    const r = await controller.resumeAfterReload()
+    expect(r).toEqual({ runId: 5, epoch: 1, step: 6, stepInEpoch: 0 })
+    expect(calls.find((c) => c.method === 'runs.truncateMetrics')!.input).toEqual({ runId: 5, afterStep: 6 })
+    expect((w.commands[0] as StartCommand).resume?.meta.step).toBe(6)
+    expect(controller.isLive(5)).toBe(true)
+    expect(useTraining.getState().notice).toEqual({ runId: 5, text: 'Resumed after the reload from the checkpoint of epoch 1' })
+    expect(readActiveRun(session)).toEqual({ runId: 5, paused: false })
+    // Once per page.
+    expect(await controller.resumeAfterReload()).toBeNull()
+    expect(w.commands.filter((c) => c.type === 'start')).toHaveLength(1)
+  })
+
+  it('leaves a paused run, a run no longer running, and an empty or unreadable record alone (manual Resume)', async () => {
+    for (const [record, status] of [
+      [JSON.stringify({ runId: 5, paused: true }), 'paused'],
+      [JSON.stringify({ runId: 5, paused: true }), 'running'],
+      [JSON.stringify({ runId: 5, paused: false }), 'stopped'],
+      [JSON.stringify({ runId: 5, paused: false }), 'completed'],
+      ['not json', 'running'],
+      [null, 'running'],
+    ] as const) {
+      const session = memorySession(record === null ? {} : { [ACTIVE_RUN_KEY]: record })
+      const { controller, calls, w } = setup({ checkpoints: cps, status }, session)
+      expect(await controller.resumeAfterReload(), `${record} ${status}`).toBeNull()
+      expect(w.commands).toHaveLength(0)
+      expect(calls.some((c) => c.method === 'runs.truncateMetrics')).toBe(false)
+      if (record !== 'not json') expect(session.data.has(ACTIVE_RUN_KEY)).toBe(false)
+      expect(useTraining.getState().notice).toBeNull()
+    }
+  })
+
+  it('does nothing without session storage', async () => {
+    const { controller, w } = setup({ checkpoints: cps, status: 'running' })
+    expect(await controller.resumeAfterReload()).toBeNull()
+    expect(w.commands).toHaveLength(0)
   })
 })
 

@@ -13,7 +13,7 @@ import { Icon } from '../ui/icons'
 import { ConfigForm } from './ConfigForm'
 import { displayStatus, elapsedMs, etaMs, isResumable, useTraining, type LiveRun, type RunSnapshot } from './controller'
 import { loadForm, saveForm, validateForm, type TrainForm } from './form'
-import { trainingController } from './instance'
+import { resumeAfterReload, trainingController } from './instance'
 import { ProcedurePanel } from '../procedure/ProcedurePanel'
 import { EpochTable, RunCharts } from './RunCharts'
 import { emptySteps, seriesFromMetrics, type EpochRow, type StepSeries } from './series'
@@ -114,6 +114,7 @@ export function TrainView({ projectId }: { projectId: number }) {
   const otherProjectTraining = live !== null && live.phase !== 'ended' && live.projectId !== projectId
 
   useEffect(() => saveForm(projectId, form), [projectId, form])
+  useEffect(() => resumeAfterReload(), [])
   // Pick the first design / dataset when none (or a deleted one) is chosen.
   useEffect(() => {
     if (architectures && architectures.length > 0 && !architectures.some((a) => a.id === form.architectureId)) setForm((f) => ({ ...f, architectureId: architectures[0]!.id }))
@@ -290,6 +291,7 @@ function LivePanel({ live, onResume, busy }: { live: LiveRun; onResume: (id: num
   const now = useNow(!ended)
   const run = useRun(live.runId)
   const c = trainingController()
+  const notice = useTraining((s) => (s.notice?.runId === live.runId ? s.notice.text : null))
   const facts: PanelFacts = {
     runId: live.runId,
     name: live.name,
@@ -333,6 +335,11 @@ function LivePanel({ live, onResume, busy }: { live: LiveRun; onResume: (id: num
   )
   return (
     <RunPanel facts={facts} actions={actions} run={run} live>
+      {notice && (
+        <p className="run-notice" role="status" data-testid="run-notice">
+          {notice}
+        </p>
+      )}
       {setup && (
         <div className="setup-note" data-testid="setup-note">
           <span className="spinner" />

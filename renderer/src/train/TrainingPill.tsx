@@ -1,9 +1,13 @@
 /** The top bar's global training status: which run trains, where it is, and a way back to it. */
+import { useEffect } from 'react'
 import { useApp } from '../app/store'
 import { useTraining } from './controller'
+import { resumeAfterReload } from './instance'
 
 export function TrainingPill() {
   const live = useTraining((s) => s.live)
+  // The pill is in every workspace: a reload of this tab mid-run resumes the run wherever the user was.
+  useEffect(() => resumeAfterReload(), [])
   const navigate = useApp((s) => s.navigate)
   if (!live || live.phase === 'ended') return <span className="pill" data-testid="training-pill">No run in progress</span>
   const pct = live.totalSteps > 0 ? Math.floor((100 * live.step) / live.totalSteps) : 0

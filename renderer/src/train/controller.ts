@@ -47,6 +47,58 @@ export interface ControllerDeps {
   readonly flushMs?: number
   /** Milliseconds between store updates while steps stream in (default 250). */
   readonly publishMs?: number
+  /**
+   * The tab's session storage (window.sessionStorage): where the run this tab trains is recorded, so that a reload
+   * of the same tab resumes it (see resumeAfterReload). Null or absent: nothing is recorded.
+   */
+  readonly session?: SessionStore | null
+}
+
+/** The part of the Storage interface the controller uses. */
+export type SessionStore = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>
+
+/** The session storage key of the run this tab trains: `{ runId, paused }` as JSON. */
+export const ACTIVE_RUN_KEY = 'cnn-studio/train/active-run'
+
+export interface ActiveRunRecord {
+  readonly runId: number
+  /** Paused by the user: a reload leaves it paused (shown interrupted, with Resume), not resumed. */
+  readonly paused: boolean
+}
+
+/** Reads the tab's record of the run it trains (null when none, or unreadable). */
+export function readActiveRun(session: SessionStore | null | undefined): ActiveRunRecord | null {
+  if (!session) return null
+  try {
+    const raw = session.getItem(ACTIVE_RUN_KEY)
+    if (raw === null) return null
+    const v = JSON.parse(raw) as unknown
+    if (typeof v !== 'object' || v === null) return null
+    const { runId, paused } = v as { runId?: unknown; paused?: unknown }
+    if (typeof runId !== 'number' || !Number.isInteger(runId) || runId <= 0) return null
+    return { runId, paused: paused === true }
+  } catch {
+    return null
+  }
+}
+
+/** What resumeAfterReload did: the run it resumed and the checkpoint position it resumed from. */
+export interface ReloadResume {
+  readonly runId: number
+  /** Epochs completed at the checkpoint (0: no checkpoint yet, the run started over). */
+  readonly epoch: number
+  readonly step: number
+  /** Steps of the next epoch already done at the checkpoint (a mid-epoch checkpoint), else 0. */
+  readonly stepInEpoch: number
+}
+
+/** The notice shown after a reload resumed the run. */
+export function reloadNotice(r: ReloadResume): string {
+  return r.step === 0
+    ? 'Restarted after the reload from the beginning (no checkpoint had been saved yet)'
+    : r.stepInEpoch > 0
+      ? `Resumed after the reload from the checkpoint at step ${r.step} (epoch ${r.epoch + 1})`
+      : `Resumed after the reload from the checkpoint of epoch ${r.epoch}`
 }
 
 /** What a run records at creation (runs.create's `config`): everything needed to reproduce or resume it. */
@@ -160,9 +212,11 @@ interface TrainingState {
   live: LiveRun | null
   /** Run ids whose resume is being prepared (so the list does not offer it twice). */
   busy: boolean
+  /** Set when a reload of this tab resumed its run automatically (shown on that run's live panel). */
+  notice?: { readonly runId: number; readonly text: string } | null
 }
 
-export const useTraining = create<TrainingState>(() => ({ live: null, busy: false }))
+export const useTraining = create<TrainingState>(() => ({ live: null, busy: false, notice: null }))
 
 export function elapsedMs(live: LiveRun, now: number): number {
   return live.activeMs + (live.segmentStart === null ? 0 : Math.max(0, now - live.segmentStart))
@@ -239,6 +293,9 @@ export class TrainingController {
   #startedAtSet = false
   #keepEvery = 0
   #ended: { status: LiveOutcome; reason: string; cause?: string } | null = null
+  #reloadChecked = false
+  /** The checkpoint position the current session started from (null: from the start). */
+  #resumeMeta: CheckpointMeta | null = null
 
   constructor(deps: ControllerDeps) {
     this.#deps = deps
@@ -261,6 +318,61 @@ export class TrainingController {
   /** Resolves when every queued write (metrics, checkpoints, status) has been attempted. */
   settled(): Promise<void> {
     return this.#queue
+  }
+
+  /**
+   * Once per page (later calls return null): when this tab's session storage names a run it was training (not
+   * paused by the user), the database still says 'running' and no worker trains here, resumes it from its latest
+   * checkpoint (resumeRun) and sets the store's notice. Anything else clears the record and returns null: runs
+   * interrupted otherwise (another tab, a host restart on a new origin, an app restart) keep the manual Resume.
+   */
+  async resumeAfterReload(): Promise<ReloadResume | null> {
+    if (this.#reloadChecked) return null
+    this.#reloadChecked = true
+    const session = this.#deps.session
+    const record = readActiveRun(session)
+    if (!record) return null
+    if (record.paused || this.active) {
+      if (!this.active) this.#forgetActive()
+      return null
+    }
+    let status: RunStatus
+    try {
+      status = (await this.#deps.api.runs.get({ id: record.runId })).status
+    } catch {
+      this.#forgetActive()
+      return null
+    }
+    if (status !== 'running' || this.active) {
+      if (!this.active) this.#forgetActive()
+      return null
+    }
+    try {
+      await this.resumeRun(record.runId)
+    } catch (e) {
+      this.#forgetActive()
+      throw e
+    }
+    const meta = this.#resumeMeta
+    const result: ReloadResume = { runId: record.runId, epoch: meta?.epoch ?? 0, step: meta?.step ?? 0, stepInEpoch: meta?.stepInEpoch ?? 0 }
+    useTraining.setState({ notice: { runId: result.runId, text: reloadNotice(result) } })
+    return result
+  }
+
+  #recordActive(record: ActiveRunRecord): void {
+    try {
+      this.#deps.session?.setItem(ACTIVE_RUN_KEY, JSON.stringify(record))
+    } catch {
+      // storage full or blocked: a reload then shows the run as interrupted, with Resume
+    }
+  }
+
+  #forgetActive(): void {
+    try {
+      this.#deps.session?.removeItem(ACTIVE_RUN_KEY)
+    } catch {
+      // see #recordActive
+    }
   }
 
   /** Builds the snapshot, creates the run and starts training it. Returns the run. */
@@ -373,6 +485,7 @@ export class TrainingController {
 
   stop(reason = 'Stopped by the user'): void {
     if (!this.active || !this.#worker) return
+    this.#forgetActive()
     this.#update({ phase: 'stopping' })
     this.#worker.post({ type: 'stop', reason })
   }
@@ -381,7 +494,7 @@ export class TrainingController {
   dismiss(): void {
     if (this.active) return
     this.#live = null
-    useTraining.setState({ live: null })
+    useTraining.setState({ live: null, notice: null })
   }
 
   /** Loads a transfer source: the checkpoint's weights and the graph its run trained (any writer's snapshot). */
@@ -425,6 +538,7 @@ export class TrainingController {
       { acc: run.bestValAccuracy, epoch: run.bestEpoch },
     )
     const startStep = resume?.meta.step ?? 0
+    this.#resumeMeta = resume?.meta ?? null
     this.#pendingSteps = emptySteps()
     this.#buffer = []
     this.#timings = {}
@@ -462,7 +576,9 @@ export class TrainingController {
       bestEpoch: best.epoch,
       persistError: null,
     }
+    if (useTraining.getState().notice?.runId !== run.id) useTraining.setState({ notice: null })
     this.#publish()
+    this.#recordActive({ runId: run.id, paused: false })
     const worker = this.#deps.createWorker()
     this.#worker = worker
     worker.listen(
@@ -619,11 +735,13 @@ export class TrainingController {
         return
       }
       case 'paused':
+        this.#recordActive({ runId, paused: true })
         this.#update({ phase: 'paused', activeMs: elapsedMs(live, now), segmentStart: null })
         this.#flush()
         this.#persist(() => this.#deps.api.runs.update({ id: runId, status: 'paused', durationMs: Math.round(elapsedMs(live, now)) }))
         return
       case 'resumed':
+        this.#recordActive({ runId, paused: false })
         this.#lastStepAt = now
         this.#update({ phase: 'running', segmentStart: now })
         this.#persist(() => this.#deps.api.runs.update({ id: runId, status: 'running' }))
@@ -686,6 +804,7 @@ export class TrainingController {
     this.#flushTimer = null
     this.#worker?.terminate()
     this.#worker = null
+    this.#forgetActive()
     const ended = this.#ended ?? { status: 'failed' as const, reason: 'The training worker ended without a result' }
     const now = this.#now()
     const duration = Math.round(elapsedMs(live, now))

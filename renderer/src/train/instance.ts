@@ -2,7 +2,8 @@
 import { api } from '../api/client'
 import { dataFileUrl } from '../api/transports'
 import { useApp } from '../app/store'
-import { TrainingController, type WorkerPort } from './controller'
+import { reportError } from '../ui/dialogs'
+import { TrainingController, type SessionStore, type WorkerPort } from './controller'
 import type { WorkerCommand, WorkerEvent } from './protocol'
 
 function createTrainWorker(): WorkerPort {
@@ -29,5 +30,25 @@ export function trainingController(): TrainingController {
     createWorker: createTrainWorker,
     dataFileUrl,
     appVersion: () => useApp.getState().info?.version ?? 'unknown',
+    session: tabSession(),
   }))
+}
+
+/** This tab's sessionStorage (survives a reload of the tab, not a new tab or another origin), when usable. */
+function tabSession(): SessionStore | null {
+  try {
+    return typeof sessionStorage === 'undefined' ? null : sessionStorage
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Called when the workspace mounts (top bar pill, Train section): the first call of the page resumes the run this
+ * tab was training before a reload (see TrainingController.resumeAfterReload); later calls do nothing.
+ */
+export function resumeAfterReload(): void {
+  trainingController()
+    .resumeAfterReload()
+    .catch((e: unknown) => reportError(e))
 }
