@@ -32,7 +32,7 @@ function run(status: Run['status'] = 'queued'): Run {
   }
 }
 
-function fakeApi(opts: { checkpoints?: CheckpointInfo[]; metrics?: Record<string, MetricSeries>; status?: Run['status'] } = {}) {
+function fakeApi(opts: { checkpoints?: CheckpointInfo[]; metrics?: Record<string, MetricSeries>; status?: Run['status']; trial?: boolean } = {}) {
   const calls: Call[] = []
   const rec = (method: string, result: (input: Record<string, unknown>) => unknown) =>
     vi.fn(async (input: Record<string, unknown>) => {
@@ -42,7 +42,10 @@ function fakeApi(opts: { checkpoints?: CheckpointInfo[]; metrics?: Record<string
   const api = {
     runs: {
       create: rec('runs.create', () => run()),
-      get: rec('runs.get', () => run(opts.status ?? 'running')),
+      get: rec('runs.get', () => {
+        const r = run(opts.status ?? 'running')
+        return opts.trial ? { ...r, config: { ...snapshot(), trial: { search: 's', round: 0, id: 1, params: {}, designModified: false } } } : r
+      }),
       update: rec('runs.update', () => run()),
       appendMetrics: rec('runs.appendMetrics', (i) => ({ written: (i.points as unknown[]).length })),
       truncateMetrics: rec('runs.truncateMetrics', () => ({ removed: 3 })),
@@ -294,6 +297,15 @@ describe('resume after a reload of the tab (session storage)', () => {
       if (record !== 'not json') expect(session.data.has(ACTIVE_RUN_KEY)).toBe(false)
       expect(useTraining.getState().notice).toBeNull()
     }
+  })
+
+  it('leaves a search trial to its search', async () => {
+    const session = memorySession({ [ACTIVE_RUN_KEY]: JSON.stringify({ runId: 5, paused: false }) })
+    const { controller, calls, w } = setup({ checkpoints: cps, status: 'running', trial: true }, session)
+    expect(await controller.resumeAfterReload()).toBeNull()
+    expect(w.commands).toHaveLength(0)
+    expect(calls.some((c) => c.method === 'runs.truncateMetrics')).toBe(false)
+    expect(session.data.has(ACTIVE_RUN_KEY)).toBe(false)
   })
 
   it('does nothing without session storage', async () => {

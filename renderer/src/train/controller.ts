@@ -323,8 +323,8 @@ export class TrainingController {
   /**
    * Once per page (later calls return null): when this tab's session storage names a run it was training (not
    * paused by the user), the database still says 'running' and no worker trains here, resumes it from its latest
-   * checkpoint (resumeRun) and sets the store's notice. Anything else clears the record and returns null: runs
-   * interrupted otherwise (another tab, a host restart on a new origin, an app restart) keep the manual Resume.
+   * checkpoint (resumeRun) and sets the store's notice. Anything else (a search trial included) clears the record
+   * and returns null: runs interrupted otherwise (another tab, a host restart on a new origin, an app restart) keep the manual Resume.
    */
   async resumeAfterReload(): Promise<ReloadResume | null> {
     if (this.#reloadChecked) return null
@@ -336,14 +336,16 @@ export class TrainingController {
       if (!this.active) this.#forgetActive()
       return null
     }
-    let status: RunStatus
+    let run: Run
     try {
-      status = (await this.#deps.api.runs.get({ id: record.runId })).status
+      run = await this.#deps.api.runs.get({ id: record.runId })
     } catch {
       this.#forgetActive()
       return null
     }
-    if (status !== 'running' || this.active) {
+    // A search trial is left to its search (persisted per project, it resumes with its pending trials).
+    const trial = (run.config as Partial<RunSnapshot> | null)?.trial !== undefined
+    if (run.status !== 'running' || trial || this.active) {
       if (!this.active) this.#forgetActive()
       return null
     }
