@@ -92,10 +92,19 @@ function memorySession(initial: Record<string, string> = {}): SessionStore & { d
   }
 }
 
-function setup(opts: Parameters<typeof fakeApi>[0] = {}, session?: SessionStore) {
+function setup(opts: Parameters<typeof fakeApi>[0] = {}, session?: SessionStore, checkpointEveryMs?: number) {
   const { api, calls } = fakeApi(opts)
   const w = fakeWorker()
-  const controller = new TrainingController({ api, createWorker: () => w.port, dataFileUrl: (p) => `http://host/files/${p}`, appVersion: () => 'test', flushMs: 1000, publishMs: 100, session: session ?? null })
+  const controller = new TrainingController({
+    api,
+    createWorker: () => w.port,
+    dataFileUrl: (p) => `http://host/files/${p}`,
+    appVersion: () => 'test',
+    flushMs: 1000,
+    publishMs: 100,
+    session: session ?? null,
+    ...(checkpointEveryMs === undefined ? {} : { checkpointEveryMs }),
+  })
   return { controller, calls, w }
 }
 
@@ -219,6 +228,29 @@ describe('TrainingController', () => {
     expect(calls.find((c) => c.method === 'runs.truncateMetrics')!.input).toEqual({ runId: 5, afterStep: 0 })
     expect(calls.some((c) => c.method === 'runs.loadCheckpoint')).toBe(false)
     expect((w.commands[0] as StartCommand).resume).toBeUndefined()
+  })
+
+  it('asks the worker for a mid-epoch checkpoint every checkpointEveryMs of training (not while paused) and saves it as last', async () => {
+    const { controller, calls, w } = setup({}, undefined, 5000)
+    await controller.start({ projectId: 2, architectureId: 1, datasetId: 3, pipelineId: null, config: snapshot().training, backend: 'wasm' })
+    const asked = () => w.commands.filter((c) => c.type === 'checkpoint').length
+    await vi.advanceTimersByTimeAsync(6000) // setup: not yet running
+    expect(asked()).toBe(0)
+    w.emit({ type: 'started', startStep: 0, startEpoch: 0, totalSteps: 18, stepsPerEpoch: 6, epochs: 3, updatedVariables: 4, frozenVariables: 0, time: 1 })
+    for (let s = 1; s <= 3; s++) w.emit(step(s, 1))
+    await vi.advanceTimersByTimeAsync(4000)
+    expect(asked()).toBe(0)
+    await vi.advanceTimersByTimeAsync(1500)
+    expect(asked()).toBe(1)
+    w.emit({ type: 'mid-checkpoint', meta: meta(3, 0), weights: new ArrayBuffer(8), optimizerState: new ArrayBuffer(4) })
+    await controller.settled()
+    expect(calls.filter((c) => c.method === 'runs.saveCheckpoint').map((c) => [c.input.kind, c.input.step])).toEqual([['last', 3]])
+    // The steps up to the checkpoint were written before it.
+    const methods = calls.map((c) => c.method)
+    expect(methods.lastIndexOf('runs.appendMetrics')).toBeLessThan(methods.indexOf('runs.saveCheckpoint'))
+    w.emit({ type: 'paused', step: 3, epoch: 1, time: 5 })
+    await vi.advanceTimersByTimeAsync(12_000)
+    expect(asked()).toBe(1)
   })
 
   it('marks setup failures (no backend, incompatible design) as failed with the reason', async () => {

@@ -5,7 +5,11 @@
  *
  * Resume (a stopped run, or an interrupted one: status 'running' with no live worker in this page): the run's
  * latest checkpoint is loaded, its metrics after the checkpoint's step are dropped, and the same run continues
- * from there with the same snapshot, so the step series has no gap and no duplicate.
+ * from there with the same snapshot, so the step series has no gap and no duplicate. Besides the per-epoch
+ * checkpoints the worker is asked for a mid-epoch 'last' one every checkpointEveryMs (30 s) of training.
+ *
+ * Reload: the run this tab trains is recorded in the tab's sessionStorage (paused by the user or not) until it
+ * ends or is stopped; the page's first resumeAfterReload() resumes it when the database still says 'running'.
  */
 import { create } from 'zustand'
 import type { AugmentPipeline } from '@shared/augment'
@@ -47,6 +51,11 @@ export interface ControllerDeps {
   readonly flushMs?: number
   /** Milliseconds between store updates while steps stream in (default 250). */
   readonly publishMs?: number
+  /**
+   * Milliseconds of training after which the worker is asked for a mid-epoch checkpoint (saved as 'last'), so an
+   * interrupted run replays less (default 30000; 0: only the per-epoch checkpoints).
+   */
+  readonly checkpointEveryMs?: number
   /**
    * The tab's session storage (window.sessionStorage): where the run this tab trains is recorded, so that a reload
    * of the same tab resumes it (see resumeAfterReload). Null or absent: nothing is recorded.
@@ -294,6 +303,8 @@ export class TrainingController {
   #keepEvery = 0
   #ended: { status: LiveOutcome; reason: string; cause?: string } | null = null
   #reloadChecked = false
+  /** When the last checkpoint was saved or requested (now()), for checkpointEveryMs. */
+  #lastCheckpointAt = 0
   /** The checkpoint position the current session started from (null: from the start). */
   #resumeMeta: CheckpointMeta | null = null
 
@@ -590,7 +601,11 @@ export class TrainingController {
         this.#onEvent({ type: 'exit', time: this.#now() })
       },
     )
-    this.#flushTimer = setInterval(() => this.#flush(), this.#deps.flushMs ?? 1000)
+    this.#lastCheckpointAt = this.#now()
+    this.#flushTimer = setInterval(() => {
+      this.#flush()
+      this.#requestCheckpoint()
+    }, this.#deps.flushMs ?? 1000)
     const data = {
       url: this.#deps.dataFileUrl(dataset.cachePath as string),
       classes: snapshot.dataset.classes,
@@ -650,6 +665,8 @@ export class TrainingController {
         this.#update({ outcome: 'failed', message: event.reason })
         return
       case 'stop-checkpoint':
+      case 'mid-checkpoint':
+        if (event.type === 'mid-checkpoint') this.#lastCheckpointAt = now
         this.#saveCheckpoint(runId, { meta: event.meta, weights: event.weights, optimizerState: event.optimizerState }, ['last'], null)
         return
       case 'exit':
@@ -675,6 +692,7 @@ export class TrainingController {
           segmentStart: now,
         })
         this.#lastStepAt = now
+        this.#lastCheckpointAt = now
         const fields: Parameters<TrainApi['runs']['update']>[0] = { id: runId, status: 'running' }
         if (!this.#startedAtSet) {
           this.#startedAtSet = true
@@ -729,6 +747,7 @@ export class TrainingController {
         return
       }
       case 'checkpoint': {
+        this.#lastCheckpointAt = now
         const keepEvery = this.#keepEvery
         const kinds: ('last' | 'best' | 'periodic')[] = ['last']
         if (m.best) kinds.push('best')
@@ -786,6 +805,17 @@ export class TrainingController {
       if (last && Number.isFinite(last.trainLoss)) Object.assign(fields, { finalLoss: last.trainLoss })
       await this.#deps.api.runs.update(fields)
     })
+  }
+
+  /** Asks the worker for a mid-epoch checkpoint when checkpointEveryMs of training passed since the last one. */
+  #requestCheckpoint(): void {
+    const every = this.#deps.checkpointEveryMs ?? 30_000
+    const live = this.#live
+    if (every <= 0 || !live || live.phase !== 'running' || !this.#worker) return
+    const now = this.#now()
+    if (now - this.#lastCheckpointAt < every) return
+    this.#lastCheckpointAt = now
+    this.#worker.post({ type: 'checkpoint' })
   }
 
   #summaryNow(): Record<string, unknown> {

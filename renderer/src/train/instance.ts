@@ -31,7 +31,21 @@ export function trainingController(): TrainingController {
     dataFileUrl,
     appVersion: () => useApp.getState().info?.version ?? 'unknown',
     session: tabSession(),
+    ...checkpointEvery(),
   }))
+}
+
+/**
+ * The mid-epoch checkpoint interval: 30 s, unless localStorage's `cnn-studio/train/checkpoint-every-ms` says
+ * otherwise (a positive number of milliseconds; read when the page loads; the e2e tests use it).
+ */
+function checkpointEvery(): { checkpointEveryMs?: number } {
+  try {
+    const v = Number(localStorage.getItem('cnn-studio/train/checkpoint-every-ms'))
+    return Number.isFinite(v) && v > 0 ? { checkpointEveryMs: v } : {}
+  } catch {
+    return {}
+  }
 }
 
 /** This tab's sessionStorage (survives a reload of the tab, not a new tab or another origin), when usable. */

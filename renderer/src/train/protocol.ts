@@ -59,7 +59,15 @@ export interface StartCommand {
   readonly init?: TransferInit
 }
 
-export type WorkerCommand = StartCommand | TrainCommand
+/**
+ * Take a checkpoint of the current position (between steps, mid-epoch) and send it as 'mid-checkpoint', so that an
+ * interrupted run replays less. Ignored while paused, during setup, or when one is already being taken.
+ */
+export interface CheckpointCommand {
+  readonly type: 'checkpoint'
+}
+
+export type WorkerCommand = StartCommand | TrainCommand | CheckpointCommand
 
 export type SetupPhase = 'backend' | 'data' | 'compile'
 
@@ -80,6 +88,8 @@ export type WorkerEvent =
   | { readonly type: 'ready'; readonly dataMs: number; readonly compileMs: number; readonly params: number; readonly time: number }
   /** A checkpoint of the position where a stopped run ended (mid-epoch), so it can resume from there. */
   | ({ readonly type: 'stop-checkpoint' } & CheckpointPayload)
+  /** A checkpoint of the current position taken on request (CheckpointCommand), saved as 'last'. */
+  | ({ readonly type: 'mid-checkpoint' } & CheckpointPayload)
   /** Setup failed before the engine started (no backend, data, incompatible design...). */
   | { readonly type: 'setup-failed'; readonly reason: string; readonly time: number }
   /** The worker is done; nothing follows. */

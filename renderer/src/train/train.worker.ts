@@ -3,7 +3,8 @@
  * The training worker: picks the TF.js backend (the user's choice first, else WebGPU -> WebGL -> WASM -> CPU),
  * fetches the dataset cache once, compiles the design, and runs shared/train's Trainer, posting the engine's
  * messages to the page (checkpoint buffers transferred). Commands (pause / resume / stop) reach the trainer
- * between steps.
+ * between steps; a 'checkpoint' command pauses it between two steps, sends that position as 'mid-checkpoint' and
+ * resumes it, the pause hidden from the page.
  */
 import * as tf from '@tensorflow/tfjs'
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm'
@@ -24,6 +25,45 @@ let trainer: Trainer | null = null
 let started = false
 /** A stop that arrived before the trainer existed (during setup). */
 let earlyStop: string | null = null
+/** Paused by a command of the page (not by a checkpoint request). */
+let userPaused = false
+/** A checkpoint request: 'wanted' until the trainer stops between steps, then 'taking' until it is sent. */
+let snapshot: 'wanted' | 'taking' | null = null
+/** The 'resumed' message that follows a checkpoint's pause is not the user's: it is not forwarded. */
+let hideResumed = false
+let snapshotDone: Promise<void> = Promise.resolve()
+
+/**
+ * The engine's messages to the page, less the pause a checkpoint request makes: the trainer is paused (so the
+ * checkpoint is taken between two steps, never while a step changes the weights), the checkpoint sent, and the
+ * trainer resumed, unless the user paused it meanwhile.
+ */
+function forward(m: TrainMessage, transfer?: ArrayBuffer[]): void {
+  if (m.type === 'paused' && snapshot === 'wanted' && trainer) {
+    snapshot = 'taking'
+    const t = trainer
+    snapshotDone = (async () => {
+      try {
+        const cp = await t.checkpoint()
+        post({ type: 'mid-checkpoint', meta: cp.meta, weights: cp.weights, optimizerState: cp.optimizerState }, [cp.weights, cp.optimizerState])
+      } catch {
+        // the run goes on; its epoch checkpoints are still saved
+      }
+      snapshot = null
+      if (userPaused) post(m)
+      else {
+        hideResumed = true
+        t.resume()
+      }
+    })()
+    return
+  }
+  if (m.type === 'resumed' && hideResumed) {
+    hideResumed = false
+    return
+  }
+  post(m, transfer)
+}
 
 function post(event: WorkerEvent, transfer: ArrayBuffer[] = []): void {
   self.postMessage(event, transfer)
@@ -115,7 +155,7 @@ async function start(cmd: StartCommand): Promise<void> {
       pipeline: cmd.pipeline,
       config,
       resumeFrom: cmd.resume,
-      sink: { post: (m: TrainMessage, transfer?: ArrayBuffer[]) => post(m, transfer) },
+      sink: { post: (m: TrainMessage, transfer?: ArrayBuffer[]) => forward(m, transfer) },
     })
     post({ type: 'ready', dataMs, compileMs, params: model.countParams(), time: Date.now() })
     if (earlyStop !== null) trainer.stop(earlyStop)
@@ -126,6 +166,7 @@ async function start(cmd: StartCommand): Promise<void> {
     return
   }
   const outcome = await trainer.run()
+  await snapshotDone
   if (outcome.status === 'stopped' && outcome.step > 0) {
     try {
       const cp = await trainer.checkpoint()
@@ -145,7 +186,15 @@ self.onmessage = (event: MessageEvent<WorkerCommand>) => {
     if (started) return
     started = true
     void start(cmd)
+  } else if (cmd.type === 'checkpoint') {
+    if (trainer && snapshot === null && !userPaused && !trainer.paused) {
+      snapshot = 'wanted'
+      trainer.pause()
+    }
   } else if (trainer) {
+    if (cmd.type === 'pause') userPaused = true
+    else if (cmd.type === 'resume') userPaused = false
+    if (cmd.type === 'resume' && snapshot !== null) return // the checkpoint's pause ends by itself
     trainer.command(cmd)
   } else if (cmd.type === 'stop') {
     earlyStop = cmd.reason ?? 'Stopped by the user'
