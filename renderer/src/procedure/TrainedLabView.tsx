@@ -4,7 +4,6 @@
  * update-to-weight ratio ||W_trained - W_init|| / ||W_init|| against the lectures' ~1e-3 per update.
  */
 import { useEffect, useState } from 'react'
-import type { CheckpointInfo } from '@shared/api'
 import { api } from '../api/client'
 import type { RunSnapshot } from '../train/controller'
 import { fromBase64 } from '../train/base64'
@@ -13,31 +12,15 @@ import { useJob } from './client'
 import { InitLabView } from './InitLabView'
 import { fmt, RATIO_KIND_TEXT, ratioRows } from './logic'
 import { Field, JobStatus, Verdict, type ProcedureContext } from './ProcedurePanel'
+import { RunCheckpointPicker, useRunCheckpoints } from './RunCheckpointPicker'
 
 export function TrainedLab({ ctx, backend }: { ctx: ProcedureContext; backend: BackendChoice }) {
   const job = useJob('trained-lab')
   const [runId, setRunId] = useState<number | null>(ctx.shownRunId)
-  const [checkpoints, setCheckpoints] = useState<CheckpointInfo[]>([])
-  const [checkpointId, setCheckpointId] = useState<number | null>(null)
+  const { checkpoints, checkpointId, setCheckpointId } = useRunCheckpoints(runId, 'last')
   const [samples, setSamples] = useState('16')
   const [info, setInfo] = useState<{ steps: number; transfer: boolean } | null>(null)
   const n = Number(samples)
-  useEffect(() => {
-    setCheckpoints([])
-    setCheckpointId(null)
-    if (runId === null) return
-    let live = true
-    void api()
-      .runs.checkpoints({ runId })
-      .then((c) => {
-        if (!live) return
-        setCheckpoints(c)
-        setCheckpointId(c.find((x) => x.kind === 'last')?.id ?? c[0]?.id ?? null)
-      }, () => undefined)
-    return () => {
-      live = false
-    }
-  }, [runId])
   const start = () =>
     void job.run(async () => {
       const cp = await api().runs.loadCheckpoint({ id: checkpointId! })
@@ -66,28 +49,16 @@ export function TrainedLab({ ctx, backend }: { ctx: ProcedureContext; backend: B
         ratios are against the seeded initialization, not the pretrained weights).
       </p>
       <div className="proc-fields">
-        <label className="proc-field">
-          <span>Run</span>
-          <select aria-label="Trained lab run" value={runId ?? ''} onChange={(e) => setRunId(e.target.value ? Number(e.target.value) : null)}>
-            <option value="">Choose a run…</option>
-            {ctx.runs.map((x) => (
-              <option key={x.id} value={x.id}>
-                {x.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="proc-field">
-          <span>Checkpoint</span>
-          <select aria-label="Trained lab checkpoint" value={checkpointId ?? ''} onChange={(e) => setCheckpointId(e.target.value ? Number(e.target.value) : null)} disabled={checkpoints.length === 0}>
-            {checkpoints.length === 0 && <option value="">{runId === null ? '—' : 'no checkpoints'}</option>}
-            {checkpoints.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.kind} · epoch {c.epoch} · step {c.step}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RunCheckpointPicker
+          runs={ctx.runs}
+          runId={runId}
+          setRunId={setRunId}
+          checkpoints={checkpoints}
+          checkpointId={checkpointId}
+          setCheckpointId={setCheckpointId}
+          runLabel="Run"
+          ariaPrefix="Trained lab"
+        />
         <Field label="Samples" value={samples} onChange={setSamples} width={80} />
         <button className="btn btn-primary" onClick={start} disabled={job.state.running || checkpointId === null || !(n >= 1 && n <= 256)} data-testid="run-trained-lab">
           Compare with init

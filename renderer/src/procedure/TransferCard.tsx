@@ -6,7 +6,7 @@
  * settings (dataset, augmentation, optimizer, schedule...) and the freeze plan, with the same live charts as any run.
  */
 import { useEffect, useRef, useState } from 'react'
-import type { CheckpointInfo, ProjectSummary, RunSummary } from '@shared/api'
+import type { ProjectSummary, RunSummary } from '@shared/api'
 import { adviceFor, type DataSize, type FreezeSpec, type Similarity } from '@shared/procedure'
 import { api } from '../api/client'
 import { useApp } from '../app/store'
@@ -19,14 +19,14 @@ import { designGraph } from './client'
 import { useJob } from './client'
 import { fmt } from './logic'
 import { Card, Field, JobStatus, Verdict, type ProcedureContext } from './ProcedurePanel'
+import { RunCheckpointPicker, useRunCheckpoints } from './RunCheckpointPicker'
 
 export function TransferCard({ ctx, backend }: { ctx: ProcedureContext; backend: BackendChoice }) {
   const [projects, setProjects] = useState<ProjectSummary[]>([])
   const [projectId, setProjectId] = useState<number>(ctx.projectId)
   const [runs, setRuns] = useState<RunSummary[]>([])
   const [runId, setRunId] = useState<number | null>(null)
-  const [checkpoints, setCheckpoints] = useState<CheckpointInfo[]>([])
-  const [checkpointId, setCheckpointId] = useState<number | null>(null)
+  const { checkpoints, checkpointId, setCheckpointId } = useRunCheckpoints(runId, 'best')
   const [size, setSize] = useState<DataSize>('little')
   const [sim, setSim] = useState<Similarity>('similar')
   const [mode, setMode] = useState<'all-but-last' | 'layers' | 'none'>('all-but-last')
@@ -51,17 +51,6 @@ export function TransferCard({ ctx, backend }: { ctx: ProcedureContext; backend:
     pendingRun.current = null
     void api().runs.list({ projectId }).then(setRuns, () => setRuns([]))
   }, [projectId])
-  useEffect(() => {
-    setCheckpoints([])
-    setCheckpointId(null)
-    if (runId === null) return
-    void api()
-      .runs.checkpoints({ runId })
-      .then((c) => {
-        setCheckpoints(c)
-        setCheckpointId(c.find((x) => x.kind === 'best')?.id ?? c[0]?.id ?? null)
-      }, () => undefined)
-  }, [runId])
   const importFolder = async (path: string) => {
     setImporting(true)
     setImportNote(null)
@@ -182,29 +171,16 @@ export function TransferCard({ ctx, backend }: { ctx: ProcedureContext; backend:
             ))}
           </select>
         </label>
-        <label className="proc-field">
-          <span>Pretrained run</span>
-          <select aria-label="Source run" value={runId ?? ''} onChange={(e) => setRunId(e.target.value ? Number(e.target.value) : null)}>
-            <option value="">Choose a run…</option>
-            {runs.map((x) => (
-              <option key={x.id} value={x.id}>
-                {x.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="proc-field">
-          <span>Checkpoint</span>
-          <select aria-label="Source checkpoint" value={checkpointId ?? ''} onChange={(e) => setCheckpointId(e.target.value ? Number(e.target.value) : null)} disabled={checkpoints.length === 0}>
-            {checkpoints.length === 0 && <option value="">{runId === null ? '—' : 'no checkpoints'}</option>}
-            {checkpoints.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.kind} · epoch {c.epoch} · step {c.step}
-                {c.metrics?.val_acc !== undefined ? ` · val ${(c.metrics.val_acc * 100).toFixed(1)}%` : ''}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RunCheckpointPicker
+          runs={runs}
+          runId={runId}
+          setRunId={setRunId}
+          checkpoints={checkpoints}
+          checkpointId={checkpointId}
+          setCheckpointId={setCheckpointId}
+          runLabel="Pretrained run"
+          ariaPrefix="Source"
+        />
         <button className="btn" onClick={() => void pickImport()} disabled={importing} data-testid="transfer-import">
           {importing ? 'Importing…' : 'Import a TF.js model folder…'}
         </button>
