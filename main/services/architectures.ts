@@ -27,33 +27,21 @@ export function createArchitecturesService(
   const docs = new VersionedDocs(
     db,
     { table: 'architectures', versions: 'architecture_versions', fk: 'architecture_id', labels: true, noun: 'Design', parse: parseDocument, serialize: serializeGraphDocument },
+    (change) => emit('onDidChange', change),
     now,
   )
   return {
     list: ({ projectId }) => docs.list(projectId),
-    create({ projectId, name, document }) {
-      const v = docs.create(projectId, name, document)
-      emit('onDidChange', { projectId, id: v.parentId, version: v.version })
-      return toVersion(v)
-    },
+    create: ({ projectId, name, document }) => toVersion(docs.create(projectId, name, document)),
     get({ id, version }) {
       const { summary, version: v } = docs.get(id, version)
       return { architecture: summary, version: toVersion(v) }
     },
-    save({ id, document, label }) {
-      const v = docs.save(id, document, label)
-      emit('onDidChange', { projectId: docs.summary(id).projectId, id, version: v.version })
-      return toVersion(v)
-    },
+    save: ({ id, document, label }) => toVersion(docs.save(id, document, label)),
     history: ({ id }) => docs.history(id),
-    rename({ id, name }) {
-      const summary = docs.rename(id, name)
-      emit('onDidChange', { projectId: summary.projectId, id })
-      return summary
-    },
+    rename: ({ id, name }) => docs.rename(id, name),
     delete({ id }) {
-      const summary = docs.delete(id)
-      emit('onDidChange', { projectId: summary.projectId, id })
+      docs.delete(id)
       return { deleted: true as const }
     },
   }

@@ -22,34 +22,22 @@ export function createPipelinesService(
   const docs = new VersionedDocs<AugmentPipeline>(
     db,
     { table: 'pipelines', versions: 'pipeline_versions', fk: 'pipeline_id', labels: false, noun: 'Pipeline', parse, serialize: serializePipeline },
+    (change) => emit('onDidChange', change),
     now,
   )
   const toVersion = ({ parentId, label: _label, ...v }: DocVersion<AugmentPipeline>): PipelineVersion => ({ ...v, pipelineId: parentId })
 
   return {
     list: ({ projectId }) => docs.list(projectId),
-    create({ projectId, name, document }) {
-      const v = docs.create(projectId, name, document)
-      emit('onDidChange', { projectId, id: v.parentId, version: v.version })
-      return toVersion(v)
-    },
+    create: ({ projectId, name, document }) => toVersion(docs.create(projectId, name, document)),
     get({ id, version }) {
       const { summary, version: v } = docs.get(id, version)
       return { pipeline: summary, version: toVersion(v) }
     },
-    save({ id, document }) {
-      const v = docs.save(id, document)
-      emit('onDidChange', { projectId: docs.summary(id).projectId, id, version: v.version })
-      return toVersion(v)
-    },
-    rename({ id, name }) {
-      const summary = docs.rename(id, name)
-      emit('onDidChange', { projectId: summary.projectId, id })
-      return summary
-    },
+    save: ({ id, document }) => toVersion(docs.save(id, document)),
+    rename: ({ id, name }) => docs.rename(id, name),
     delete({ id }) {
-      const summary = docs.delete(id)
-      emit('onDidChange', { projectId: summary.projectId, id })
+      docs.delete(id)
       return { deleted: true as const }
     },
   }

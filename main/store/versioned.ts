@@ -52,10 +52,18 @@ interface VersionRow {
   created_at: string
 }
 
+/** What changed, for the service's `onDidChange` event (both document services send this shape). */
+export interface DocChange {
+  readonly projectId: number
+  readonly id: number
+  readonly version?: number
+}
+
 export class VersionedDocs<D> {
   constructor(
     private readonly db: Db,
     private readonly kind: VersionedKind<D>,
+    private readonly onChange: (change: DocChange) => void = () => {},
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -129,6 +137,7 @@ export class VersionedDocs<D> {
         return docId
       })
       .immediate()
+    this.onChange({ projectId, id, version: 1 })
     return this.toVersion(this.versionRow(id))
   }
 
@@ -142,7 +151,7 @@ export class VersionedDocs<D> {
     this.summary(id)
     const { table, versions, fk } = this.kind
     const t = this.now()
-    return this.db
+    const saved = this.db
       .transaction(() => {
         const latest = this.versionRow(id)
         const json = this.kind.serialize(doc)
@@ -161,6 +170,8 @@ export class VersionedDocs<D> {
         return this.toVersion(this.versionRow(id))
       })
       .immediate()
+    this.onChange({ projectId: this.summary(id).projectId, id, version: saved.version })
+    return saved
   }
 
   history(id: number): Omit<DocVersion<D>, 'document' | 'parentId'>[] {
@@ -174,12 +185,15 @@ export class VersionedDocs<D> {
   rename(id: number, name: string): DocSummary {
     this.summary(id)
     this.db.prepare(`UPDATE ${this.kind.table} SET name = ?, updated_at = ? WHERE id = ?`).run(name, this.now().toISOString(), id)
-    return this.summary(id)
+    const summary = this.summary(id)
+    this.onChange({ projectId: summary.projectId, id })
+    return summary
   }
 
   delete(id: number): DocSummary {
     const summary = this.summary(id)
     this.db.prepare(`DELETE FROM ${this.kind.table} WHERE id = ?`).run(id)
+    this.onChange({ projectId: summary.projectId, id })
     return summary
   }
 }
