@@ -186,4 +186,25 @@ export async function setupToyMnist(studio: StudioSession, options: { project: s
   return projectId
 }
 
+/** A checkpoint as `runs.loadCheckpoint` returns it (the parts the specs read). */
+export interface CheckpointData {
+  runId: number
+  weights: string
+  meta: { variables: { name: string; shape: number[] }[] }
+}
+
+/** Each variable's float32 bytes (the checkpoint's weights are every variable, in meta order, concatenated). */
+export function checkpointVariables(cp: CheckpointData): Map<string, Buffer> {
+  const bytes = Buffer.from(cp.weights, 'base64')
+  const out = new Map<string, Buffer>()
+  let offset = 0
+  for (const v of cp.meta.variables) {
+    const n = v.shape.reduce((a, b) => a * b, 1) * 4
+    out.set(v.name, bytes.subarray(offset, offset + n))
+    offset += n
+  }
+  expect(offset).toBe(bytes.length)
+  return out
+}
+
 export { expect } from '@playwright/test'

@@ -5,15 +5,11 @@
  * bit-identical to the source checkpoint's, an unfrozen pretrained layer changed); and the init lab's
  * update-to-weight ratio table for the finished source run.
  */
-import { expect, test, call, setupToyMnist } from './fixtures'
+import { expect, test, call, setupToyMnist, checkpointVariables, type CheckpointData } from './fixtures'
 
 interface CheckpointRow {
   id: number
   kind: string
-}
-interface CheckpointData {
-  weights: string
-  meta: { variables: { name: string; shape: number[] }[] }
 }
 interface GraphNodeLike {
   kind: string
@@ -25,17 +21,6 @@ interface RunRow {
   status: string
 }
 
-function variables(cp: CheckpointData): Map<string, Buffer> {
-  const bytes = Buffer.from(cp.weights, 'base64')
-  const out = new Map<string, Buffer>()
-  let offset = 0
-  for (const v of cp.meta.variables) {
-    const n = v.shape.reduce((a, b) => a * b, 1) * 4
-    out.set(v.name, bytes.subarray(offset, offset + n))
-    offset += n
-  }
-  return out
-}
 
 test('procedure extras: width/dropout search, per-layer freeze, update ratios after training', async ({ studio }) => {
   test.setTimeout(180_000)
@@ -107,7 +92,7 @@ test('procedure extras: width/dropout search, per-layer freeze, update ratios af
   const run = await call<{ config: Record<string, unknown> }>(page, host, 'studio:runs.get', { id: target!.id })
   expect(run.config.transfer).toMatchObject({ sourceRunId: source!.id, freeze: { mode: 'layers', frozen: [chosen] } })
   const last = (await call<CheckpointRow[]>(page, host, 'studio:runs.checkpoints', { runId: target!.id })).find((c) => c.kind === 'last')!
-  const [a, b] = (await Promise.all([call<CheckpointData>(page, host, 'studio:runs.loadCheckpoint', { id: best.id }), call<CheckpointData>(page, host, 'studio:runs.loadCheckpoint', { id: last.id })])).map(variables)
+  const [a, b] = (await Promise.all([call<CheckpointData>(page, host, 'studio:runs.loadCheckpoint', { id: best.id }), call<CheckpointData>(page, host, 'studio:runs.loadCheckpoint', { id: last.id })])).map(checkpointVariables)
   const mine = [...b!.keys()].filter((n) => n.startsWith(`${chosen}/`))
   const theirs = [...b!.keys()].filter((n) => n.startsWith(`${other}/`))
   expect(mine.length).toBeGreaterThan(0)

@@ -5,7 +5,7 @@
  * source checkpoint's bit for bit while the head changed, and that its snapshot and summary record the transfer.
  */
 import type { Page } from '@playwright/test'
-import { expect, test, call, setupToyMnist } from './fixtures'
+import { expect, test, call, setupToyMnist, checkpointVariables, type CheckpointData } from './fixtures'
 
 
 interface CheckpointRow {
@@ -14,25 +14,7 @@ interface CheckpointRow {
   epoch: number
   step: number
 }
-interface CheckpointData {
-  runId: number
-  weights: string
-  meta: { variables: { name: string; shape: number[] }[] }
-}
 
-/** Each variable's float32 bytes (the checkpoint's weights are every variable, in meta order, concatenated). */
-function variables(cp: CheckpointData): Map<string, Buffer> {
-  const bytes = Buffer.from(cp.weights, 'base64')
-  const out = new Map<string, Buffer>()
-  let offset = 0
-  for (const v of cp.meta.variables) {
-    const n = v.shape.reduce((a, b) => a * b, 1) * 4
-    out.set(v.name, bytes.subarray(offset, offset + n))
-    offset += n
-  }
-  expect(offset).toBe(bytes.length)
-  return out
-}
 
 test('transfer run: start from a checkpoint with the convolutions frozen; frozen weights bit-identical, head trained', async ({ studio }) => {
   test.setTimeout(120_000)
@@ -81,8 +63,8 @@ test('transfer run: start from a checkpoint with the convolutions frozen; frozen
   const last = targetCheckpoints.find((c) => c.kind === 'last')!
   const [src, dst] = await Promise.all([call<CheckpointData>(page, host, 'studio:runs.loadCheckpoint', { id: best.id }), call<CheckpointData>(page, host, 'studio:runs.loadCheckpoint', { id: last.id })])
   expect(dst.runId).toBe(target!.id)
-  const a = variables(src)
-  const b = variables(dst)
+  const a = checkpointVariables(src)
+  const b = checkpointVariables(dst)
   expect([...b.keys()]).toEqual([...a.keys()])
   const head = [...b.keys()].filter((n) => n.startsWith('fc/'))
   const frozen = [...b.keys()].filter((n) => !n.startsWith('fc/'))
