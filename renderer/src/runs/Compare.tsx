@@ -6,7 +6,7 @@
  */
 import { useEffect, useMemo, useState } from 'react'
 import type { MetricNameInfo, Run, RunSeries, RunTableRow, ValueAtResult } from '@shared/api'
-import { diffConfigs, snapshotFacts, type Leaf } from '@shared/compare'
+import { snapshotFacts } from '@shared/compare'
 import type { GraphDocument } from '@shared/graph'
 import { api } from '../api/client'
 import { LineChart } from '../charts/LineChart'
@@ -16,6 +16,7 @@ import { ArchDiff } from './ArchDiff'
 import { runColor } from './colors'
 import { buildOverlay, spansDecades, X_LABEL, type CurveSpec, type XAxis } from './overlay'
 import { RunSwatch } from './RunsTable'
+import { diffRunSettings } from './settings'
 import { formatNumber, formatPercent } from './table-state'
 
 export const CHARTS: readonly { id: string; title: string; yLabel: string; specs: CurveSpec[]; percent?: boolean; rate?: boolean }[] = [
@@ -42,9 +43,6 @@ export const CHARTS: readonly { id: string; title: string; yLabel: string; specs
 ]
 
 const METRIC_NAMES = [...new Set(CHARTS.flatMap((c) => c.specs.map((s) => s.name)))]
-
-/** Config paths that differ between runs for reasons other than the experiment. */
-export const DIFF_IGNORE = ['appVersion', 'backend', 'backendRequested', 'origin', 'kind', 'format']
 
 export function useRuns(ids: readonly number[]): Map<number, Run> {
   const [runs, setRuns] = useState<Map<number, Run>>(new Map())
@@ -226,15 +224,13 @@ function CompareAt(props: { runIds: readonly number[]; metricNames: readonly Met
   )
 }
 
-const leafText = (v: Leaf | undefined) => (v === undefined ? '—' : typeof v === 'number' ? formatNumber(v) : v === null ? 'null' : String(v))
-
 function HyperTable(props: { runs: readonly Run[] }) {
   const [differencesOnly, setDifferencesOnly] = useState(true)
-  const diff = useMemo(() => diffConfigs(props.runs.map((r) => r.config), { differencesOnly, ignore: DIFF_IGNORE }), [props.runs, differencesOnly])
+  const diff = useMemo(() => diffRunSettings(props.runs, { differencesOnly }), [props.runs, differencesOnly])
   return (
-    <section className="cmp-card" aria-label="Hyperparameters">
+    <section className="cmp-card" aria-label="Settings">
       <header className="cmp-head">
-        <h3>Hyperparameters</h3>
+        <h3>Settings</h3>
         <label className="rv-toggle">
           <span className="switch">
             <input type="checkbox" role="switch" aria-label="Differences only" checked={differencesOnly} onChange={(e) => setDifferencesOnly(e.target.checked)} />
@@ -242,7 +238,7 @@ function HyperTable(props: { runs: readonly Run[] }) {
           </span>
           Differences only
         </label>
-        <span className="muted small">
+        <span className="muted small" data-testid="hyper-count">
           {diff.differing} of {diff.total} settings differ
         </span>
       </header>
@@ -250,9 +246,10 @@ function HyperTable(props: { runs: readonly Run[] }) {
         <table className="mini-table hyper-table" data-testid="hyper-table">
           <thead>
             <tr>
-              <th>Setting</th>
+              <th scope="col">Section</th>
+              <th scope="col">Setting</th>
               {props.runs.map((r) => (
-                <th key={r.id}>
+                <th key={r.id} scope="col">
                   <RunSwatch id={r.id} /> {r.name}
                 </th>
               ))}
@@ -260,19 +257,22 @@ function HyperTable(props: { runs: readonly Run[] }) {
           </thead>
           <tbody>
             {diff.rows.map((row) => (
-              <tr key={row.path} className={row.differs ? 'differs' : undefined} data-testid="hyper-row" data-path={row.path}>
-                <td className="mono path">{row.path}</td>
+              <tr key={row.id} className={row.differs ? 'differs' : undefined} data-testid="hyper-row" data-path={row.id}>
+                <td className="muted small">{row.section}</td>
+                <th scope="row" className="setting-label">
+                  {row.label}
+                </th>
                 {row.values.map((v, i) => (
-                  <td key={i} className="mono">
-                    {leafText(v)}
+                  <td key={i} title={v.text}>
+                    {v.text}
                   </td>
                 ))}
               </tr>
             ))}
             {diff.rows.length === 0 && (
               <tr>
-                <td colSpan={props.runs.length + 1} className="muted">
-                  {props.runs.length < 2 ? 'Select a second run to see what differs.' : 'The configurations are identical.'}
+                <td colSpan={props.runs.length + 2} className="muted">
+                  {props.runs.length < 2 ? 'Select a second run to see what differs.' : 'The runs were trained with the same settings.'}
                 </td>
               </tr>
             )}
