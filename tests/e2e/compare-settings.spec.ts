@@ -6,7 +6,8 @@
  */
 import { createStep } from '../../shared/augment/spec-only'
 import { lenet5 } from '../../shared/graph/templates'
-import { call, expect, test } from './fixtures'
+import { join } from 'node:path'
+import { call, expect, screenshotDir, test } from './fixtures'
 
 test('compare shows the backend, the augmentation and every differing setting in the words of the forms', async ({ studio }) => {
   const page = studio.page
@@ -51,4 +52,21 @@ test('compare shows the backend, the augmentation and every differing setting in
   await expect(row('Learning rate')).toContainText('0.001')
   await expect(table).not.toContainText('versionId')
   await expect(table).not.toContainText('null')
+
+  // The runs table says the optimizer and backend as the form does, and at 1440 px every column through Tags is
+  // on screen without scrolling sideways.
+  await page.setViewportSize({ width: 1440, height: 900 })
+  const runRow = page.getByTestId('run-row').filter({ hasText: 'On WASM' })
+  await expect(runRow).toContainText('Adam')
+  await expect(runRow).toContainText('WASM')
+  await expect(runRow).not.toContainText('adam')
+  const scroller = await page.locator('.runs-table-scroll').boundingBox()
+  for (const name of ['Params', 'Backend', 'Tags']) {
+    const box = await page.getByTestId('runs-table').locator('thead th').filter({ hasText: new RegExp(`^${name}`) }).first().boundingBox()
+    expect(box, `${name} header`).not.toBeNull()
+    expect(box!.x + box!.width, `${name} header's right edge within the table's visible width`).toBeLessThanOrEqual(scroller!.x + scroller!.width + 1)
+  }
+  await page.getByRole('switch', { name: 'Differences only' }).check()
+  await page.mouse.move(2, 2)
+  await page.screenshot({ path: join(screenshotDir(studio), 'runs-settings-diff.png') })
 })

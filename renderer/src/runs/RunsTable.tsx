@@ -6,6 +6,8 @@
 import { useState } from 'react'
 import { RUN_STATUSES, type MetricNameInfo, type RunStatus, type RunTableRow } from '@shared/api'
 import { api } from '../api/client'
+import { BACKEND_LABELS, type BackendName } from '../backend/labels'
+import { OPTIMIZERS } from '../train/form'
 import { ConfirmDialog, Modal, PromptDialog, reportError } from '../ui/dialogs'
 import { Icon } from '../ui/icons'
 import { runColor } from './colors'
@@ -48,6 +50,18 @@ export function RunSwatch({ id }: { id: number }) {
   return <span className="run-swatch" style={{ background: runColor(id) }} aria-hidden="true" />
 }
 
+/** The optimizer type as the Train form names it (`adam` -> Adam). */
+function optimizerLabel(type: string | null): string {
+  if (type === null) return '—'
+  return OPTIMIZERS.find((o) => o.value === type)?.label.replace(/ \(.*\)$/, '') ?? type
+}
+
+/** A backend as the Train form names it (`wasm` -> WASM). */
+function backendLabel(b: string | null): string {
+  if (b === null) return '—'
+  return b in BACKEND_LABELS ? BACKEND_LABELS[b as BackendName] : b
+}
+
 interface Column {
   readonly key: string
   readonly label: string
@@ -60,18 +74,18 @@ const COLUMNS: readonly Column[] = [
   { key: 'status', label: 'Status', cell: (r) => <StatusChip status={r.status} /> },
   { key: 'startedAt', label: 'Started', cell: (r) => <span className="mono">{formatStarted(r.startedAt ?? r.createdAt)}</span> },
   { key: 'durationMs', label: 'Duration', num: true, cell: (r) => formatDuration(r.durationMs) },
-  { key: 'datasetName', label: 'Dataset', cell: (r) => r.datasetName ?? '—' },
+  { key: 'datasetName', label: 'Dataset', cell: (r) => <span className="trunc" title={r.datasetName ?? undefined}>{r.datasetName ?? '—'}</span> },
   {
     key: 'architectureName',
     label: 'Architecture',
     cell: (r) => (
-      <>
+      <span className="trunc" title={r.architectureName ?? undefined}>
         {r.architectureName ?? '—'}
         {r.architectureVersion !== null && <span className="muted"> v{r.architectureVersion}</span>}
-      </>
+      </span>
     ),
   },
-  { key: 'optimizer', label: 'Optimizer', cell: (r) => r.optimizer ?? '—' },
+  { key: 'optimizer', label: 'Optimizer', cell: (r) => optimizerLabel(r.optimizer) },
   { key: 'learningRate', label: 'LR', title: 'Base learning rate', num: true, cell: (r) => formatNumber(r.learningRate) },
   { key: 'batchSize', label: 'Batch', num: true, cell: (r) => formatNumber(r.batchSize) },
   { key: 'epochs', label: 'Epochs', num: true, cell: (r) => formatNumber(r.epochs) },
@@ -87,9 +101,9 @@ const COLUMNS: readonly Column[] = [
       </>
     ),
   },
-  { key: 'finalLoss', label: 'Final loss', num: true, cell: (r) => formatNumber(r.finalLoss) },
+  { key: 'finalLoss', label: 'Last-epoch loss', title: 'Mean training loss over the last epoch (the Train view’s “Last step loss” is the loss of the final step alone)', num: true, cell: (r) => formatNumber(r.finalLoss) },
   { key: 'paramCount', label: 'Params', num: true, cell: (r) => <span title={r.paramCount?.toLocaleString('en-US')}>{formatCount(r.paramCount)}</span> },
-  { key: 'backend', label: 'Backend', cell: (r) => r.backend ?? '—' },
+  { key: 'backend', label: 'Backend', cell: (r) => backendLabel(r.backend) },
 ]
 
 const COMMON_CONFIG_COLUMNS = ['training.optimizer.momentum', 'training.weightDecay', 'training.schedule.type', 'training.seed', 'pipeline.name', 'dataset.shape']

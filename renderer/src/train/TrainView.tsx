@@ -446,7 +446,7 @@ function RunPanel({ facts, actions, run, live, children }: { facts: PanelFacts; 
         <Stat label="Elapsed" value={formatDuration(facts.elapsed)} testId="run-elapsed" />
         <Stat label="ETA" value={live && facts.status !== 'completed' ? formatDuration(facts.eta) : '—'} testId="run-eta" />
         <Stat label={facts.bestEpoch ? `Best val acc · ep ${facts.bestEpoch}` : 'Best val acc'} value={pct(facts.bestValAcc)} testId="run-best" />
-        <Stat label="Last loss" value={facts.steps.loss.length ? (facts.steps.loss.at(-1) as number).toFixed(4) : '—'} />
+        <Stat label="Last step loss" value={facts.steps.loss.length ? (facts.steps.loss.at(-1) as number).toFixed(4) : '—'} />
       </div>
       <div className="run-progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(progress * 100)}>
         <div style={{ width: `${progress * 100}%` }} className={`status-${facts.status}`} />
