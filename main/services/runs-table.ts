@@ -14,8 +14,7 @@ import {
   type RunsTable,
   type runsContract,
 } from '@shared/api'
-import { downsampleMinMax, metricGoal, parsePath, snapshotFacts } from '@shared/compare'
-import { analyzeGraph, parseGraphDocument } from '@shared/graph'
+import { downsampleMinMax, graphParamCount, metricGoal, parsePath, snapshotFacts } from '@shared/compare'
 import type { Statement } from 'better-sqlite3'
 import type { z } from 'zod'
 import type { Db } from '../store/db'
@@ -50,16 +49,6 @@ export const DERIVED_COLUMNS = [
   'schedule',
   'param_count',
 ] as const satisfies readonly (keyof DerivedFacts)[]
-
-/** Total parameters of a graph document (null when it does not analyse cleanly). */
-export function graphParamCount(document: unknown): number | null {
-  try {
-    const analysis = analyzeGraph(parseGraphDocument(document))
-    return analysis.ok ? analysis.totals.params : null
-  } catch {
-    return null
-  }
-}
 
 /**
  * Reads the table facts from a config snapshot; the architecture version row fills what the snapshot lacks

@@ -5,6 +5,9 @@
  * hand-written snapshots (`{ optimizer: { kind, lr }, batchSize }`) are read too. Missing values are null.
  */
 
+import { analyzeGraph } from '../graph/analyze'
+import { parseGraphDocument } from '../graph/schema'
+
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -93,4 +96,26 @@ export function snapshotFacts(config: unknown): SnapshotFacts {
     paramCount: first(num(c.params), num(c.paramCount), num(getPath(c, 'summary.params'))),
     graphDocument: arch?.document ?? graph?.document ?? (isObject(c.document) ? c.document : undefined),
   }
+}
+
+/** Total parameters of a graph document (null when it does not analyse cleanly). */
+export function graphParamCount(document: unknown): number | null {
+  try {
+    const analysis = analyzeGraph(parseGraphDocument(document))
+    return analysis.ok ? analysis.totals.params : null
+  } catch {
+    return null
+  }
+}
+
+/**
+ * A run's parameter count: the snapshot's own (the CLI records it), else the run summary's (the app records it
+ * once the model is built), else counted from the snapshot's graph.
+ */
+export function runParamCount(config: unknown, summary: Record<string, unknown> | null | undefined): number | null {
+  const f = snapshotFacts(config)
+  if (f.paramCount !== null) return f.paramCount
+  const s = summary?.params
+  if (typeof s === 'number' && Number.isFinite(s)) return s
+  return f.graphDocument !== undefined ? graphParamCount(f.graphDocument) : null
 }

@@ -69,4 +69,38 @@ test('compare shows the backend, the augmentation and every differing setting in
   await page.getByRole('switch', { name: 'Differences only' }).check()
   await page.mouse.move(2, 2)
   await page.screenshot({ path: join(screenshotDir(studio), 'runs-settings-diff.png') })
+
+  // The run detail counts the parameters of an app run (its snapshot has the graph, not a count), names the
+  // optimizer and backend as the form does, and a reload comes back to the same run and tab.
+  await page.getByRole('button', { name: 'On WASM', exact: true }).first().click()
+  await expect(page.getByTestId('run-detail')).toBeVisible()
+  await expect(page.getByTestId('run-params')).toHaveText('44.4 K')
+  await page.getByRole('tab', { name: 'Configuration' }).click()
+  await page.reload()
+  await expect(page.getByTestId('run-title')).toHaveText('On WASM')
+  await expect(page.getByRole('tab', { name: 'Configuration' })).toHaveAttribute('aria-selected', 'true')
+  await page.getByRole('button', { name: 'Back to all runs' }).click()
+  await expect(page.getByTestId('runs-table')).toBeVisible()
+  await page.reload()
+  await expect(page.getByTestId('runs-table')).toBeVisible()
+  await expect(page.getByTestId('run-detail')).toHaveCount(0)
+})
+
+test('the Data view keeps the dataset and tab in the address, so a reload comes back to them', async ({ studio }) => {
+  const page = studio.page
+  const host = studio.host
+  const project = await call<{ id: number }>(page, host, 'studio:projects.create', { name: 'Data tabs' })
+  for (const name of ['first digits', 'second digits']) {
+    const { datasetId } = await call<{ datasetId: number }>(page, host, 'studio:datasets.importMnist', { projectId: project.id, name, count: 40 })
+    await expect
+      .poll(async () => (await call<{ id: number; status: string }[]>(page, host, 'studio:datasets.list', { projectId: project.id })).some((d) => d.id === datasetId && d.status === 'ready'), { timeout: 60_000 })
+      .toBe(true)
+  }
+  await page.evaluate((id) => (window.location.hash = `#/p/${id}/data`), project.id)
+  await page.getByTestId('dataset-item').filter({ hasText: 'second digits' }).click()
+  await page.getByRole('tab', { name: 'Statistics' }).click()
+  await expect(page.getByRole('tab', { name: 'Statistics' })).toHaveAttribute('aria-selected', 'true')
+  await page.reload()
+  await expect(page.getByTestId('dataset-item').filter({ hasText: 'second digits' })).toHaveAttribute('aria-selected', 'true')
+  await expect(page.getByRole('tab', { name: 'Statistics' })).toHaveAttribute('aria-selected', 'true')
 })

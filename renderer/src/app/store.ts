@@ -24,6 +24,32 @@ export function routeHash(route: Route): string {
   return route.name === 'projects' ? '#/projects' : `#/p/${route.projectId}/${route.section}`
 }
 
+/**
+ * A section's own place after the section in the hash (`#/p/1/runs/5/evaluation` -> ['5', 'evaluation']): which
+ * run or dataset is open and on which tab, so a reload comes back to it.
+ */
+export function subPath(section: Section, hash: string = window.location.hash): string[] {
+  const m = /^#\/p\/\d+\/(\w+)\/(.+)$/.exec(hash)
+  return m && m[1] === section ? m[2]!.split('/').filter(Boolean).map(decodeURIComponentSafe) : []
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s
+  }
+}
+
+/** Replaces the section's place in the hash (no new history entry), while that section is the one shown. */
+export function setSubPath(section: Section, parts: readonly (string | number)[]): void {
+  const route = useApp.getState().route
+  if (route.name !== 'workspace' || route.section !== section) return
+  const rest = parts.map((p) => encodeURIComponent(String(p))).join('/')
+  const hash = `${routeHash(route)}${rest ? `/${rest}` : ''}`
+  if (window.location.hash !== hash) window.history.replaceState(null, '', hash)
+}
+
 interface AppState {
   route: Route
   theme: Theme

@@ -5,9 +5,11 @@
 import { create } from 'zustand'
 import type { DatasetDetail, DatasetSummary, ImportPhase } from '@shared/api'
 import { api } from '../api/client'
+import { setSubPath, subPath } from '../app/store'
 import { reportError, useToasts } from '../ui/dialogs'
 
-export type DataTab = 'samples' | 'statistics' | 'augmentations'
+export const DATA_TABS = ['samples', 'statistics', 'augmentations'] as const
+export type DataTab = (typeof DATA_TABS)[number]
 
 export interface ImportJob {
   readonly jobId: string
@@ -104,7 +106,11 @@ export const useData = create<DataState>((set, get) => ({
   details: {},
   async load(projectId) {
     subscribe()
-    if (get().projectId !== projectId) set({ projectId, datasets: [], loaded: false, selectedId: null })
+    if (get().projectId !== projectId) {
+      // A reload comes back to the dataset and tab that were open (`#/p/1/data/<dataset id>/<tab>`).
+      const [id, tab] = subPath('data')
+      set({ projectId, datasets: [], loaded: false, selectedId: id !== undefined && /^\d+$/.test(id) ? Number(id) : null, ...((DATA_TABS as readonly string[]).includes(tab ?? '') ? { tab: tab as DataTab } : {}) })
+    }
     try {
       const datasets = await api().datasets.list({ projectId })
       if (get().projectId !== projectId) return
@@ -118,8 +124,15 @@ export const useData = create<DataState>((set, get) => ({
       reportError(e)
     }
   },
-  select: (id) => set({ selectedId: id }),
-  setTab: (tab) => set({ tab }),
+  select: (id) => {
+    setSubPath('data', id === null ? [] : [id, get().tab])
+    set({ selectedId: id })
+  },
+  setTab: (tab) => {
+    const id = get().selectedId
+    if (id !== null) setSubPath('data', [id, tab])
+    set({ tab })
+  },
   addJob: ({ jobId, datasetId, name }) => {
     subscribe()
     const finished = early.finished.get(jobId)

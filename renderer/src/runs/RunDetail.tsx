@@ -5,10 +5,10 @@
  */
 import { useCallback, useEffect, useMemo, useState } from 'react'
 import type { CheckpointInfo, DatasetDetail, EvaluationRecord, Run } from '@shared/api'
-import { flattenConfig, snapshotFacts } from '@shared/compare'
+import { flattenConfig, runParamCount, snapshotFacts } from '@shared/compare'
 import type { GraphDocument } from '@shared/graph'
 import { api } from '../api/client'
-import { useApp } from '../app/store'
+import { setSubPath, subPath, useApp } from '../app/store'
 import { ConfirmDialog, Modal, PromptDialog, reportError, useToasts } from '../ui/dialogs'
 import { Icon } from '../ui/icons'
 import { CurveCharts } from './Compare'
@@ -17,6 +17,7 @@ import type { EvaluateResult } from './eval-protocol'
 import { EvaluationView } from './Evaluation'
 import { InspectPanel, pipelineOf } from './Inspect'
 import { NotesDialog, RunSwatch, StatusChip } from './RunsTable'
+import { backendLabel, optimizerLabel } from './settings'
 import { formatCount, formatDuration, formatNumber, formatPercent, formatStarted } from './table-state'
 
 type Tab = 'curves' | 'config' | 'evaluation' | 'inspect'
@@ -61,7 +62,14 @@ export function RunDetail(props: { runId: number; onBack: () => void }) {
   const [checkpoints, setCheckpoints] = useState<CheckpointInfo[]>([])
   const [evaluations, setEvaluations] = useState<EvaluationRecord[]>([])
   const [dataset, setDataset] = useState<DatasetDetail | null>(null)
-  const [tab, setTab] = useState<Tab>('curves')
+  const [tab, setTabState] = useState<Tab>(() => {
+    const [, t] = subPath('runs')
+    return TABS.some((x) => x.id === t) ? (t as Tab) : 'curves'
+  })
+  const setTab = (t: Tab) => {
+    setSubPath('runs', [props.runId, t])
+    setTabState(t)
+  }
   const [shownEval, setShownEval] = useState<number | null>(null)
   const [running, setRunning] = useState<{ checkpointId: number; split: 'val' | 'test'; started: number } | null>(null)
   const [evalError, setEvalError] = useState<string | null>(null)
@@ -151,6 +159,7 @@ export function RunDetail(props: { runId: number; onBack: () => void }) {
     useToasts.getState().toast('info', `Exported ${r.files.join(' + ')} (${formatBytes(r.bytes)}) to ${r.folder}`)
   }
 
+  const paramCount = useMemo(() => (run ? runParamCount(run.config, run.summary) : null), [run])
   if (missing) {
     return (
       <div className="empty-state">
@@ -192,12 +201,12 @@ export function RunDetail(props: { runId: number; onBack: () => void }) {
       <dl className="facts">
         <div><dt>Dataset</dt><dd>{facts.datasetName ?? '—'}</dd></div>
         <div><dt>Architecture</dt><dd>{facts.architectureName ?? '—'}{facts.architectureVersion !== null ? ` v${facts.architectureVersion}` : ''}</dd></div>
-        <div><dt>Optimizer</dt><dd>{facts.optimizer ?? '—'} · lr {formatNumber(facts.learningRate)}</dd></div>
+        <div><dt>Optimizer</dt><dd>{optimizerLabel(facts.optimizer)} · lr {formatNumber(facts.learningRate)}</dd></div>
         <div><dt>Batch · epochs</dt><dd>{formatNumber(facts.batchSize)} · {formatNumber(facts.epochs)}</dd></div>
         <div><dt>Best val acc</dt><dd><b>{formatPercent(run.bestValAccuracy)}</b>{run.bestEpoch !== null ? ` @ epoch ${run.bestEpoch}` : ''}</dd></div>
-        <div><dt>Final loss</dt><dd>{formatNumber(run.finalLoss)}</dd></div>
-        <div><dt>Params</dt><dd>{formatCount(facts.paramCount)}</dd></div>
-        <div><dt>Backend</dt><dd>{run.backend ?? '—'}</dd></div>
+        <div title="Mean training loss over the last epoch"><dt>Last-epoch loss</dt><dd>{formatNumber(run.finalLoss)}</dd></div>
+        <div><dt>Params</dt><dd data-testid="run-params">{formatCount(paramCount)}</dd></div>
+        <div><dt>Backend</dt><dd>{backendLabel(run.backend)}</dd></div>
         <div><dt>Started</dt><dd>{formatStarted(run.startedAt ?? run.createdAt)}</dd></div>
         <div><dt>Duration</dt><dd>{formatDuration(run.durationMs)}</dd></div>
       </dl>

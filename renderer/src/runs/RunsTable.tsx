@@ -6,11 +6,10 @@
 import { useState } from 'react'
 import { RUN_STATUSES, type MetricNameInfo, type RunStatus, type RunTableRow } from '@shared/api'
 import { api } from '../api/client'
-import { BACKEND_LABELS, type BackendName } from '../backend/labels'
-import { OPTIMIZERS } from '../train/form'
 import { ConfirmDialog, Modal, PromptDialog, reportError } from '../ui/dialogs'
 import { Icon } from '../ui/icons'
 import { runColor } from './colors'
+import { backendLabel, optimizerLabel } from './settings'
 import {
   addExtraColumn,
   extraColumnLabel,
@@ -48,18 +47,6 @@ export function StatusChip({ status }: { status: RunStatus }) {
 
 export function RunSwatch({ id }: { id: number }) {
   return <span className="run-swatch" style={{ background: runColor(id) }} aria-hidden="true" />
-}
-
-/** The optimizer type as the Train form names it (`adam` -> Adam). */
-function optimizerLabel(type: string | null): string {
-  if (type === null) return '—'
-  return OPTIMIZERS.find((o) => o.value === type)?.label.replace(/ \(.*\)$/, '') ?? type
-}
-
-/** A backend as the Train form names it (`wasm` -> WASM). */
-function backendLabel(b: string | null): string {
-  if (b === null) return '—'
-  return b in BACKEND_LABELS ? BACKEND_LABELS[b as BackendName] : b
 }
 
 interface Column {

@@ -44,6 +44,17 @@ const MISSING: SettingValue = { key: undefined, text: '—' }
 const yesNo = (v: unknown) => (v === true ? 'yes' : v === false ? 'no' : formatNumber(v))
 const docKey = (v: unknown): Leaf | undefined => (v === undefined ? undefined : v === null ? null : `#${fingerprint(canonicalJson(v))}`)
 
+/** The optimizer type as the Train form names it (`adam` -> Adam). */
+export function optimizerLabel(type: string | null): string {
+  if (type === null) return '—'
+  return OPTIMIZERS.find((o) => o.value === type)?.label.replace(/ \(.*\)$/, '') ?? type
+}
+
+/** A backend as the Train form names it (`wasm` -> WASM). */
+export function backendLabel(b: string | null): string {
+  return backendText(b)
+}
+
 function backendText(v: unknown): string {
   if (v === 'auto') return 'Auto'
   if (typeof v === 'string' && v in BACKEND_LABELS) return BACKEND_LABELS[v as BackendName]

@@ -1,5 +1,6 @@
 /** The Runs view's state, kept while the user visits other sections (reset when the project changes). */
 import { create } from 'zustand'
+import { setSubPath, subPath } from '../app/store'
 import { INITIAL_TABLE_STATE, type TableState } from './table-state'
 
 interface RunsViewState {
@@ -20,9 +21,16 @@ export const useRunsView = create<RunsViewState>((set, get) => ({
   selected: [],
   detail: null,
   forProject(projectId) {
-    if (get().projectId !== projectId) set({ projectId, table: INITIAL_TABLE_STATE, selected: [], detail: null })
+    if (get().projectId !== projectId) {
+      // A reload comes back to the run that was open (`#/p/1/runs/<run id>/<tab>`).
+      const [id] = subPath('runs')
+      set({ projectId, table: INITIAL_TABLE_STATE, selected: [], detail: id !== undefined && /^\d+$/.test(id) ? Number(id) : null })
+    }
   },
   setTable: (table) => set({ table }),
   setSelected: (selected) => set({ selected }),
-  open: (detail) => set({ detail }),
+  open: (detail) => {
+    setSubPath('runs', detail === null ? [] : [detail])
+    set({ detail })
+  },
 }))
