@@ -139,6 +139,8 @@ test('import a folder, browse samples and statistics, build an augmentation pipe
     }
     await expect(page.getByTestId('step-card')).toHaveCount(4)
     await page.getByLabel('Random resized crop Area scale min').fill('0.35')
+    // Numbers for people: the default aspect ratio 4/3 reads 1.333, not 1.3333333333333333.
+    await expect(page.getByLabel('Random resized crop Aspect ratio max')).toHaveValue('1.333')
     await expect(page.getByTestId('pipeline-save-state')).toHaveText(/Saved · v\d+/)
 
     // The grid: N source images x M draws.

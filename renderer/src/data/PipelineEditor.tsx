@@ -16,11 +16,17 @@ function parseNumberText(text: string): unknown {
   return Number.isFinite(n) ? n : t
 }
 
+/** A number for people: 4/3 -> "1.333" (the stored value keeps its full precision until the user edits it). */
+export function numberText(value: unknown): string {
+  if (typeof value !== 'number') return String(value ?? '')
+  return Number.isInteger(value) || !Number.isFinite(value) ? String(value) : String(Number(value.toPrecision(4)))
+}
+
 /** A number input that keeps what the user typed; the committed value is a number when it parses. */
 function NumInput({ value, onChange, label, step, min, max, invalid }: { value: unknown; onChange: (v: unknown) => void; label: string; step?: number | undefined; min?: number | undefined; max?: number | undefined; invalid?: boolean }) {
-  const [text, setText] = useState(() => String(value ?? ''))
+  const [text, setText] = useState(() => numberText(value))
   useEffect(() => {
-    if (parseNumberText(text) !== value) setText(typeof value === 'number' ? String(Number(value.toPrecision(6))) : String(value ?? ''))
+    if (parseNumberText(text) !== value && text !== numberText(value)) setText(numberText(value))
     // Only outside changes resync the text.
   }, [value])
   return (
