@@ -138,10 +138,13 @@ test('import a folder, browse samples and statistics, build an augmentation pipe
       await page.getByRole('menuitem', { name: label, exact: true }).click()
     }
     await expect(page.getByTestId('step-card')).toHaveCount(4)
-    await page.getByLabel('Random resized crop Area scale min').fill('0.35')
+    await page.getByLabel('Random resized crop Area scale min').fill('0.3')
     // Numbers for people: the default aspect ratio 4/3 reads 1.333, not 1.3333333333333333.
     await expect(page.getByLabel('Random resized crop Aspect ratio max')).toHaveValue('1.333')
-    await expect(page.getByTestId('pipeline-save-state')).toHaveText(/Saved · v\d+/)
+    await expect(page.getByTestId('pipeline-save-state')).toHaveText(/^Saved · v\d+/)
+    // A second save within the minute joins the same version, and the badge says so instead of standing still.
+    await page.getByLabel('Random resized crop Area scale min').fill('0.35')
+    await expect(page.getByTestId('pipeline-save-state')).toHaveText(/^Saved · v\d+ · \d+ edits$/)
 
     // The grid: N source images x M draws.
     const grid = page.getByTestId('preview-grid')

@@ -108,8 +108,13 @@ function ttaChoiceOf(spec: TtaSpec | null): TtaChoice {
 
 function SaveBadge({ save }: { save: SaveState }) {
   const text =
-    save.kind === 'saving' ? 'Saving…' : save.kind === 'saved' ? `Saved · v${save.version}` : save.kind === 'invalid' ? `Not saved: ${save.count} problem${save.count === 1 ? '' : 's'} to fix` : save.kind === 'error' ? `Save failed: ${save.message}` : ''
-  return <span className={`save-badge ${save.kind}`} data-testid="pipeline-save-state">{text}</span>
+    save.kind === 'saving' ? 'Saving…' : save.kind === 'saved' ? `Saved · v${save.version}${save.edits > 1 ? ` · ${save.edits} edits` : ''}` : save.kind === 'invalid' ? `Not saved: ${save.count} problem${save.count === 1 ? '' : 's'} to fix` : save.kind === 'error' ? `Save failed: ${save.message}` : ''
+  const title = save.kind === 'saved' ? 'Edits less than a minute apart are kept as one version; every run records the exact steps it trained with.' : undefined
+  return (
+    <span className={`save-badge ${save.kind}`} data-testid="pipeline-save-state" title={title}>
+      {text}
+    </span>
+  )
 }
 
 /** A fresh seed for Reseed (the seed itself is then shown and reproducible). */

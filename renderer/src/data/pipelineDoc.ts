@@ -18,7 +18,7 @@ export interface DraftStep {
   params: Record<string, unknown>
 }
 
-export type SaveState = { kind: 'idle' } | { kind: 'saving' } | { kind: 'saved'; version: number } | { kind: 'invalid'; count: number } | { kind: 'error'; message: string }
+export type SaveState = { kind: 'idle' } | { kind: 'saving' } | { kind: 'saved'; version: number; edits: number } | { kind: 'invalid'; count: number } | { kind: 'error'; message: string }
 
 export const AUTOSAVE_MS = 700
 
@@ -41,6 +41,8 @@ export function usePipelineDoc(projectId: number, shape: ImageShape) {
   const [save, setSave] = useState<SaveState>({ kind: 'idle' })
   const lastSaved = useRef<string>('')
   const lastVersion = useRef(0)
+  /** Saves that went into the newest version (autosaves less than a minute apart join one version). */
+  const editsInVersion = useRef(0)
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null)
 
   const refreshList = useCallback(async () => {
@@ -55,10 +57,11 @@ export function usePipelineDoc(projectId: number, shape: ImageShape) {
     const parsed = validatePipeline(doc)
     lastSaved.current = JSON.stringify(parsed.ok ? parsed.pipeline : doc)
     lastVersion.current = version.version
+    editsInVersion.current = 0
     setCurrentId(id)
     setSteps(doc.steps.map((s) => ({ id: s.id, kind: s.kind, enabled: s.enabled, p: s.p, params: { ...(s.params as Record<string, unknown>) } })))
     setTta(doc.tta ?? null)
-    setSave({ kind: 'saved', version: version.version })
+    setSave({ kind: 'saved', version: version.version, edits: 0 })
   }, [])
 
   useEffect(() => {
@@ -96,7 +99,7 @@ export function usePipelineDoc(projectId: number, shape: ImageShape) {
     const text = JSON.stringify(validation.pipeline)
     if (text === lastSaved.current) {
       // Back to what is saved (e.g. a typo fixed): nothing to write.
-      setSave({ kind: 'saved', version: lastVersion.current })
+      setSave({ kind: 'saved', version: lastVersion.current, edits: editsInVersion.current })
       return
     }
     setSave({ kind: 'saving' })
@@ -108,8 +111,9 @@ export function usePipelineDoc(projectId: number, shape: ImageShape) {
         .then(
           (v) => {
             lastSaved.current = text
+            editsInVersion.current = v.version === lastVersion.current ? editsInVersion.current + 1 : 1
             lastVersion.current = v.version
-            setSave({ kind: 'saved', version: v.version })
+            setSave({ kind: 'saved', version: v.version, edits: editsInVersion.current })
           },
           (e: unknown) => setSave({ kind: 'error', message: e instanceof Error ? e.message : String(e) }),
         )
