@@ -101,6 +101,6 @@ test('the Data view keeps the dataset and tab in the address, so a reload comes 
   await page.getByRole('tab', { name: 'Statistics' }).click()
   await expect(page.getByRole('tab', { name: 'Statistics' })).toHaveAttribute('aria-selected', 'true')
   await page.reload()
-  await expect(page.getByTestId('dataset-item').filter({ hasText: 'second digits' })).toHaveAttribute('aria-selected', 'true')
+  await expect(page.getByTestId('dataset-item').filter({ hasText: 'second digits' })).toHaveAttribute('aria-current', 'true')
   await expect(page.getByRole('tab', { name: 'Statistics' })).toHaveAttribute('aria-selected', 'true')
 })

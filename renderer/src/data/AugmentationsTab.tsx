@@ -289,7 +289,7 @@ export function AugmentationsTab({ projectId, detail }: { projectId: number; det
         </p>
         {previewError && <div className="form-error" role="alert">Preview failed: {previewError}</div>}
         {!doc.valid && doc.steps && <div className="form-warning">The pipeline has problems (see the steps on the left); the preview shows the last valid version.</div>}
-        <div className={`preview-scroll${busy ? ' busy' : ''}`}>
+        <div className={`preview-scroll${busy ? ' busy' : ''}`} tabIndex={0} role="region" aria-label="Augmentation preview">
           {result && sources ? (
             <table className={`preview-grid${tileSize > w ? ' pixelated' : ''}`} data-testid="preview-grid" data-seed={seed}>
               <thead>

@@ -212,14 +212,14 @@ export function DataView({ projectId }: { projectId: number }) {
             {jobs.map((j) => <JobCard key={j.jobId} job={j} />)}
           </div>
         )}
-        <ul className="dataset-list" role="listbox" aria-label="Datasets of this project">
+        <ul className="dataset-list" aria-label="Datasets of this project">
           {datasets.map((d) => (
-            <li key={d.id} role="option" aria-selected={d.id === selectedId} className={`dataset-item${d.id === selectedId ? ' selected' : ''}`} data-testid="dataset-item" onClick={() => select(d.id)}>
-              <div className="dataset-item-main">
+            <li key={d.id} aria-current={d.id === selectedId ? 'true' : undefined} className={`dataset-item${d.id === selectedId ? ' selected' : ''}`} data-testid="dataset-item">
+              <button className="dataset-item-main" aria-pressed={d.id === selectedId} onClick={() => select(d.id)}>
                 <span className="dataset-item-name">{d.name}</span>
                 <span className="dataset-item-meta">{datasetMeta(d)}</span>
-              </div>
-              <button className="icon-btn danger" aria-label={`Delete ${d.name}`} title="Delete dataset" onClick={(e) => { e.stopPropagation(); setDeleting(d) }}>
+              </button>
+              <button className="icon-btn danger" aria-label={`Delete ${d.name}`} title="Delete dataset" onClick={() => setDeleting(d)}>
                 <Icon name="trash" size={15} />
               </button>
             </li>
@@ -227,7 +227,7 @@ export function DataView({ projectId }: { projectId: number }) {
         </ul>
         {loaded && datasets.length === 0 && jobs.length === 0 && <p className="sidebar-empty muted small">No datasets yet.{canDrop ? ' Drop a folder here, or use the buttons above.' : ''}</p>}
       </aside>
-      <main className="data-main">
+      <div className="data-main">
         {selected ? (
           <DatasetPanel key={selected.id} projectId={projectId} dataset={selected} />
         ) : loaded ? (
@@ -242,7 +242,7 @@ export function DataView({ projectId }: { projectId: number }) {
             </div>
           </div>
         ) : null}
-      </main>
+      </div>
       {importing && <ImportDialog projectId={projectId} {...(importing.path ? { initialPath: importing.path } : {})} onClose={() => setImporting(null)} />}
       {deleting && (
         <ConfirmDialog

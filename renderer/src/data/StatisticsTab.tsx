@@ -75,7 +75,7 @@ export function StatisticsTab({ detail }: { detail: DatasetDetail }) {
           <h3>Per-channel mean and std <span className="muted">(training split, pixels in [0, 1])</span></h3>
           <table className="num-table" data-testid="channel-stats">
             <thead>
-              <tr><th>Channel</th><th>Mean</th><th /><th>Std</th></tr>
+              <tr><th>Channel</th><th>Mean</th><th><span className="sr-only">Mean colour</span></th><th>Std</th></tr>
             </thead>
             <tbody>
               {names.map((n, i) => (

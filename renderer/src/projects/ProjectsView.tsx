@@ -82,7 +82,8 @@ export function ProjectsView() {
         <ul className="project-list" aria-label="Projects">
           {projects.map((p) => (
             <li key={p.id} className="project-row" data-testid="project-row">
-              <button className="project-open" onClick={() => open(p.id)} aria-label={`Open ${p.name}`}>
+              <button className="project-open" onClick={() => open(p.id)}>
+                <span className="sr-only">Open </span>
                 <span className="project-name">{p.name}</span>
                 <span className="project-meta">
                   {plural(p.architectureCount, 'design')} · {plural(p.runCount, 'run')} · opened {formatRelativeTime(p.lastOpenedAt)}

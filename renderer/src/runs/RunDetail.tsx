@@ -240,7 +240,9 @@ export function RunDetail(props: { runId: number; onBack: () => void }) {
                       <th className="num">Val acc</th>
                       <th className="num">Size</th>
                       <th>Saved</th>
-                      <th />
+                      <th>
+                        <span className="sr-only">Actions</span>
+                      </th>
                     </tr>
                   </thead>
                   <tbody>

@@ -299,7 +299,9 @@ export function RunsTable(props: RunsTableProps) {
                   </button>
                 </th>
               ))}
-              <th className="col-actions" aria-label="Actions" />
+              <th className="col-actions">
+                <span className="sr-only">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>

@@ -187,7 +187,7 @@ export function TrainView({ projectId }: { projectId: number }) {
           </button>
         </div>
       </aside>
-      <main className="train-main">
+      <div className="train-main">
         <div className="train-tabs" role="tablist" aria-label="Train views">
           <button role="tab" aria-selected={mainTab === 'run'} className={mainTab === 'run' ? 'on' : ''} onClick={() => setMainTab('run')} data-testid="tab-run">
             Run
@@ -230,7 +230,7 @@ export function TrainView({ projectId }: { projectId: number }) {
         ) : (
           <StoredPanel runId={shownId} live={false} onResume={(id) => void resume(id)} busy={busy || training} />
         )}
-      </main>
+      </div>
       <aside className="train-runs" aria-label="Runs">
         <RunsList runs={runs} selected={shownId} live={liveHere} onSelect={setSelected} onResume={(id) => void resume(id)} busy={busy || training || otherProjectTraining} />
       </aside>
@@ -448,7 +448,7 @@ function RunPanel({ facts, actions, run, live, children }: { facts: PanelFacts; 
         <Stat label={facts.bestEpoch ? `Best val acc · ep ${facts.bestEpoch}` : 'Best val acc'} value={pct(facts.bestValAcc)} testId="run-best" />
         <Stat label="Last step loss" value={facts.steps.loss.length ? (facts.steps.loss.at(-1) as number).toFixed(4) : '—'} />
       </div>
-      <div className="run-progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(progress * 100)}>
+      <div className="run-progress" role="progressbar" aria-label="Training progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(progress * 100)}>
         <div style={{ width: `${progress * 100}%` }} className={`status-${facts.status}`} />
       </div>
       {facts.message && (
