@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { connect } from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { startWebHost } from '../../main/web/server'
 import { openStudio, tempDataDir } from './helpers'
 
@@ -97,6 +97,30 @@ describe('browser host: malformed requests', () => {
       expect({ target, status: res.status }).toEqual({ target, status: 400 })
     }
     expect((await rawRequest(web.port, '/events?token=x', { Upgrade: 'websocket', Connection: 'Upgrade' })).status).toBe(401)
+    expect((await fetch(web.url)).status).toBe(200)
+  })
+
+  it('a request that fails inside the host gets 500 with the reason logged, and the host keeps serving', async () => {
+    const t = tempDataDir()
+    temps.push(t.cleanup)
+    const rendererDir = join(t.dir, 'renderer')
+    mkdirSync(rendererDir)
+    writeFileSync(join(rendererDir, 'index.html'), '<html><head></head><body>studio</body></html>')
+    const studio = openStudio(join(t.dir, 'data'))
+    temps.push(() => studio.close())
+    // A service layer that throws where it should answer: the fault no client input should be able to cause.
+    const services = Object.create(studio.services) as typeof studio.services
+    services.call = () => {
+      throw new Error('disk on fire')
+    }
+    const web = await startWebHost({ services, rendererDir, dataDir: join(t.dir, 'data') })
+    temps.push(() => web.close())
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
+    temps.push(() => logged.mockRestore())
+    const res = await fetch(new URL('/api/studio%3Aprojects.list', web.url), { method: 'POST', headers: { 'X-Studio-Token': web.token }, body: '{}' })
+    expect(res.status).toBe(500)
+    expect(await res.json()).toMatchObject({ ok: false, error: { code: 'internal', message: expect.stringContaining('disk on fire') } })
+    expect(logged).toHaveBeenCalledWith(expect.stringContaining('disk on fire'))
     expect((await fetch(web.url)).status).toBe(200)
   })
 })
