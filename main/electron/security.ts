@@ -6,10 +6,10 @@
  * (The Electron security checklist: context isolation, sandbox, no Node in the renderer, a CSP, navigation and
  * new windows blocked, IPC senders checked, only our own protocol loaded.)
  */
-import { existsSync, readFileSync, statSync } from 'node:fs'
-import { extname, isAbsolute, join, normalize, relative } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { extname } from 'node:path'
 import { CONTENT_SECURITY_POLICY, ISOLATION_HEADERS, MIME_TYPES } from '../host/renderer-headers'
-import { resolveServedFile } from '../host/served-files'
+import { resolveRendererFile, resolveServedFile } from '../host/served-files'
 
 export const SCHEME = 'studio'
 export const ORIGIN = `${SCHEME}://app`
@@ -110,9 +110,8 @@ export function serveStudioRequest(requestUrl: string, options: { rendererDir: s
       headers: { 'Content-Type': 'application/octet-stream', 'Cross-Origin-Resource-Policy': 'same-origin' },
     })
   }
-  const file = normalize(join(options.rendererDir, path === '/' ? '/index.html' : path))
-  const rel = relative(options.rendererDir, file)
-  if (rel.startsWith('..') || isAbsolute(rel) || !existsSync(file) || !statSync(file).isFile()) return text(404, 'Not found')
+  const file = resolveRendererFile(options.rendererDir, path === '/' ? '/index.html' : path)
+  if (!file) return text(404, 'Not found')
   return new Response(readFileSync(file), {
     headers: {
       'Content-Type': MIME_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',

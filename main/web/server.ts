@@ -12,13 +12,13 @@ import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs'
 import { pipeline } from 'node:stream'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { extname, join, normalize, relative, isAbsolute } from 'node:path'
+import { extname, join, relative } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { WEB_HOST, type CallResult } from '@shared/api'
 import { CONTENT_SECURITY_POLICY, ISOLATION_HEADERS, MIME_TYPES } from '../host/renderer-headers'
-import { resolveServedFile } from '../host/served-files'
+import { resolveRendererFile, resolveServedFile } from '../host/served-files'
 import type { ServiceHost } from '../rpc/service-host'
 
 const API_PREFIX = WEB_HOST.apiPrefix
@@ -201,12 +201,12 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       res.end(req.method === 'HEAD' ? undefined : indexHtml)
       return
     }
-    const file = normalize(join(options.rendererDir, pathname))
-    const rel = relative(options.rendererDir, file)
-    if (rel.startsWith('..') || isAbsolute(rel) || !existsSync(file) || !statSync(file).isFile()) {
+    const file = resolveRendererFile(options.rendererDir, pathname)
+    if (!file) {
       sendText(res, 404, 'Not found')
       return
     }
+    const rel = relative(options.rendererDir, file)
     res.writeHead(200, {
       ...BASE_HEADERS,
       'Content-Type': MIME_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
