@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs'
 import { extname } from 'node:path'
 import { CONTENT_SECURITY_POLICY, ISOLATION_HEADERS, MIME_TYPES } from '../host/renderer-headers'
-import { resolveRendererFile, resolveServedFile } from '../host/served-files'
+import { decodeRequestPath, resolveRendererFile, resolveServedFile } from '../host/served-files'
 
 export const SCHEME = 'studio'
 export const ORIGIN = `${SCHEME}://app`
@@ -94,14 +94,13 @@ export const UNTRUSTED_SENDER = { ok: false, error: { code: 'unauthorized', mess
 export function serveStudioRequest(requestUrl: string, options: { rendererDir: string; dataDir: string }): Response {
   const text = (status: number, body: string) => new Response(body, { status, headers: { 'Content-Type': MIME_TYPES['.txt']! } })
   let url: URL
-  let path: string
   try {
     url = new URL(requestUrl)
-    path = decodeURIComponent(url.pathname)
   } catch {
     return text(400, 'Bad request: malformed address')
   }
-  if (path.includes('\0')) return text(400, 'Bad request: NUL byte in the address')
+  const path = decodeRequestPath(url.pathname)
+  if (path === null) return text(400, 'Bad request: the address is not a valid path (malformed percent-escape or NUL byte)')
   if (url.protocol !== `${SCHEME}:` || url.host !== 'app') return text(404, 'Not found')
   if (path.startsWith('/files/')) {
     const file = resolveServedFile(options.dataDir, path.slice('/files/'.length))

@@ -36,3 +36,14 @@ export function resolveRendererFile(rendererDir: string, requestPath: string): s
   }
   return existsSync(file) && statSync(file).isFile() ? file : null
 }
+
+/** A URL's path (percent-encoded) decoded, or null when it is malformed: a bad percent-escape or a NUL byte. */
+export function decodeRequestPath(encoded: string): string | null {
+  let path: string
+  try {
+    path = decodeURIComponent(encoded)
+  } catch {
+    return null
+  }
+  return path.includes('\0') ? null : path
+}

@@ -9,16 +9,15 @@
  * the process (and with it a running training).
  */
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs'
-import { pipeline } from 'node:stream'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { extname, join, relative } from 'node:path'
 import type { AddressInfo } from 'node:net'
-import type { Duplex } from 'node:stream'
+import { pipeline, type Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { WEB_HOST, type CallResult } from '@shared/api'
 import { CONTENT_SECURITY_POLICY, ISOLATION_HEADERS, MIME_TYPES } from '../host/renderer-headers'
-import { resolveRendererFile, resolveServedFile } from '../host/served-files'
+import { decodeRequestPath, resolveRendererFile, resolveServedFile } from '../host/served-files'
 import type { ServiceHost } from '../rpc/service-host'
 
 const API_PREFIX = WEB_HOST.apiPrefix
@@ -33,23 +32,14 @@ const MAX_BODY_BYTES = 256 * 1024 * 1024
  * The decoded path of a request target, or null when it is malformed: not a path (`*`, `//host`, absolute form),
  * a bad percent-escape, or a NUL byte. The WHATWG parser resolves `.` and `..` segments (also `%2e%2e`).
  */
-export function parseRequestPath(target: string | undefined): { path: string; encoded: string } | null {
+export function parseRequestPath(target: string | undefined): string | null {
   if (!target || !target.startsWith('/') || target.startsWith('//')) return null
-  let encoded: string
   try {
-    encoded = new URL(target, 'http://127.0.0.1').pathname
+    return decodeRequestPath(new URL(target, 'http://127.0.0.1').pathname)
   } catch {
     return null
   }
-  let path: string
-  try {
-    path = decodeURIComponent(encoded)
-  } catch {
-    return null
-  }
-  return path.includes('\0') ? null : { path, encoded }
 }
-
 
 /** Cross-origin isolation (needed by the WASM backend's threads) and the usual hardening. */
 const BASE_HEADERS = {
@@ -226,9 +216,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       sendText(res, 400, 'Bad request: the address is not a valid path (malformed percent-escape, NUL byte or not a path)')
       return
     }
-    if (target.path.startsWith(API_PREFIX)) await handleApi(req, res, target.path.slice(API_PREFIX.length))
-    else if (target.path.startsWith(FILES_PREFIX)) serveDataFile(req, res, target.path.slice(FILES_PREFIX.length))
-    else serveStatic(req, res, target.path)
+    if (target.startsWith(API_PREFIX)) await handleApi(req, res, target.slice(API_PREFIX.length))
+    else if (target.startsWith(FILES_PREFIX)) serveDataFile(req, res, target.slice(FILES_PREFIX.length))
+    else serveStatic(req, res, target)
   }
 
   /** Whatever goes wrong in one request ends that request with 500 and a logged reason, never the process. */
@@ -272,7 +262,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     try {
       const target = parseRequestPath(req.url)
       if (!target) return refuseUpgrade(socket, '400 Bad Request')
-      if (target.path !== EVENTS_PATH) return refuseUpgrade(socket, '404 Not Found')
+      if (target !== EVENTS_PATH) return refuseUpgrade(socket, '404 Not Found')
       if (!allowedHost(req)) return refuseUpgrade(socket, '421 Misdirected Request')
       if (!sameOrigin(req)) return refuseUpgrade(socket, '403 Forbidden')
       if (!tokenOk(protocolToken(req))) return refuseUpgrade(socket, '401 Unauthorized')
