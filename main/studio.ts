@@ -13,6 +13,7 @@ import { createProjectsService } from './services/projects'
 import { createRunsService } from './services/runs'
 import { latestSchemaVersion, openDatabase, type Db } from './store/db'
 import { DataPaths } from './store/files'
+import { checkPathArgument } from './store/path-guard'
 import { APP_VERSION } from './version'
 
 export interface StudioOptions {
@@ -33,6 +34,7 @@ export interface Studio {
 }
 
 export function startStudio(options: StudioOptions): Studio {
+  checkPathArgument(options.dataDir, 'The data folder', 'dataDir')
   const db = openDatabase(options.dataDir, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
   const paths = new DataPaths(options.dataDir)
   const info: AppInfo = {

@@ -2,61 +2,40 @@
  * The thin Electron part: window, menu, app protocol, dialogs and the IPC binding of the studio services.
  * Nothing else in main/ imports electron.
  */
-import { existsSync, readFileSync } from 'node:fs'
-import { extname, join, normalize, relative, isAbsolute } from 'node:path'
-import { app, BrowserWindow, dialog, ipcMain, protocol, shell, type IpcMainInvokeEvent } from 'electron'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { app, BrowserWindow, dialog, ipcMain, protocol, shell } from 'electron'
 import { hostContract } from '@shared/api'
 import { defaultDataDir } from '../host/paths'
-import { CONTENT_SECURITY_POLICY, ISOLATION_HEADERS, MIME_TYPES } from '../host/renderer-headers'
-import { resolveServedFile } from '../host/served-files'
 import { startStudio, type Studio } from '../studio'
 import { installMenu } from './menu'
+import {
+  ipcSenderTrusted,
+  navigationAllowed,
+  PRIVILEGED_SCHEMES,
+  SCHEME,
+  serveStudioRequest,
+  startUrl,
+  UNTRUSTED_SENDER,
+  windowOpenDecision,
+  windowWebPreferences,
+} from './security'
 import { loadWindowState, trackWindowState } from './window-state'
 
-const SCHEME = 'studio'
-const ORIGIN = `${SCHEME}://app`
-protocol.registerSchemesAsPrivileged([
-  { scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
-])
+protocol.registerSchemesAsPrivileged(PRIVILEGED_SCHEMES)
 
 const rendererDir = join(import.meta.dirname, '../renderer')
-const devServerUrl = process.env.ELECTRON_RENDERER_URL
+const devServerUrl = process.env.ELECTRON_RENDERER_URL || undefined
 
 function serveRenderer(dataDir: string): void {
   // The built renderer over a secure custom scheme, with cross-origin isolation for the WASM backend's threads.
-  protocol.handle(SCHEME, (request) => {
-    const url = new URL(request.url)
-    if (url.pathname.startsWith('/files/')) {
-      const file = resolveServedFile(dataDir, decodeURIComponent(url.pathname.slice('/files/'.length)))
-      if (!file) return new Response('Not found', { status: 404 })
-      return new Response(readFileSync(file), {
-        headers: { 'Content-Type': 'application/octet-stream', 'Cross-Origin-Resource-Policy': 'same-origin' },
-      })
-    }
-    const file = normalize(join(rendererDir, decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname)))
-    const rel = relative(rendererDir, file)
-    if (rel.startsWith('..') || isAbsolute(rel) || !existsSync(file)) return new Response('Not found', { status: 404 })
-    return new Response(readFileSync(file), {
-      headers: {
-        'Content-Type': MIME_TYPES[extname(file)] ?? 'application/octet-stream',
-        'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-        ...ISOLATION_HEADERS,
-      },
-    })
-  })
-}
-
-function isTrustedSender(event: IpcMainInvokeEvent): boolean {
-  const url = event.senderFrame?.url ?? ''
-  return url.startsWith(`${ORIGIN}/`) || (devServerUrl !== undefined && url.startsWith(devServerUrl))
+  protocol.handle(SCHEME, (request) => serveStudioRequest(request.url, { rendererDir, dataDir }))
 }
 
 function bindIpc(studio: Studio, getWindow: () => BrowserWindow | null): void {
   for (const channel of studio.services.channels()) {
     ipcMain.handle(channel, (event, payload: unknown) => {
-      if (!isTrustedSender(event)) {
-        return { ok: false, error: { code: 'unauthorized', message: 'Calls are only accepted from the studio window' } }
-      }
+      if (!ipcSenderTrusted(event.senderFrame?.url, devServerUrl)) return UNTRUSTED_SENDER
       return studio.services.call(channel, payload)
     })
   }
@@ -68,15 +47,18 @@ function bindIpc(studio: Studio, getWindow: () => BrowserWindow | null): void {
 
 function hardenContents(): void {
   app.on('web-contents-created', (_event, contents) => {
-    contents.on('will-navigate', (event, url) => {
-      const allowed = url.startsWith(`${ORIGIN}/`) || (devServerUrl !== undefined && url.startsWith(devServerUrl))
-      if (!allowed) event.preventDefault()
-    })
+    const guard = (event: { preventDefault(): void }, url: string) => {
+      if (!navigationAllowed(url, devServerUrl)) event.preventDefault()
+    }
+    contents.on('will-navigate', guard)
+    contents.on('will-frame-navigate', (event) => guard(event, event.url))
+    contents.on('will-redirect', guard)
     contents.on('will-attach-webview', (event) => event.preventDefault())
     contents.setWindowOpenHandler(({ url }) => {
       // Links to documentation open in the user's browser; the studio never opens other windows.
-      if (url.startsWith('https://')) void shell.openExternal(url)
-      return { action: 'deny' }
+      const decision = windowOpenDecision(url)
+      if (decision.openExternally) void shell.openExternal(decision.openExternally)
+      return { action: decision.action }
     })
   })
 }
@@ -116,14 +98,7 @@ async function main(): Promise<void> {
       show: false,
       title: 'CNN Studio',
       backgroundColor: '#16181d',
-      webPreferences: {
-        preload: join(import.meta.dirname, '../preload/index.cjs'),
-        contextIsolation: true,
-        sandbox: true,
-        nodeIntegration: false,
-        webSecurity: true,
-        spellcheck: false,
-      },
+      webPreferences: windowWebPreferences(join(import.meta.dirname, '../preload/index.cjs')),
     })
     if (state?.maximized) window.maximize()
     trackWindowState(window, dataDir)
@@ -131,7 +106,7 @@ async function main(): Promise<void> {
     window.on('closed', () => {
       window = null
     })
-    void window.loadURL(devServerUrl ?? `${ORIGIN}/index.html`)
+    void window.loadURL(startUrl(devServerUrl))
   }
 
   createWindow()

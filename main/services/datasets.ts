@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
 import { readdirSync } from 'node:fs'
-import { isAbsolute } from 'node:path'
 import {
   ApiError,
   datasetsContract,
@@ -23,6 +22,7 @@ import { checkFolder, scanFolder } from '../datasets/scan'
 import type { Emitter } from '../rpc/service-host'
 import type { Db } from '../store/db'
 import type { DataPaths } from '../store/files'
+import { checkPathArgument } from '../store/path-guard'
 
 interface DatasetRow {
   id: number
@@ -217,11 +217,7 @@ export function createDatasetsService(db: Db, paths: DataPaths, emit: Emitter<ty
   return {
     async import({ path, name, projectId, size, channels, aspect, split, seed }) {
       checkProject(projectId)
-      if (!isAbsolute(path)) {
-        throw new ApiError('invalid_payload', `Folder path ${path} is relative: give the full path of the folder (e.g. ${process.platform === 'win32' ? 'C:\\data\\pets' : '/home/me/data/pets'}).`, [
-          { path: 'path', message: 'Must be an absolute path' },
-        ])
-      }
+      checkPathArgument(path, 'Folder path')
       await checkFolder(path)
       const target: TargetFormat = { height: size.height, width: size.width, channels, aspect }
       return start({ projectId, name, source: 'folder', sourcePath: path, target, split, seed }, {

@@ -12,7 +12,7 @@
  * Loaded lazily by the runs service (tfjs stays out of the studio's start-up).
  */
 import { existsSync, mkdirSync } from 'node:fs'
-import { isAbsolute, join } from 'node:path'
+import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { ApiError, type ExportedModel } from '@shared/api'
 import { parseGraphDocument, type GraphDocument } from '@shared/graph'
@@ -21,6 +21,7 @@ import { compileGraph } from '../../shared/tfjs/compile'
 import { restoreCheckpoint } from '../../shared/train/checkpoint'
 import type { CheckpointMeta } from '../../shared/train/messages'
 import { writeFileAtomic } from '../store/files'
+import { checkPathArgument, isSymlink } from '../store/path-guard'
 
 export interface ExportSource {
   readonly runId: number
@@ -80,9 +81,16 @@ function restore(model: tf.LayersModel, src: ExportSource): void {
 }
 
 export async function exportCheckpointModel(src: ExportSource, folder: string, overwrite: boolean): Promise<ExportedModel> {
-  if (!isAbsolute(folder)) throw new ApiError('invalid_payload', `Export folder must be an absolute path, received ${JSON.stringify(folder)}`, [{ path: 'folder', message: 'must be an absolute path' }])
+  checkPathArgument(folder, 'Export folder', 'folder')
   const modelPath = join(folder, MODEL_FILE)
   const weightsPath = join(folder, WEIGHTS_FILE)
+  for (const file of [folder, modelPath, weightsPath]) {
+    if (isSymlink(file)) {
+      throw new ApiError('invalid_payload', `${file} is a symbolic link: the export writes only into a real folder; choose the folder it points to, or another one`, [
+        { path: 'folder', message: 'Must not be a symbolic link' },
+      ])
+    }
+  }
   if (!overwrite && (existsSync(modelPath) || existsSync(weightsPath))) {
     throw new ApiError('conflict', `${folder} already holds an exported model (${MODEL_FILE}); choose another folder or overwrite it`)
   }

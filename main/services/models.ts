@@ -25,6 +25,7 @@ import {
 import { graphFromTfjsTopology, importedWeightName, TfjsImportError, type TfjsImportResult } from '@shared/graph'
 import { clientFor } from '../rpc/direct-client'
 import type { ServiceHost } from '../rpc/service-host'
+import { checkPathArgument } from '../store/path-guard'
 import type { CheckpointMeta } from '../../shared/train/messages'
 import type * as TF from '@tensorflow/tfjs'
 
@@ -59,7 +60,7 @@ function isInside(folder: string, file: string): boolean {
 
 /** Reads and checks model.json and its weight files (all inside `path`). */
 export function readModelFolder(path: string): FolderContents {
-  if (!isAbsolute(path)) refuse(`The model folder must be an absolute path, received ${JSON.stringify(path)}`)
+  checkPathArgument(path, 'The model folder')
   let folder: string
   try {
     folder = realpathSync(path)

@@ -4,8 +4,9 @@
  * fsync of the folder, so a crash leaves either the old file or the new one.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
-import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path'
+import { dirname, join, relative, sep } from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { resolveInside } from './path-guard'
 
 export function writeFileAtomic(file: string, data: Uint8Array | string): void {
   const dir = dirname(file)
@@ -54,12 +55,9 @@ export class DataPaths {
   datasetDir(datasetId: number): string {
     return join(this.root, 'datasets', String(datasetId))
   }
-  /** Resolve a path stored in the database; refuses anything that escapes the data folder. */
+  /** Resolve a path stored in the database; refuses anything that escapes the data folder (also by a symlink). */
   resolve(relativePath: string): string {
-    const full = normalize(join(this.root, relativePath))
-    const rel = relative(this.root, full)
-    if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`Path ${relativePath} is outside the data folder`)
-    return full
+    return resolveInside(this.root, relativePath, { rootName: 'the data folder' })
   }
   toRelative(absolutePath: string): string {
     return relative(this.root, absolutePath).split(sep).join('/')

@@ -3,7 +3,7 @@
  * and the API on 127.0.0.1 and prints the URL.
  */
 import { parseArgs } from 'node:util'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { defaultDataDir } from '../host/paths'
 import { startStudio } from '../studio'
 import { startWebHost } from './server'
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`--port must be a whole number from 0 to 65535, received "${values.port}"`)
   }
-  const dataDir = values['data-dir'] ?? defaultDataDir()
+  const dataDir = resolve(values['data-dir'] ?? defaultDataDir())
   const studio = startStudio({ dataDir, host: 'browser' })
   let host
   try {

@@ -1,26 +1,45 @@
 /**
  * The browser host: the very same studio services, served to a browser over HTTP (calls) and a WebSocket
- * (events), on 127.0.0.1 only. Every API call and the event socket need the per-launch random token, which
- * only the page served by this host knows (it is written into index.html; other origins cannot read it),
- * and requests must name this host in their Host header (no DNS rebinding).
+ * (events), on 127.0.0.1 only. Every API call, data file and the event socket need the per-launch random token,
+ * which only the page served by this host knows (it is written into index.html; other origins cannot read it),
+ * always in a header (X-Studio-Token; for the WebSocket, which cannot send one, a Sec-WebSocket-Protocol entry),
+ * never in the URL. Requests must name this host in their Host header (no DNS rebinding), and a request a
+ * browser marks as coming from another origin (Origin, Sec-Fetch-Site) is refused even with the token.
+ * A malformed request gets 400 and a failing one 500 with the reason logged: nothing a client sends can end
+ * the process (and with it a running training).
  */
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { extname, join, normalize, relative, isAbsolute } from 'node:path'
+import { extname, join, relative } from 'node:path'
 import type { AddressInfo } from 'node:net'
+import { pipeline, type Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import type { CallResult } from '@shared/api'
+import { WEB_HOST, type CallResult } from '@shared/api'
 import { CONTENT_SECURITY_POLICY, ISOLATION_HEADERS, MIME_TYPES } from '../host/renderer-headers'
-import { resolveServedFile } from '../host/served-files'
+import { decodeRequestPath, resolveRendererFile, resolveServedFile } from '../host/served-files'
 import type { ServiceHost } from '../rpc/service-host'
 
-export const API_PREFIX = '/api/'
-export const EVENTS_PATH = '/events'
-export const FILES_PREFIX = '/files/'
-export const TOKEN_HEADER = 'x-studio-token'
+const API_PREFIX = WEB_HOST.apiPrefix
+const EVENTS_PATH = WEB_HOST.eventsPath
+const FILES_PREFIX = WEB_HOST.filesPrefix
+const TOKEN_HEADER = WEB_HOST.tokenHeader
+const EVENTS_PROTOCOL = WEB_HOST.eventsProtocol
+const EVENTS_TOKEN_PROTOCOL_PREFIX = WEB_HOST.eventsTokenProtocolPrefix
 const MAX_BODY_BYTES = 256 * 1024 * 1024
 
+/**
+ * The decoded path of a request target, or null when it is malformed: not a path (`*`, `//host`, absolute form),
+ * a bad percent-escape, or a NUL byte. The WHATWG parser resolves `.` and `..` segments (also `%2e%2e`).
+ */
+export function parseRequestPath(target: string | undefined): string | null {
+  if (!target || !target.startsWith('/') || target.startsWith('//')) return null
+  try {
+    return decodeRequestPath(new URL(target, 'http://127.0.0.1').pathname)
+  } catch {
+    return null
+  }
+}
 
 /** Cross-origin isolation (needed by the WASM backend's threads) and the usual hardening. */
 const BASE_HEADERS = {
@@ -58,9 +77,21 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   )
   let port = options.port ?? 0
 
+  const ownOrigins = () => [`http://127.0.0.1:${port}`, `http://localhost:${port}`]
   const allowedHost = (req: IncomingMessage) => {
     const host = req.headers.host ?? ''
     return host === `127.0.0.1:${port}` || host === `localhost:${port}`
+  }
+  /**
+   * False when a browser says the request comes from a page of another origin: its Origin (sent with every
+   * cross-origin fetch, every POST and every WebSocket) is not ours, or Sec-Fetch-Site is not same-origin (or
+   * none: typed by the user). Clients that are not browsers send neither; they still need the token.
+   */
+  const sameOrigin = (req: IncomingMessage) => {
+    const origin = req.headers.origin
+    if (origin !== undefined && !ownOrigins().includes(origin)) return false
+    const site = req.headers['sec-fetch-site']
+    return site === undefined || site === 'same-origin' || site === 'none'
   }
   const tokenOk = (given: string | undefined | null) => {
     if (!given) return false
@@ -68,19 +99,39 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     const b = Buffer.from(token)
     return a.length === b.length && timingSafeEqual(a, b)
   }
+  const headerToken = (req: IncomingMessage) => {
+    const value = req.headers[TOKEN_HEADER]
+    return typeof value === 'string' ? value : undefined
+  }
 
   const send = (res: ServerResponse, status: number, body: CallResult) => {
     res.writeHead(status, { ...BASE_HEADERS, 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
     res.end(JSON.stringify(body))
   }
+  const sendText = (res: ServerResponse, status: number, text: string) => {
+    res.writeHead(status, { ...BASE_HEADERS, 'Content-Type': MIME_TYPES['.txt'], 'Cache-Control': 'no-store' }).end(text)
+  }
+  /** Streams a file; a read error (the file removed meanwhile, a disk error) ends this response, not the host. */
+  const sendFile = (res: ServerResponse, file: string) => {
+    pipeline(createReadStream(file), res, (error) => {
+      if (error && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') console.error(`Browser host: could not send ${file}: ${error.message}`)
+    })
+  }
+
+  const refusedOrigin = 'Refused: this request comes from a page of another origin; only the studio page served by this host may call it.'
+  const unauthorized = 'Missing or wrong studio token: this API only answers the page served by this host.'
 
   const handleApi = async (req: IncomingMessage, res: ServerResponse, channel: string) => {
     if (req.method !== 'POST') {
       res.writeHead(405, { ...BASE_HEADERS, Allow: 'POST' }).end()
       return
     }
-    if (!tokenOk(req.headers[TOKEN_HEADER] as string | undefined)) {
-      send(res, 401, { ok: false, error: { code: 'unauthorized', message: 'Missing or wrong studio token: this API only answers the page served by this host.' } })
+    if (!sameOrigin(req)) {
+      send(res, 403, { ok: false, error: { code: 'unauthorized', message: refusedOrigin } })
+      return
+    }
+    if (!tokenOk(headerToken(req))) {
+      send(res, 401, { ok: false, error: { code: 'unauthorized', message: unauthorized } })
       return
     }
     const chunks: Buffer[] = []
@@ -106,18 +157,28 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     send(res, 200, result)
   }
 
-  const serveDataFile = (req: IncomingMessage, res: ServerResponse, url: URL) => {
-    if (!tokenOk((req.headers[TOKEN_HEADER] as string | undefined) ?? url.searchParams.get('token'))) {
-      res.writeHead(401, { ...BASE_HEADERS, 'Content-Type': MIME_TYPES['.txt'] }).end('Missing or wrong studio token')
+  const serveDataFile = (req: IncomingMessage, res: ServerResponse, relativePath: string) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { ...BASE_HEADERS, Allow: 'GET, HEAD' }).end()
       return
     }
-    const file = resolveServedFile(options.dataDir, decodeURIComponent(url.pathname.slice(FILES_PREFIX.length)))
+    if (!sameOrigin(req)) {
+      sendText(res, 403, refusedOrigin)
+      return
+    }
+    // Header only: a token in the URL would end up in logs, history and Referer headers.
+    if (!tokenOk(headerToken(req))) {
+      sendText(res, 401, `Missing or wrong studio token (send it in the ${TOKEN_HEADER} header)`)
+      return
+    }
+    const file = resolveServedFile(options.dataDir, relativePath)
     if (!file) {
-      res.writeHead(404, { ...BASE_HEADERS, 'Content-Type': MIME_TYPES['.txt'] }).end('Not found')
+      sendText(res, 404, 'Not found')
       return
     }
     res.writeHead(200, { ...BASE_HEADERS, 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store', 'Content-Length': statSync(file).size })
-    createReadStream(file).pipe(res)
+    if (req.method === 'HEAD') res.end()
+    else sendFile(res, file)
   }
 
   const serveStatic = (req: IncomingMessage, res: ServerResponse, pathname: string) => {
@@ -130,55 +191,90 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       res.end(req.method === 'HEAD' ? undefined : indexHtml)
       return
     }
-    const file = normalize(join(options.rendererDir, decodeURIComponent(pathname)))
-    const rel = relative(options.rendererDir, file)
-    if (rel.startsWith('..') || isAbsolute(rel) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404, { ...BASE_HEADERS, 'Content-Type': MIME_TYPES['.txt'] }).end('Not found')
+    const file = resolveRendererFile(options.rendererDir, pathname)
+    if (!file) {
+      sendText(res, 404, 'Not found')
       return
     }
+    const rel = relative(options.rendererDir, file)
     res.writeHead(200, {
       ...BASE_HEADERS,
       'Content-Type': MIME_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
       'Cache-Control': rel.startsWith('assets') ? 'public, max-age=31536000, immutable' : 'no-cache',
     })
     if (req.method === 'HEAD') res.end()
-    else createReadStream(file).pipe(res)
+    else sendFile(res, file)
   }
 
-  const server: Server = createServer((req, res) => {
+  const handleRequest = async (req: IncomingMessage, res: ServerResponse) => {
     if (!allowedHost(req)) {
       res.writeHead(421, { 'Content-Type': MIME_TYPES['.txt'] }).end('Misdirected request: use http://127.0.0.1')
       return
     }
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`)
-    if (url.pathname.startsWith(API_PREFIX)) {
-      handleApi(req, res, decodeURIComponent(url.pathname.slice(API_PREFIX.length))).catch((error: unknown) => {
-        if (!res.headersSent) send(res, 500, { ok: false, error: { code: 'internal', message: String(error) } })
-      })
+    const target = parseRequestPath(req.url)
+    if (!target) {
+      sendText(res, 400, 'Bad request: the address is not a valid path (malformed percent-escape, NUL byte or not a path)')
       return
     }
-    if (url.pathname.startsWith(FILES_PREFIX)) {
-      serveDataFile(req, res, url)
-      return
-    }
-    serveStatic(req, res, url.pathname)
+    if (target.startsWith(API_PREFIX)) await handleApi(req, res, target.slice(API_PREFIX.length))
+    else if (target.startsWith(FILES_PREFIX)) serveDataFile(req, res, target.slice(FILES_PREFIX.length))
+    else serveStatic(req, res, target)
+  }
+
+  /** Whatever goes wrong in one request ends that request with 500 and a logged reason, never the process. */
+  const failRequest = (req: IncomingMessage, res: ServerResponse, error: unknown) => {
+    const reason = error instanceof Error ? error.message : String(error)
+    console.error(`Browser host: ${req.method ?? '?'} ${req.url ?? '?'} failed: ${reason}`)
+    if (!res.headersSent) send(res, 500, { ok: false, error: { code: 'internal', message: `The studio host could not answer: ${reason}` } })
+    else res.destroy()
+  }
+
+  const server: Server = createServer((req, res) => {
+    handleRequest(req, res).catch((error: unknown) => failRequest(req, res, error))
+  })
+  server.on('clientError', (error, socket) => {
+    // Node's parser refused the request (bad request line, oversized headers): 400, as Node does by default.
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+    else socket.destroy()
   })
 
+  /** The token offered as a `studio-token.<token>` subprotocol (a browser WebSocket cannot send headers). */
+  const protocolToken = (req: IncomingMessage) =>
+    (req.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .find((p) => p.startsWith(EVENTS_TOKEN_PROTOCOL_PREFIX))
+      ?.slice(EVENTS_TOKEN_PROTOCOL_PREFIX.length)
+
   const sockets = new Set<WebSocket>()
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 })
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`)
-    const origin = req.headers.origin
-    const originOk = !origin || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`
-    if (url.pathname !== EVENTS_PATH || !allowedHost(req) || !originOk || !tokenOk(url.searchParams.get('token'))) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\n\r\n')
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 1024 * 1024,
+    // Answer with the plain protocol name: the token is never echoed back.
+    handleProtocols: (protocols) => (protocols.has(EVENTS_PROTOCOL) ? EVENTS_PROTOCOL : false),
+  })
+  wss.on('error', (error) => console.error(`Browser host: event socket server error: ${error.message}`))
+  const refuseUpgrade = (socket: Duplex, status: string) => {
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`)
+  }
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy())
+    try {
+      const target = parseRequestPath(req.url)
+      if (!target) return refuseUpgrade(socket, '400 Bad Request')
+      if (target !== EVENTS_PATH) return refuseUpgrade(socket, '404 Not Found')
+      if (!allowedHost(req)) return refuseUpgrade(socket, '421 Misdirected Request')
+      if (!sameOrigin(req)) return refuseUpgrade(socket, '403 Forbidden')
+      if (!tokenOk(protocolToken(req))) return refuseUpgrade(socket, '401 Unauthorized')
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        sockets.add(ws)
+        ws.on('error', (error) => console.error(`Browser host: event socket closed on error: ${error.message}`))
+        ws.on('close', () => sockets.delete(ws))
+      })
+    } catch (error) {
+      console.error(`Browser host: event socket upgrade failed: ${error instanceof Error ? error.message : String(error)}`)
       socket.destroy()
-      return
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      sockets.add(ws)
-      ws.on('close', () => sockets.delete(ws))
-    })
   })
   const offEvents = options.services.onEvent((channel, payload) => {
     const message = JSON.stringify({ channel, payload })

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { connect } from 'node:net'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { startWebHost } from '../../main/web/server'
 import { openStudio, tempDataDir } from './helpers'
 
@@ -49,7 +50,7 @@ describe('browser host', () => {
     mkdirSync(join(dataDir, 'datasets', '3'), { recursive: true })
     writeFileSync(join(dataDir, 'datasets', '3', 'images.u8'), Buffer.from([1, 2, 3]))
     const get = (path: string, token: string | null = web.token) =>
-      fetch(new URL(`/files/${path}${token ? `?token=${token}` : ''}`, web.url))
+      fetch(new URL(`/files/${path}`, web.url), { headers: token ? { 'X-Studio-Token': token } : {} })
     const ok = await get('datasets/3/images.u8')
     expect(ok.status).toBe(200)
     expect([...new Uint8Array(await ok.arrayBuffer())]).toEqual([1, 2, 3])
@@ -57,5 +58,69 @@ describe('browser host', () => {
     expect((await get('studio.db')).status).toBe(404)
     expect((await get('datasets/3/..%2F..%2Fstudio.db')).status).toBe(404)
     expect((await get('datasets/4/images.u8')).status).toBe(404)
+  })
+})
+
+/** A raw HTTP/1.1 request (fetch would normalise or refuse the malformed targets these tests send). */
+function rawRequest(port: number, target: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      const lines = [`GET ${target} HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Connection: close', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)]
+      socket.write(`${lines.join('\r\n')}\r\n\r\n`)
+    })
+    let data = ''
+    socket.setEncoding('latin1')
+    socket.on('data', (chunk: string) => (data += chunk))
+    socket.on('error', reject)
+    socket.on('end', () => {
+      const match = /^HTTP\/1\.1 (\d{3})/.exec(data)
+      if (!match) reject(new Error(`No HTTP response to ${target}: ${JSON.stringify(data.slice(0, 200))}`))
+      else resolve({ status: Number(match[1]), body: data.slice(data.indexOf('\r\n\r\n') + 4) })
+    })
+  })
+}
+
+describe('browser host: malformed requests', () => {
+  it('answers a malformed percent-escape with 400 and keeps serving', async () => {
+    const { web } = await host()
+    expect((await rawRequest(web.port, '/%E0%A4%A')).status).toBe(400)
+    const after = await fetch(web.url)
+    expect(after.status).toBe(200)
+    expect(await after.text()).toContain('studio')
+  })
+
+  it('answers 400 to every malformed target, on every route, and keeps serving', async () => {
+    const { web } = await host()
+    const targets = ['/%', '/%zz', '/assets/%E0%A4%A.js', '/files/%E0%A4%A', '/files/datasets/1/images.u8%00', '/api/%E0%A4%A', '/a%00b', '//[', '//', '*']
+    for (const target of targets) {
+      const res = await rawRequest(web.port, target, { 'X-Studio-Token': web.token })
+      expect({ target, status: res.status }).toEqual({ target, status: 400 })
+    }
+    expect((await rawRequest(web.port, '/events?token=x', { Upgrade: 'websocket', Connection: 'Upgrade' })).status).toBe(401)
+    expect((await fetch(web.url)).status).toBe(200)
+  })
+
+  it('a request that fails inside the host gets 500 with the reason logged, and the host keeps serving', async () => {
+    const t = tempDataDir()
+    temps.push(t.cleanup)
+    const rendererDir = join(t.dir, 'renderer')
+    mkdirSync(rendererDir)
+    writeFileSync(join(rendererDir, 'index.html'), '<html><head></head><body>studio</body></html>')
+    const studio = openStudio(join(t.dir, 'data'))
+    temps.push(() => studio.close())
+    // A service layer that throws where it should answer: the fault no client input should be able to cause.
+    const services = Object.create(studio.services) as typeof studio.services
+    services.call = () => {
+      throw new Error('disk on fire')
+    }
+    const web = await startWebHost({ services, rendererDir, dataDir: join(t.dir, 'data') })
+    temps.push(() => web.close())
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
+    temps.push(() => logged.mockRestore())
+    const res = await fetch(new URL('/api/studio%3Aprojects.list', web.url), { method: 'POST', headers: { 'X-Studio-Token': web.token }, body: '{}' })
+    expect(res.status).toBe(500)
+    expect(await res.json()).toMatchObject({ ok: false, error: { code: 'internal', message: expect.stringContaining('disk on fire') } })
+    expect(logged).toHaveBeenCalledWith(expect.stringContaining('disk on fire'))
+    expect((await fetch(web.url)).status).toBe(200)
   })
 })

@@ -1,4 +1,4 @@
-import type { CallResult, Transport } from '@shared/api'
+import { WEB_HOST, type CallResult, type Transport } from '@shared/api'
 
 interface StudioBridge {
   readonly host: 'electron'
@@ -28,10 +28,10 @@ export function webTransport(token: string, base = window.location.origin): Tran
   let retry = 250
 
   const connect = () => {
-    const url = new URL('/events', base)
+    const url = new URL(WEB_HOST.eventsPath, base)
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
-    url.searchParams.set('token', token)
-    socket = new WebSocket(url)
+    // A browser WebSocket cannot send headers: the token goes as an offered subprotocol, never in the URL.
+    socket = new WebSocket(url, [WEB_HOST.eventsProtocol, `${WEB_HOST.eventsTokenProtocolPrefix}${token}`])
     socket.onopen = () => {
       retry = 250
     }
@@ -49,9 +49,9 @@ export function webTransport(token: string, base = window.location.origin): Tran
     async invoke(channel, payload) {
       let response: Response
       try {
-        response = await fetch(new URL(`/api/${encodeURIComponent(channel)}`, base), {
+        response = await fetch(new URL(`${WEB_HOST.apiPrefix}${encodeURIComponent(channel)}`, base), {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json', 'X-Studio-Token': token },
+          headers: { 'Content-Type': 'application/json', [WEB_HOST.tokenHeader]: token },
           body: JSON.stringify(payload ?? {}),
         })
       } catch {
@@ -82,15 +82,4 @@ export function detectTransport(): Transport {
     throw new Error('This page was not served by the CNN Studio host. Start it with `npm run start:web` and open the address it prints.')
   }
   return webTransport(token)
-}
-
-/**
- * A URL the renderer (and its workers) can fetch a served data file from, e.g. a dataset cache
- * (`datasets/<id>/images.u8`): the Electron app serves it on its own scheme, the browser host over HTTP with
- * the page's token. Only files the hosts allow (main/host/served-files.ts) are served.
- */
-export function dataFileUrl(relativePath: string): string {
-  if (window.studioBridge) return `studio://app/files/${relativePath}`
-  const token = document.querySelector<HTMLMetaElement>('meta[name="studio-token"]')?.content ?? ''
-  return `${window.location.origin}/files/${relativePath}?token=${encodeURIComponent(token)}`
 }

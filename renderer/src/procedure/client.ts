@@ -5,7 +5,7 @@
 import { useCallback, useRef, useState } from 'react'
 import type { GraphDocument } from '@shared/graph/types'
 import { api } from '../api/client'
-import { dataFileUrl } from '../api/transports'
+import { dataFileUrl } from '../api/data-file'
 import type { SplitIndex, WorkerData } from '../train/protocol'
 import type { JobResult, ProcedureEvent, ProcedureJob, ProgressPoint } from './protocol'
 

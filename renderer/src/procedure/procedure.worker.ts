@@ -28,6 +28,7 @@ import { registerWasmTrainingKernels } from '@shared/tfjs/wasm'
 import type { CheckpointMeta } from '@shared/train/messages'
 import type { OptimizerSpec } from '@shared/train'
 import { selectBackend } from '../backend/backends'
+import { fetchDataFile } from '../api/data-file'
 import { CacheDataSource } from '../train/cache-source'
 import type { WorkerData } from '../train/protocol'
 import type { ProcedureEvent, ProcedureJob, ProgressPoint } from './protocol'
@@ -76,11 +77,7 @@ async function chooseBackend(choice: ProcedureJob['backend']): Promise<void> {
 }
 
 async function loadData(d: WorkerData): Promise<CacheDataSource> {
-  const response = await fetch(d.url).catch((e: unknown) => {
-    throw new Error(`Could not read the dataset cache (${message(e)}): is the studio host still running?`)
-  })
-  if (!response.ok) throw new Error(`Could not read the dataset cache: the host answered ${response.status} ${response.statusText}`)
-  const images = new Uint8Array(await response.arrayBuffer())
+  const images = await fetchDataFile(d.url)
   return new CacheDataSource({ images, classes: d.classes, shape: d.shape, train: d.train, val: d.val })
 }
 

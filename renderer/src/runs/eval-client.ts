@@ -2,7 +2,7 @@
 import type { DatasetDetail } from '@shared/api'
 import type { GraphDocument } from '@shared/graph/types'
 import { api } from '../api/client'
-import { dataFileUrl } from '../api/transports'
+import { dataFileUrl } from '../api/data-file'
 import { fromBase64 } from '../train/base64'
 import type { CacheSpec, EvalRequest, EvalResponse, ModelSpec, SplitRows } from './eval-protocol'
 

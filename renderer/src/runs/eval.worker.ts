@@ -17,6 +17,7 @@ import { evaluate } from '@shared/train/evaluate'
 import type { CheckpointMeta } from '@shared/train/messages'
 import { evalPipeline, preprocessBatch } from '@shared/train/preprocess'
 import { selectBackend } from '../backend/backends'
+import { fetchDataFile } from '../api/data-file'
 import type { ActivationsResult, CacheSpec, EvalRequest, EvalResponse, EvaluateResult, ImagesResult, InspectResult, LayerInfo, ModelSpec, SplitRows } from './eval-protocol'
 
 declare const self: DedicatedWorkerGlobalScope
@@ -43,16 +44,7 @@ function ensureBackend(): Promise<string> {
 
 function images(spec: CacheSpec): Promise<Uint8Array> {
   if (cache?.url !== spec.url) {
-    const p = (async () => {
-      let response: Response
-      try {
-        response = await fetch(spec.url)
-      } catch (e) {
-        throw new Error(`Could not read the dataset cache (${e instanceof Error ? e.message : String(e)}): is the studio host still running?`)
-      }
-      if (!response.ok) throw new Error(`Could not read the dataset cache: the host answered ${response.status} ${response.statusText}`)
-      return new Uint8Array(await response.arrayBuffer())
-    })()
+    const p = fetchDataFile(spec.url)
     cache = { url: spec.url, images: p }
     p.catch(() => {
       if (cache?.images === p) cache = null

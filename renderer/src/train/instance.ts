@@ -1,6 +1,6 @@
 /** The page's one training controller, over the real API and a module worker. */
 import { api } from '../api/client'
-import { dataFileUrl } from '../api/transports'
+import { dataFileUrl } from '../api/data-file'
 import { useApp } from '../app/store'
 import { reportError } from '../ui/dialogs'
 import { TrainingController, type SessionStore, type WorkerPort } from './controller'

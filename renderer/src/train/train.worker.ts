@@ -14,6 +14,7 @@ import { compileGraph } from '@shared/tfjs/compile'
 import { registerWasmTrainingKernels } from '@shared/tfjs/wasm'
 import { Trainer } from '@shared/train/trainer'
 import type { TrainMessage } from '@shared/train/messages'
+import { fetchDataFile } from '../api/data-file'
 import { selectBackend, wasmThreadsFallbackReason } from '../backend/backends'
 import { configureWasmThreads } from '../backend/wasm-threads'
 import { CacheDataSource } from './cache-source'
@@ -98,16 +99,6 @@ async function chooseBackend(choice: StartCommand['backend']): Promise<void> {
   post({ type: 'backend', backend: probe.backend, adapter: probe.adapter, tried: probe.tried, wasmThreads, crossOriginIsolated: isolated, ms: performance.now() - t0 })
 }
 
-async function loadImages(url: string): Promise<Uint8Array> {
-  let response: Response
-  try {
-    response = await fetch(url)
-  } catch (e) {
-    throw new Error(`Could not read the dataset cache (${message(e)}): is the studio host still running?`)
-  }
-  if (!response.ok) throw new Error(`Could not read the dataset cache: the host answered ${response.status} ${response.statusText}`)
-  return new Uint8Array(await response.arrayBuffer())
-}
 
 /**
  * Transfer start: copies the source checkpoint's matching layers into `model` (not when resuming: the run's own
@@ -131,7 +122,7 @@ async function start(cmd: StartCommand): Promise<void> {
     await chooseBackend(cmd.backend)
     post({ type: 'phase', phase: 'data', time: Date.now() })
     const t1 = performance.now()
-    const images = await loadImages(cmd.data.url)
+    const images = await fetchDataFile(cmd.data.url)
     const data = new CacheDataSource({ images, classes: cmd.data.classes, shape: cmd.data.shape, train: cmd.data.train, val: cmd.data.val })
     const dataMs = performance.now() - t1
     post({ type: 'phase', phase: 'compile', time: Date.now() })
