@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createStep, emptyPipeline } from '../../../shared/augment'
 import type { AugmentPipeline } from '../../../shared/augment'
-import { checkInitialLoss, lrRangeTest, lrSweep, overfitTinySubset } from '../../../shared/procedure'
+import { checkInitialLoss, checkRegularizationRaisesLoss, lrRangeTest, lrSweep, overfitTinySubset } from '../../../shared/procedure'
 import { epochOrder, InMemoryDataSource, Trainer } from '../../../shared/train'
 import type { TrainingConfigInput } from '../../../shared/train'
 import { CLASSES, SIZE, syntheticData } from '../train/helpers'
@@ -76,7 +76,7 @@ async function trainerInputs(data: InMemoryDataSource, pipeline: AugmentPipeline
 const same = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
 
 describe('procedure tools see the run’s inputs', () => {
-  it('the initial-loss check feeds the model what the Trainer’s validation feeds it (normalized), not raw pixels', async () => {
+  it('the initial-loss and regularization checks feed the model what the Trainer’s validation feeds it (normalized), not raw pixels', async () => {
     const base = syntheticData(16, 0, 3)
     const b = await base.batch('train', Int32Array.from({ length: 16 }, (_, i) => i))
     // The same 16 images as training and validation split: validation's input is the eval-time input of the batch.
@@ -96,6 +96,11 @@ describe('procedure tools see the run’s inputs', () => {
         expect(same(s.values, expected)).toBe(true)
       }
       expect(r.samples).toBe(16)
+      // The regularization check's loss too.
+      const calls = probe.seen.length
+      await checkRegularizationRaisesLoss(model, data, { batchSize: 16, pipeline: normalizing })
+      expect(probe.seen.length).toBe(calls + 1)
+      expect(same((probe.seen.at(-1) as Seen).values, expected)).toBe(true)
     } finally {
       model.dispose()
     }
