@@ -2,8 +2,10 @@
  * Finding a learning rate (step 3 of the lectures' procedure).
  *
  * `lrSweep`: short runs (default 100 iterations) at 1e-1, 1e-2, 1e-3, 1e-4, 1e-5 with a small weight decay
- * (1e-4), every run from the SAME initial weights (the model is restored to them afterwards). Each curve is
- * classified by `classifyLossCurve`:
+ * (1e-4), every run from the SAME initial weights (the model is restored to them afterwards), on the inputs the
+ * real run trains on (its pipeline, augmentation included, at (seed, step)). The initial loss every curve is
+ * compared with is the first step's data loss before its update: training mode, the same batch and inputs, like
+ * every point of the curves. Each curve is classified by `classifyLossCurve`:
  *   - 'exploded':   a NaN/infinite loss, or a loss above `explodeFactor` (3) x the initial loss (the lecture's
  *                   early-stop rule); the run is stopped there.
  *   - 'flat':       relative decrease (initial - mean of the last 10%) / initial below `flatThreshold` (0.1):
@@ -22,9 +24,9 @@
  * 10% of the points and only before the minimum of the smoothed loss (before it blows up).
  */
 import type * as tf from '@tensorflow/tfjs'
-import { initialLoss } from '../train'
+import type { AugmentPipeline } from '../augment'
 import type { DataSource, OptimizerSpec } from '../train'
-import { fmt, headMean, restoreWeights, runSteps, snapshotWeights, tailMean } from './steps'
+import { firstStepLoss, fmt, headMean, restoreWeights, runSteps, snapshotWeights, tailMean } from './steps'
 import type { StepPoint } from './steps'
 
 export type CurveClass = 'exploded' | 'flat' | 'decreasing'
@@ -84,6 +86,8 @@ export interface LrSweepOptions {
   /** Default SGD with momentum 0.9. */
   readonly optimizer?: OptimizerSpec | { type: 'sgd' | 'adam' | 'adamw'; momentum?: number }
   readonly seed?: number | string
+  /** The run's pipeline, applied as the Trainer applies it (augmentation and normalize). */
+  readonly pipeline?: AugmentPipeline | null
   readonly classify?: ClassifyOptions
   readonly shouldStop?: () => boolean
   readonly onProgress?: (rate: number, iteration: number, loss: number) => void
@@ -101,6 +105,7 @@ export interface LrSweepRun {
 }
 
 export interface LrSweepResult {
+  /** Data loss of the first step before its update (training mode, the curves' first batch and inputs). */
   readonly initialLoss: number
   readonly runs: LrSweepRun[]
   /** Null when no rate decreased the loss. */
@@ -118,11 +123,14 @@ export async function lrSweep(model: tf.LayersModel, data: DataSource, options: 
   const batchSize = options.batchSize ?? 32
   const optimizer = options.optimizer ?? { type: 'sgd' as const, momentum: 0.9 }
   const factor = options.classify?.explodeFactor ?? 3
-  const start = await initialLoss(model, data, 1, { batchSize })
-  const initial = start.loss
+  const seed = options.seed ?? 0
+  const pipeline = options.pipeline ?? null
   const snap = snapshotWeights(model)
   const runs: LrSweepRun[] = []
+  let initial = NaN
   try {
+    // The weights (BatchNorm's moving statistics too) are restored before the first rate.
+    initial = await firstStepLoss(model, data, { batchSize, seed, pipeline })
     for (const lr of rates) {
       if (options.shouldStop?.() === true) break
       restoreWeights(model, snap)
@@ -132,7 +140,8 @@ export async function lrSweep(model: tf.LayersModel, data: DataSource, options: 
         lr,
         optimizer,
         weightDecay,
-        seed: options.seed ?? 0,
+        seed,
+        pipeline,
         onStep: (s, loss) => {
           options.onProgress?.(lr, s + 1, loss)
           return loss > factor * initial
@@ -207,6 +216,8 @@ export interface RangeTestOptions {
   readonly weightDecay?: number
   readonly optimizer?: OptimizerSpec | { type: 'sgd' | 'adam' | 'adamw'; momentum?: number }
   readonly seed?: number | string
+  /** The run's pipeline, applied as the Trainer applies it (augmentation and normalize). */
+  readonly pipeline?: AugmentPipeline | null
   /** Stop when the smoothed loss exceeds this x its best (default 4). */
   readonly divergeFactor?: number
   readonly shouldStop?: () => boolean
@@ -244,6 +255,7 @@ export async function lrRangeTest(model: tf.LayersModel, data: DataSource, optio
       optimizer: options.optimizer ?? { type: 'sgd', momentum: 0.9 },
       weightDecay: options.weightDecay ?? 0,
       seed: options.seed ?? 0,
+      pipeline: options.pipeline ?? null,
       ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
       onStep: (s, loss, lr) => {
         avg = beta * avg + (1 - beta) * loss

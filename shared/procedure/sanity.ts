@@ -9,18 +9,24 @@
  *    much lower means the model already "knows" something it should not (labels leak into the inputs, a
  *    single-class split, or it is not untrained). We also report the spread (std) of the logits: well above 1
  *    points at the init scale. Below-ln(C)-from-the-start with a softmax Activation after a ReLU / a squashing
- *    activation before the softmax is reported as a likely cause too (it clips the logits).
+ *    activation before the softmax is reported as a likely cause too (it clips the logits). The inputs are the
+ *    run's evaluation-time inputs (its pipeline's normalize steps), in inference mode, as validation sees them.
+ *    Outputs that are already probabilities (every row >= 0 and summing to 1: a Softmax at the end of the design
+ *    that the loss cannot see through) fail with verdict 'probabilities': the loss would apply a second softmax,
+ *    which starts near ln(C) whatever the weights, so the ln(C) test alone cannot catch it.
  * 2. `checkRegularizationRaisesLoss`: the reported loss is data loss + lambda/2 ||W||^2 (coupled L2, biases and
  *    norm parameters excluded, as the engine does): raising lambda must raise it.
  * 3. `overfitTinySubset`: train WITHOUT regularization or augmentation on N (10-100, default 20) training
- *    examples, full batch, until the training loss is < 0.05 (or a step limit). Failing names the likely cause:
+ *    examples (normalized as the run normalizes them), full batch, until the training loss is < 0.05 (or a step
+ *    limit). Its initial loss is the first step's loss (training mode, like every later step). Failing names the likely cause:
  *    loss did not move (LR too low, or nothing reaches the loss), loss blew up (LR too high), identical
  *    images with different labels (data/labels broken), loss went down but stalled (model too small, or LR).
  */
 import * as tf from '@tensorflow/tfjs'
-import { batchToTensors, initialLoss, logitsFunction, planParams, softmaxCrossEntropy, TrainOptimizer } from '../train'
-import type { DataSource, OptimizerSpec } from '../train'
-import { fmt, runSteps, SubsetSource, withModel } from './steps'
+import type { AugmentPipeline } from '../augment'
+import { evalInputs, evalPipeline, initialLoss, logitsFunction, planParams, softmaxCrossEntropy, TrainOptimizer } from '../train'
+import type { DataSource, LogitsFn, OptimizerSpec } from '../train'
+import { firstStepLoss, fmt, runSteps, SubsetSource, withModel } from './steps'
 import type { ModelSource, StepPoint } from './steps'
 
 export interface InitialLossCheck {
@@ -31,7 +37,8 @@ export interface InitialLossCheck {
   readonly difference: number
   readonly tolerance: number
   readonly plausible: boolean
-  readonly verdict: 'ok' | 'too-high' | 'too-low' | 'not-finite'
+  /** probabilities: the model outputs probabilities where the loss expects logits (a double softmax). */
+  readonly verdict: 'ok' | 'too-high' | 'too-low' | 'not-finite' | 'probabilities'
   /** ok: plausible; minor: within 4x the tolerance (e.g. a Glorot/He-scaled head, logit std ~0.5); major: beyond. */
   readonly severity: 'ok' | 'minor' | 'major'
   /** Standard deviation of the logits over the checked samples (about 0 to 1 at a good init). */
@@ -49,35 +56,57 @@ export function initialLossTolerance(classes: number): number {
   return Math.max(0.1, 0.05 * Math.log(classes))
 }
 
-export async function checkInitialLoss(
-  model: tf.LayersModel,
-  data: DataSource,
-  options: { batches?: number; batchSize?: number; classes?: number; tolerance?: number } = {},
-): Promise<InitialLossCheck> {
+export interface InitialLossOptions {
+  readonly batches?: number
+  readonly batchSize?: number
+  readonly classes?: number
+  readonly tolerance?: number
+  /** The run's pipeline: its normalize steps are applied (the inputs validation sees). */
+  readonly pipeline?: AugmentPipeline | null
+  /** The function from images to what the loss takes as logits (default: logitsFunction(model), as training uses). */
+  readonly logits?: LogitsFn
+}
+
+/** Outputs [N, K] whose rows are all >= 0 and sum to 1 (within float32 rounding): probabilities, not logits. */
+export async function looksLikeProbabilities(outputs: tf.Tensor2D): Promise<boolean> {
+  const t = tf.tidy(() => tf.stack([tf.min(outputs), tf.max(tf.abs(tf.sub(tf.sum(outputs, -1), 1)))]))
+  const [min, maxDev] = Array.from(await t.data()) as [number, number]
+  t.dispose()
+  return min >= -1e-6 && maxDev <= 1e-3
+}
+
+const DOUBLE_SOFTMAX_FIX =
+  'the design ends in a Softmax (layer or activation) that the loss cannot see through, so the loss applies a second softmax to probabilities (a double softmax): the loss then starts near ln(C) whatever the weights, and training barely moves. ' +
+  'Fix: end the design with an Output (classifier) node, whose softmax the loss applies itself, or remove the Softmax at the end so the last layer is a linear Dense'
+
+export async function checkInitialLoss(model: tf.LayersModel, data: DataSource, options: InitialLossOptions = {}): Promise<InitialLossCheck> {
   const classes = options.classes ?? data.classes.length
   const batchSize = options.batchSize ?? 64
-  const r = await initialLoss(model, data, options.batches ?? 4, { batchSize })
+  const pipeline = options.pipeline ?? null
+  const { fn: modelFn, outputIsSoftmax } = logitsFunction(model)
+  const fn = options.logits ?? modelFn
+  const r = await initialLoss(model, data, options.batches ?? 4, { batchSize, pipeline, logits: fn })
   const expected = Math.log(classes)
   const tolerance = options.tolerance ?? initialLossTolerance(classes)
-  // Logit spread on the first batch.
+  // Logit spread on the first batch, and whether the "logits" are probabilities.
   const n = Math.min(batchSize, data.count('train'))
   const batch = await data.batch('train', Int32Array.from({ length: n }, (_, i) => i))
-  const { fn, outputIsSoftmax } = logitsFunction(model)
-  const stdT = tf.tidy(() => {
-    const t = batchToTensors(batch, data.imageShape, data.classes.length)
-    const z = fn(t.images, false)
-    return tf.sqrt(tf.moments(z).variance)
-  })
+  const z = tf.tidy(() => fn(evalInputs(batch, data.imageShape, data.classes.length, pipeline).images, false))
+  const stdT = tf.tidy(() => tf.sqrt(tf.moments(z).variance))
   const logitStd = (await stdT.data())[0] as number
   stdT.dispose()
+  const probabilities = await looksLikeProbabilities(z)
+  z.dispose()
   const lastAct = lastActivationBeforeSoftmax(model)
   const difference = r.loss - expected
   const finite = Number.isFinite(r.loss)
-  const plausible = finite && Math.abs(difference) <= tolerance
-  const verdict: InitialLossCheck['verdict'] = !finite ? 'not-finite' : plausible ? 'ok' : difference > 0 ? 'too-high' : 'too-low'
-  const severity: InitialLossCheck['severity'] = plausible ? 'ok' : finite && Math.abs(difference) <= 4 * tolerance ? 'minor' : 'major'
+  const plausible = finite && Math.abs(difference) <= tolerance && !probabilities
+  const verdict: InitialLossCheck['verdict'] = !finite ? 'not-finite' : probabilities ? 'probabilities' : plausible ? 'ok' : difference > 0 ? 'too-high' : 'too-low'
+  const severity: InitialLossCheck['severity'] = plausible ? 'ok' : verdict !== 'probabilities' && finite && Math.abs(difference) <= 4 * tolerance ? 'minor' : 'major'
   const causes: string[] = []
-  if (severity === 'minor' && verdict === 'too-high') {
+  if (verdict === 'probabilities') {
+    causes.push(DOUBLE_SOFTMAX_FIX)
+  } else if (severity === 'minor' && verdict === 'too-high') {
     causes.push(`the logits already spread with std ${fmt(logitStd)}: a Glorot/He-scaled classifier head on unnormalized inputs does this; harmless, or shrink the head's initialization (e.g. normal 0.01) to start at ln(C)`)
   } else if (verdict === 'too-high' || verdict === 'not-finite') {
     if (logitStd > 1) causes.push(`bad initialization scale: the logits spread with std ${fmt(logitStd)} (about 1 or less expected), so the untrained net is confidently wrong; use Kaiming/Xavier init or a smaller scale for the last layer`)
@@ -90,7 +119,9 @@ export async function checkInitialLoss(
     causes.push('wrong labels: most samples share one label, or labels leak into the inputs')
   }
   const where = `${r.samples} training samples, ${classes} classes`
-  const message = plausible
+  const message = probabilities
+    ? `The model outputs probabilities, not logits: every row of its output is at least 0 and sums to 1 (${where}; loss ${fmt(r.loss)} against ln(${classes}) = ${fmt(expected)}). In words: ${DOUBLE_SOFTMAX_FIX}.`
+    : plausible
     ? `Initial loss ${fmt(r.loss)} is within ${fmt(tolerance)} of ln(${classes}) = ${fmt(expected)} (${where}): the untrained model predicts about uniformly, as it should.`
     : !finite
       ? `Initial loss is ${String(r.loss)} (${where}): the forward pass already overflows. Likely: ${causes.join('; ')}.`
@@ -127,14 +158,14 @@ export interface RegularizationCheck {
 export async function checkRegularizationRaisesLoss(
   model: tf.LayersModel,
   data: DataSource,
-  options: { weightDecays?: readonly number[]; batchSize?: number } = {},
+  options: { weightDecays?: readonly number[]; batchSize?: number; pipeline?: AugmentPipeline | null } = {},
 ): Promise<RegularizationCheck> {
   const decays = [...(options.weightDecays ?? [0, 1e-3, 1e-1, 1])].sort((a, b) => a - b)
   const n = Math.min(options.batchSize ?? 64, data.count('train'))
   const batch = await data.batch('train', Int32Array.from({ length: n }, (_, i) => i))
   const { fn } = logitsFunction(model)
   const lossT = tf.tidy(() => {
-    const t = batchToTensors(batch, data.imageShape, data.classes.length)
+    const t = evalInputs(batch, data.imageShape, data.classes.length, options.pipeline)
     return softmaxCrossEntropy(t.labels, fn(t.images, false))
   })
   const dataLoss = (await lossT.data())[0] as number
@@ -171,6 +202,8 @@ export interface OverfitOptions {
   readonly lr?: number
   /** Default adam. No weight decay, no augmentation. */
   readonly optimizer?: OptimizerSpec | { type: 'sgd' | 'adam' | 'adamw'; momentum?: number }
+  /** The run's pipeline: only its normalize steps are applied (no augmentation while overfitting). */
+  readonly pipeline?: AugmentPipeline | null
   /** Target training loss (default 0.05). */
   readonly targetLoss?: number
   /** Batch size (default: all examples, full-batch). */
@@ -186,6 +219,7 @@ export interface OverfitResult {
   readonly success: boolean
   readonly examples: number
   readonly steps: number
+  /** The first step's loss before its update (training mode, the same inputs as every step). */
   readonly initialLoss: number
   readonly finalLoss: number
   readonly finalAccuracy: number
@@ -230,15 +264,18 @@ export async function overfitTinySubset(source: ModelSource, data: DataSource, o
   const target = options.targetLoss ?? 0.05
   const maxSteps = options.maxSteps ?? 300
   const subset = new SubsetSource(data, indices)
+  const pipeline = evalPipeline(options.pipeline)
+  const batchSize = options.batchSize ?? N
+  const seed = options.seed ?? 0
   return withModel(source, async (model) => {
-    const start = await initialLoss(model, subset, 1, { batchSize: N })
     const run = await runSteps(model, subset, {
       steps: maxSteps,
-      batchSize: options.batchSize ?? N,
+      batchSize,
       lr,
       optimizer,
       weightDecay: 0,
-      seed: options.seed ?? 0,
+      seed,
+      pipeline,
       ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
       onStep: (s, loss) => {
         options.onStep?.(s, loss)
@@ -246,6 +283,8 @@ export async function overfitTinySubset(source: ModelSource, data: DataSource, o
       },
     })
     const curve = run.points
+    // Like with like: the initial loss is step 1's loss before its update, in training mode on the same inputs.
+    const startLoss = curve[0]?.dataLoss ?? (await firstStepLoss(model, subset, { batchSize, seed, pipeline }))
     const last = curve[curve.length - 1]
     // The training loss of the last step (training mode, as the engine reports it).
     const finalLoss = last?.loss ?? NaN
@@ -256,7 +295,7 @@ export async function overfitTinySubset(source: ModelSource, data: DataSource, o
     if (!success) {
       const conflicts = await conflictingDuplicates(data, indices)
       const minLoss = Math.min(...curve.map((p) => p.loss).filter(Number.isFinite))
-      const i0 = start.loss
+      const i0 = startLoss
       if (run.status === 'stopped' && options.shouldStop?.() === true) {
         cause = 'stopped'
         why = 'stopped before reaching the target'
@@ -275,13 +314,13 @@ export async function overfitTinySubset(source: ModelSource, data: DataSource, o
       }
     }
     const message = success
-      ? `Overfit ${N} examples: training loss ${fmt(finalLoss)} < ${target} after ${steps} steps (from ${fmt(start.loss)}). The model and the training loop can learn.`
+      ? `Overfit ${N} examples: training loss ${fmt(finalLoss)} < ${target} after ${steps} steps (from ${fmt(startLoss)}). The model and the training loop can learn.`
       : `Could not overfit ${N} examples in ${steps} steps (final loss ${fmt(finalLoss)}, target ${target}): ${why}.`
     return {
       success,
       examples: N,
       steps,
-      initialLoss: start.loss,
+      initialLoss: startLoss,
       finalLoss,
       finalAccuracy: last?.acc ?? NaN,
       targetLoss: target,

@@ -1,20 +1,22 @@
 /**
  * The short training loop shared by the procedure tools (overfit a tiny subset, LR sweep, LR range test,
  * search trials). It is made of the training engine's own pieces (planParams, TrainOptimizer with its
- * coupled/decoupled weight decay and groups, logitsFunction, softmaxCrossEntropy, batchToTensors, epochOrder)
- * so a step here is the same update as a `Trainer` step, but it runs a fixed number of STEPS with a per-step
+ * coupled/decoupled weight decay and groups, logitsFunction, softmaxCrossEntropy, trainingInputs, epochOrder)
+ * so a step here is the same update on the same inputs as a `Trainer` step (the run's pipeline at (seed, step):
+ * augmentation and normalize), but it runs a fixed number of STEPS with a per-step
  * learning rate (the range test raises it every step), no validation pass, no checkpoints, and a per-step
  * stop callback (early stop, divergence). Runtime-neutral (Web Worker or Node).
  */
 import * as tf from '@tensorflow/tfjs'
+import type { AugmentPipeline } from '../augment'
 import {
-  batchToTensors,
   defaultYield,
   epochOrder,
   logitsFunction,
   optimizerSpecSchema,
   planParams,
   softmaxCrossEntropy,
+  trainingInputs,
   TrainOptimizer,
 } from '../train'
 import type { DataBatch, DataSource, DataSplit, OptimizerSpec, ParamGroup } from '../train'
@@ -95,8 +97,13 @@ export interface StepRunOptions {
   readonly optimizer?: OptimizerSpec | { type: 'sgd' | 'adam' | 'adamw'; momentum?: number }
   readonly weightDecay?: number
   readonly groups?: readonly ParamGroup[]
-  /** Data order seed (a new permutation of the split every pass, as the Trainer does). */
+  /** Data order and augmentation seed (a new permutation of the split every pass, as the Trainer does). */
   readonly seed?: number | string
+  /**
+   * The run's pipeline, applied as the Trainer applies it at each step (augmentation and normalize). Pass
+   * `evalPipeline(pipeline)` to train on the deterministic inputs only (normalize, no augmentation).
+   */
+  readonly pipeline?: AugmentPipeline | null
   /**
    * Called after every step with the 0-based step and its loss (data loss + L2 penalty); return true to stop.
    * A non-finite loss always stops the run (status 'diverged').
@@ -125,6 +132,48 @@ export interface StepRunResult {
   readonly points: StepPoint[]
 }
 
+/** The training-split indices of 0-based step s for `runSteps` (a fresh epochOrder permutation every pass). */
+function stepIndices(seed: number | string, count: number, bs: number): (s: number) => Int32Array {
+  const perPass = Math.ceil(count / bs)
+  let order: Int32Array | null = null
+  let orderPass = -1
+  return (s: number) => {
+    const pass = Math.floor(s / perPass)
+    if (order === null || pass !== orderPass) {
+      order = epochOrder(seed, pass, count)
+      orderPass = pass
+    }
+    const b = s % perPass
+    return order.subarray(b * bs, Math.min((b + 1) * bs, count))
+  }
+}
+
+/**
+ * The data loss of `runSteps`' first step before its update: the first batch, through the same inputs, in
+ * training mode (BatchNorm on batch statistics, Dropout active), at the current weights. This is the "initial
+ * loss" to compare step losses with (like with like). A training-mode forward pass updates BatchNorm's moving
+ * statistics: snapshot and restore the weights around it when they matter.
+ */
+export async function firstStepLoss(
+  model: tf.LayersModel,
+  data: DataSource,
+  options: Pick<StepRunOptions, 'batchSize' | 'seed' | 'pipeline'>,
+): Promise<number> {
+  const count = data.count('train')
+  if (count < 1) throw new Error('firstStepLoss: the training split is empty')
+  const bs = Math.max(1, Math.min(options.batchSize, count))
+  const seed = options.seed ?? 0
+  const batch = await data.batch('train', stepIndices(seed, count, bs)(0))
+  const { fn: logits } = logitsFunction(model)
+  const t = tf.tidy(() => {
+    const x = trainingInputs(batch, data.imageShape, data.classes.length, options.pipeline, seed, 0)
+    return softmaxCrossEntropy(x.labels, logits(x.images, true))
+  })
+  const v = (await t.data())[0] as number
+  t.dispose()
+  return v
+}
+
 /** Trains `model` in place for `steps` steps on the training split of `data`. */
 export async function runSteps(model: tf.LayersModel, data: DataSource, options: StepRunOptions): Promise<StepRunResult> {
   const optimizerSpec = optimizerSpecSchema.parse(options.optimizer ?? { type: 'sgd' })
@@ -135,19 +184,13 @@ export async function runSteps(model: tf.LayersModel, data: DataSource, options:
   const count = data.count('train')
   const bs = Math.max(1, Math.min(options.batchSize, count))
   if (count < 1) throw new Error('runSteps: the training split is empty')
-  const perPass = Math.ceil(count / bs)
   const seed = options.seed ?? 0
+  const pipeline = options.pipeline ?? null
   const C = data.classes.length
   const lrAt = typeof options.lr === 'number' ? ((v: number) => () => v)(options.lr) : options.lr
   const yieldToHost = options.yieldToHost ?? defaultYield
   const points: StepPoint[] = []
-  let order: Int32Array | null = null
-  const indicesOf = (s: number) => {
-    const pass = Math.floor(s / perPass)
-    const b = s % perPass
-    if (b === 0 || order === null) order = epochOrder(seed, pass, count)
-    return order.subarray(b * bs, Math.min((b + 1) * bs, count))
-  }
+  const indicesOf = stepIndices(seed, count, bs)
   try {
     for (let s = 0; s < options.steps; s++) {
       await yieldToHost()
@@ -156,7 +199,7 @@ export async function runSteps(model: tf.LayersModel, data: DataSource, options:
       const lr = lrAt(s)
       const n = batch.labels.length
       const out = tf.tidy(() => {
-        const t = batchToTensors(batch, data.imageShape, C)
+        const t = trainingInputs(batch, data.imageShape, C, pipeline, seed, s)
         const penalty = opt.l2Penalty()
         let correct: tf.Scalar | null = null
         const { value, grads } = tf.variableGrads(() => {

@@ -1,11 +1,10 @@
 /** Evaluation helpers: loss/accuracy/confusion/predictions over a split, and the loss before training. */
 import * as tf from '@tensorflow/tfjs'
 import type { AugmentPipeline } from '../augment'
-import { batchToTensors } from './data'
 import type { DataSource, DataSplit } from './data'
 import { logitsFunction, softmaxCrossEntropyPerSample } from './loss'
 import type { LogitsFn } from './loss'
-import { evalPipeline, preprocessBatch } from './preprocess'
+import { evalInputs } from './preprocess'
 
 export interface Prediction {
   /** Index of the sample in the split. */
@@ -52,7 +51,7 @@ export async function evaluate(model: tf.LayersModel, data: DataSource, split: D
   const C = data.classes.length
   const count = Math.min(data.count(split), options.limit ?? Infinity)
   const bs = Math.max(1, Math.floor(options.batchSize ?? 128))
-  const pipeline = evalPipeline(options.pipeline)
+  const pipeline = options.pipeline ?? null
   const collect = options.predictions ?? true
   const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0))
   const predictions: Prediction[] = []
@@ -70,8 +69,7 @@ export async function evaluate(model: tf.LayersModel, data: DataSource, split: D
     const batch = await (pending as Promise<Awaited<ReturnType<DataSource['batch']>>>)
     pending = start + bs < count ? fetch(start + bs) : null
     const out = tf.tidy(() => {
-      const t = batchToTensors(batch, data.imageShape, C)
-      const { images, labels } = preprocessBatch(t.images, t.labels, pipeline, 0, 0)
+      const { images, labels } = evalInputs(batch, data.imageShape, C, pipeline)
       const logits = fn(images, false)
       const probs = tf.softmax(logits)
       return [softmaxCrossEntropyPerSample(labels, logits), tf.argMax(probs, -1), tf.max(probs, -1), tf.argMax(labels, -1)]
@@ -107,9 +105,15 @@ export async function initialLoss(
   model: tf.LayersModel,
   data: DataSource,
   batches = 4,
-  options: { batchSize?: number; pipeline?: AugmentPipeline | null } = {},
+  options: { batchSize?: number; pipeline?: AugmentPipeline | null; logits?: LogitsFn } = {},
 ): Promise<InitialLossResult> {
   const bs = options.batchSize ?? 64
-  const r = await evaluate(model, data, 'train', { batchSize: bs, limit: Math.max(1, batches) * bs, pipeline: options.pipeline ?? null, predictions: false })
+  const r = await evaluate(model, data, 'train', {
+    batchSize: bs,
+    limit: Math.max(1, batches) * bs,
+    pipeline: options.pipeline ?? null,
+    predictions: false,
+    ...(options.logits ? { logits: options.logits } : {}),
+  })
   return { loss: r.loss, expected: Math.log(data.classes.length), samples: r.count }
 }

@@ -15,7 +15,6 @@ import { assertTrainingConfig } from './config'
 import type { TrainingConfig, TrainingConfigInput } from './config'
 import { captureCheckpoint, restoreCheckpoint } from './checkpoint'
 import type { Checkpoint, CheckpointProgress } from './checkpoint'
-import { batchToTensors } from './data'
 import type { DataBatch, DataSource } from './data'
 import { evaluate } from './evaluate'
 import { correctCount, logitsFunction, softmaxCrossEntropy } from './loss'
@@ -24,7 +23,7 @@ import type { CheckpointMeta, TrainCommand, TrainEventSink, TrainMessage } from 
 import { TrainOptimizer } from './optimizers'
 import { planParams } from './params'
 import type { ParamPlan } from './params'
-import { preprocessBatch } from './preprocess'
+import { trainingInputs } from './preprocess'
 import { learningRateAt } from './schedules'
 
 export interface TrainerOptions {
@@ -45,6 +44,19 @@ export interface TrainerOptions {
   readonly yieldToHost?: () => Promise<void>
   /** Clock in ms (default Date.now / performance.now). */
   readonly now?: () => number
+  /**
+   * Sees every training step's input: the 0-based global step, the data batch and the tensors the model trains
+   * on. Called inside the step's tidy scope: read the tensors (dataSync) or clone and tf.keep them, don't dispose them.
+   */
+  readonly observeBatch?: (seen: TrainBatchSeen) => void
+}
+
+/** What `observeBatch` gets for one training step. */
+export interface TrainBatchSeen {
+  readonly step: number
+  readonly batch: DataBatch
+  readonly images: tf.Tensor4D
+  readonly labels: tf.Tensor2D
 }
 
 export type TrainStatus = 'done' | 'stopped' | 'failed'
@@ -123,6 +135,7 @@ export class Trainer {
   readonly #clock: () => number
   readonly #emitCheckpoints: boolean
   readonly #trainCount: number
+  readonly #observeBatch: ((seen: TrainBatchSeen) => void) | null
   /** Steps completed. */
   #step = 0
   #accum: EpochAccum = { lossSum: 0, correct: 0, samples: 0, steps: 0 }
@@ -145,6 +158,7 @@ export class Trainer {
     this.#clock = options.now ?? monotonicNow
     this.#emitCheckpoints = options.checkpoints ?? true
     this.#trainCount = options.data.count('train')
+    this.#observeBatch = options.observeBatch ?? null
     const { batchSize, dropLast, epochs } = this.config
     this.stepsPerEpoch = stepsPerEpochOf(this.#trainCount, batchSize, dropLast)
     if (this.stepsPerEpoch < 1) {
@@ -301,8 +315,8 @@ export class Trainer {
         const lr = this.lrAt(stepIndex)
         const n = batch.labels.length
         const readout = tf.tidy(() => {
-          const t = batchToTensors(batch, this.data.imageShape, C)
-          const { images, labels } = preprocessBatch(t.images, t.labels, this.pipeline, seed, stepIndex)
+          const { images, labels } = trainingInputs(batch, this.data.imageShape, C, this.pipeline, seed, stepIndex)
+          this.#observeBatch?.({ step: stepIndex, batch, images, labels })
           let correct: tf.Scalar | null = null
           const penalty = this.optimizer.l2Penalty()
           const { value, grads } = tf.variableGrads(() => {

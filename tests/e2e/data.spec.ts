@@ -155,6 +155,9 @@ test('import a folder, browse samples and statistics, build an augmentation pipe
     expect(cols).toBe(8)
     await expect(page.getByTestId('preview-tile')).toHaveCount(rows * cols)
     await expect(page.getByTestId('preview-status')).toContainText(/TF\.js (WASM|WebGL|WebGPU|CPU)/)
+    // The legend says what the grid is: the trainer's augmentation of these images, not the batch a run draws.
+    await expect(page.getByTestId('preview-legend')).toContainText('The run itself draws other images at step j')
+    await expect(page.getByTestId('preview-legend')).toContainText(/Computed with (WASM|WebGL|WebGPU|CPU)/)
 
     // Validation as you type: a scale above 1 is refused under the field, and nothing is saved.
     await page.getByLabel('Random resized crop Area scale max').fill('1.5')

@@ -1,7 +1,7 @@
 /**
- * Augmentations: the project's pipeline (left) and the preview grid (right). Column j of the grid is training
- * step j of a run seeded S: the N source images, as one batch in row order, through
- * batchToTensors + preprocessBatch(images, labels, pipeline, S, j) — the trainer's own calls, run in a worker.
+ * Augmentations: the project's pipeline (left) and the preview grid (right). Column j of the grid is the N source
+ * images, as one batch in row order, through trainingInputs(batch, …, pipeline, S, j): what the trainer does to
+ * its batch at step j of a run seeded S (run in a worker). It is not the batch the run draws at step j.
  */
 import { useEffect, useMemo, useRef, useState } from 'react'
 import type { DatasetDetail } from '@shared/api'
@@ -201,7 +201,7 @@ export function AugmentationsTab({ projectId, detail }: { projectId: number; det
     const label = draw.labels[hover.row] ?? []
     const parts = label.map((v, c) => ({ v, c })).filter((x) => x.v > 1e-6).sort((a, b) => b.v - a.v)
     const labelText = parts.map((x) => (parts.length === 1 ? detail.classes[x.c] : `${detail.classes[x.c]} ${x.v.toFixed(2)}`)).join(' · ')
-    return { title: `Image ${hover.row + 1} · training step ${draw.step} · seed ${seed}`, lines, labelText }
+    return { title: `Image ${hover.row + 1} · as augmented at training step ${draw.step} · seed ${seed}`, lines, labelText }
   })()
 
   return (
@@ -283,8 +283,10 @@ export function AugmentationsTab({ projectId, detail }: { projectId: number; det
           </label>
           </div>
         </div>
-        <p className="preview-legend small">
-          Column <b>j</b> = training step <b>j</b> of a run with seed <b>{seed}</b>: these {sources?.labels.length ?? rows} images as one batch, through <code>batchToTensors</code> + <code>preprocessBatch(…, seed {seed}, step j)</code> — the trainer’s own code, so training draws exactly these.{' '}
+        <p className="preview-legend small" data-testid="preview-legend">
+          Column <b>j</b>: these {sources?.labels.length ?? rows} images as one batch, augmented exactly as step <b>j</b> of a training run with seed <b>{seed}</b> augments
+          its batch (the trainer’s own code; mixup mixes these images with each other). The run itself draws other images at step j: it shuffles the whole training split
+          into batches of its own size.{backend ? ` Computed with ${backend}; training on another backend can round a few pixel values differently.` : ''}{' '}
           <span className="muted">Hover a tile for the drawn parameters.{result && displayNote(doc.valid)}</span>
         </p>
         {previewError && <div className="form-error" role="alert">Preview failed: {previewError}</div>}

@@ -1,17 +1,18 @@
 /**
  * The augmentation previewer's computation, as a pure module (shared/ and TF.js only) so that a Node test can
  * prove it is the training path: a preview "draw" of step s with seed S is exactly what the trainer does to a
- * batch at global step s of a run seeded S (shared/train/trainer.ts):
- *
- *   batchToTensors(batch, imageShape, classes)  ->  preprocessBatch(images, labels, pipeline, seed, s)
+ * batch at global step s of a run seeded S (shared/train/trainer.ts and this module both call `trainingInputs`).
+ * tests/renderer/preview-equals-training.test.ts runs the real Trainer and compares, byte for byte.
  *
  * The preview batch is the N chosen source images in their order, so tile (i, j) shows image i as it would look
- * at position i of the batch of training step j. Nothing here re-implements an augmentation.
+ * at position i of a batch of N at training step j (mixup partners come from these N images). It is not the
+ * batch the run draws at step j: the run shuffles the whole training split into batches of its own size.
+ * Nothing here re-implements an augmentation.
  */
 import type * as tf from '@tensorflow/tfjs'
 import type { AugmentPipeline } from '@shared/augment'
-import { batchToTensors, type DataBatch } from '@shared/train/data'
-import { preprocessBatch } from '@shared/train/preprocess'
+import type { DataBatch } from '@shared/train/data'
+import { trainingInputs } from '@shared/train/preprocess'
 import type { ImageShape } from './preview-display'
 
 // The TF.js-free half (replay record, display conversions, descriptions) lives in preview-display.ts so that the
@@ -35,6 +36,5 @@ export function previewBatch(
   seed: number,
   step: number,
 ): { images: tf.Tensor4D; labels: tf.Tensor2D } {
-  const t = batchToTensors(batch, imageShape, classCount)
-  return preprocessBatch(t.images, t.labels, pipeline, seed, step)
+  return trainingInputs(batch, imageShape, classCount, pipeline, seed, step)
 }

@@ -10,7 +10,7 @@ import type { TrainingConfigInput } from '@shared/train/config'
 import { BACKEND_LABELS, BACKEND_ORDER } from '../backend/labels'
 import type { LiveRun } from '../train/controller'
 import type { BackendChoice } from '../train/protocol'
-import { designGraph, workerData, type JobState } from './client'
+import { designGraph, runPipeline, workerData, type JobState } from './client'
 import { useJob } from './client'
 import { DiagnosisCard } from './DiagnosisCard'
 import { InitLabView } from './InitLabView'
@@ -59,6 +59,11 @@ export function ProcedurePanel(ctx: ProcedureContext) {
           <p className="muted">
             The lectures' recipe, step by step, on the design and dataset chosen on the left: check the initial loss, overfit a few examples, find a learning rate,
             search coarse to fine, read the curves.
+          </p>
+          <p className="muted small" data-testid="procedure-inputs">
+            {ctx.pipelineId === null
+              ? 'No augmentation pipeline is chosen on the left: the checks see the images scaled to 0–1, as such a run would.'
+              : 'The checks see the inputs the run would: the initial loss is measured on images normalized as validation normalizes them, overfitting trains on them without augmentation, and the learning-rate sweep and range test augment every step as training does.'}
           </p>
         </div>
         <label className="proc-backend">
@@ -145,9 +150,9 @@ export { Field }
 
 async function prepareData(ctx: ProcedureContext) {
   if (ctx.architectureId === null || ctx.datasetId === null) throw new Error('Pick a design and a dataset on the left first')
-  const [graph, data] = await Promise.all([designGraph(ctx.architectureId), workerData(ctx.datasetId)])
+  const [graph, data, pipeline] = await Promise.all([designGraph(ctx.architectureId), workerData(ctx.datasetId), runPipeline(ctx.pipelineId)])
   const transfer: Transferable[] = [data.train.indices.buffer, data.train.labels.buffer]
-  return { graph: graph.document, data, transfer }
+  return { graph: graph.document, data, pipeline, transfer }
 }
 
 const seedOf = (c: TrainingConfigInput) => c.seed ?? 1
@@ -166,8 +171,8 @@ function SanityCard({ ctx, backend }: { ctx: ProcedureContext; backend: BackendC
   const r = job.state.result
   const start = () =>
     void job.run(async () => {
-      const { graph, data, transfer } = await prepareData(ctx)
-      return { job: { kind: 'initial-loss', graph, data, backend, seed: seedOf(ctx.config) }, transfer }
+      const { graph, data, pipeline, transfer } = await prepareData(ctx)
+      return { job: { kind: 'initial-loss', graph, data, pipeline, backend, seed: seedOf(ctx.config) }, transfer }
     })
   return (
     <Card
@@ -191,7 +196,7 @@ function SanityCard({ ctx, backend }: { ctx: ProcedureContext; backend: BackendC
             <Figure label="Logit std" value={fmt(r.initial.logitStd)} />
           </div>
           <Verdict kind={r.initial.severity === 'ok' ? 'ok' : r.initial.severity === 'minor' ? 'warn' : 'bad'}>
-            <strong>{r.initial.severity === 'ok' ? 'As expected.' : r.initial.severity === 'minor' ? 'Slightly off.' : r.initial.verdict === 'too-low' ? 'Too low.' : 'Too high.'}</strong> {r.initial.message}
+            <strong>{r.initial.severity === 'ok' ? 'As expected.' : r.initial.severity === 'minor' ? 'Slightly off.' : r.initial.verdict === 'probabilities' ? 'Probabilities, not logits.' : r.initial.verdict === 'too-low' ? 'Too low.' : 'Too high.'}</strong> {r.initial.message}
           </Verdict>
           <h4>Raise the regularization</h4>
           <table className="proc-table compact">
@@ -256,8 +261,8 @@ function OverfitCard({ ctx, backend }: { ctx: ProcedureContext; backend: Backend
   }, [points.length, r, color])
   const start = () =>
     void job.run(async () => {
-      const { graph, data, transfer } = await prepareData(ctx)
-      return { job: { kind: 'overfit', graph, data, backend, seed: seedOf(ctx.config), examples: n, maxSteps: s, lr: lrNum, optimizer: ctx.config.optimizer ?? { type: 'adam' } }, transfer }
+      const { graph, data, pipeline, transfer } = await prepareData(ctx)
+      return { job: { kind: 'overfit', graph, data, pipeline, backend, seed: seedOf(ctx.config), examples: n, maxSteps: s, lr: lrNum, optimizer: ctx.config.optimizer ?? { type: 'adam' } }, transfer }
     })
   return (
     <Card
@@ -323,13 +328,13 @@ function LrSweepCard({ ctx, backend }: { ctx: ProcedureContext; backend: Backend
   const batchSize = Number(ctx.config.batchSize) || 32
   const start = () =>
     void sweep.run(async () => {
-      const { graph, data, transfer } = await prepareData(ctx)
-      return { job: { kind: 'lr-sweep', graph, data, backend, seed: seedOf(ctx.config), rates: parsed!, iterations: it, batchSize, weightDecay: wd, optimizer: ctx.config.optimizer ?? { type: 'adam' } }, transfer }
+      const { graph, data, pipeline, transfer } = await prepareData(ctx)
+      return { job: { kind: 'lr-sweep', graph, data, pipeline, backend, seed: seedOf(ctx.config), rates: parsed!, iterations: it, batchSize, weightDecay: wd, optimizer: ctx.config.optimizer ?? { type: 'adam' } }, transfer }
     })
   const startRange = () =>
     void range.run(async () => {
-      const { graph, data, transfer } = await prepareData(ctx)
-      return { job: { kind: 'range-test', graph, data, backend, seed: seedOf(ctx.config), minLr: 1e-6, maxLr: 1, steps: Math.max(20, it * 2), batchSize, optimizer: ctx.config.optimizer ?? { type: 'adam' } }, transfer }
+      const { graph, data, pipeline, transfer } = await prepareData(ctx)
+      return { job: { kind: 'range-test', graph, data, pipeline, backend, seed: seedOf(ctx.config), minLr: 1e-6, maxLr: 1, steps: Math.max(20, it * 2), batchSize, optimizer: ctx.config.optimizer ?? { type: 'adam' } }, transfer }
     })
   const use = (lr: number) => {
     ctx.onUseLearningRate(lr)

@@ -3,6 +3,7 @@
  * and split indices) and runs one worker per job. `useJob` holds a card's job state for React.
  */
 import { useCallback, useRef, useState } from 'react'
+import type { AugmentPipeline } from '@shared/augment/spec-only'
 import type { GraphDocument } from '@shared/graph/types'
 import { api } from '../api/client'
 import { dataFileUrl } from '../api/data-file'
@@ -36,6 +37,12 @@ export async function workerData(datasetId: number): Promise<WorkerData> {
     train,
     val: { indices: new Int32Array(0), labels: new Int32Array(0) },
   }
+}
+
+/** The Train form's augmentation pipeline document (its latest version), or null when the form has none. */
+export async function runPipeline(pipelineId: number | null): Promise<AugmentPipeline | null> {
+  if (pipelineId === null) return null
+  return (await api().pipelines.get({ id: pipelineId })).version.document
 }
 
 export async function designGraph(architectureId: number): Promise<{ name: string; document: GraphDocument }> {

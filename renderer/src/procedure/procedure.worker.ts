@@ -104,9 +104,9 @@ async function run(job: ProcedureJob): Promise<void> {
       const model = build(job, data.classes.length)
       try {
         progress.push('Measuring the loss before training…', 0.3)
-        const initial = await checkInitialLoss(model, data)
+        const initial = await checkInitialLoss(model, data, { pipeline: job.pipeline })
         progress.push('Raising the regularization…', 0.7)
-        const regularization = await checkRegularizationRaisesLoss(model, data)
+        const regularization = await checkRegularizationRaisesLoss(model, data, { pipeline: job.pipeline })
         post({ type: 'result', result: { kind: 'initial-loss', value: { initial, regularization } } })
       } finally {
         model.dispose()
@@ -124,6 +124,7 @@ async function run(job: ProcedureJob): Promise<void> {
           lr: job.lr,
           optimizer: job.optimizer as OptimizerSpec,
           seed: job.seed,
+          pipeline: job.pipeline,
           onStep: (s, loss) => progress.push(`Step ${s + 1} of at most ${job.maxSteps}: loss ${loss.toFixed(4)}`, (s + 1) / job.maxSteps, { series: 'loss', step: s + 1, loss }),
         })
         progress.flush()
@@ -146,6 +147,7 @@ async function run(job: ProcedureJob): Promise<void> {
           weightDecay: job.weightDecay,
           optimizer: job.optimizer as OptimizerSpec,
           seed: job.seed,
+          pipeline: job.pipeline,
           onProgress: (rate, it, loss) => {
             const i = job.rates.indexOf(rate)
             progress.push(`Rate ${rate} (${i + 1} of ${n}), iteration ${it} of ${job.iterations}`, (i * job.iterations + it) / (n * job.iterations), { series: String(rate), step: it, loss })
@@ -164,7 +166,7 @@ async function run(job: ProcedureJob): Promise<void> {
       const model = build(job, data.classes.length)
       try {
         progress.push(`Raising the rate from ${job.minLr} to ${job.maxLr} over ${job.steps} steps…`, null)
-        const value = await lrRangeTest(model, data, { minLr: job.minLr, maxLr: job.maxLr, steps: job.steps, batchSize: job.batchSize, optimizer: job.optimizer as OptimizerSpec, seed: job.seed })
+        const value = await lrRangeTest(model, data, { minLr: job.minLr, maxLr: job.maxLr, steps: job.steps, batchSize: job.batchSize, optimizer: job.optimizer as OptimizerSpec, seed: job.seed, pipeline: job.pipeline })
         post({ type: 'result', result: { kind: 'range-test', value } })
       } finally {
         model.dispose()

@@ -3,6 +3,7 @@
  * terminates it). The worker runs shared/procedure's engine on a design compiled from its graph document and,
  * where a job needs data, the dataset cache fetched once (the same CacheDataSource the training worker uses).
  */
+import type { AugmentPipeline } from '@shared/augment/spec-only'
 import type { GraphDocument } from '@shared/graph/types'
 import type { InitScheme, InitLabResult, UpdateRatio, InitialLossCheck, LrSweepResult, OverfitResult, RangeTestResult, RegularizationCheck, FreezeSpec, FreezePlan, TransferReport } from '@shared/procedure'
 import type { BackendChoice, WorkerData } from '../train/protocol'
@@ -18,19 +19,25 @@ interface JobBase {
   readonly seed: number | string
 }
 
+/** A job on the dataset: the training split and the run's pipeline (the tools see the inputs the run would). */
+interface DataJob extends JobBase {
+  readonly data: WorkerData
+  /** The Train form's augmentation pipeline (null: none): normalize for the checks, all of it where a tool trains like the run. */
+  readonly pipeline: AugmentPipeline | null
+}
+
 export type ProcedureJob =
-  | (JobBase & { readonly kind: 'initial-loss'; readonly data: WorkerData })
-  | (JobBase & { readonly kind: 'overfit'; readonly data: WorkerData; readonly examples: number; readonly maxSteps: number; readonly lr: number; readonly optimizer: OptimizerChoice })
-  | (JobBase & {
+  | (DataJob & { readonly kind: 'initial-loss' })
+  | (DataJob & { readonly kind: 'overfit'; readonly examples: number; readonly maxSteps: number; readonly lr: number; readonly optimizer: OptimizerChoice })
+  | (DataJob & {
       readonly kind: 'lr-sweep'
-      readonly data: WorkerData
       readonly rates: readonly number[]
       readonly iterations: number
       readonly batchSize: number
       readonly weightDecay: number
       readonly optimizer: OptimizerChoice
     })
-  | (JobBase & { readonly kind: 'range-test'; readonly data: WorkerData; readonly minLr: number; readonly maxLr: number; readonly steps: number; readonly batchSize: number; readonly optimizer: OptimizerChoice })
+  | (DataJob & { readonly kind: 'range-test'; readonly minLr: number; readonly maxLr: number; readonly steps: number; readonly batchSize: number; readonly optimizer: OptimizerChoice })
   | (JobBase & { readonly kind: 'init-lab'; readonly schemes: readonly InitScheme[]; readonly samples: number; readonly bins: number })
   | (JobBase & {
       readonly kind: 'transfer-plan'
