@@ -131,4 +131,23 @@ describe('payload validation', () => {
     const bad = await rejection(app.setPreferences({ theme: 'purple' as 'dark' }))
     expect(bad.issues[0]?.path).toBe('theme')
   })
+
+  it('stores the backend setting and the speed probes per adapter, across a reopen', async () => {
+    const { studio, dir } = setup()
+    const app = clientFor(studio, appContract)
+    expect(await app.getPreferences({})).toMatchObject({ backend: 'auto', backendProbes: {} })
+    await app.setPreferences({ backend: 'webgpu', backendProbe: { key: 'nvidia|ampere', webgpu: 3.5, wasm: 40 } })
+    await app.setPreferences({ backendProbe: { key: 'intel|gen12', webgpu: null, wasm: 20 } })
+    const bad = await rejection(app.setPreferences({ backend: 'tpu' as 'auto' }))
+    expect(bad.issues[0]?.path).toBe('backend')
+    studio.close()
+    const reopened = openStudio(dir)
+    temps.unshift(() => reopened.close())
+    const again = clientFor(reopened, appContract)
+    expect(await again.getPreferences({})).toEqual({
+      theme: 'dark',
+      backend: 'webgpu',
+      backendProbes: { 'nvidia|ampere': { webgpu: 3.5, wasm: 40 }, 'intel|gen12': { webgpu: null, wasm: 20 } },
+    })
+  })
 })

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { CheckpointInfo, MetricSeries, Run } from '@shared/api'
 import type { CheckpointMeta } from '@shared/train/messages'
-import { ACTIVE_RUN_KEY, displayStatus, readActiveRun, resumePoint, TrainingController, useTraining, type RunSnapshot, type SessionStore, type TrainApi, type WorkerPort } from '../../renderer/src/train/controller'
+import { ACTIVE_RUN_KEY, displayStatus, readActiveRun, resumePoint, TrainingController, useTraining, type ControllerDeps, type RunSnapshot, type SessionStore, type TrainApi, type WorkerPort } from '../../renderer/src/train/controller'
 import type { StartCommand, WorkerCommand, WorkerEvent } from '../../renderer/src/train/protocol'
 import { validateForm, DEFAULT_FORM } from '../../renderer/src/train/form'
 
@@ -92,7 +92,7 @@ function memorySession(initial: Record<string, string> = {}): SessionStore & { d
   }
 }
 
-function setup(opts: Parameters<typeof fakeApi>[0] = {}, session?: SessionStore, checkpointEveryMs?: number) {
+function setup(opts: Parameters<typeof fakeApi>[0] = {}, session?: SessionStore, checkpointEveryMs?: number, backendDeps: Partial<Pick<ControllerDeps, 'studioSetting' | 'resolveBackend'>> = {}) {
   const { api, calls } = fakeApi(opts)
   const w = fakeWorker()
   const controller = new TrainingController({
@@ -104,6 +104,7 @@ function setup(opts: Parameters<typeof fakeApi>[0] = {}, session?: SessionStore,
     publishMs: 100,
     session: session ?? null,
     ...(checkpointEveryMs === undefined ? {} : { checkpointEveryMs }),
+    ...backendDeps,
   })
   return { controller, calls, w }
 }
@@ -117,6 +118,39 @@ afterEach(() => {
 })
 
 describe('TrainingController', () => {
+  it('a run whose form says "Studio setting" records the setting, starts the backend it gives here and keeps why', async () => {
+    const resolved: string[] = []
+    const { controller, calls, w } = setup({}, undefined, undefined, {
+      studioSetting: async () => 'auto',
+      resolveBackend: async (choice) => {
+        resolved.push(choice)
+        return choice === 'auto' ? { backend: 'wasm', reason: 'auto: software WebGPU adapter (SwiftShader), WASM is faster here' } : { backend: choice, reason: 'chosen by you' }
+      },
+    })
+    await controller.start({ projectId: 2, architectureId: 1, datasetId: 3, pipelineId: null, config: snapshot().training, backend: 'auto' })
+    const create = calls.find((c) => c.method === 'runs.create')!
+    expect((create.input.config as RunSnapshot).backendRequested).toBe('auto')
+    expect(resolved).toEqual(['auto'])
+    // The worker is told the backend Auto gives here, not 'auto' (which it would decide without the speed probe).
+    expect((w.commands[0] as StartCommand).backend).toBe('wasm')
+    w.emit({ type: 'backend', backend: 'wasm', reason: 'auto: no WebGPU adapter here', adapter: null, tried: [{ backend: 'wasm', error: null }], wasmThreads: 2, crossOriginIsolated: true, ms: 5 })
+    w.emit({ type: 'started', startStep: 0, startEpoch: 0, totalSteps: 18, stepsPerEpoch: 6, epochs: 3, updatedVariables: 4, frozenVariables: 0, time: 1 })
+    await vi.advanceTimersByTimeAsync(1100)
+    expect(calls.find((c) => c.method === 'runs.update' && c.input.backend === 'wasm')).toBeDefined()
+    const summaries = calls.filter((c) => c.method === 'runs.update' && c.input.summary).map((c) => c.input.summary as { backendReason?: string })
+    expect(summaries.at(-1)?.backendReason).toBe('auto: software WebGPU adapter (SwiftShader), WASM is faster here')
+  })
+
+  it('a run started while the studio setting is WebGPU records WebGPU as requested', async () => {
+    const { controller, calls, w } = setup({}, undefined, undefined, {
+      studioSetting: async () => 'webgpu',
+      resolveBackend: async (choice) => ({ backend: choice, reason: 'chosen by you' }),
+    })
+    await controller.start({ projectId: 2, architectureId: 1, datasetId: 3, pipelineId: null, config: snapshot().training, backend: 'auto' })
+    expect((calls.find((c) => c.method === 'runs.create')!.input.config as RunSnapshot).backendRequested).toBe('webgpu')
+    expect((w.commands[0] as StartCommand).backend).toBe('webgpu')
+  })
+
   it('creates the run with the full snapshot, batches step metrics about once a second, and writes metrics before each checkpoint', async () => {
     const { controller, calls, w } = setup()
     await controller.start({ projectId: 2, architectureId: 1, datasetId: 3, pipelineId: null, config: snapshot().training, backend: 'wasm' })
@@ -131,7 +165,7 @@ describe('TrainingController', () => {
     expect(Array.from(start.data.train.indices).length).toBe(44)
     expect(start.resume).toBeUndefined()
 
-    w.emit({ type: 'backend', backend: 'wasm', adapter: null, tried: [], wasmThreads: 1, crossOriginIsolated: true, ms: 5 })
+    w.emit({ type: 'backend', backend: 'wasm', reason: 'chosen by you', adapter: null, tried: [], wasmThreads: 1, crossOriginIsolated: true, ms: 5 })
     w.emit({ type: 'started', startStep: 0, startEpoch: 0, totalSteps: 18, stepsPerEpoch: 6, epochs: 3, updatedVariables: 4, frozenVariables: 0, time: 1 })
     for (let s = 1; s <= 3; s++) w.emit(step(s, 1))
     await vi.advanceTimersByTimeAsync(500)

@@ -1,6 +1,6 @@
 import { useEffect } from 'react'
 import { api } from '../api/client'
-import { probeBackend } from '../backend/probe'
+import { refreshBackend } from '../backend/probe'
 import { ProjectsView } from '../projects/ProjectsView'
 import { Toasts, reportError } from '../ui/dialogs'
 import { Workspace } from '../workspace/Workspace'
@@ -14,11 +14,21 @@ export function App() {
   const paletteOpen = useApp((s) => s.paletteOpen)
 
   useEffect(() => {
-    const { setInfo, setTheme, setBackend, syncFromLocation } = useApp.getState()
+    const { setInfo, setTheme, syncFromLocation } = useApp.getState()
     api().app.info({}).then(setInfo, reportError)
-    api().app.getPreferences({}).then((p) => setTheme(p.theme), reportError)
-    void probeBackend().then(setBackend)
-    const offPrefs = api().app.on('onDidChangePreferences', (p) => setTheme(p.theme))
+    api()
+      .app.getPreferences({})
+      .then((p) => {
+        setTheme(p.theme)
+        return refreshBackend(p)
+      })
+      .catch(reportError)
+    const offPrefs = api().app.on('onDidChangePreferences', (p) => {
+      setTheme(p.theme)
+      // The setting changed in another window: apply it here too.
+      const shown = useApp.getState().backend
+      if (shown && shown.setting !== p.backend) void refreshBackend(p)
+    })
     const offMenu = api().host.on('onDidRequestCommand', ({ command }) => runCommand(command))
     const onKey = (e: KeyboardEvent) => void handleShortcut(e)
     window.addEventListener('keydown', onKey)

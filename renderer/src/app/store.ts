@@ -4,7 +4,7 @@
  */
 import { create } from 'zustand'
 import type { AppInfo, Theme } from '@shared/api'
-import type { BackendProbe } from '../backend/labels'
+import type { BackendStatus } from '../backend/auto'
 
 export const SECTIONS = ['architecture', 'data', 'train', 'runs'] as const
 export type Section = (typeof SECTIONS)[number]
@@ -54,13 +54,14 @@ interface AppState {
   route: Route
   theme: Theme
   info: AppInfo | null
-  backend: BackendProbe | null
+  /** The studio's backend setting applied here (renderer/src/backend/probe.ts), null while it is detected. */
+  backend: BackendStatus | null
   paletteOpen: boolean
   navigate(route: Route): void
   syncFromLocation(): void
   setTheme(theme: Theme): void
   setInfo(info: AppInfo): void
-  setBackend(probe: BackendProbe): void
+  setBackend(status: BackendStatus): void
   setPaletteOpen(open: boolean): void
 }
 

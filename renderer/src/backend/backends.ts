@@ -1,6 +1,7 @@
 /**
- * TF.js backends in the renderer, in the studio's order of preference: WebGPU, WebGL, WASM, CPU.
- * Used by the training worker and by the probe that the status bar shows.
+ * TF.js backends in the renderer: started by the training, evaluation, preview and procedure workers and by the
+ * probe that the status bar shows. Which one "Auto" starts is decided by ./auto.ts from the adapter's facts
+ * (and a cached speed probe); an explicit choice falls back in the order WebGPU, WebGL, WASM, CPU if it fails.
  */
 import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-webgpu'
@@ -8,6 +9,7 @@ import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
+import { adapterLabel, decideBackend, type AdapterFacts, type BackendDecision, type BackendSetting, type ProbeTimings } from './auto'
 import { BACKEND_ORDER, type BackendName, type BackendProbe } from './labels'
 
 export * from './labels'
@@ -18,13 +20,40 @@ setWasmPaths({
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
 })
 
+interface GpuAdapterLike {
+  readonly info?: AdapterFacts
+  readonly isFallbackAdapter?: boolean
+  requestAdapterInfo?(): Promise<AdapterFacts>
+}
+
+let adapterFactsPending: Promise<{ adapter: AdapterFacts | null; error: string | null }> | null = null
+
+/** The WebGPU adapter's facts (vendor, architecture, description, fallback flag), null when there is none. Once per worker. */
+export function webgpuAdapterFacts(): Promise<{ adapter: AdapterFacts | null; error: string | null }> {
+  return (adapterFactsPending ??= (async () => {
+    const gpu = (globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<GpuAdapterLike | null> } }).gpu
+    if (!gpu) return { adapter: null, error: null }
+    try {
+      const adapter = await gpu.requestAdapter()
+      if (!adapter) return { adapter: null, error: null }
+      const info = adapter.info ?? (await adapter.requestAdapterInfo?.()) ?? {}
+      const fallback = adapter.isFallbackAdapter ?? info.isFallbackAdapter
+      const facts: AdapterFacts = {
+        vendor: info.vendor,
+        architecture: info.architecture,
+        device: info.device,
+        description: info.description,
+        ...(fallback !== undefined ? { isFallbackAdapter: fallback } : {}),
+      }
+      return { adapter: facts, error: null }
+    } catch (e) {
+      return { adapter: null, error: e instanceof Error ? e.message : String(e) }
+    }
+  })())
+}
+
 async function adapterName(): Promise<string | null> {
-  const gpu = (globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ info?: Record<string, string> } | null> } }).gpu
-  if (!gpu) return null
-  const adapter = await gpu.requestAdapter()
-  const info = adapter?.info
-  if (!info) return null
-  return [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || null
+  return adapterLabel((await webgpuAdapterFacts()).adapter)
 }
 
 /** Why this worker's WASM backend fell back to the single-threaded binary after a failed threaded start (null: it did not). */
@@ -80,4 +109,20 @@ export async function selectBackend(preferred?: BackendName): Promise<BackendPro
     }
   }
   return { backend: null, adapter: null, tried }
+}
+
+/** A started backend and why it was chosen. */
+export interface StartedBackend extends BackendProbe {
+  readonly decision: BackendDecision
+}
+
+/**
+ * Starts the backend `setting` asks for: Auto decides from this worker's WebGPU adapter (./auto.ts), with the
+ * page's cached speed probe when given; an explicit backend is started as asked (falling back if it fails).
+ */
+export async function startBackend(setting: BackendSetting, timings?: ProbeTimings | null): Promise<StartedBackend> {
+  const { adapter, error } = await webgpuAdapterFacts()
+  const decision = decideBackend(setting, { webgpu: adapter, webgpuError: error, wasm: true }, timings)
+  const probe = await selectBackend(decision.backend)
+  return { ...probe, decision }
 }

@@ -1,4 +1,5 @@
 /** One preview worker per page; requests are answered in order, a newer request makes older answers stale. */
+import { studioBackend } from '../backend/probe'
 import type { PreviewRequest, PreviewResponse } from './preview-protocol'
 
 let worker: Worker | null = null
@@ -23,11 +24,13 @@ function getWorker(): Worker {
   return w
 }
 
-export function requestPreview(req: Omit<PreviewRequest, 'id'>): Promise<PreviewResponse> {
+/** Draws on the backend of the studio's setting (training's, unless a run chose another). */
+export async function requestPreview(req: Omit<PreviewRequest, 'id' | 'backend'>): Promise<PreviewResponse> {
+  const { backend } = await studioBackend()
   const id = nextId++
   return new Promise((resolve) => {
     waiting.set(id, { resolve })
     // The images are copied (not transferred): the tab keeps its copy for the next request.
-    getWorker().postMessage({ ...req, id })
+    getWorker().postMessage({ ...req, id, backend: backend ?? 'cpu' })
   })
 }

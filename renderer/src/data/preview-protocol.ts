@@ -1,5 +1,6 @@
 /** Messages between the Augmentations tab and preview.worker.ts. */
 import type { AugmentPipeline, BatchParams } from '@shared/augment'
+import type { BackendName } from '../backend/labels'
 
 export interface PreviewRequest {
   readonly id: number
@@ -13,6 +14,8 @@ export interface PreviewRequest {
   readonly seed: number
   /** The training steps to draw, one column each. */
   readonly steps: readonly number[]
+  /** The backend to draw on: the studio's backend setting applied (renderer/src/backend/probe.ts). */
+  readonly backend: BackendName
 }
 
 export interface PreviewDraw {

@@ -13,15 +13,20 @@ import type { PreviewDraw, PreviewRequest, PreviewResponse } from './preview-pro
 
 type PreviewResult = Extract<PreviewResponse, { type: 'result' }>
 
-// Small batches: WASM (exact IEEE float32, no shader compile) first, then the GPU backends, then the CPU.
-const PREFERRED: BackendName = 'wasm'
-let ready: Promise<BackendName | null> | null = null
+// The backend each request names (the studio's setting, as training's), started once; again if a request names another.
+let ready: { wanted: BackendName; backend: Promise<BackendName | null> } | null = null
+let configured = false
 let fellBack = false
 
-function ensureBackend(): Promise<BackendName | null> {
+function ensureBackend(wanted: BackendName): Promise<BackendName | null> {
   // WASM threads: half of the logical cores when cross-origin isolated, else single-threaded (backend/wasm-threads.ts).
-  if (ready === null) configureWasmThreads()
-  return (ready ??= selectBackend(PREFERRED).then((probe) => probe.backend))
+  if (!configured) configureWasmThreads()
+  configured = true
+  if (ready?.wanted !== wanted) {
+    fellBack = false
+    ready = { wanted, backend: selectBackend(wanted).then((probe) => probe.backend) }
+  }
+  return ready.backend
 }
 
 async function run(req: PreviewRequest): Promise<PreviewResult> {
@@ -48,7 +53,7 @@ async function run(req: PreviewRequest): Promise<PreviewResult> {
 self.onmessage = async (event: MessageEvent<PreviewRequest>) => {
   const req = event.data
   try {
-    const backend = await ensureBackend()
+    const backend = await ensureBackend(req.backend)
     if (!backend) throw new Error('No TF.js backend works in this worker')
     let res: PreviewResult
     try {

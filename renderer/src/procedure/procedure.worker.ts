@@ -27,7 +27,7 @@ import { compileGraph } from '@shared/tfjs/compile'
 import { registerWasmTrainingKernels } from '@shared/tfjs/wasm'
 import type { CheckpointMeta } from '@shared/train/messages'
 import type { OptimizerSpec } from '@shared/train'
-import { selectBackend } from '../backend/backends'
+import { startBackend } from '../backend/backends'
 import { fetchDataFile } from '../api/data-file'
 import { CacheDataSource } from '../train/cache-source'
 import type { WorkerData } from '../train/protocol'
@@ -71,7 +71,7 @@ async function chooseBackend(choice: ProcedureJob['backend']): Promise<void> {
   } catch {
     // already initialised
   }
-  const probe = await selectBackend(choice === 'auto' ? undefined : choice)
+  const probe = await startBackend(choice)
   if (probe.backend === null) throw new Error(`No TF.js backend works here: ${probe.tried.map((t) => `${t.backend}: ${t.error ?? 'ok'}`).join('; ')}`)
   post({ type: 'backend', backend: probe.backend })
 }

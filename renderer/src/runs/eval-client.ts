@@ -3,6 +3,7 @@ import type { DatasetDetail } from '@shared/api'
 import type { GraphDocument } from '@shared/graph/types'
 import { api } from '../api/client'
 import { dataFileUrl } from '../api/data-file'
+import { studioBackend } from '../backend/probe'
 import { fromBase64 } from '../train/base64'
 import type { CacheSpec, EvalRequest, EvalResponse, ModelSpec, SplitRows } from './eval-protocol'
 
@@ -40,13 +41,14 @@ function ensureWorker(): Worker {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 
-/** Sends a request to the worker; resolves with its result. */
-export function evalRequest<R>(req: DistributiveOmit<EvalRequest, 'id'>, transfer: Transferable[] = []): Promise<R> {
+/** Sends a request to the worker, on the backend of the studio's setting; resolves with its result. */
+export async function evalRequest<R>(req: DistributiveOmit<EvalRequest, 'id' | 'backend'>, transfer: Transferable[] = []): Promise<R> {
+  const { backend } = await studioBackend()
   const w = ensureWorker()
   const id = nextId++
   return new Promise<R>((resolve, reject) => {
     pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
-    w.postMessage({ ...req, id } as EvalRequest, transfer)
+    w.postMessage({ ...req, id, backend: backend ?? 'cpu' } as EvalRequest, transfer)
   })
 }
 

@@ -4,6 +4,7 @@
  * compiled model of the last checkpoint stay in the worker between requests.
  */
 import type { AugmentPipeline } from '@shared/augment'
+import type { BackendName } from '../backend/labels'
 import type { GraphDocument } from '@shared/graph/types'
 
 export interface ModelSpec {
@@ -26,7 +27,8 @@ export interface SplitRows {
   readonly labels: Int32Array
 }
 
-export type EvalRequest =
+/** Every request names the backend to run on: the studio's backend setting applied (renderer/src/backend/probe.ts). */
+export type EvalRequest = { readonly backend: BackendName } & (
   | {
       readonly type: 'evaluate'
       readonly id: number
@@ -50,6 +52,7 @@ export type EvalRequest =
       readonly maxChannels: number
     }
   | { readonly type: 'images'; readonly id: number; readonly cache: CacheSpec; readonly rows: readonly number[] }
+)
 
 export interface EvaluateResult {
   readonly backend: string

@@ -16,18 +16,24 @@ import type { DataBatch, DataSource, DataSplit } from '@shared/train/data'
 import { evaluate } from '@shared/train/evaluate'
 import type { CheckpointMeta } from '@shared/train/messages'
 import { evalPipeline, preprocessBatch } from '@shared/train/preprocess'
-import { selectBackend } from '../backend/backends'
+import { selectBackend, type BackendName } from '../backend/backends'
 import { fetchDataFile } from '../api/data-file'
 import type { ActivationsResult, CacheSpec, EvalRequest, EvalResponse, EvaluateResult, ImagesResult, InspectResult, LayerInfo, ModelSpec, SplitRows } from './eval-protocol'
 
 declare const self: DedicatedWorkerGlobalScope
 
-let backend: Promise<string> | null = null
+let backend: { name: BackendName; ready: Promise<string> } | null = null
 let cache: { url: string; images: Promise<Uint8Array> } | null = null
 let loaded: { key: number; model: tf.LayersModel } | null = null
 
-function ensureBackend(): Promise<string> {
-  backend ??= (async () => {
+/** Starts `wanted` (once; again when a later request names another backend, dropping the model loaded on the old one). */
+function ensureBackend(wanted: BackendName): Promise<string> {
+  if (backend && backend.name !== wanted) {
+    loaded?.model.dispose()
+    loaded = null
+    backend = null
+  }
+  backend ??= { name: wanted, ready: (async () => {
     registerWasmTrainingKernels()
     env().set('WASM_HAS_MULTITHREAD_SUPPORT', false)
     try {
@@ -35,11 +41,11 @@ function ensureBackend(): Promise<string> {
     } catch {
       // already initialised
     }
-    const probe = await selectBackend()
+    const probe = await selectBackend(wanted)
     if (probe.backend === null) throw new Error(`No TF.js backend works here: ${probe.tried.map((t) => `${t.backend}: ${t.error ?? 'ok'}`).join('; ')}`)
     return probe.backend
-  })()
-  return backend
+  })() }
+  return backend.ready
 }
 
 function images(spec: CacheSpec): Promise<Uint8Array> {
@@ -54,7 +60,6 @@ function images(spec: CacheSpec): Promise<Uint8Array> {
 }
 
 async function modelOf(spec: ModelSpec): Promise<tf.LayersModel> {
-  await ensureBackend()
   if (loaded?.key === spec.key) return loaded.model
   loaded?.model.dispose()
   loaded = null
@@ -106,7 +111,7 @@ class SplitSource implements DataSource {
 
 async function runEvaluate(req: Extract<EvalRequest, { type: 'evaluate' }>): Promise<{ result: EvaluateResult; transfer: ArrayBuffer[] }> {
   const t0 = performance.now()
-  const [model, pixels, name] = await Promise.all([modelOf(req.model), images(req.cache), ensureBackend()])
+  const [model, pixels, name] = await Promise.all([modelOf(req.model), images(req.cache), backend!.ready])
   const data = new SplitSource(pixels, req.split, req.rows, req.classes, req.cache.shape)
   const r = await evaluate(model, data, req.split, { allowTest: req.allowTest, pipeline: req.pipeline, batchSize: 128 })
   const n = r.predictions.length
@@ -203,6 +208,7 @@ self.onmessage = (event: MessageEvent<EvalRequest>) => {
   const req = event.data
   queue = queue.then(async () => {
     try {
+      await ensureBackend(req.backend)
       const { result, transfer } = await handle(req)
       self.postMessage({ type: 'result', id: req.id, result } satisfies EvalResponse, transfer)
     } catch (e) {

@@ -3,6 +3,7 @@ import { useMemo, type ReactNode } from 'react'
 import type { ArchitectureSummary, DatasetSummary, PipelineSummary } from '@shared/api'
 import { scheduleCurve } from '@shared/train/schedules'
 import { LineChart } from '../charts/LineChart'
+import { useApp } from '../app/store'
 import { BACKEND_LABELS, BACKEND_ORDER } from '../backend/labels'
 import { OPTIMIZERS, SCHEDULES, scheduleOf, type FormField, type FormValidation, type TrainForm } from './form'
 import { useSeriesColors } from './RunCharts'
@@ -40,6 +41,9 @@ interface Props {
 export function ConfigForm({ form, set, validation, architectures, datasets, pipelines, disabled }: Props) {
   const dataset = datasets.find((d) => d.id === form.datasetId)
   const errors = validation.fields
+  // 'auto': the studio's backend setting (the status bar), named with what it gives here.
+  const studio = useApp((s) => s.backend)
+  const studioOption = studio?.backend ? `Studio setting (${studio.setting === 'auto' ? 'Auto: ' : ''}${BACKEND_LABELS[studio.backend]})` : 'Studio setting'
   const text = (field: FormField, label: string, opts: { hint?: string; placeholder?: string; unit?: string } = {}) => (
     <label className="tf-field">
       <span className="tf-label">{label}</span>
@@ -205,7 +209,7 @@ export function ConfigForm({ form, set, validation, architectures, datasets, pip
           <label className="tf-field">
             <span className="tf-label">Backend</span>
             <select aria-label="Backend" value={form.backend} disabled={disabled} onChange={(e) => set({ backend: e.target.value as TrainForm['backend'] })}>
-              <option value="auto">Auto (WebGPU first)</option>
+              <option value="auto">{studioOption}</option>
               {BACKEND_ORDER.map((b) => (
                 <option key={b} value={b}>
                   {BACKEND_LABELS[b]}

@@ -31,6 +31,12 @@ export function formatDuration(ms: number | null): string {
 const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : `${(v * 100).toFixed(1)}%`)
 const backendLabel = (b: string | null | undefined) => (b ? (BACKEND_LABELS[b as BackendName] ?? (b === 'auto' ? 'Auto' : b)) : '—')
 
+/** "Auto requested · WASM used (software WebGPU adapter (SwiftShader), WASM is faster here)". */
+function backendUsed(requested: string | undefined, run: Run): string {
+  const reason = (run.summary as { backendReason?: unknown } | null)?.backendReason
+  return `${backendLabel(requested)} requested · ${backendLabel(run.backend)} used${typeof reason === 'string' && reason ? ` (${reason})` : ''}`
+}
+
 const STATUS_LABEL: Record<string, string> = {
   queued: 'Queued',
   running: 'Running',
@@ -350,7 +356,7 @@ function LivePanel({ live, onResume, busy }: { live: LiveRun; onResume: (id: num
               : live.phase === 'compile'
                 ? 'Compiling the design…'
                 : 'Preparing the run…'}
-          {live.backendRequested === 'auto' || live.backendRequested === 'webgpu' ? ' The first WebGPU step compiles shaders and can take a while.' : ''}
+          {live.backend === 'webgpu' || (live.backend === null && live.backendRequested === 'webgpu') ? ' The first WebGPU step compiles shaders and can take a while.' : ''}
         </div>
       )}
       {live.persistError && (
@@ -526,7 +532,7 @@ function SnapshotView({ run }: { run: Run }) {
     ['Batch size', `${t.batchSize}${t.dropLast ? ' (last partial batch dropped)' : ''}`],
     ['Epochs', String(t.epochs)],
     ['Seed', String(t.seed)],
-    ['Backend', `${backendLabel(snap.backendRequested)} requested · ${backendLabel(run.backend)} used`],
+    ['Backend', backendUsed(snap.backendRequested, run)],
     ['Checkpoints', t.checkpoint.keepEvery > 0 ? `last, best, every ${t.checkpoint.keepEvery} epochs` : 'last and best'],
     ['App version', snap.appVersion ?? run.appVersion],
   ]

@@ -57,6 +57,16 @@ export interface ControllerDeps {
    */
   readonly checkpointEveryMs?: number
   /**
+   * The studio's backend setting (the status bar's): what a run whose form says "Studio setting" ('auto') records
+   * as requested. Absent: 'auto'.
+   */
+  readonly studioSetting?: () => Promise<BackendChoice>
+  /**
+   * The backend a requested choice gives here and why ('auto': the Auto rule with this machine's speed probe, see
+   * renderer/src/backend/auto.ts). Absent: the worker decides (it applies the Auto rule without a probe).
+   */
+  readonly resolveBackend?: (choice: BackendChoice) => Promise<{ readonly backend: BackendChoice; readonly reason: string }>
+  /**
    * The tab's session storage (window.sessionStorage): where the run this tab trains is recorded, so that a reload
    * of the same tab resumes it (see resumeAfterReload). Null or absent: nothing is recorded.
    */
@@ -424,7 +434,7 @@ export class TrainingController {
           : null,
         training: parsed.config,
         seed: parsed.config.seed,
-        backendRequested: req.backend,
+        backendRequested: req.backend === 'auto' && this.#deps.studioSetting ? await this.#deps.studioSetting() : req.backend,
         appVersion: this.#deps.appVersion(),
         ...(source ? { transfer: source.snapshot } : {}),
         ...(req.trial ? { trial: req.trial } : {}),
@@ -436,7 +446,7 @@ export class TrainingController {
         architectureVersionId: arch.version.id,
         datasetId: dataset.id,
         ...(pipeline ? { pipelineVersionId: pipeline.version.id } : {}),
-        backend: req.backend,
+        backend: snapshot.backendRequested,
       })
       const init: TransferInit | null = source ? { source: source.source, freeze: source.snapshot.freeze, pretrainedLrMultiplier: source.snapshot.pretrainedLrMultiplier, seed: parsed.config.seed } : null
       await this.#launch(run, snapshot, dataset, null, { steps: emptySteps(), epochs: [] }, init)
@@ -617,6 +627,8 @@ export class TrainingController {
     if (val) transfer.push(val.indices.buffer, val.labels.buffer)
     if (resume) transfer.push(resume.weights, resume.optimizerState)
     if (init?.source) transfer.push(init.source.checkpoint.weights, init.source.checkpoint.optimizerState)
+    const chosen = this.#deps.resolveBackend ? await this.#deps.resolveBackend(snapshot.backendRequested) : null
+    if (chosen) this.#summary = { ...this.#summary, backendReason: chosen.reason }
     worker.post(
       {
         type: 'start',
@@ -624,7 +636,7 @@ export class TrainingController {
         graph: snapshot.architecture.document,
         pipeline: snapshot.pipeline?.document ?? null,
         data,
-        backend: snapshot.backendRequested,
+        backend: chosen?.backend ?? snapshot.backendRequested,
         ...(resume ? { resume } : {}),
         ...(init ? { init } : {}),
       },
@@ -643,9 +655,17 @@ export class TrainingController {
         return
       case 'backend':
         this.#timings.backendMs = Math.round(event.ms)
-        this.#summary = { ...this.#summary, backend: event.backend, adapter: event.adapter, wasmThreads: event.wasmThreads, crossOriginIsolated: event.crossOriginIsolated }
+        this.#summary = {
+          ...this.#summary,
+          backend: event.backend,
+          // The page's reason (Auto with the speed probe) unless the worker fell back from it.
+          backendReason: this.#summary.backendReason !== undefined && event.backend === event.tried[0]?.backend ? this.#summary.backendReason : event.reason,
+          adapter: event.adapter,
+          wasmThreads: event.wasmThreads,
+          crossOriginIsolated: event.crossOriginIsolated,
+        }
         this.#update({ backend: event.backend, adapter: event.adapter, wasmThreads: event.wasmThreads })
-        this.#persist(() => this.#deps.api.runs.update({ id: runId, backend: event.backend }))
+        this.#persist(() => this.#deps.api.runs.update({ id: runId, backend: event.backend, summary: this.#summaryNow() }))
         return
       case 'transfer':
         // A resumed transfer run reports only its plan: keep the layers its first start copied.

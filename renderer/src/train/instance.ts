@@ -2,6 +2,7 @@
 import { api } from '../api/client'
 import { dataFileUrl } from '../api/data-file'
 import { useApp } from '../app/store'
+import { backendFor, studioBackend } from '../backend/probe'
 import { reportError } from '../ui/dialogs'
 import { TrainingController, type SessionStore, type WorkerPort } from './controller'
 import type { WorkerCommand, WorkerEvent } from './protocol'
@@ -31,6 +32,8 @@ export function trainingController(): TrainingController {
     dataFileUrl,
     appVersion: () => useApp.getState().info?.version ?? 'unknown',
     session: tabSession(),
+    studioSetting: async () => (await studioBackend()).setting,
+    resolveBackend: backendFor,
     ...checkpointEvery(),
   }))
 }

@@ -77,6 +77,8 @@ export type WorkerEvent =
   | {
       readonly type: 'backend'
       readonly backend: BackendName
+      /** Why this backend: Auto's rule, the user's choice, or the fallback after the chosen one failed. */
+      readonly reason: string
       readonly adapter: string | null
       readonly tried: readonly { readonly backend: BackendName; readonly error: string | null }[]
       readonly wasmThreads: number | null

@@ -1,6 +1,8 @@
 /// <reference lib="webworker" />
 /**
- * The training worker: picks the TF.js backend (the user's choice first, else WebGPU -> WebGL -> WASM -> CPU),
+ * The training worker: starts the TF.js backend it is told (the page resolves the studio's setting; 'auto' here
+ * applies the Auto rule of backend/auto.ts without a speed probe; a backend that fails falls back in the order
+ * WebGPU -> WebGL -> WASM -> CPU),
  * fetches the dataset cache once, compiles the design, and runs shared/train's Trainer, posting the engine's
  * messages to the page (checkpoint buffers transferred). Commands (pause / resume / stop) reach the trainer
  * between steps; a 'checkpoint' command pauses it between two steps, sends that position as 'mid-checkpoint' and
@@ -15,7 +17,8 @@ import { registerWasmTrainingKernels } from '@shared/tfjs/wasm'
 import { Trainer } from '@shared/train/trainer'
 import type { TrainMessage } from '@shared/train/messages'
 import { fetchDataFile } from '../api/data-file'
-import { selectBackend, wasmThreadsFallbackReason } from '../backend/backends'
+import { startBackend, wasmThreadsFallbackReason } from '../backend/backends'
+import { BACKEND_LABELS } from '../backend/labels'
 import { configureWasmThreads } from '../backend/wasm-threads'
 import { CacheDataSource } from './cache-source'
 import type { StartCommand, WorkerCommand, WorkerEvent } from './protocol'
@@ -82,7 +85,7 @@ async function chooseBackend(choice: StartCommand['backend']): Promise<void> {
   registerWasmTrainingKernels()
   const isolated = self.crossOriginIsolated === true
   const plan = configureWasmThreads()
-  const probe = await selectBackend(choice === 'auto' ? undefined : choice)
+  const probe = await startBackend(choice)
   if (probe.backend === null) {
     throw new Error(`No TF.js backend works here: ${probe.tried.map((t) => `${t.backend}: ${t.error ?? 'ok'}`).join('; ')}`)
   }
@@ -96,7 +99,9 @@ async function chooseBackend(choice: StartCommand['backend']): Promise<void> {
     const reason = wasmThreadsFallbackReason() ?? plan.reason
     if (reason !== null) console.info(`WASM backend single-threaded: ${reason}`)
   }
-  post({ type: 'backend', backend: probe.backend, adapter: probe.adapter, tried: probe.tried, wasmThreads, crossOriginIsolated: isolated, ms: performance.now() - t0 })
+  const asked = probe.decision.backend
+  const reason = probe.backend === asked ? probe.decision.reason : `${BACKEND_LABELS[asked]} did not start (${probe.tried[0]?.error ?? 'unknown error'})`
+  post({ type: 'backend', backend: probe.backend, reason, adapter: probe.adapter, tried: probe.tried, wasmThreads, crossOriginIsolated: isolated, ms: performance.now() - t0 })
 }
 
 
