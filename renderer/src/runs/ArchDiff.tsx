@@ -9,14 +9,13 @@ import '@xyflow/react/dist/style.css'
 import { analyzeGraph, diffGraphs, formatParamValue, type GraphDiff, type GraphDocument } from '@shared/graph'
 import '../architecture/architecture.css'
 import { buildFlow } from '../architecture/flow'
-import { autoLayout, chooseWrap, layerDepths } from '../architecture/layout'
-import { nodeTypes } from '../architecture/nodes'
+import { autoLayout } from '../architecture/layout'
+import { edgeTypes, nodeTypes } from '../architecture/nodes'
 
 /** The flow nodes of a document, read-only, each with a `diff-<mark>` class where the diff highlights it. */
 export function diffFlow(source: GraphDocument, marks: Record<string, string>) {
-  // Laid out afresh (bands of layers, like the editor's auto-layout) so both sides read the same way in a wide pane.
-  const layers = Math.max(0, ...layerDepths(source.nodes, source.edges).values()) + 1
-  const positions = autoLayout(source.nodes, source.edges, { wrap: chooseWrap(layers, 2.4) })
+  // Laid out afresh (top to bottom, like the editor's auto-layout) so both sides read the same way.
+  const positions = autoLayout(source.nodes, source.edges)
   const doc: GraphDocument = { ...source, nodes: source.nodes.map((n) => ({ ...n, position: positions[n.id] ?? n.position })) }
   const flow = buildFlow({ doc, analysis: analyzeGraph(doc), selectedNodes: [], selectedEdges: [], expanded: [], dragging: null, readOnly: true })
   return {
@@ -39,6 +38,7 @@ function GraphPane({ doc, marks, title, testId }: { doc: GraphDocument; marks: R
             nodes={nodes}
             edges={edges}
             nodeTypes={nodeTypes}
+            edgeTypes={edgeTypes}
             fitView
             fitViewOptions={{ padding: 0.12 }}
             minZoom={0.1}
