@@ -58,6 +58,7 @@ export type AppNode = LayerNode | GroupNode
 export const PORT_SIZE = { width: 64, height: 26 }
 const GROUP_PAD = 16
 const GROUP_HEADER = 34
+const GROUP_MIN_WIDTH = 420
 
 const pairText = (v: unknown): string => (Array.isArray(v) ? (v[0] === v[1] ? `${v[0]}x${v[1]}` : `${v[0]}x${v[1]}`) : `${String(v)}x${String(v)}`)
 const strideText = (v: unknown): string => {
@@ -125,7 +126,10 @@ export function blockBodyLayout(def: BlockDef): { positions: Record<string, Posi
     width = Math.max(width, p.x + s.width)
     height = Math.max(height, p.y + s.height)
   }
-  return { positions: raw, width: width + GROUP_PAD, height: height + GROUP_PAD }
+  // Wide enough for the header (name, repeat, note, shape, count); the body centred in it.
+  const shift = Math.max(0, (GROUP_MIN_WIDTH - (width + GROUP_PAD)) / 2)
+  if (shift > 0) for (const p of Object.values(raw)) p.x = Math.round(p.x + shift)
+  return { positions: raw, width: Math.max(GROUP_MIN_WIDTH, width + GROUP_PAD), height: height + GROUP_PAD }
 }
 
 /** Where a wire leaves a node (bottom centre) and enters input `handle` of `inputs` (spread along the top). */
