@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { GraphBuilder, residualBasicBlock, topologicalOrder, type GraphDocument } from '@shared/graph'
 import { createEditorStore, analysisOf } from '../../renderer/src/architecture/store'
-import { autoLayout, chooseWrap } from '../../renderer/src/architecture/layout'
+import { autoLayout } from '../../renderer/src/architecture/layout'
 import { buildFlow, paramSummary } from '../../renderer/src/architecture/flow'
 
 function chain(): GraphDocument {
@@ -130,7 +130,7 @@ describe('editor store: blocks', () => {
 })
 
 describe('auto-layout', () => {
-  it('gives distinct positions, left to right in topological order, branches stacked', () => {
+  it('gives distinct positions, top to bottom in topological order', () => {
     const b = new GraphBuilder()
     b.add('Input', { shape: [8, 8, 4] }, { id: 'in' })
     const c1 = b.add('Conv2D', { filters: 4 }, { id: 'c1' })
@@ -143,35 +143,18 @@ describe('auto-layout', () => {
     const keys = new Set(Object.values(pos).map((p) => `${p.x},${p.y}`))
     expect(keys.size).toBe(doc.nodes.length)
     const { order } = topologicalOrder(doc.nodes, doc.edges)
-    for (const e of doc.edges) expect(pos[e.source]!.x).toBeLessThan(pos[e.target]!.x)
-    for (let i = 1; i < order.length; i++) expect(pos[order[i - 1]!]!.x).toBeLessThanOrEqual(pos[order[i]!]!.x)
-  })
-
-  it('wraps long chains into bands, keeping reading order', () => {
-    const b = new GraphBuilder()
-    b.add('Input', { shape: [8, 8, 4] }, { id: 'in' })
-    for (let i = 0; i < 11; i++) b.add('ReLU', {}, { id: `r${i}` })
-    const doc = b.build()
-    const wrap = chooseWrap(12, 1.4)
-    expect(wrap).toBeGreaterThanOrEqual(3)
-    expect(wrap).toBeLessThan(12)
-    const pos = autoLayout(doc.nodes, doc.edges, { wrap })
-    const ids = doc.nodes.map((n) => n.id)
-    expect(new Set(Object.values(pos).map((p) => `${p.x},${p.y}`)).size).toBe(ids.length)
-    for (let i = 1; i < ids.length; i++) {
-      const a = pos[ids[i - 1]!]!
-      const c = pos[ids[i]!]!
-      expect(c.y > a.y || (c.y === a.y && c.x > a.x)).toBe(true)
-    }
+    for (const e of doc.edges) expect(pos[e.source]!.y).toBeLessThan(pos[e.target]!.y)
+    for (let i = 1; i < order.length; i++) expect(pos[order[i - 1]!]!.y).toBeLessThanOrEqual(pos[order[i]!]!.y)
   })
 
   it('the store applies it as one undoable edit', () => {
     const { store } = editor()
     store.autoLayout()
-    const xs = store.getState().doc.nodes.map((n) => n.position.x)
-    expect(new Set(xs).size).toBe(3)
+    const ys = store.getState().doc.nodes.map((n) => n.position.y)
+    expect(new Set(ys).size).toBe(3)
+    expect(ys).not.toEqual(chain().nodes.map((n) => n.position.y)) // the builder's rows are 100 apart, the layout's 78 + 44
     store.undo()
-    expect(store.getState().doc.nodes.map((n) => n.position.x)).toEqual([0, 0, 0])
+    expect(store.getState().doc.nodes.map((n) => n.position.y)).toEqual(chain().nodes.map((n) => n.position.y))
   })
 })
 

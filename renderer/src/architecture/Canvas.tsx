@@ -16,10 +16,10 @@ import {
 } from '@xyflow/react'
 import { DataCache, buildFlow, type AppNode } from './flow'
 import { Glyph } from './glyphs'
-import { nodeTypes } from './nodes'
+import { edgeTypes, nodeTypes } from './nodes'
 import { addFromPalette, registerView, PALETTE_MIME } from './view'
 import { editor, useAnalysis, useEditor, useSession } from './session'
-import { NODE_SIZE } from './layout'
+import { NODE_SIZE, fitViewport } from './layout'
 
 const handleIndex = (h: string | null | undefined) => (h && h.startsWith('in-') ? Number(h.slice(3)) : 0)
 
@@ -38,14 +38,28 @@ export function Canvas() {
   const rf = useReactFlow<AppNode, Edge>()
   const wrapper = useRef<HTMLDivElement>(null)
 
+  /**
+   * Fit the graph (or `ids`) to the pane, but never so small that node text drops under 11 px: a tall graph is
+   * shown from the top (its input) down at the readable zoom, and scrolls.
+   */
+  const fitTo = useCallback(
+    (ids: readonly string[], duration = 0) => {
+      const r = wrapper.current?.getBoundingClientRect()
+      const pick = ids.length ? rf.getNodes().filter((n) => ids.includes(n.id)) : rf.getNodes().filter((n) => !n.parentId)
+      if (!r || r.width === 0 || pick.length === 0) return
+      void rf.setViewport(fitViewport(rf.getNodesBounds(pick), r.width, r.height), { duration })
+    },
+    [rf],
+  )
+
   const fitRequest = useSession((s) => s.fitRequest)
   const fitted = useRef(0)
   useEffect(() => {
     if (fitRequest === 0 || fitted.current === fitRequest) return
     fitted.current = fitRequest
     if (editor.getState().doc.nodes.length === 0) return
-    setTimeout(() => void rf.fitView({ padding: 0.12, maxZoom: 1.1 }), 60)
-  }, [fitRequest, rf])
+    setTimeout(() => fitTo([]), 60)
+  }, [fitRequest, fitTo])
 
   const flow = useMemo(
     () => buildFlow({ doc, analysis, selectedNodes, selectedEdges, selectedInner, expanded, dragging, readOnly }, cache.current),
@@ -60,15 +74,8 @@ export function Canvas() {
       const p = rf.screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 2 })
       return { x: p.x - NODE_SIZE.width / 2, y: p.y - NODE_SIZE.height / 2 }
     },
-    fit: () => {
-      const sel = editor.getState().selectedNodes
-      void rf.fitView({ padding: 0.12, duration: 200, maxZoom: 1.1, ...(sel.length ? { nodes: sel.map((id) => ({ id })) } : {}) })
-    },
+    fit: () => fitTo(editor.getState().selectedNodes, 200),
     focus: (id) => void rf.fitView({ nodes: [{ id }], padding: 1.2, duration: 250, maxZoom: 1.2 }),
-    aspect: () => {
-      const r = wrapper.current?.getBoundingClientRect()
-      return r && r.height > 0 ? r.width / r.height : 1.5
-    },
     focusCanvas: () => wrapper.current?.querySelector<HTMLElement>('.react-flow')?.focus(),
   })
 
@@ -158,6 +165,7 @@ export function Canvas() {
         nodes={nodes}
         edges={flow.edges}
         nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onNodeDragStop={onNodeDragStop}
@@ -169,6 +177,7 @@ export function Canvas() {
         multiSelectionKeyCode={['Control', 'Meta', 'Shift']}
         snapToGrid={snap}
         snapGrid={[16, 16]}
+        panOnScroll
         minZoom={0.08}
         maxZoom={2.5}
         defaultEdgeOptions={{ type: 'default' }}

@@ -289,7 +289,7 @@ export function Inspector() {
         ) : selectedEdges.length > 0 ? (
           <p>{selectedEdges.length === 1 ? 'A connection is' : `${selectedEdges.length} connections are`} selected; <kbd>Del</kbd> removes it.</p>
         ) : (
-          <p>Select a layer to edit its parameters. Drag layers from the palette, connect an output (right) to an input (left).</p>
+          <p>Select a layer to edit its parameters. Drag layers from the palette, connect an output (bottom) to an input (top).</p>
         )}
         {globalIssues.map((i, k) => (
           <p key={k} className="insp-error">{i.message}</p>

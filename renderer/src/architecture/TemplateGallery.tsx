@@ -3,14 +3,12 @@ import type { GraphAnalysis } from '@shared/graph'
 import { TEMPLATES, analyzeGraph, emptyDocument, formatCompact, formatFlops, setPositions, type GraphDocument, type Shape } from '@shared/graph'
 import { reportError } from '../ui/dialogs'
 import { Glyph } from './glyphs'
-import { autoLayout, chooseWrap, layerDepths } from './layout'
+import { autoLayout } from './layout'
 import { session, useSession } from './session'
 
-/** Lay a document out left to right for the editor (templates are built top to bottom). */
-export function layoutForEditor(doc: GraphDocument, aspect = 1.5): GraphDocument {
-  const depths = layerDepths(doc.nodes, doc.edges)
-  const wrap = chooseWrap(Math.max(0, ...depths.values()) + 1, aspect)
-  return setPositions(doc, autoLayout(doc.nodes, doc.edges, { wrap }))
+/** Lay a document out for the editor: a layered graph, top to bottom, blocks collapsed. */
+export function layoutForEditor(doc: GraphDocument): GraphDocument {
+  return setPositions(doc, autoLayout(doc.nodes, doc.edges))
 }
 
 function parseShape(text: string): Shape | string {

@@ -19,7 +19,7 @@ import {
   type Params,
   type Position,
 } from '@shared/graph'
-import { NODE_SIZE, autoLayout, chooseWrap, layerDepths } from './layout'
+import { NODE_SIZE, autoLayout, routeEdge, type Rect } from './layout'
 
 export type LayerData = {
   kind: string
@@ -48,6 +48,9 @@ export type GroupData = {
   inputs: number
 }
 
+/** A wire's route: `lane` is the x of the vertical lane it takes around the nodes in its way (null: straight). */
+export type RoutedEdgeData = { lane: number | null }
+
 export type LayerNode = Node<LayerData, 'layer'>
 export type GroupNode = Node<GroupData, 'blockGroup'>
 export type AppNode = LayerNode | GroupNode
@@ -55,6 +58,7 @@ export type AppNode = LayerNode | GroupNode
 export const PORT_SIZE = { width: 64, height: 26 }
 const GROUP_PAD = 16
 const GROUP_HEADER = 34
+const GROUP_MIN_WIDTH = 420
 
 const pairText = (v: unknown): string => (Array.isArray(v) ? (v[0] === v[1] ? `${v[0]}x${v[1]}` : `${v[0]}x${v[1]}`) : `${String(v)}x${String(v)}`)
 const strideText = (v: unknown): string => {
@@ -113,19 +117,36 @@ export function blockBodyLayout(def: BlockDef): { positions: Record<string, Posi
     const n = def.nodes.find((x) => x.id === id)
     return n && (n.kind === BLOCK_INPUT_KIND || n.kind === BLOCK_OUTPUT_KIND) ? PORT_SIZE : NODE_SIZE
   }
-  const depths = layerDepths(def.nodes, def.edges)
-  const wrap = chooseWrap(Math.max(0, ...depths.values()) + 1, 2.4)
-  const raw = autoLayout(def.nodes, def.edges, { size, wrap, gapX: 40, gapY: 24, bandGap: 40, origin: { x: GROUP_PAD, y: GROUP_HEADER + GROUP_PAD } })
-  // Centre the ports vertically on the row of their neighbour.
+  // Top to bottom like the graph around it (block input at the top), a little tighter.
+  const raw = autoLayout(def.nodes, def.edges, { size, gapX: 40, gapY: 32, origin: { x: GROUP_PAD, y: GROUP_HEADER + GROUP_PAD } })
   let width = 0
   let height = 0
   for (const [id, p] of Object.entries(raw)) {
     const s = size(id)
-    if (s === PORT_SIZE) p.y += (NODE_SIZE.height - PORT_SIZE.height) / 2
     width = Math.max(width, p.x + s.width)
     height = Math.max(height, p.y + s.height)
   }
-  return { positions: raw, width: width + GROUP_PAD, height: height + GROUP_PAD }
+  // Wide enough for the header (name, repeat, note, shape, count); the body centred in it.
+  const shift = Math.max(0, (GROUP_MIN_WIDTH - (width + GROUP_PAD)) / 2)
+  if (shift > 0) for (const p of Object.values(raw)) p.x = Math.round(p.x + shift)
+  return { positions: raw, width: Math.max(GROUP_MIN_WIDTH, width + GROUP_PAD), height: height + GROUP_PAD }
+}
+
+/** Where a wire leaves a node (bottom centre) and enters input `handle` of `inputs` (spread along the top). */
+export function handlePoints(src: Rect, dst: Rect, handle: number, inputs: number): { source: Position; target: Position } {
+  const n = Math.max(1, inputs)
+  return { source: { x: src.x + src.width / 2, y: src.y + src.height }, target: { x: dst.x + (dst.width * (Math.min(handle, n - 1) + 1)) / (n + 1), y: dst.y } }
+}
+
+/** The lane of a wire between two of `rects` (keyed by node id): null when nothing lies between its ends. */
+export function edgeLane(rects: ReadonlyMap<string, Rect>, source: string, target: string, handle: number, inputs: number): number | null {
+  const s = rects.get(source)
+  const t = rects.get(target)
+  if (!s || !t) return null
+  const ends = handlePoints(s, t, handle, inputs)
+  const obstacles = [...rects].filter(([id]) => id !== source && id !== target).map(([, r]) => r)
+  const route = routeEdge(ends.source, ends.target, obstacles)
+  return route.length > 2 ? route[2]!.x : null
 }
 
 export interface FlowInput {
@@ -173,6 +194,9 @@ export function buildFlow(input: FlowInput, cache: DataCache = new DataCache()):
 
   const nodes: AppNode[] = []
   const edges: Edge[] = []
+  // Rectangles (nominal sizes) and input counts of the top-level nodes, to route wires around nodes in their way.
+  const rects = new Map<string, Rect>()
+  const inputCount = new Map<string, number>()
   for (const n of doc.nodes) {
     const def = getLayer(n.kind)
     const agg = analysis.byTopNode[n.id]
@@ -185,6 +209,10 @@ export function buildFlow(input: FlowInput, cache: DataCache = new DataCache()):
     const blockDef = blockDefOf(doc, n)
     if (blockDef && expanded.has(n.id)) {
       const body = blockBodyLayout(blockDef)
+      rects.set(n.id, { ...position, width: body.width, height: body.height })
+      inputCount.set(n.id, 1)
+      const innerRects = new Map<string, Rect>()
+      const innerInputs = new Map<string, number>()
       nodes.push({
         id: n.id,
         type: 'blockGroup',
@@ -206,6 +234,9 @@ export function buildFlow(input: FlowInput, cache: DataCache = new DataCache()):
         const ia = analysis.nodes[id]
         const idef = getLayer(inner.kind)
         const ii = innerIssues.get(inner.id) ?? []
+        const at = body.positions[inner.id] ?? { x: 0, y: 0 }
+        innerRects.set(inner.id, { x: position.x + at.x, y: position.y + at.y, ...(port ? PORT_SIZE : NODE_SIZE) })
+        innerInputs.set(inner.id, port === 'in' ? 0 : idef && idef.arity.max > 1 ? 2 : 1)
         nodes.push({
           id,
           type: 'layer',
@@ -243,6 +274,8 @@ export function buildFlow(input: FlowInput, cache: DataCache = new DataCache()):
           target: `${n.id}/0/${e.target}`,
           sourceHandle: 'out',
           targetHandle: `in-${e.targetHandle ?? 0}`,
+          type: 'routed',
+          data: { lane: edgeLane(innerRects, e.source, e.target, e.targetHandle ?? 0, innerInputs.get(e.target) ?? 1) } satisfies RoutedEdgeData,
           selectable: false,
           deletable: false,
           className: 'inner-edge',
@@ -250,6 +283,8 @@ export function buildFlow(input: FlowInput, cache: DataCache = new DataCache()):
       }
       continue
     }
+    rects.set(n.id, { ...position, ...NODE_SIZE })
+    inputCount.set(n.id, inputs)
     nodes.push({
       id: n.id,
       type: 'layer',
@@ -283,6 +318,8 @@ export function buildFlow(input: FlowInput, cache: DataCache = new DataCache()):
       target: e.target,
       sourceHandle: 'out',
       targetHandle: `in-${e.targetHandle ?? 0}`,
+      type: 'routed',
+      data: { lane: edgeLane(rects, e.source, e.target, e.targetHandle ?? 0, inputCount.get(e.target) ?? 1) } satisfies RoutedEdgeData,
       selected: selE.has(e.id),
       deletable: !readOnly,
       ...(error ? { className: 'edge-error' } : {}),

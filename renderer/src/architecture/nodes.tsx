@@ -1,7 +1,7 @@
-/** Canvas node components: memoized, typed, reading actions from the editor store (no callbacks in data). */
+/** Canvas node and edge components: memoized, typed, reading actions from the editor store (no callbacks in data). */
 import { memo } from 'react'
-import { Handle, Position, type NodeProps } from '@xyflow/react'
-import type { GroupNode, LayerNode } from './flow'
+import { BaseEdge, Handle, Position, getBezierPath, type Edge, type EdgeProps, type NodeProps } from '@xyflow/react'
+import type { GroupNode, LayerNode, RoutedEdgeData } from './flow'
 import { Glyph } from './glyphs'
 import { setBlockExpanded } from './view'
 
@@ -10,10 +10,10 @@ function targetHandles(count: number) {
     <Handle
       key={i}
       type="target"
-      position={Position.Left}
+      position={Position.Top}
       id={`in-${i}`}
       className={count > 1 ? 'merge-handle' : undefined}
-      style={count > 1 ? { top: `${((i + 1) / (count + 1)) * 100}%` } : undefined}
+      style={count > 1 ? { left: `${((i + 1) / (count + 1)) * 100}%` } : undefined}
       title={count > 1 ? `Input ${i + 1}` : 'Input'}
     />
   ))
@@ -23,9 +23,9 @@ export const LayerNodeView = memo(function LayerNodeView({ id, data, selected }:
   if (data.port) {
     return (
       <div className={`port-node port-${data.port}`} data-testid="block-port">
-        {data.inputs > 0 && <Handle type="target" position={Position.Left} id="in-0" isConnectable={false} />}
+        {data.inputs > 0 && <Handle type="target" position={Position.Top} id="in-0" isConnectable={false} />}
         {data.port === 'in' ? 'block input' : 'block output'}
-        {data.output && <Handle type="source" position={Position.Right} id="out" isConnectable={false} />}
+        {data.output && <Handle type="source" position={Position.Bottom} id="out" isConnectable={false} />}
       </div>
     )
   }
@@ -66,7 +66,7 @@ export const LayerNodeView = memo(function LayerNodeView({ id, data, selected }:
           <span>{data.error ?? data.warning}</span>
         </div>
       )}
-      {data.output && <Handle type="source" position={Position.Right} id="out" />}
+      {data.output && <Handle type="source" position={Position.Bottom} id="out" />}
     </div>
   )
 })
@@ -74,7 +74,7 @@ export const LayerNodeView = memo(function LayerNodeView({ id, data, selected }:
 export const GroupNodeView = memo(function GroupNodeView({ id, data, selected }: NodeProps<GroupNode>) {
   return (
     <div className={`block-group${selected ? ' selected' : ''}${data.error ? ' has-error' : ''}`} data-testid="block-group">
-      <Handle type="target" position={Position.Left} id="in-0" style={{ top: 17 }} />
+      <Handle type="target" position={Position.Top} id="in-0" />
       <div className="bg-head">
         <Glyph name="block" size={13} />
         <span className="bg-title">{data.title}</span>
@@ -101,9 +101,51 @@ export const GroupNodeView = memo(function GroupNodeView({ id, data, selected }:
           <span>{data.error}</span>
         </div>
       )}
-      <Handle type="source" position={Position.Right} id="out" style={{ top: 17 }} />
+      <Handle type="source" position={Position.Bottom} id="out" />
     </div>
   )
 })
 
+/** SVG path through a polyline with rounded corners. */
+function roundedPath(points: { x: number; y: number }[], radius = 10): string {
+  let d = `M ${points[0]!.x},${points[0]!.y}`
+  for (let i = 1; i < points.length - 1; i++) {
+    const [a, b, c] = [points[i - 1]!, points[i]!, points[i + 1]!]
+    const r = Math.min(radius, Math.hypot(b.x - a.x, b.y - a.y) / 2, Math.hypot(c.x - b.x, c.y - b.y) / 2)
+    const towards = (p: { x: number; y: number }) => {
+      const len = Math.hypot(p.x - b.x, p.y - b.y) || 1
+      return { x: b.x + ((p.x - b.x) / len) * r, y: b.y + ((p.y - b.y) / len) * r }
+    }
+    const p1 = towards(a)
+    const p2 = towards(c)
+    d += ` L ${p1.x},${p1.y} Q ${b.x},${b.y} ${p2.x},${p2.y}`
+  }
+  const last = points[points.length - 1]!
+  return `${d} L ${last.x},${last.y}`
+}
+
+/**
+ * A wire: a curve from the bottom of its source to the top of its target, or, when nodes lie between them (a
+ * residual shortcut), down a lane beside them (`data.lane`, from flow.ts edgeLane).
+ */
+export const RoutedEdgeView = memo(function RoutedEdgeView(props: EdgeProps<Edge<RoutedEdgeData, 'routed'>>) {
+  const { sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, markerEnd, style, interactionWidth } = props
+  const lane = data?.lane ?? null
+  if (lane === null || targetY <= sourceY) {
+    const [path] = getBezierPath({ sourceX, sourceY, sourcePosition, targetX, targetY, targetPosition })
+    return <BaseEdge path={path} markerEnd={markerEnd} style={style} interactionWidth={interactionWidth} />
+  }
+  const gap = Math.min(14, (targetY - sourceY) / 3)
+  const points = [
+    { x: sourceX, y: sourceY },
+    { x: sourceX, y: sourceY + gap },
+    { x: lane, y: sourceY + gap },
+    { x: lane, y: targetY - gap },
+    { x: targetX, y: targetY - gap },
+    { x: targetX, y: targetY },
+  ]
+  return <BaseEdge path={roundedPath(points)} markerEnd={markerEnd} style={style} interactionWidth={interactionWidth} />
+})
+
 export const nodeTypes = { layer: LayerNodeView, blockGroup: GroupNodeView }
+export const edgeTypes = { routed: RoutedEdgeView }

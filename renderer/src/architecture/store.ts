@@ -39,7 +39,7 @@ import {
   type Subgraph,
 } from '@shared/graph'
 import { isInnerId, resolveInner } from './inner'
-import { NODE_SIZE, autoLayout, chooseWrap, layerDepths, type LayoutSize } from './layout'
+import { autoLayout, type LayoutSize } from './layout'
 
 export type SaveState = 'idle' | 'pending' | 'saving' | 'saved' | 'error'
 
@@ -149,7 +149,7 @@ export interface EditorActions {
   redo(): void
   canUndo(): boolean
   canRedo(): boolean
-  autoLayout(options?: { size?: (id: string) => LayoutSize; aspect?: number }): void
+  autoLayout(options?: { size?: (id: string) => LayoutSize }): void
   setBatchSize(n: number): void
   /** Save now if an autosave is pending; resolves when every save so far has finished. */
   flush(): Promise<void>
@@ -399,12 +399,7 @@ export function createEditorStore(deps: EditorDeps): EditorStore {
     canUndo: () => canUndo(get().history),
     canRedo: () => canRedo(get().history),
     autoLayout(options = {}) {
-      actions.edit((d) => {
-        const depths = layerDepths(d.nodes, d.edges)
-        const layerCount = Math.max(0, ...depths.values()) + 1
-        const wrap = options.aspect ? chooseWrap(layerCount, options.aspect, options.size ? undefined : NODE_SIZE) : undefined
-        return setPositions(d, autoLayout(d.nodes, d.edges, { ...(options.size ? { size: options.size } : {}), ...(wrap ? { wrap } : {}) }))
-      })
+      actions.edit((d) => setPositions(d, autoLayout(d.nodes, d.edges, options.size ? { size: options.size } : {})))
     },
     setBatchSize(n) {
       if (Number.isInteger(n) && n >= 1) set({ batchSize: n })

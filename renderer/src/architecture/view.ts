@@ -4,7 +4,7 @@
  */
 import { bottleneckBlock, residualBasicBlock, vggBlock, type BlockDef, type Position } from '@shared/graph'
 import { editor } from './session'
-import { NODE_SIZE } from './layout'
+import { NODE_SIZE, placeNewNode } from './layout'
 import { viewSize } from './flow'
 
 export const PALETTE_MIME = 'application/x-cnn-studio-palette'
@@ -13,7 +13,6 @@ interface ViewApi {
   center(): Position
   fit(): void
   focus(id: string): void
-  aspect(): number
   focusCanvas(): void
 }
 
@@ -25,7 +24,6 @@ export const canvasView = {
   center: () => view?.center() ?? { x: 0, y: 0 },
   fit: () => view?.fit(),
   focus: (id: string) => view?.focus(id),
-  aspect: () => view?.aspect() ?? 1.5,
   focusCanvas: () => view?.focusCanvas(),
 }
 
@@ -66,16 +64,25 @@ export const BUILTIN_BLOCKS: BuiltinBlock[] = [
   },
 ]
 
+/** A free spot for a new node: below `anchor` (the selected node), else around the canvas centre. */
+function freeSpot(anchorId: string | undefined): Position {
+  const { doc, expanded } = editor.getState()
+  const size = viewSize(doc, expanded)
+  const rects = doc.nodes.map((n) => ({ id: n.id, ...n.position, ...size(n.id) }))
+  const anchor = rects.find((r) => r.id === anchorId) ?? null
+  return placeNewNode(anchor, NODE_SIZE, rects, canvasView.center())
+}
+
 /**
  * Add a palette item (`layer:Conv2D`, `builtin:residual-basic`, `user:block1`). With `connect`, a single selected
- * layer feeds the new node and it is placed to its right.
+ * layer feeds the new node; it is placed below the selection (or the canvas centre), in a spot no node covers.
  */
 export function addFromPalette(item: string, position: Position | null, options: { connect: boolean }): string | null {
   const [type, key] = [item.slice(0, item.indexOf(':')), item.slice(item.indexOf(':') + 1)]
   const s = editor.getState()
   const sel = s.selectedNodes.length === 1 ? s.doc.nodes.find((n) => n.id === s.selectedNodes[0]) : undefined
   const from = options.connect && sel && sel.kind !== 'Output' ? sel.id : undefined
-  const pos = position ?? (sel && from ? { x: sel.position.x + NODE_SIZE.width + 56, y: sel.position.y } : canvasView.center())
+  const pos = position ?? freeSpot(sel?.id)
   if (type === 'layer') return editor.addLayer(key, pos, from ? { from } : {})
   if (type === 'builtin') {
     const b = BUILTIN_BLOCKS.find((x) => x.key === key)
@@ -93,7 +100,7 @@ export function addFromPalette(item: string, position: Position | null, options:
 /** Auto-layout with the sizes nodes have on screen (expanded blocks are large), then fit the view. */
 export function layoutNow(): void {
   const s = editor.getState()
-  editor.autoLayout({ size: viewSize(s.doc, s.expanded), aspect: canvasView.aspect() })
+  editor.autoLayout({ size: viewSize(s.doc, s.expanded) })
   setTimeout(() => canvasView.fit(), 30)
 }
 

@@ -3,20 +3,19 @@
  * graphs drawn read-only (the editor's flow rendering, without its store) with removed / added / changed /
  * rewired nodes highlighted on each side.
  */
-import { useMemo } from 'react'
+import { useMemo, useRef } from 'react'
 import { Background, ReactFlow, ReactFlowProvider } from '@xyflow/react'
 import '@xyflow/react/dist/style.css'
 import { analyzeGraph, diffGraphs, formatParamValue, type GraphDiff, type GraphDocument } from '@shared/graph'
 import '../architecture/architecture.css'
 import { buildFlow } from '../architecture/flow'
-import { autoLayout, chooseWrap, layerDepths } from '../architecture/layout'
-import { nodeTypes } from '../architecture/nodes'
+import { NODE_SIZE, autoLayout, boundsOf, fitViewport } from '../architecture/layout'
+import { edgeTypes, nodeTypes } from '../architecture/nodes'
 
 /** The flow nodes of a document, read-only, each with a `diff-<mark>` class where the diff highlights it. */
 export function diffFlow(source: GraphDocument, marks: Record<string, string>) {
-  // Laid out afresh (bands of layers, like the editor's auto-layout) so both sides read the same way in a wide pane.
-  const layers = Math.max(0, ...layerDepths(source.nodes, source.edges).values()) + 1
-  const positions = autoLayout(source.nodes, source.edges, { wrap: chooseWrap(layers, 2.4) })
+  // Laid out afresh (top to bottom, like the editor's auto-layout) so both sides read the same way.
+  const positions = autoLayout(source.nodes, source.edges)
   const doc: GraphDocument = { ...source, nodes: source.nodes.map((n) => ({ ...n, position: positions[n.id] ?? n.position })) }
   const flow = buildFlow({ doc, analysis: analyzeGraph(doc), selectedNodes: [], selectedEdges: [], expanded: [], dragging: null, readOnly: true })
   return {
@@ -30,17 +29,32 @@ export function diffFlow(source: GraphDocument, marks: Record<string, string>) {
 
 function GraphPane({ doc, marks, title, testId }: { doc: GraphDocument; marks: Record<string, string>; title: string; testId: string }) {
   const { nodes, edges } = useMemo(() => diffFlow(doc, marks), [doc, marks])
+  const pane = useRef<HTMLDivElement>(null)
+  // Readable text (the editor's fit-view floor), from the top, or with the first highlighted node in view.
+  const viewport = () => {
+    const r = pane.current?.getBoundingClientRect()
+    const bounds = boundsOf(nodes.map((n) => ({ ...n.position, ...NODE_SIZE })))
+    if (!r || !bounds) return undefined
+    const v = fitViewport(bounds, r.width, r.height)
+    const marked = nodes.find((n) => n.className)
+    if (marked && (marked.position.y + NODE_SIZE.height) * v.zoom + v.y > r.height) v.y = r.height / 3 - marked.position.y * v.zoom
+    return v
+  }
   return (
     <div className="diff-pane" data-testid={testId}>
       <div className="diff-pane-title">{title}</div>
-      <div className="canvas diff-canvas">
+      <div className="canvas diff-canvas" ref={pane}>
         <ReactFlowProvider>
           <ReactFlow
             nodes={nodes}
             edges={edges}
             nodeTypes={nodeTypes}
-            fitView
-            fitViewOptions={{ padding: 0.12 }}
+            edgeTypes={edgeTypes}
+            onInit={(rf) => {
+              const v = viewport()
+              if (v) void rf.setViewport(v)
+            }}
+            panOnScroll
             minZoom={0.1}
             nodesDraggable={false}
             nodesConnectable={false}
