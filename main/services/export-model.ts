@@ -39,10 +39,11 @@ export interface ExportSource {
 export const MODEL_FILE = 'model.json'
 export const WEIGHTS_FILE = 'weights.bin'
 
-function graphOf(src: ExportSource): GraphDocument {
+/** The graph document of a run's config snapshot (or `fallbackDocument`): what its checkpoints' weights fit. */
+export function snapshotGraph(src: Pick<ExportSource, 'runId' | 'config' | 'fallbackDocument'>, purpose = 'for export'): GraphDocument {
   const doc = getPath(src.config, 'architecture.document') ?? getPath(src.config, 'graph.document') ?? getPath(src.config, 'document') ?? src.fallbackDocument
   if (doc === undefined || doc === null) {
-    throw new ApiError('not_found', `Run ${src.runId} has no architecture in its snapshot: the model cannot be rebuilt for export`)
+    throw new ApiError('not_found', `Run ${src.runId} has no architecture in its snapshot: the model cannot be rebuilt ${purpose}`)
   }
   try {
     return parseGraphDocument(doc)
@@ -87,7 +88,7 @@ export async function exportCheckpointModel(src: ExportSource, folder: string, o
     throw new ApiError('conflict', `${folder} already holds an exported model (${MODEL_FILE}); choose another folder or overwrite it`)
   }
   await tf.ready()
-  const doc = graphOf(src)
+  const doc = snapshotGraph(src)
   const { model } = compileGraph(doc, { name: `run${src.runId}_checkpoint${src.checkpointId}` })
   try {
     restore(model, src)
