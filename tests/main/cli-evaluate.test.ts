@@ -3,13 +3,13 @@
  * flip test-time augmentation. The command prints and stores the accuracy with and without TTA; the TTA number is
  * checked against probabilities of the image and of its mirror averaged here by hand.
  */
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { datasetsContract, runsContract } from '@shared/api'
 import { runCli } from '../../main/cli/index'
-import type { EvaluateOutput } from '../../main/cli/evaluate'
+import type { EvaluateOutput, ExportedEvaluateOutput } from '../../main/cli/evaluate'
 import { snapshotGraph } from '../../main/services/export-model'
 import { openDatasetSource } from '../../main/train/dataset-source'
 import { compileGraph } from '../../shared/tfjs/compile'
@@ -114,5 +114,38 @@ describe('studio evaluate', () => {
     const split = capture()
     expect(await runCli(['evaluate', '1', '--split', 'train', '--data-dir', dataDir], split)).toBe(2)
     expect(split.err).toMatch(/--split must be val or test, received "train"/)
+  }, 120_000)
+
+  it('an exported model carries the TTA spec and its evaluation applies it: the same two numbers as the run', async () => {
+    const run = capture()
+    expect(await runCli(['evaluate', '1', '--json', '--data-dir', dataDir], run), run.err).toBe(0)
+    const fromRun = JSON.parse(run.out) as EvaluateOutput
+    const folder = join(dataDir, 'exported-tta')
+    const studio = openStudio(dataDir)
+    try {
+      await clientFor(studio, runsContract).exportModel({ checkpointId: fromRun.checkpoint.id, folder })
+    } finally {
+      studio.close()
+    }
+    const meta = (JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8')) as { userDefinedMetadata: { cnnStudio: Record<string, unknown> } }).userDefinedMetadata.cnnStudio
+    expect(meta).toMatchObject({ runId: 1, checkpointId: fromRun.checkpoint.id, preprocess: null, tta: { spec: { crops: 'full', cropFractions: [1], flip: true }, views: 2, description: '2 views: flip' } })
+
+    const io = capture()
+    expect(await runCli(['evaluate', '--model', folder, '--dataset', '1', '--json', '--data-dir', dataDir], io), io.err).toBe(0)
+    const out = JSON.parse(io.out) as ExportedEvaluateOutput
+    expect(out).toMatchObject({ exportedFrom: { runId: 1, checkpointId: fromRun.checkpoint.id }, dataset: { id: 1 }, split: 'val', count: 50, tta: { views: 2, description: '2 views: flip' } })
+    expect(out.accuracy).toBeCloseTo(fromRun.accuracy, 10)
+    expect(out.tta!.accuracy).toBeCloseTo(fromRun.tta!.accuracy, 10)
+    expect(out.tta!.loss).toBeCloseTo(fromRun.tta!.loss, 5)
+    const text = capture()
+    expect(await runCli(['evaluate', '--model', folder, '--dataset', '1', '--data-dir', dataDir], text), text.err).toBe(0)
+    expect(text.out).toMatch(/Accuracy with TTA +\d+\.\d\d% .*2 views: flip/)
+
+    const missing = capture()
+    expect(await runCli(['evaluate', '--model', folder, '--data-dir', dataDir], missing)).toBe(2)
+    expect(missing.err).toMatch(/--model needs --dataset/)
+    const notExported = capture()
+    expect(await runCli(['evaluate', '--model', join(dataDir, 'nowhere'), '--dataset', '1', '--data-dir', dataDir], notExported)).toBe(2)
+    expect(notExported.err).toMatch(/does not hold a readable exported model/)
   }, 120_000)
 })
