@@ -134,4 +134,17 @@ describe('evaluations', () => {
     expect(wrong.message).toMatch(/has no test-time augmentation/)
     expect((await runs.saveEvaluation(base)).tta).toEqual({ status: 'none' })
   })
+
+  it('an evaluation stored before migration 4 reads as "TTA unknown", not as "no TTA"', async () => {
+    const { runs, run, studio } = await setup()
+    // A row as migration 3 wrote it (no tta columns given): the default marks it unknown.
+    studio.db
+      .prepare(
+        `INSERT INTO evaluations (run_id, checkpoint_id, checkpoint_kind, checkpoint_epoch, checkpoint_step, split, count, loss, accuracy, classes, confusion, misclassified, misclassified_total, created_at)
+         VALUES (?, NULL, 'best', 2, 10, 'val', 1, 0.5, 1, ?, ?, ?, 0, ?)`,
+      )
+      .run(run.id, JSON.stringify(CLASSES), JSON.stringify([[1, 0, 0], [0, 0, 0], [0, 0, 0]]), JSON.stringify({ index: [], label: [], predicted: [], confidence: [] }), new Date().toISOString())
+    const [old] = await runs.evaluations({ runId: run.id })
+    expect(old!.tta).toEqual({ status: 'unknown' })
+  })
 })
