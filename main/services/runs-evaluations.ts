@@ -1,5 +1,6 @@
-/** Evaluation results per run, checkpoint and split (table `evaluations`, migration 3). */
-import { ApiError, MAX_STORED_MISCLASSIFIED, type CheckpointKind, type EvaluationRecord, type EvaluationSplit, type MethodOutput, type runsContract } from '@shared/api'
+/** Evaluation results per run, checkpoint and split (table `evaluations`, migration 3; test-time augmentation, migration 4). */
+import { ApiError, MAX_STORED_MISCLASSIFIED, type CheckpointKind, type EvaluationRecord, type EvaluationSplit, type EvaluationTta, type MethodOutput, type runsContract } from '@shared/api'
+import { describeTta, pipelineTta, ttaSpecSchema, ttaViewList, type TtaSpec } from '@shared/augment/spec-only'
 import { checkConfusion, classificationReport, confusionFromPredictions, confusionTotal, fromColumnar, misclassified, toColumnar, type ColumnarPredictions } from '@shared/compare'
 import type { z } from 'zod'
 import type { Db } from '../store/db'
@@ -22,7 +23,27 @@ interface EvaluationRow {
   confusion: string
   misclassified: string
   misclassified_total: number
+  tta_state: 'applied' | 'none' | 'unknown'
+  tta_spec: string | null
+  tta_views: number | null
+  tta_loss: number | null
+  tta_accuracy: number | null
   created_at: string
+}
+
+function ttaOfRow(r: EvaluationRow): EvaluationTta {
+  if (r.tta_state !== 'applied' || r.tta_spec === null) return { status: r.tta_state === 'none' ? 'none' : 'unknown' }
+  const spec = JSON.parse(r.tta_spec) as TtaSpec
+  return { status: 'applied', spec, views: r.tta_views ?? ttaViewList(spec).length, description: describeTta(spec), loss: r.tta_loss, accuracy: r.tta_accuracy }
+}
+
+/** The TTA the run's pipeline (in its config snapshot) asks for, or null; a snapshot spec that does not parse is an error. */
+function runTta(config: string, runId: number): TtaSpec | null {
+  const tta = (JSON.parse(config) as { pipeline?: { document?: { tta?: unknown } } | null } | null)?.pipeline?.document?.tta
+  if (tta === undefined) return null
+  const parsed = ttaSpecSchema.safeParse(tta)
+  if (!parsed.success) throw new ApiError('conflict', `Run ${runId}'s pipeline has a test-time augmentation that cannot be read: ${parsed.error.issues.map((i) => i.message).join('; ')}`)
+  return pipelineTta({ tta: parsed.data })
 }
 
 const toRecord = (r: EvaluationRow): EvaluationRecord => {
@@ -42,6 +63,7 @@ const toRecord = (r: EvaluationRow): EvaluationRecord => {
     report: classificationReport(confusion, classes),
     misclassified: fromColumnar(JSON.parse(r.misclassified) as ColumnarPredictions),
     misclassifiedTotal: r.misclassified_total,
+    tta: ttaOfRow(r),
     createdAt: r.created_at,
   }
 }
@@ -55,7 +77,8 @@ export function createEvaluations(db: Db, changed: (runId: number) => void) {
       const ckpt = db.prepare('SELECT run_id, kind, epoch, step FROM checkpoints WHERE id = ?').get(checkpointId) as
         | { run_id: number; kind: CheckpointKind; epoch: number; step: number }
         | undefined
-      if (!db.prepare('SELECT 1 FROM runs WHERE id = ?').get(runId)) throw new ApiError('not_found', `Run ${runId} does not exist (it may have been deleted)`)
+      const runRow = db.prepare('SELECT config FROM runs WHERE id = ?').get(runId) as { config: string } | undefined
+      if (!runRow) throw new ApiError('not_found', `Run ${runId} does not exist (it may have been deleted)`)
       if (!ckpt) throw new ApiError('not_found', `Checkpoint ${checkpointId} does not exist (it may have been replaced by a newer one)`)
       if (ckpt.run_id !== runId) throw invalid('checkpointId', `checkpoint ${checkpointId} belongs to run ${ckpt.run_id}, not to run ${runId}`)
       try {
@@ -66,6 +89,16 @@ export function createEvaluations(db: Db, changed: (runId: number) => void) {
       if (confusion.length !== classes.length) throw invalid('confusion', `the matrix is ${confusion.length} x ${confusion.length} but there are ${classes.length} classes`)
       const total = confusionTotal(confusion)
       if (total !== count) throw invalid('confusion', `the matrix sums to ${total}, but ${count} images were evaluated`)
+      // The numbers with test-time augmentation belong to the run's own pipeline TTA: required when it has one.
+      const spec = runTta(runRow.config, runId)
+      const tta = input.tta ?? null
+      if (spec !== null && tta === null) {
+        throw invalid('tta', `the run's pipeline has test-time augmentation (${describeTta(spec)}): send the accuracy with it as well`)
+      }
+      if (spec === null && tta !== null) throw invalid('tta', "the run's pipeline has no test-time augmentation, but numbers with it were sent")
+      if (spec !== null && tta !== null && tta.views !== ttaViewList(spec).length) {
+        throw invalid('tta', `the run's pipeline has ${describeTta(spec)}, but the numbers sent are over ${tta.views} views`)
+      }
       let wrong: ReturnType<typeof misclassified> = []
       let wrongTotal = total - confusion.reduce((a, row, i) => a + (row[i] as number), 0)
       if (input.predictions) {
@@ -89,8 +122,9 @@ export function createEvaluations(db: Db, changed: (runId: number) => void) {
           return Number(
             db
               .prepare(
-                `INSERT INTO evaluations (run_id, checkpoint_id, checkpoint_kind, checkpoint_epoch, checkpoint_step, split, count, loss, accuracy, classes, confusion, misclassified, misclassified_total, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                `INSERT INTO evaluations (run_id, checkpoint_id, checkpoint_kind, checkpoint_epoch, checkpoint_step, split, count, loss, accuracy, classes, confusion, misclassified, misclassified_total,
+                                          tta_state, tta_spec, tta_views, tta_loss, tta_accuracy, created_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
               )
               .run(
                 runId,
@@ -106,6 +140,11 @@ export function createEvaluations(db: Db, changed: (runId: number) => void) {
                 JSON.stringify(confusion),
                 JSON.stringify(toColumnar(wrong)),
                 wrongTotal,
+                spec !== null ? 'applied' : 'none',
+                spec !== null ? JSON.stringify(spec) : null,
+                tta?.views ?? null,
+                tta?.loss ?? null,
+                tta?.accuracy ?? null,
                 t,
               ).lastInsertRowid,
           )

@@ -235,6 +235,20 @@ CREATE INDEX evaluations_by_run ON evaluations (run_id, created_at);
 CREATE INDEX evaluations_by_checkpoint ON evaluations (checkpoint_id);
 `,
   },
+  {
+    version: 4,
+    name: 'evaluations with test-time augmentation',
+    sql: /* sql */ `
+-- The same evaluation with the test-time augmentation of the run's pipeline (softmax probabilities averaged over
+-- its views); loss/accuracy above stay the numbers without it. tta_state: 'applied' (the columns below are set),
+-- 'none' (the run's pipeline has no TTA), 'unknown' (stored before evaluation applied TTA).
+ALTER TABLE evaluations ADD COLUMN tta_state TEXT NOT NULL DEFAULT 'unknown';
+ALTER TABLE evaluations ADD COLUMN tta_spec TEXT;     -- JSON TtaSpec
+ALTER TABLE evaluations ADD COLUMN tta_views INTEGER;
+ALTER TABLE evaluations ADD COLUMN tta_loss REAL;
+ALTER TABLE evaluations ADD COLUMN tta_accuracy REAL;
+`,
+  },
 ]
 
 export const latestSchemaVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0)

@@ -75,3 +75,23 @@ export function ttaCropBox(view: Pick<TtaView, 'crop' | 'fraction'>, height: num
   const left = view.crop === 'center' ? Math.floor((width - w) / 2) : view.crop.endsWith('Left') ? 0 : width - w
   return { top, left, height: h, width: w }
 }
+
+/**
+ * The TTA a pipeline asks evaluation to apply: its spec, or null when it has none or when the spec is the image
+ * alone (one full, unflipped view: nothing to average).
+ */
+export function pipelineTta(pipeline: { readonly tta?: TtaSpec | undefined } | null | undefined): TtaSpec | null {
+  const spec = pipeline?.tta
+  if (spec === undefined) return null
+  const views = ttaViewList(spec)
+  return views.length === 1 && views[0]?.crop === 'full' && !views[0].flipped ? null : spec
+}
+
+/** The views of a spec in people's words, e.g. "2 views: flip", "10 views: centre + 4 corners at 87.5%, each also flipped". */
+export function describeTta(spec: TtaSpec): string {
+  const n = ttaViewList(spec).length
+  const scales = spec.cropFractions.map((f) => `${Number((f * 100).toFixed(1))}%`).join(', ')
+  const crops = spec.crops === 'full' ? null : spec.crops === 'center' ? `centre crop at ${scales}` : `centre + 4 corners at ${scales}`
+  const what = crops === null ? (spec.flip ? 'flip' : 'the image') : spec.flip ? `${crops}, each also flipped` : crops
+  return `${n} view${n === 1 ? '' : 's'}: ${what}`
+}

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs'
 import { pixelBoxToCropBox } from './ops'
 import { parseTtaSpec, ttaCropBox, ttaViewList, type TtaSpec } from './tta-spec'
 
-export { NO_TTA, TEN_CROP, TTA_CROP_MODES, parseTtaSpec, ttaCropBox, ttaSpecSchema, ttaViewList } from './tta-spec'
+export { describeTta, NO_TTA, pipelineTta, TEN_CROP, TTA_CROP_MODES, parseTtaSpec, ttaCropBox, ttaSpecSchema, ttaViewList } from './tta-spec'
 export type { TtaCropPosition, TtaSpec, TtaView } from './tta-spec'
 
 /**
@@ -38,4 +38,18 @@ export function ttaMerge(predictions: tf.Tensor2D, viewCount: number): tf.Tensor
     throw new Error(`ttaMerge: ${rows} prediction rows are not a whole number of ${viewCount} views`)
   }
   return tf.tidy(() => tf.mean(predictions.reshape([viewCount, rows / viewCount, k]), 0) as tf.Tensor2D)
+}
+
+/**
+ * Test-time augmentation of a classifier: the softmax probabilities [N, K] of a batch [N,H,W,C] averaged over
+ * the spec's views, p(y|x) = (1/V) sum_v softmax(f(view_v(x))). `logits` maps a batch of views to logits (one
+ * forward pass over all V*N views). This is the one place TTA predictions are averaged: the run detail's
+ * evaluation, `studio evaluate` and the evaluation of an exported model all come here (shared/train evaluate).
+ */
+export function ttaProbabilities(logits: (views: tf.Tensor4D) => tf.Tensor2D, images: tf.Tensor4D, spec: TtaSpec): tf.Tensor2D {
+  const viewCount = ttaViewList(parseTtaSpec(spec)).length
+  return tf.tidy(() => {
+    const views = ttaViews(spec, images)
+    return ttaMerge(tf.softmax(logits(views)), viewCount)
+  })
 }

@@ -1,6 +1,6 @@
 /** Evaluation helpers: loss/accuracy/confusion/predictions over a split, and the loss before training. */
 import * as tf from '@tensorflow/tfjs'
-import type { AugmentPipeline } from '../augment'
+import { ttaProbabilities, ttaViewList, type AugmentPipeline, type TtaSpec } from '../augment'
 import type { DataSource, DataSplit } from './data'
 import { logitsFunction, softmaxCrossEntropyPerSample } from './loss'
 import type { LogitsFn } from './loss'
@@ -26,6 +26,18 @@ export interface EvaluationResult {
   readonly confusion: number[][]
   /** Per sample, in index order (empty with `predictions: false`). */
   readonly predictions: Prediction[]
+  /** The same images with test-time augmentation (probabilities averaged over the views); null without `tta`. */
+  readonly tta: TtaEvaluation | null
+}
+
+export interface TtaEvaluation {
+  readonly spec: TtaSpec
+  /** Views per image. */
+  readonly views: number
+  /** Mean cross-entropy of the averaged probabilities, -ln p_avg(true class). */
+  readonly loss: number
+  readonly accuracy: number
+  readonly confusion: number[][]
 }
 
 export interface EvaluateOptions {
@@ -40,6 +52,12 @@ export interface EvaluateOptions {
   readonly limit?: number
   /** Logits function (default: logitsFunction(model)). */
   readonly logits?: LogitsFn
+  /**
+   * Test-time augmentation to evaluate as well (`pipelineTta(pipeline)` for the run's own): each batch's views
+   * (after the normalize steps) go through the model and their softmax probabilities are averaged
+   * (ttaProbabilities). The plain numbers stay in the result; the TTA ones are in `result.tta`.
+   */
+  readonly tta?: TtaSpec | null
 }
 
 /** Evaluates `model` (inference mode) on a split. */
@@ -53,10 +71,14 @@ export async function evaluate(model: tf.LayersModel, data: DataSource, split: D
   const bs = Math.max(1, Math.floor(options.batchSize ?? 128))
   const pipeline = options.pipeline ?? null
   const collect = options.predictions ?? true
+  const tta = options.tta ?? null
   const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0))
+  const ttaConfusion = Array.from({ length: C }, () => new Array<number>(C).fill(0))
   const predictions: Prediction[] = []
   let lossSum = 0
   let correct = 0
+  let ttaLossSum = 0
+  let ttaCorrect = 0
   const indicesOf = (start: number) => Int32Array.from({ length: Math.min(bs, count - start) }, (_, i) => start + i)
   // A prefetch is marked handled at once (its rejection surfaces when awaited, not as an unhandled rejection).
   const fetch = (start: number) => {
@@ -72,10 +94,15 @@ export async function evaluate(model: tf.LayersModel, data: DataSource, split: D
       const { images, labels } = evalInputs(batch, data.imageShape, C, pipeline)
       const logits = fn(images, false)
       const probs = tf.softmax(logits)
-      return [softmaxCrossEntropyPerSample(labels, logits), tf.argMax(probs, -1), tf.max(probs, -1), tf.argMax(labels, -1)]
+      const plain = [softmaxCrossEntropyPerSample(labels, logits), tf.argMax(probs, -1), tf.max(probs, -1), tf.argMax(labels, -1)]
+      if (tta === null) return plain
+      const avg = ttaProbabilities((views) => fn(views, false), images, tta)
+      const pTrue = tf.sum(tf.mul(avg, labels), -1)
+      return [...plain, tf.neg(tf.log(tf.maximum(pTrue, 1e-12))), tf.argMax(avg, -1)]
     })
-    const [lossT, predT, confT, trueT] = out as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]
+    const [lossT, predT, confT, trueT, ttaLossT, ttaPredT] = out as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined, tf.Tensor | undefined]
     const [losses, preds, confs, trues] = await Promise.all([lossT.data(), predT.data(), confT.data(), trueT.data()])
+    const [ttaLosses, ttaPreds] = ttaLossT && ttaPredT ? await Promise.all([ttaLossT.data(), ttaPredT.data()]) : [null, null]
     tf.dispose(out)
     for (let i = 0; i < losses.length; i++) {
       const p = preds[i] as number
@@ -84,9 +111,24 @@ export async function evaluate(model: tf.LayersModel, data: DataSource, split: D
       if (p === y) correct++
       ;(confusion[y] as number[])[p] = ((confusion[y] as number[])[p] as number) + 1
       if (collect) predictions.push({ index: start + i, label: y, predicted: p, confidence: confs[i] as number })
+      if (ttaLosses && ttaPreds) {
+        const q = ttaPreds[i] as number
+        ttaLossSum += ttaLosses[i] as number
+        if (q === y) ttaCorrect++
+        ;(ttaConfusion[y] as number[])[q] = ((ttaConfusion[y] as number[])[q] as number) + 1
+      }
     }
   }
-  return { split, count, loss: count > 0 ? lossSum / count : NaN, accuracy: count > 0 ? correct / count : NaN, confusion, predictions }
+  const mean = (sum: number) => (count > 0 ? sum / count : NaN)
+  return {
+    split,
+    count,
+    loss: mean(lossSum),
+    accuracy: mean(correct),
+    confusion,
+    predictions,
+    tta: tta === null ? null : { spec: tta, views: ttaViewList(tta).length, loss: mean(ttaLossSum), accuracy: mean(ttaCorrect), confusion: ttaConfusion },
+  }
 }
 
 export interface InitialLossResult {

@@ -19,7 +19,7 @@ export { evalInputs, evalPipeline, preprocessBatch, trainingInputs } from './pre
 export { captureCheckpoint, optimizerStateOf, restoreCheckpoint } from './checkpoint'
 export type { Checkpoint, CheckpointProgress } from './checkpoint'
 export { evaluate, initialLoss } from './evaluate'
-export type { EvaluateOptions, EvaluationResult, InitialLossResult, Prediction } from './evaluate'
+export type { EvaluateOptions, EvaluationResult, InitialLossResult, Prediction, TtaEvaluation } from './evaluate'
 export { defaultYield, epochOrder, stepsPerEpochOf, Trainer } from './trainer'
 export type { TrainBatchSeen, TrainerOptions, TrainOutcome, TrainStatus } from './trainer'
 export * from './messages'

@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { ApiError } from '@shared/api'
+import { runsContract, type ApiError } from '@shared/api'
 import { classificationReport } from '@shared/compare'
+import { pipelineTta, type AugmentPipeline } from '../../shared/augment'
 import { evaluate } from '../../shared/train'
+import { clientFor, openStudio } from './helpers'
 import { CLASSES, dataSource, graph, modelWithWeights, runWithCheckpoint } from './runs-model-fixture'
 
 const cleanups: (() => void)[] = []
@@ -11,10 +13,10 @@ beforeAll(async () => {
   await tf.setBackend('cpu')
 })
 
-async function setup() {
+async function setup(pipeline: AugmentPipeline | null = null) {
   const doc = graph()
   const model = modelWithWeights(doc)
-  const s = await runWithCheckpoint(model, doc)
+  const s = await runWithCheckpoint(model, doc, pipeline)
   cleanups.push(s.close, () => model.dispose())
   return { ...s, model }
 }
@@ -87,5 +89,62 @@ describe('evaluations', () => {
     expect(kept).toMatchObject({ checkpointId: null, checkpoint: { kind: 'best', epoch: 2, step: 10 }, count: 9 })
     await runs.delete({ id: run.id })
     expect(((await err(runs.evaluations({ runId: run.id }))) as ApiError).code).toBe('not_found')
+  })
+
+  it("stores the accuracy with and without the pipeline's test-time augmentation side by side", async () => {
+    const pipeline: AugmentPipeline = { format: 1, steps: [], tta: { crops: 'full', cropFractions: [1], flip: true } }
+    const { runs, run, checkpoint, model, dir } = await setup(pipeline)
+    const data = dataSource(60, 0)
+    const result = await evaluate(model, data, 'val', { pipeline, tta: pipelineTta(pipeline) })
+    expect(result.tta).not.toBeNull()
+    // The flip view changes this model's probabilities (its weights are not mirror-symmetric).
+    expect(Math.abs(result.tta!.loss - result.loss)).toBeGreaterThan(1e-4)
+    const base = { runId: run.id, checkpointId: checkpoint.id, split: 'val' as const, count: result.count, loss: result.loss, accuracy: result.accuracy, classes: CLASSES, confusion: result.confusion }
+    const err = async (p: Promise<unknown>) => (await p.catch((e: unknown) => e)) as ApiError
+    // The run's pipeline has TTA: an evaluation without its numbers (or over other views) is refused, nothing stored.
+    const missing = await err(runs.saveEvaluation(base))
+    expect(missing.code).toBe('invalid_payload')
+    expect(missing.issues[0]?.path).toBe('tta')
+    expect(missing.message).toMatch(/test-time augmentation \(2 views: flip\)/)
+    expect((await err(runs.saveEvaluation({ ...base, tta: { views: 10, accuracy: 0.5 } }))).message).toMatch(/over 10 views/)
+    expect(await runs.evaluations({ runId: run.id })).toEqual([])
+
+    const saved = await runs.saveEvaluation({ ...base, tta: { views: result.tta!.views, loss: result.tta!.loss, accuracy: result.tta!.accuracy } })
+    expect(saved.accuracy).toBeCloseTo(result.accuracy, 12)
+    expect(saved.tta).toEqual({ status: 'applied', spec: pipeline.tta, views: 2, description: '2 views: flip', loss: result.tta!.loss, accuracy: result.tta!.accuracy })
+    // Both numbers are in the database: another studio on the same folder reads them back.
+    const again = openStudio(dir)
+    try {
+      const [stored] = await clientFor(again, runsContract).evaluations({ runId: run.id })
+      expect(stored!.accuracy).toBeCloseTo(result.accuracy, 12)
+      expect(stored!.tta).toMatchObject({ status: 'applied', views: 2 })
+      expect(stored!.tta.status === 'applied' && stored!.tta.accuracy).toBeCloseTo(result.tta!.accuracy, 12)
+      expect(stored!.tta.status === 'applied' && stored!.tta.loss).toBeCloseTo(result.tta!.loss, 12)
+    } finally {
+      again.close()
+    }
+  })
+
+  it('a run without test-time augmentation stores "none" and refuses TTA numbers', async () => {
+    const { runs, run, checkpoint, model } = await setup()
+    const result = await evaluate(model, dataSource(9, 0), 'val')
+    const base = { runId: run.id, checkpointId: checkpoint.id, split: 'val' as const, count: result.count, classes: CLASSES, confusion: result.confusion }
+    const wrong = (await runs.saveEvaluation({ ...base, tta: { views: 2, accuracy: 0.5 } }).catch((e: unknown) => e)) as ApiError
+    expect(wrong.code).toBe('invalid_payload')
+    expect(wrong.message).toMatch(/has no test-time augmentation/)
+    expect((await runs.saveEvaluation(base)).tta).toEqual({ status: 'none' })
+  })
+
+  it('an evaluation stored before migration 4 reads as "TTA unknown", not as "no TTA"', async () => {
+    const { runs, run, studio } = await setup()
+    // A row as migration 3 wrote it (no tta columns given): the default marks it unknown.
+    studio.db
+      .prepare(
+        `INSERT INTO evaluations (run_id, checkpoint_id, checkpoint_kind, checkpoint_epoch, checkpoint_step, split, count, loss, accuracy, classes, confusion, misclassified, misclassified_total, created_at)
+         VALUES (?, NULL, 'best', 2, 10, 'val', 1, 0.5, 1, ?, ?, ?, 0, ?)`,
+      )
+      .run(run.id, JSON.stringify(CLASSES), JSON.stringify([[1, 0, 0], [0, 0, 0], [0, 0, 0]]), JSON.stringify({ index: [], label: [], predicted: [], confidence: [] }), new Date().toISOString())
+    const [old] = await runs.evaluations({ runId: run.id })
+    expect(old!.tta).toEqual({ status: 'unknown' })
   })
 })

@@ -1,6 +1,7 @@
 /** A small graph-compiled model with non-trivial weights, and a run + checkpoint of it in a studio (tests only). */
 import * as tf from '@tensorflow/tfjs'
 import { projectsContract, runsContract } from '@shared/api'
+import type { AugmentPipeline } from '@shared/augment/spec-only'
 import { GraphBuilder, type GraphDocument } from '@shared/graph'
 import { compileGraph } from '../../shared/tfjs/compile'
 import { captureCheckpoint, InMemoryDataSource, TrainOptimizer } from '../../shared/train'
@@ -55,15 +56,20 @@ export function dataSource(val = 30, test = 12): InMemoryDataSource {
   return new InMemoryDataSource({ classes: CLASSES, imageShape: [SIZE, SIZE, 1], train: make(6), val: make(val), test: make(test) })
 }
 
-/** A studio with a project, a run whose snapshot holds `doc`, and a 'best' checkpoint of `model`. */
-export async function runWithCheckpoint(model: tf.LayersModel, doc: GraphDocument) {
+/** A studio with a project, a run whose snapshot holds `doc` (and `pipeline` when given), and a 'best' checkpoint of `model`. */
+export async function runWithCheckpoint(model: tf.LayersModel, doc: GraphDocument, pipeline: AugmentPipeline | null = null) {
   const t = tempDataDir()
   const studio = openStudio(t.dir)
   const project = await clientFor(studio, projectsContract).create({ name: 'p' })
   const runs = clientFor(studio, runsContract)
   const run = await runs.create({
     projectId: project.id,
-    config: { kind: 'cnn-studio/train', architecture: { name: 'tiny', version: 1, document: doc }, dataset: { name: 'shapes', classes: CLASSES } },
+    config: {
+      kind: 'cnn-studio/train',
+      architecture: { name: 'tiny', version: 1, document: doc },
+      dataset: { name: 'shapes', classes: CLASSES },
+      ...(pipeline ? { pipeline: { name: 'flip tta', document: pipeline } } : {}),
+    },
   })
   const opt = new TrainOptimizer([], { spec: { type: 'sgd', momentum: 0, nesterov: false }, weightDecay: 0, clipGradNorm: null })
   const ckpt = await captureCheckpoint(model, opt, {

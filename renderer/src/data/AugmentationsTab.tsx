@@ -235,7 +235,7 @@ export function AugmentationsTab({ projectId, detail }: { projectId: number; det
           </div>
           <p className="muted small">
             {ttaViews.length === 1 ? 'One view per test image: the image itself.' : `${ttaViews.length} views per test image, predictions averaged: ${tta === 'flips' ? 'the image and its mirror' : 'centre and 4 corners at 87.5% of the side, each also mirrored'}.`}{' '}
-            Saved with the pipeline.
+            Saved with the pipeline; evaluating a run (its detail, <code>studio evaluate</code>, an exported model) shows the accuracy with and without it.
           </p>
         </section>
       </aside>

@@ -1,5 +1,5 @@
 /**
- * A stored evaluation of a checkpoint: the confusion matrix (counts or row-normalized; it sums to the number of
+ * A stored evaluation of a checkpoint: the accuracy without and with the pipeline's test-time augmentation, the confusion matrix (counts or row-normalized; it sums to the number of
  * evaluated images, said above it), per-class precision / recall / F1, and the misclassified images (true,
  * predicted, confidence), most confident first, drawn from the dataset cache through the evaluation worker.
  */
@@ -124,6 +124,20 @@ function Mistakes(props: { evaluation: EvaluationRecord; dataset: DatasetDetail 
   )
 }
 
+/** The accuracy with the pipeline's test-time augmentation, next to the plain one (or why there is none). */
+function TtaAccuracy({ evaluation: ev }: { evaluation: EvaluationRecord }) {
+  const t = ev.tta
+  if (t.status === 'none') return <span className="muted small" data-testid="eval-tta"> · no test-time augmentation in this run’s pipeline</span>
+  if (t.status === 'unknown') return <span className="muted small" data-testid="eval-tta"> · evaluated before test-time augmentation was applied: evaluate again to compare</span>
+  const gain = t.accuracy !== null && ev.accuracy !== null ? (t.accuracy - ev.accuracy) * 100 : null
+  return (
+    <span data-testid="eval-tta" title={`Softmax probabilities averaged over ${t.views} views of each image${t.loss !== null ? `; loss with TTA ${t.loss.toFixed(4)}` : ''}`}>
+      {' · '}with TTA ({t.description}) <b data-testid="eval-tta-accuracy">{formatPercent(t.accuracy, 2)}</b>
+      {gain !== null && <span className="muted small"> ({gain >= 0 ? '+' : '−'}{Math.abs(gain).toFixed(2)} points)</span>}
+    </span>
+  )
+}
+
 export function EvaluationView(props: { evaluation: EvaluationRecord; dataset: DatasetDetail | null }) {
   const ev = props.evaluation
   const [normalized, setNormalized] = useState(false)
@@ -139,6 +153,7 @@ export function EvaluationView(props: { evaluation: EvaluationRecord; dataset: D
         </span>
         <span>
           Accuracy <b data-testid="eval-accuracy">{formatPercent(ev.accuracy, 2)}</b>
+          <TtaAccuracy evaluation={ev} />
         </span>
         <span>
           Loss <b>{ev.loss === null ? '—' : ev.loss.toFixed(4)}</b>

@@ -138,6 +138,7 @@ export function RunDetail(props: { runId: number; onBack: () => void }) {
         classes,
         confusion: r.confusion,
         predictions,
+        tta: r.tta ? { views: r.tta.views, loss: Number.isFinite(r.tta.loss) ? r.tta.loss : null, accuracy: Number.isFinite(r.tta.accuracy) ? r.tta.accuracy : null } : null,
       })
       setShownEval(saved.id)
       setEvaluations(await api().runs.evaluations({ runId: run.id }))
@@ -226,7 +227,7 @@ export function RunDetail(props: { runId: number; onBack: () => void }) {
             <section className="cmp-card">
               <header className="cmp-head">
                 <h3>Checkpoints</h3>
-                <span className="muted small">Evaluation runs in a worker on the run’s dataset with its pipeline’s normalize steps only.</span>
+                <span className="muted small">Evaluation runs in a worker on the run’s dataset with its pipeline’s normalize steps only, and with and without its test-time augmentation when it has one.</span>
               </header>
               {checkpoints.length === 0 ? (
                 <p className="muted small">No checkpoint yet: runs save one at the end of each epoch.</p>

@@ -64,6 +64,8 @@ export interface EvaluateResult {
   readonly predicted: Int32Array
   readonly confidence: Float32Array
   readonly labels: Int32Array
+  /** With the pipeline's test-time augmentation (probabilities averaged over its views); null when it has none. */
+  readonly tta: { readonly views: number; readonly loss: number; readonly accuracy: number } | null
   readonly ms: number
 }
 

@@ -2,13 +2,14 @@
 /**
  * The evaluation worker: compiles a run's graph snapshot, restores a checkpoint's weights into it
  * (shared/train restoreCheckpoint), and evaluates it on the validation (or, confirmed, the test) split of the
- * dataset cache fetched with dataFileUrl, applying only the run pipeline's normalize steps (shared/train
- * evaluate). Also reads the first convolution's kernels, a chosen layer's activations for one image, and raw
+ * dataset cache fetched with dataFileUrl, applying only the run pipeline's normalize steps, and its test-time
+ * augmentation when it has one (shared/train evaluate: both accuracies). Also reads the first convolution's kernels, a chosen layer's activations for one image, and raw
  * images of the cache for the mistakes gallery.
  */
 import * as tf from '@tensorflow/tfjs'
 import { env } from '@tensorflow/tfjs'
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm'
+import { pipelineTta } from '@shared/augment'
 import { compileGraph } from '@shared/tfjs/compile'
 import { registerWasmTrainingKernels } from '@shared/tfjs/wasm'
 import { restoreCheckpoint } from '@shared/train/checkpoint'
@@ -113,7 +114,7 @@ async function runEvaluate(req: Extract<EvalRequest, { type: 'evaluate' }>): Pro
   const t0 = performance.now()
   const [model, pixels, name] = await Promise.all([modelOf(req.model), images(req.cache), backend!.ready])
   const data = new SplitSource(pixels, req.split, req.rows, req.classes, req.cache.shape)
-  const r = await evaluate(model, data, req.split, { allowTest: req.allowTest, pipeline: req.pipeline, batchSize: 128 })
+  const r = await evaluate(model, data, req.split, { allowTest: req.allowTest, pipeline: req.pipeline, tta: pipelineTta(req.pipeline), batchSize: 128 })
   const n = r.predictions.length
   const predicted = new Int32Array(n)
   const confidence = new Float32Array(n)
@@ -123,7 +124,8 @@ async function runEvaluate(req: Extract<EvalRequest, { type: 'evaluate' }>): Pro
     confidence[i] = p.confidence
     labels[i] = p.label
   })
-  const result: EvaluateResult = { backend: name, count: r.count, loss: r.loss, accuracy: r.accuracy, confusion: r.confusion, predicted, confidence, labels, ms: performance.now() - t0 }
+  const tta = r.tta ? { views: r.tta.views, loss: r.tta.loss, accuracy: r.tta.accuracy } : null
+  const result: EvaluateResult = { backend: name, count: r.count, loss: r.loss, accuracy: r.accuracy, confusion: r.confusion, predicted, confidence, labels, tta, ms: performance.now() - t0 }
   return { result, transfer: [predicted.buffer, confidence.buffer, labels.buffer] }
 }
 

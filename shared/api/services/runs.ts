@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { defineService, method } from '../contract'
 import type { ClassificationReport, PredictionLike } from '../../compare/metrics'
+import type { TtaSpec } from '../../augment/tta-spec'
 import { entityId } from './projects'
 
 export const RUN_STATUSES = ['queued', 'running', 'paused', 'stopped', 'completed', 'failed'] as const
@@ -188,8 +189,28 @@ export interface EvaluationRecord {
   /** Misclassified samples, most confident first (at most MAX_STORED_MISCLASSIFIED). */
   readonly misclassified: PredictionLike[]
   readonly misclassifiedTotal: number
+  /** The same checkpoint and images with the test-time augmentation of the run's pipeline (see EvaluationTta). */
+  readonly tta: EvaluationTta
   readonly createdAt: string
 }
+
+/**
+ * Test-time augmentation of an evaluation. 'applied': the run's pipeline has TTA and these are the numbers with
+ * it (softmax probabilities averaged over `views` views; `loss`/`accuracy` of the record are without it);
+ * 'none': the run's pipeline has no TTA; 'unknown': stored before evaluation applied TTA (evaluate again).
+ */
+export type EvaluationTta =
+  | {
+      readonly status: 'applied'
+      readonly spec: TtaSpec
+      readonly views: number
+      /** The views in words, e.g. "2 views: flip". */
+      readonly description: string
+      readonly loss: number | null
+      readonly accuracy: number | null
+    }
+  | { readonly status: 'none' }
+  | { readonly status: 'unknown' }
 
 export const MAX_STORED_MISCLASSIFIED = 10_000
 
@@ -365,7 +386,9 @@ export const runsContract = defineService(
     /**
      * Stores the evaluation of a checkpoint on a split (replacing an earlier one of the same checkpoint and split).
      * The confusion matrix must be square, match the classes, and sum to count; misclassified samples are taken
-     * from predictions (most confident first, at most MAX_STORED_MISCLASSIFIED kept).
+     * from predictions (most confident first, at most MAX_STORED_MISCLASSIFIED kept). `tta` carries the numbers
+     * with the test-time augmentation of the run's pipeline: required (with its view count) when the pipeline
+     * has TTA, refused when it has none.
      */
     saveEvaluation: method<EvaluationRecord>()(
       z.object({
@@ -378,6 +401,10 @@ export const runsContract = defineService(
         classes: z.array(z.string().max(200)).min(1).max(10_000),
         confusion: z.array(z.array(z.number().int().min(0))).min(1).max(10_000),
         predictions: z.array(predictionInput).max(1_000_000).optional(),
+        tta: z
+          .object({ views: z.number().int().min(1), loss: finite.nullable().optional(), accuracy: finite.nullable() })
+          .nullable()
+          .optional(),
       }),
     ),
     /** A run's evaluations, newest first. */
