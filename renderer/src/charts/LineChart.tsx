@@ -79,6 +79,7 @@ function drawBands(u: uPlot, bands: readonly ChartBand[]): void {
 }
 
 export function LineChart(props: LineChartProps) {
+  const figure = useRef<HTMLElement>(null)
   const host = useRef<HTMLDivElement>(null)
   const plot = useRef<uPlot | null>(null)
   const bands = useRef(props.bands ?? [])
@@ -98,7 +99,11 @@ export function LineChart(props: LineChartProps) {
       legend: { live: true },
       cursor: { sync: { key: 'studio' }, drag: { x: true, y: false } },
       scales: { x: { time: false, distr: props.logX ? 3 : 1 }, y: { distr: props.logY ? 3 : 1 } },
-      hooks: { drawClear: [(u) => drawBands(u, bands.current)] },
+      hooks: {
+        drawClear: [(u) => drawBands(u, bands.current)],
+        // What the last finished draw showed (read by the e2e tests: the points a user sees, not the props).
+        draw: [(u) => figure.current?.setAttribute('data-drawn-points', String(u.data[0]?.length ?? 0))],
+      },
       axes: [
         { ...axis, label: props.xLabel, labelSize: 18, values: (_u, vals) => vals.map((v) => fmtX(v)) },
         { ...axis, label: props.yLabel, labelSize: 18, size: 56, values: (_u, vals) => vals.map((v) => fmtY(v)) },
@@ -136,7 +141,7 @@ export function LineChart(props: LineChartProps) {
   }, [props.bands])
 
   return (
-    <figure className="chart" data-testid={props.testId} {...(props.bands ? { 'data-bands': props.bands.length } : {})}>
+    <figure ref={figure} className="chart" data-testid={props.testId} {...(props.bands ? { 'data-bands': props.bands.length } : {})}>
       <figcaption>{props.title}</figcaption>
       <div ref={host} className="chart-plot" />
     </figure>
