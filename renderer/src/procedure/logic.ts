@@ -26,7 +26,8 @@ export function formatRate(lr: number): string {
   if (!Number.isFinite(lr)) return String(lr)
   const e = Math.floor(Math.log10(lr))
   const m = lr / Math.pow(10, e)
-  return Math.abs(m - 1) < 1e-9 ? `1e${e}` : lr.toExponential(1).replace('e', 'e').replace('+', '')
+  if (Math.abs(m - 1) < 1e-9) return e === 0 ? '1' : `1e${e}`
+  return lr.toExponential(1).replace('+', '')
 }
 
 /** Short number: 3 significant digits, exponent form for tiny or huge values. */
