@@ -90,6 +90,19 @@ function drawBands(u: uPlot, bands: readonly ChartBand[]): void {
   ctx.restore()
 }
 
+/**
+ * What the last finished draw showed, on the chart's element (read by the e2e tests: what the user sees, not the
+ * props): the points, the y range and the tick labels of both axes.
+ */
+function markDrawn(el: HTMLElement | null, u: uPlot): void {
+  if (!el) return
+  const ticks = (i: number) => ((u.axes[i] as { _values?: unknown[] | null } | undefined)?._values ?? []).map(String).join('|')
+  el.setAttribute('data-drawn-points', String(u.data[0]?.length ?? 0))
+  el.setAttribute('data-y-range', `${u.scales.y?.min ?? ''},${u.scales.y?.max ?? ''}`)
+  el.setAttribute('data-x-ticks', ticks(0))
+  el.setAttribute('data-y-ticks', ticks(1))
+}
+
 export function LineChart(props: LineChartProps) {
   const figure = useRef<HTMLElement>(null)
   const host = useRef<HTMLDivElement>(null)
@@ -121,8 +134,7 @@ export function LineChart(props: LineChartProps) {
       },
       hooks: {
         drawClear: [(u) => drawBands(u, bands.current)],
-        // What the last finished draw showed (read by the e2e tests: the points a user sees, not the props).
-        draw: [(u) => figure.current?.setAttribute('data-drawn-points', String(u.data[0]?.length ?? 0))],
+        draw: [(u) => markDrawn(figure.current, u)],
       },
       axes: [
         { ...axis, label: props.xLabel, labelSize: 18, values: (_u, vals) => tickLabels(vals, fmtX) },

@@ -29,9 +29,9 @@ export function cappedRange(dataMin: number | null, dataMax: number | null, cap:
     if (!(hi > 0)) return null
     if (!(lo > 0)) lo = hi / 10
     if (lo === hi) return [lo / 1.5, hi * 1.5]
-    // A little room above and below, in log space.
-    const pad = (Math.log10(hi) - Math.log10(lo)) * 0.05
-    return [lo / Math.pow(10, pad), hi * Math.pow(10, pad)]
+    // A little room above and below in log space, then round bounds (one significant digit: 2, not 2.07).
+    const pad = Math.pow(10, (Math.log10(hi) - Math.log10(lo)) * 0.05)
+    return [roundTo1(lo / pad, Math.floor), roundTo1(hi * pad, Math.ceil)]
   }
   if (lo === hi) {
     const d = Math.abs(lo) * 0.1 || 1
@@ -41,4 +41,10 @@ export function cappedRange(dataMin: number | null, dataMax: number | null, cap:
   hi += pad
   lo = lo >= 0 && lo - pad < 0 ? 0 : lo - pad
   return [lo, hi]
+}
+
+/** `v` rounded (down or up) to one significant digit. */
+function roundTo1(v: number, round: (x: number) => number): number {
+  const unit = Math.pow(10, Math.floor(Math.log10(v)))
+  return round(v / unit) * unit
 }
