@@ -2,7 +2,7 @@
  * The live charts follow a run while it trains: points appear during the first epoch (no reload, no epoch end),
  * also after leaving the Train section and coming back mid-run, and the charts hold every step after Pause and
  * Stop. The charts' `data-drawn-points` is what uPlot's last finished draw showed (not what React was given),
- * and the page throws nothing while they update.
+ * and the page throws nothing while they update. A stopped run still reads epoch 1 of 1 after a reload.
  */
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
@@ -57,6 +57,15 @@ test('live charts draw the steps during the first epoch, after coming back to th
   await expect(panel(page).getByTestId('run-status')).toHaveText('Stopped', { timeout: 60_000 })
   const stoppedAt = await stepOf(page)
   for (const chart of CHARTS) await expect.poll(() => drawn(page, chart), { timeout: 10_000 }).toBe(stoppedAt)
+  await expect(panel(page).getByTestId('run-epoch')).toHaveText('1 / 1')
+
+  // After a reload the stopped run is still in epoch 1 of 1 (no epoch finished), its curves drawn from the database.
+  await page.reload()
+  if (!(await page.getByTestId('train-view').isVisible())) await page.getByRole('button', { name: 'Train', exact: true }).click()
+  await expect(panel(page)).toHaveAttribute('data-live', 'false')
+  await expect(panel(page).getByTestId('run-status')).toHaveText('Stopped')
+  await expect(panel(page).getByTestId('run-epoch')).toHaveText('1 / 1')
+  await expect.poll(() => drawn(page, 'chart-loss'), { timeout: 10_000 }).toBe(stoppedAt)
 
   expect(errors).toEqual([])
 })
