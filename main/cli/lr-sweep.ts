@@ -56,10 +56,10 @@ export const lrSweepCommand: Subcommand = {
     await useBackend(v.backend, io, json)
     const { model, data, source, dataLabel } = await modelAndData(v, io, 'lr-sweep', { defaultData: 'mnist', count: examples })
     try {
-      const { lrSweep, lrRangeTest } = await import('../../shared/procedure/index')
+      const { lrSweep, lrRangeTest, sweepTooHigh } = await import('../../shared/procedure/index')
       const seed = v.seed ?? 0
       const r = await lrSweep(model, data, { rates, iterations, weightDecay, batchSize, optimizer, seed })
-      const range = v['range-test'] === true ? await lrRangeTest(model, data, { batchSize, optimizer, seed, weightDecay }) : null
+      const range = v['range-test'] === true ? await lrRangeTest(model, data, { batchSize, optimizer, seed, weightDecay, tooHigh: sweepTooHigh(r.runs) }) : null
       if (json) {
         io.stdout(
           JSON.stringify({

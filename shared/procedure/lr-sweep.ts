@@ -21,7 +21,8 @@
  * test). The loss is smoothed (EMA, beta 0.9, bias-corrected); the test stops when the smoothed loss exceeds 4x
  * its best or is not finite. Recommended: the LR where the smoothed loss falls fastest per decade of LR (the
  * steepest negative slope over windows of 1/8 of the points, centre of the window), searched after the first
- * 10% of the points and only before the minimum of the smoothed loss (before it blows up).
+ * 10% of the points and only before the minimum of the smoothed loss (before it blows up), and below the lowest
+ * rate a sweep found too high when one ran (`rangeTestAdvice`, `sweepTooHigh`).
  */
 import type * as tf from '@tensorflow/tfjs'
 import type { AugmentPipeline } from '../augment'
@@ -220,6 +221,8 @@ export interface RangeTestOptions {
   readonly pipeline?: AugmentPipeline | null
   /** Stop when the smoothed loss exceeds this x its best (default 4). */
   readonly divergeFactor?: number
+  /** The lowest rate a sweep found too high (`sweepTooHigh`): the advice stays below it. */
+  readonly tooHigh?: number | null
   readonly shouldStop?: () => boolean
 }
 
@@ -231,6 +234,71 @@ export interface RangeTestResult {
   readonly lrAtMinimum: number | null
   readonly diverged: boolean
   readonly explanation: string
+}
+
+/** The lowest rate a sweep found too high (exploded, or stuck flat above a rate that decreased); null if none. */
+export function sweepTooHigh(runs: readonly Pick<LrSweepRun, 'lr' | 'verdict'>[]): number | null {
+  const high = runs.filter((r) => r.verdict === 'too-high').map((r) => r.lr)
+  return high.length ? Math.min(...high) : null
+}
+
+export interface RangeTestAdvice {
+  /** Null when the loss never fell (below `tooHigh`). */
+  readonly recommended: number | null
+  /** LR at the smoothed minimum. */
+  readonly lrAtMinimum: number | null
+  readonly explanation: string
+}
+
+/**
+ * What the range test's curve advises (the one place: the worker, the CLI and the card after a sweep call it):
+ * the rate where the smoothed loss falls fastest per decade (windows of 1/8 of the points, after the first 10%;
+ * a window must fall by 1% of the starting loss at least),
+ * searched only below the minimum of the smoothed loss (rates near the minimum are already too high to train
+ * with) and below `tooHigh`, the lowest rate a sweep found too high, so the advice never names a rate the sweep
+ * saw diverge.
+ */
+export function rangeTestAdvice(points: readonly { lr: number; smoothed: number }[], options: { diverged?: boolean; tooHigh?: number | null } = {}): RangeTestAdvice {
+  const finite = points.filter((p) => Number.isFinite(p.smoothed) && p.lr > 0)
+  if (finite.length < 3) return { recommended: null, lrAtMinimum: null, explanation: 'Too few finite points: lower the start rate or check the model.' }
+  const minLr = (finite[0] as { lr: number }).lr
+  const maxLr = (finite[finite.length - 1] as { lr: number }).lr
+  const tooHigh = options.tooHigh ?? null
+  let iMin = 0
+  finite.forEach((p, i) => {
+    if (p.smoothed < (finite[iMin] as { smoothed: number }).smoothed) iMin = i
+  })
+  const lrAtMinimum = (finite[iMin] as { lr: number }).lr
+  // Slope per decade over a window of k points (single-step differences are batch noise), skipping the first
+  // 10% of the points (the smoothing is still warming up there) and ending at the minimum and below `tooHigh`.
+  const k = Math.max(2, Math.round(finite.length / 8))
+  const skip = Math.floor(finite.length / 10)
+  // A window counts when the loss falls there by 1% of its starting value at least (not batch noise on a flat curve).
+  const clearly = 0.01 * Math.abs((finite[skip] as { smoothed: number }).smoothed)
+  let steepest = -1
+  let slope = 0
+  for (let i = skip; i + k <= iMin; i++) {
+    const a = finite[i] as { lr: number; smoothed: number }
+    const b = finite[i + k] as { lr: number; smoothed: number }
+    if (tooHigh !== null && b.lr >= tooHigh) break
+    const d = (b.smoothed - a.smoothed) / (Math.log10(b.lr) - Math.log10(a.lr))
+    if (d < slope && a.smoothed - b.smoothed >= clearly) {
+      slope = d
+      steepest = i + Math.floor(k / 2)
+    }
+  }
+  const minimum = `The smoothed loss is lowest at ${fmt(lrAtMinimum)}${options.diverged === true ? ', after which it blows up' : ''}`
+  const capped = tooHigh !== null && tooHigh <= lrAtMinimum ? ` The sweep found ${fmt(tooHigh)} too high, so only rates below it count.` : ''
+  if (steepest < 0) {
+    const where = tooHigh !== null && tooHigh <= maxLr ? `between ${fmt(minLr)} and ${fmt(Math.min(maxLr, tooHigh))} (the sweep found ${fmt(tooHigh)} too high)` : `between ${fmt(minLr)} and ${fmt(maxLr)}`
+    return { recommended: null, lrAtMinimum, explanation: `The loss never fell clearly ${where}. ${minimum}.` }
+  }
+  const rec = (finite[steepest] as { lr: number }).lr
+  return {
+    recommended: rec,
+    lrAtMinimum,
+    explanation: `The smoothed loss falls fastest at lr ${fmt(rec)} (${fmt(-slope)} per decade). ${minimum}; rates near the minimum are already too high to train with.${capped} Use about ${fmt(rec)}.`,
+  }
 }
 
 /** The continuous LR range test (see the module header). Restores the model's initial weights afterwards. */
@@ -278,37 +346,5 @@ export async function lrRangeTest(model: tf.LayersModel, data: DataSource, optio
     restoreWeights(model, snap)
     snap.dispose()
   }
-  const finite = points.filter((p) => Number.isFinite(p.smoothed))
-  if (finite.length < 3) return { points, recommended: null, lrAtMinimum: null, diverged, explanation: 'Too few finite points: lower minLr or check the model.' }
-  let iMin = 0
-  finite.forEach((p, i) => {
-    if (p.smoothed < (finite[iMin] as { smoothed: number }).smoothed) iMin = i
-  })
-  // Slope per decade over a window of k points (single-step differences are batch noise), skipping the first
-  // 10% of the points (the smoothing is still warming up there) and ending at the minimum.
-  const k = Math.max(2, Math.round(finite.length / 8))
-  const skip = Math.floor(finite.length / 10)
-  let steepest = -1
-  let slope = 0
-  for (let i = skip; i + k <= iMin; i++) {
-    const a = finite[i] as { lr: number; smoothed: number }
-    const b = finite[i + k] as { lr: number; smoothed: number }
-    const d = (b.smoothed - a.smoothed) / (Math.log10(b.lr) - Math.log10(a.lr))
-    if (d < slope) {
-      slope = d
-      steepest = i + Math.floor(k / 2)
-    }
-  }
-  const lrAtMinimum = (finite[iMin] as { lr: number }).lr
-  if (steepest < 0) {
-    return { points, recommended: null, lrAtMinimum, diverged, explanation: `The loss never fell between ${fmt(minLr)} and ${fmt(maxLr)}.` }
-  }
-  const rec = (finite[steepest] as { lr: number }).lr
-  return {
-    points,
-    recommended: rec,
-    lrAtMinimum,
-    diverged,
-    explanation: `The smoothed loss falls fastest at lr ${fmt(rec)} (${fmt(-slope)} per decade) and is lowest at ${fmt(lrAtMinimum)}${diverged ? ', after which it blows up' : ''}. Use about ${fmt(rec)} (or ${fmt(lrAtMinimum / 10)}, a tenth of the minimum's rate).`,
-  }
+  return { points, diverged, ...rangeTestAdvice(points, { diverged, tooHigh: options.tooHigh ?? null }) }
 }

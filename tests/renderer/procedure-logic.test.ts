@@ -11,6 +11,7 @@ import {
   parseSaved,
   serializeSaved,
   spaceOfSetup,
+  sweepChartData,
   tableRows,
   trialConfig,
   trialMetric,
@@ -25,6 +26,24 @@ describe('procedure view logic', () => {
     const c = columns({ a: [{ step: 1, loss: 2 }, { step: 2, loss: NaN }], b: [{ step: 3, loss: 1 }] }, ['a', 'b'])
     expect(c.x).toEqual([1, 2, 3])
     expect(c.values).toEqual([[2, null, null], [null, null, 1]])
+  })
+
+  it('stops a diverged sweep curve where it diverged and caps the loss axis at 3x the initial loss', () => {
+    const pts = {
+      '0.1': [{ step: 1, loss: 2.3 }, { step: 2, loss: 5 }, { step: 3, loss: 184 }, { step: 4, loss: NaN }],
+      '0.01': [{ step: 1, loss: 2.3 }, { step: 2, loss: 2.0 }, { step: 3, loss: 1.7 }, { step: 4, loss: 1.5 }],
+      '1e-5': [{ step: 1, loss: 2.31 }, { step: 2, loss: 2.3 }, { step: 3, loss: NaN }],
+    }
+    const d = sweepChartData(pts, ['0.1', '0.01', '1e-5'], 2.3)
+    expect(d.x).toEqual([1, 2, 3, 4])
+    expect(d.cap).toBeCloseTo(6.9, 12)
+    expect(d.curves.map((c) => c.divergedAt)).toEqual([3, null, 3])
+    expect(d.curves[0]!.values).toEqual([2.3, 5, 184, null])
+    expect(d.curves[1]!.values).toEqual([2.3, 2.0, 1.7, 1.5])
+    expect(d.curves[2]!.values).toEqual([2.31, 2.3, null, null])
+    // While the sweep runs (no initial loss yet): the highest first-iteration loss.
+    expect(sweepChartData(pts, ['0.1', '0.01', '1e-5'], null).cap).toBeCloseTo(3 * 2.31, 12)
+    expect(sweepChartData({}, ['0.1'], null)).toEqual({ x: [], curves: [{ key: '0.1', divergedAt: null, values: [] }], cap: null })
   })
 
   it('says whether the activations collapse, explode or stay', () => {

@@ -6,6 +6,7 @@
 import { useEffect, useRef } from 'react'
 import uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
+import { cappedRange, formatValue, tickLabels } from './ticks'
 
 export interface ChartSeries {
   readonly label: string
@@ -37,6 +38,17 @@ export interface LineChartProps {
   readonly bands?: readonly ChartBand[]
   /** Draw point markers (default: only when there are a dozen points or fewer, so short series stay visible). */
   readonly points?: boolean
+  /**
+   * Top of the y range at most (e.g. a few times the initial loss): a curve that shoots past it leaves the top of
+   * the plot instead of flattening the others. Null: not known yet (the data range).
+   */
+  readonly yMax?: number | null
+}
+
+/** uPlot's columns: non-finite values (and values a log axis cannot show) become gaps. */
+function plotData(props: LineChartProps): uPlot.AlignedData {
+  const ok = props.logY ? (v: number | null): v is number => v !== null && Number.isFinite(v) && v > 0 : (v: number | null): v is number => v !== null && Number.isFinite(v)
+  return [props.x as number[], ...props.series.map((s) => s.values.map((v) => (ok(v) ? v : null)))]
 }
 
 function cssVar(name: string, fallback = '#888'): string {
@@ -78,30 +90,55 @@ function drawBands(u: uPlot, bands: readonly ChartBand[]): void {
   ctx.restore()
 }
 
+/**
+ * What the last finished draw showed, on the chart's element (read by the e2e tests: what the user sees, not the
+ * props): the points, the y range and the tick labels of both axes.
+ */
+function markDrawn(el: HTMLElement | null, u: uPlot): void {
+  if (!el) return
+  const ticks = (i: number) => ((u.axes[i] as { _values?: unknown[] | null } | undefined)?._values ?? []).map(String).join('|')
+  el.setAttribute('data-drawn-points', String(u.data[0]?.length ?? 0))
+  el.setAttribute('data-y-range', `${u.scales.y?.min ?? ''},${u.scales.y?.max ?? ''}`)
+  el.setAttribute('data-x-ticks', ticks(0))
+  el.setAttribute('data-y-ticks', ticks(1))
+}
+
 export function LineChart(props: LineChartProps) {
+  const figure = useRef<HTMLElement>(null)
   const host = useRef<HTMLDivElement>(null)
   const plot = useRef<uPlot | null>(null)
   const bands = useRef(props.bands ?? [])
   bands.current = props.bands ?? []
+  const yMax = useRef(props.yMax ?? null)
+  yMax.current = props.yMax ?? null
+  /** The data and bands the plot has (so an effect does not hand uPlot what it already holds). */
+  const shown = useRef<{ x: readonly number[]; series: readonly ChartSeries[]; bands: LineChartProps['bands'] } | null>(null)
   const showPoints = props.points ?? props.x.length <= 12
-  const shape = `${props.series.map((s) => `${s.label}|${s.color}|${s.dash ? 1 : 0}`).join(',')}|${props.logY}|${props.logX}|${props.height}|${showPoints}`
+  const capped = props.yMax !== undefined
+  const shape = `${props.series.map((s) => `${s.label}|${s.color}|${s.dash ? 1 : 0}`).join(',')}|${props.logY}|${props.logX}|${props.height}|${showPoints}|${capped}`
 
   useEffect(() => {
     const el = host.current
     if (!el) return
     const axis = { stroke: cssVar('--text-muted'), grid: { stroke: cssVar('--border'), width: 1 }, ticks: { stroke: cssVar('--border'), width: 1 } }
-    const fmtY = props.formatY ?? ((v: number) => (Math.abs(v) >= 1000 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : v.toPrecision(4)))
+    const fmtY = props.formatY ?? formatValue
     const fmtX = props.formatX ?? ((v: number) => String(v))
     const opts: uPlot.Options = {
       width: el.clientWidth || 400,
       height: props.height ?? 220,
       legend: { live: true },
       cursor: { sync: { key: 'studio' }, drag: { x: true, y: false } },
-      scales: { x: { time: false, distr: props.logX ? 3 : 1 }, y: { distr: props.logY ? 3 : 1 } },
-      hooks: { drawClear: [(u) => drawBands(u, bands.current)] },
+      scales: {
+        x: { time: false, distr: props.logX ? 3 : 1 },
+        y: { distr: props.logY ? 3 : 1, ...(capped ? { range: (_u: uPlot, min: number | null, max: number | null) => cappedRange(min, max, yMax.current, props.logY === true) ?? [null, null] } : {}) },
+      },
+      hooks: {
+        drawClear: [(u) => drawBands(u, bands.current)],
+        draw: [(u) => markDrawn(figure.current, u)],
+      },
       axes: [
-        { ...axis, label: props.xLabel, labelSize: 18, values: (_u, vals) => vals.map((v) => fmtX(v)) },
-        { ...axis, label: props.yLabel, labelSize: 18, size: 56, values: (_u, vals) => vals.map((v) => fmtY(v)) },
+        { ...axis, label: props.xLabel, labelSize: 18, values: (_u, vals) => tickLabels(vals, fmtX) },
+        { ...axis, label: props.yLabel, labelSize: 18, size: 56, values: (_u, vals) => tickLabels(vals, fmtY) },
       ],
       series: [
         { label: props.xLabel, value: (_u, v) => (v == null ? '—' : fmtX(v)) },
@@ -116,8 +153,9 @@ export function LineChart(props: LineChartProps) {
         })),
       ],
     }
-    const u = new uPlot(opts, [props.x as number[], ...props.series.map((s) => s.values as (number | null)[])], el)
+    const u = new uPlot(opts, plotData(props), el)
     plot.current = u
+    shown.current = { x: props.x, series: props.series, bands: props.bands }
     const resize = new ResizeObserver(() => u.setSize({ width: el.clientWidth, height: props.height ?? 220 }))
     resize.observe(el)
     return () => {
@@ -129,14 +167,22 @@ export function LineChart(props: LineChartProps) {
   }, [shape])
 
   useEffect(() => {
-    plot.current?.setData([props.x as number[], ...props.series.map((s) => s.values as (number | null)[])])
+    const now = shown.current
+    if (!plot.current || !now || (now.x === props.x && now.series === props.series)) return
+    plot.current.setData(plotData(props))
+    shown.current = { ...now, x: props.x, series: props.series }
   }, [props.x, props.series])
   useEffect(() => {
-    plot.current?.redraw(false)
+    const now = shown.current
+    if (!plot.current || !now || now.bands === props.bands) return
+    // redraw(false) alone would cancel a pending axis layout (a new plot's, or one after setData/setSize): uPlot
+    // then draws axes it never measured, throws ("object null is not iterable") and never draws again.
+    plot.current.redraw(false, true)
+    shown.current = { ...now, bands: props.bands }
   }, [props.bands])
 
   return (
-    <figure className="chart" data-testid={props.testId} {...(props.bands ? { 'data-bands': props.bands.length } : {})}>
+    <figure ref={figure} className="chart" data-testid={props.testId} {...(props.bands ? { 'data-bands': props.bands.length } : {})}>
       <figcaption>{props.title}</figcaption>
       <div ref={host} className="chart-plot" />
     </figure>

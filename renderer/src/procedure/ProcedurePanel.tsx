@@ -5,7 +5,7 @@
 import { useEffect, useMemo, useState } from 'react'
 import type { RunSummary } from '@shared/api'
 import { mlp6x4096 } from '@shared/graph/templates'
-import { LECTURE_SCHEMES } from '@shared/procedure'
+import { LECTURE_SCHEMES, rangeTestAdvice, sweepTooHigh } from '@shared/procedure'
 import type { TrainingConfigInput } from '@shared/train/config'
 import { BACKEND_LABELS, BACKEND_ORDER } from '../backend/labels'
 import type { LiveRun } from '../train/controller'
@@ -14,7 +14,7 @@ import { designGraph, runPipeline, workerData, type JobState } from './client'
 import { useJob } from './client'
 import { DiagnosisCard } from './DiagnosisCard'
 import { InitLabView } from './InitLabView'
-import { columns, DEFAULT_RATES, fmt, formatRate, parseRates, VERDICT_LABEL, type PointsBySeries } from './logic'
+import { columns, DEFAULT_RATES, fmt, formatRate, parseRates, sweepChartData, VERDICT_LABEL, type PointsBySeries } from './logic'
 import { LineChart, type ChartSeries } from '../charts/LineChart'
 import { SearchCard } from './SearchCard'
 import { TrainedLab } from './TrainedLabView'
@@ -315,13 +315,16 @@ function LrSweepCard({ ctx, backend }: { ctx: ProcedureContext; backend: Backend
     return out
   }, [r, sweep.state.points])
   const chart = useMemo(() => {
-    const { x, values } = columns(points, keys)
+    const { x, curves, cap } = sweepChartData(points, keys, r?.initialLoss ?? null)
     return {
       x,
-      series: keys.map((k, i) => {
-        const run = r?.runs.find((q) => String(q.lr) === k)
+      cap,
+      diverged: curves.filter((c) => c.divergedAt !== null).length,
+      series: curves.map((c, i) => {
+        const run = r?.runs.find((q) => String(q.lr) === c.key)
         const rec = run?.verdict === 'recommended'
-        return { label: `lr ${formatRate(Number(k))}${run ? ` (${VERDICT_LABEL[run.verdict]})` : ''}`, color: pal[i % pal.length]!, values: values[i]!, width: rec ? 3 : 1.5, dash: run?.verdict === 'too-low' } as ChartSeries
+        const notes = [run ? VERDICT_LABEL[run.verdict] : null, c.divergedAt !== null ? `diverged at iteration ${c.divergedAt}` : null].filter(Boolean)
+        return { label: `lr ${formatRate(Number(c.key))}${notes.length ? ` (${notes.join(', ')})` : ''}`, color: pal[i % pal.length]!, values: c.values, width: rec ? 3 : 1.5, dash: run?.verdict === 'too-low' } as ChartSeries
       }),
     }
   }, [points, keys.join(','), r, pal.join(',')])
@@ -341,11 +344,16 @@ function LrSweepCard({ ctx, backend }: { ctx: ProcedureContext; backend: Backend
     setCopied(lr)
   }
   const rr = range.state.result
+  // The advice is recomputed with the sweep's verdicts, so it never names a rate the sweep found too high.
+  const advice = useMemo(() => (rr ? rangeTestAdvice(rr.points, { diverged: rr.diverged, tooHigh: r ? sweepTooHigh(r.runs) : null }) : null), [rr, r])
   const rangeChart = useMemo(() => {
     if (!rr) return null
     const pts = rr.points.filter((p) => p.lr > 0)
+    const start = pts.find((p) => Number.isFinite(p.smoothed))?.smoothed
     return {
       x: pts.map((p) => p.lr),
+      // The test stops once the smoothed loss passes 4x its best: keep the blow-up from flattening the curve.
+      cap: start !== undefined ? 4 * start : null,
       series: [
         { label: 'loss (batch)', color: pal[7]!, values: pts.map((p) => (Number.isFinite(p.loss) ? p.loss : null)), width: 1 },
         { label: 'loss (smoothed)', color: pal[3]!, values: pts.map((p) => (Number.isFinite(p.smoothed) ? p.smoothed : null)), width: 2 },
@@ -383,7 +391,14 @@ function LrSweepCard({ ctx, backend }: { ctx: ProcedureContext; backend: Backend
         Each rate starts from the same initial weights; {opt === 'sgd' ? 'SGD' : opt === 'adam' ? 'Adam' : 'AdamW'} as in the form, batch {batchSize}. The lecture suggests ~100 iterations; fewer are quicker and coarser.
       </p>
       <JobStatus state={sweep.state} onCancel={sweep.cancel} />
-      {chart.x.length > 0 && <LineChart testId="sweep-chart" title="Training loss per rate" xLabel="iteration" yLabel="loss" x={chart.x} series={chart.series} height={230} logY={logY} />}
+      {chart.x.length > 0 && (
+        <LineChart testId="sweep-chart" title="Training loss per rate" xLabel="iteration" yLabel="loss" x={chart.x} series={chart.series} height={230} logY={logY} yMax={chart.cap} />
+      )}
+      {chart.diverged > 0 && (
+        <p className="proc-note" data-testid="sweep-chart-note">
+          The loss axis stops at 3× the initial loss{chart.cap !== null ? ` (${fmt(chart.cap)})` : ''}; a rate that went past it diverged and is drawn up to that iteration only.
+        </p>
+      )}
       {r && (
         <div className="proc-result" data-testid="sweep-result">
           <div className="proc-rates">
@@ -418,12 +433,14 @@ function LrSweepCard({ ctx, backend }: { ctx: ProcedureContext; backend: Backend
       <JobStatus state={range.state} onCancel={range.cancel} testId="range-progress" />
       {rr && rangeChart && (
         <div className="proc-result" data-testid="range-result">
-          <LineChart testId="range-chart" title="LR range test: loss while the rate rises" xLabel="learning rate" yLabel="loss" x={rangeChart.x} series={rangeChart.series} height={200} logX formatX={(v) => formatRate(v)} />
-          <Verdict kind={rr.recommended === null ? 'warn' : 'ok'}>{rr.explanation}</Verdict>
-          {rr.recommended !== null && (
+          <LineChart testId="range-chart" title="LR range test: loss while the rate rises" xLabel="learning rate" yLabel="loss" x={rangeChart.x} series={rangeChart.series} height={200} logX formatX={(v) => formatRate(v)} yMax={rangeChart.cap} />
+          <Verdict kind={advice?.recommended == null ? 'warn' : 'ok'} testId="range-advice">
+            {advice?.explanation}
+          </Verdict>
+          {advice?.recommended != null && (
             <div className="proc-row">
-              <button className="btn" onClick={() => use(Number(rr.recommended!.toPrecision(2)))}>
-                Use {fmt(rr.recommended, 2)}
+              <button className="btn" onClick={() => use(Number(advice.recommended!.toPrecision(2)))} data-testid="use-range-rate">
+                Use {fmt(advice.recommended, 2)}
               </button>
             </div>
           )}

@@ -26,7 +26,8 @@ export function formatRate(lr: number): string {
   if (!Number.isFinite(lr)) return String(lr)
   const e = Math.floor(Math.log10(lr))
   const m = lr / Math.pow(10, e)
-  return Math.abs(m - 1) < 1e-9 ? `1e${e}` : lr.toExponential(1).replace('e', 'e').replace('+', '')
+  if (Math.abs(m - 1) < 1e-9) return e === 0 ? '1' : `1e${e}`
+  return lr.toExponential(1).replace('+', '')
 }
 
 /** Short number: 3 significant digits, exponent form for tiny or huge values. */
@@ -51,6 +52,40 @@ export function columns(points: PointsBySeries, keys: readonly string[]): { x: n
     return col
   })
   return { x, values }
+}
+
+/** One rate's curve on the sweep chart. */
+export interface SweepCurve {
+  readonly key: string
+  /** Loss per iteration (null where missing), drawn up to the first diverged point and no further. */
+  readonly values: (number | null)[]
+  /** The iteration where the loss became NaN or passed `factor` x the initial loss; null while it did not. */
+  readonly divergedAt: number | null
+}
+
+/**
+ * The sweep chart's data: one curve per rate, each stopped at the iteration it diverged (NaN, or above `factor`
+ * x the initial loss: the sweep's own rule), and `cap`, the top of the y range (that same threshold) so an
+ * exploded rate leaves the top of the plot instead of flattening the others. The initial loss is the sweep's
+ * (`initialLoss`) once it is known, before that the highest first-iteration loss (every rate starts from the
+ * same weights).
+ */
+export function sweepChartData(points: PointsBySeries, keys: readonly string[], initialLoss: number | null, factor = 3): { x: number[]; curves: SweepCurve[]; cap: number | null } {
+  const { x, values } = columns(points, keys)
+  let initial = initialLoss !== null && Number.isFinite(initialLoss) ? initialLoss : null
+  if (initial === null) {
+    const firsts = keys.map((k) => points[k]?.find((p) => p.step === 1)?.loss).filter((v): v is number => v !== undefined && Number.isFinite(v))
+    initial = firsts.length ? Math.max(...firsts) : null
+  }
+  const limit = initial !== null ? factor * initial : null
+  const curves = keys.map((key, i): SweepCurve => {
+    const raw = points[key] ?? []
+    const bad = raw.find((p) => !Number.isFinite(p.loss) || (limit !== null && p.loss > limit))
+    const divergedAt = bad ? bad.step : null
+    const col = values[i] as (number | null)[]
+    return { key, divergedAt, values: divergedAt === null ? col : col.map((v, j) => (j + 1 > divergedAt ? null : v)) }
+  })
+  return { x, curves, cap: limit }
 }
 
 export const VERDICT_LABEL: Record<string, string> = {

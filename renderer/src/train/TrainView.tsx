@@ -11,7 +11,7 @@ import { reportError } from '../ui/dialogs'
 import { formatRelativeTime } from '../ui/format'
 import { Icon } from '../ui/icons'
 import { ConfigForm } from './ConfigForm'
-import { displayStatus, elapsedMs, etaMs, isResumable, useTraining, type LiveRun, type RunSnapshot } from './controller'
+import { displayStatus, elapsedMs, etaMs, isResumable, liveActivity, useTraining, type LiveRun, type RunSnapshot } from './controller'
 import { loadForm, saveForm, validateForm, type TrainForm } from './form'
 import { resumeAfterReload, trainingController } from './instance'
 import { ProcedurePanel } from '../procedure/ProcedurePanel'
@@ -50,6 +50,8 @@ const STATUS_LABEL: Record<string, string> = {
   data: 'Loading data',
   compile: 'Compiling',
   stopping: 'Stopping',
+  validating: 'Validating…',
+  finishing: 'Saving…',
 }
 
 export function StatusChip({ status }: { status: string }) {
@@ -72,7 +74,8 @@ function useNow(active: boolean): number {
 
 function liveStatus(live: LiveRun): string {
   if (live.phase === 'ended') return live.outcome ?? 'failed'
-  if (live.phase === 'running' || live.phase === 'paused' || live.phase === 'stopping') return live.phase
+  if (live.phase === 'running') return liveActivity(live) ?? 'running'
+  if (live.phase === 'paused' || live.phase === 'stopping') return live.phase
   return live.phase
 }
 
@@ -386,7 +389,7 @@ function useRun(runId: number): Run | null {
 
 function StoredPanel({ runId, onResume, busy }: { runId: number; live: boolean; onResume: (id: number) => void; busy: boolean }) {
   const run = useRun(runId)
-  const [series, setSeries] = useState<{ steps: StepSeries; epochs: EpochRow[] } | null>(null)
+  const [series, setSeries] = useState<ReturnType<typeof seriesFromMetrics> | null>(null)
   const status = run?.status
   useEffect(() => {
     let live = true
@@ -413,7 +416,7 @@ function StoredPanel({ runId, onResume, busy }: { runId: number; live: boolean; 
     adapter: summary.adapter ?? null,
     step: lastStep,
     totalSteps: summary.totalSteps ?? 0,
-    epoch: series?.epochs.at(-1)?.epoch ?? 0,
+    epoch: Math.max(series?.epochs.at(-1)?.epoch ?? 0, series?.stepEpoch ?? 0),
     epochs: snap.training?.epochs ?? 0,
     elapsed: run.durationMs,
     eta: null,
@@ -448,7 +451,7 @@ function RunPanel({ facts, actions, run, live, children }: { facts: PanelFacts; 
       </header>
       <div className="run-stats">
         <Stat label="Step" value={facts.totalSteps > 0 ? `${facts.step.toLocaleString('en-US')} / ${facts.totalSteps.toLocaleString('en-US')}` : facts.step.toLocaleString('en-US')} testId="run-step" />
-        <Stat label="Epoch" value={facts.epochs > 0 ? `${facts.epoch} / ${facts.epochs}` : String(facts.epoch)} />
+        <Stat label="Epoch" value={facts.epochs > 0 ? `${facts.epoch} / ${facts.epochs}` : String(facts.epoch)} testId="run-epoch" />
         <Stat label="Elapsed" value={formatDuration(facts.elapsed)} testId="run-elapsed" />
         <Stat label="ETA" value={live && facts.status !== 'completed' ? formatDuration(facts.eta) : '—'} testId="run-eta" />
         <Stat label={facts.bestEpoch ? `Best val acc · ep ${facts.bestEpoch}` : 'Best val acc'} value={pct(facts.bestValAcc)} testId="run-best" />

@@ -243,7 +243,23 @@ export function elapsedMs(live: LiveRun, now: number): number {
 
 export function etaMs(live: LiveRun): number | null {
   if (live.msPerStep === null || live.phase === 'ended') return null
-  return Math.max(0, live.totalSteps - live.step) * live.msPerStep
+  const left = Math.max(0, live.totalSteps - live.step)
+  // No steps left: the run validates and saves its last checkpoint, which the step time does not estimate.
+  return left === 0 && liveActivity(live) !== null ? null : left * live.msPerStep
+}
+
+/**
+ * What a running run does between steps, in the words of its status: 'validating' after an epoch's last step
+ * until that epoch's row arrives (the worker evaluates the validation split), 'finishing' after the last epoch's
+ * row until the run ends (the last checkpoint is saved); null while it trains (or is not running).
+ */
+export function liveActivity(live: Pick<LiveRun, 'phase' | 'step' | 'totalSteps' | 'stepsPerEpoch' | 'epoch' | 'epochRows'>): 'validating' | 'finishing' | null {
+  if (live.phase !== 'running' || live.step <= 0) return null
+  const atEpochEnd = live.step === live.totalSteps || (live.stepsPerEpoch > 0 && live.step % live.stepsPerEpoch === 0)
+  if (!atEpochEnd) return null
+  const lastRow = live.epochRows[live.epochRows.length - 1]
+  if (lastRow === undefined || lastRow.step < live.step) return 'validating'
+  return live.step === live.totalSteps ? 'finishing' : null
 }
 
 /** The checkpoint to resume from: the one with the most steps (a 'last' one on ties), or null to start over. */

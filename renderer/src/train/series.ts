@@ -36,8 +36,12 @@ export interface EpochRow {
 
 export const emptySteps = (): StepSeries => ({ step: [], loss: [], acc: [], lr: [], ips: [] })
 
-/** Step and epoch series from stored metrics (steps keyed by the loss series; others looked up by step). */
-export function seriesFromMetrics(metrics: Record<string, MetricSeries>): { steps: StepSeries; epochs: EpochRow[] } {
+/**
+ * Step and epoch series from stored metrics (steps keyed by the loss series; others looked up by step), and
+ * `stepEpoch`, the epoch of the last step (1-based, as the live view counts: a run stopped in its first epoch is
+ * in epoch 1 although no epoch finished; 0 without steps).
+ */
+export function seriesFromMetrics(metrics: Record<string, MetricSeries>): { steps: StepSeries; epochs: EpochRow[]; stepEpoch: number } {
   const at = (name: string) => {
     const s = metrics[name]
     const m = new Map<number, number>()
@@ -77,7 +81,7 @@ export function seriesFromMetrics(metrics: Record<string, MetricSeries>): { step
       })
     }
   }
-  return { steps, epochs }
+  return { steps, epochs, stepEpoch: loss?.epoch[loss.epoch.length - 1] ?? 0 }
 }
 
 /**
