@@ -7,11 +7,10 @@
 import {
   ApiError,
   savedSearchSchema,
-  trainFormSchema,
+  trainFormFields,
   workspaceContract,
   type SearchRecord,
   type ServiceImpl,
-  type StoredTrainForm,
   type TrainFormRecord,
 } from '@shared/api'
 import { serializeSearch } from '@shared/procedure/search'
@@ -29,26 +28,6 @@ interface SearchRow {
 }
 
 const now = () => new Date().toISOString()
-
-/** The fields of a stored form that still pass the schema. */
-function readForm(text: string): Partial<StoredTrainForm> {
-  let raw: unknown
-  try {
-    raw = JSON.parse(text)
-  } catch {
-    return {}
-  }
-  if (typeof raw !== 'object' || raw === null) return {}
-  const shape = trainFormSchema.shape
-  const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(raw)) {
-    const field = shape[key as keyof typeof shape]
-    if (!field) continue
-    const r = field.safeParse(value)
-    if (r.success) out[key] = r.data
-  }
-  return out as Partial<StoredTrainForm>
-}
 
 export function createWorkspaceService(db: Db, emit: Emitter<typeof workspaceContract>): ServiceImpl<typeof workspaceContract> {
   const requireProject = (projectId: number) => {
@@ -73,7 +52,7 @@ export function createWorkspaceService(db: Db, emit: Emitter<typeof workspaceCon
     getTrainForm({ projectId }) {
       requireProject(projectId)
       const row = db.prepare('SELECT form, updated_at FROM train_forms WHERE project_id = ?').get(projectId) as { form: string; updated_at: string } | undefined
-      return row ? { form: readForm(row.form), updatedAt: row.updated_at } : null
+      return row ? { form: trainFormFields(row.form), updatedAt: row.updated_at } : null
     },
 
     saveTrainForm({ projectId, form }): TrainFormRecord {

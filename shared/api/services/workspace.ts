@@ -47,6 +47,29 @@ export const trainFormSchema = z.object({
 })
 export type StoredTrainForm = z.output<typeof trainFormSchema>
 
+/**
+ * The fields of a form saved by any version (JSON text or a parsed value) that still pass `trainFormSchema`;
+ * unknown keys and fields that no longer fit are left out (the caller fills them with defaults).
+ */
+export function trainFormFields(saved: unknown): Partial<StoredTrainForm> {
+  let raw = saved
+  if (typeof raw === 'string') {
+    try {
+      raw = JSON.parse(raw)
+    } catch {
+      return {}
+    }
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return {}
+  const shape = trainFormSchema.shape
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(raw)) {
+    const r = Object.hasOwn(shape, key) ? shape[key as keyof typeof shape].safeParse(value) : null
+    if (r?.success) out[key] = r.data
+  }
+  return out as Partial<StoredTrainForm>
+}
+
 export interface TrainFormRecord {
   /** The fields that are still valid for this version of the studio (the caller fills the rest with defaults). */
   readonly form: Partial<StoredTrainForm>
