@@ -54,3 +54,27 @@ test('the Train form and a search survive leaving Train and a restart of the hos
   await expect(page.getByText('stage finished')).toBeVisible()
   await expect(page.getByRole('alert')).toHaveCount(0)
 })
+
+test('a Train form that cannot be saved says so and what to do, and Save again saves it', async ({ studio }) => {
+  test.skip(studio.host !== 'browser', 'the failure is made by cutting the page off its host (HTTP)')
+  const { page, host } = studio
+  await page.getByRole('button', { name: 'New project' }).click()
+  await page.getByLabel('Project name').fill('Unsaved')
+  await page.getByRole('button', { name: 'Create', exact: true }).click()
+  await expect(page.getByTestId('project-title')).toHaveText('Unsaved')
+  const projectId = Number(/#\/p\/(\d+)/.exec(page.url())![1])
+  await openTrain(page)
+  // The host cannot be reached for saves.
+  await page.route('**/api/studio%3Aworkspace.saveTrainForm', (route) => route.abort('connectionrefused'))
+  await page.getByLabel('Epochs', { exact: true }).fill('9')
+  const alert = page.getByRole('alert').filter({ hasText: 'The training form could not be saved' })
+  await expect(alert).toBeVisible()
+  await expect(alert).toContainText('The studio host is not reachable')
+  await expect(alert).toContainText('press Save again')
+  expect(await call(page, host, 'studio:workspace.getTrainForm', { projectId })).toBeNull()
+
+  await page.unroute('**/api/studio%3Aworkspace.saveTrainForm')
+  await alert.getByRole('button', { name: 'Save again' }).click()
+  await expect(alert).toHaveCount(0)
+  expect(await call<{ form: { epochs: string } }>(page, host, 'studio:workspace.getTrainForm', { projectId })).toMatchObject({ form: { epochs: '9' } })
+})
