@@ -78,3 +78,21 @@ test('a Train form that cannot be saved says so and what to do, and Save again s
   await expect(alert).toHaveCount(0)
   expect(await call<{ form: { epochs: string } }>(page, host, 'studio:workspace.getTrainForm', { projectId })).toMatchObject({ form: { epochs: '9' } })
 })
+
+test('a Train form an earlier version kept in localStorage moves into the database once', async ({ studio }) => {
+  test.skip(studio.host !== 'browser', 'earlier versions kept the form in the browser page\'s localStorage')
+  const { page, host } = studio
+  await page.getByRole('button', { name: 'New project' }).click()
+  await page.getByLabel('Project name').fill('Older form')
+  await page.getByRole('button', { name: 'Create', exact: true }).click()
+  await expect(page.getByTestId('project-title')).toHaveText('Older form')
+  const projectId = Number(/#\/p\/(\d+)/.exec(page.url())![1])
+  const key = `cnn-studio.train-form.${projectId}`
+  await page.evaluate(([k]) => localStorage.setItem(k!, JSON.stringify({ epochs: '6', optimizer: 'adamw', backend: 'wasm' })), [key])
+  await page.reload()
+  await openTrain(page)
+  await expect(page.getByLabel('Epochs', { exact: true })).toHaveValue('6')
+  await expect(page.getByLabel('Optimizer')).toHaveValue('adamw')
+  await expect.poll(() => page.evaluate(([k]) => localStorage.getItem(k!), [key])).toBeNull()
+  expect(await call(page, host, 'studio:workspace.getTrainForm', { projectId })).toMatchObject({ form: { epochs: '6', optimizer: 'adamw', backend: 'wasm' } })
+})
