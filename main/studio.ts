@@ -2,7 +2,7 @@
  * The studio back end, independent of any host: the database, the data folder and every service registered
  * on one ServiceHost. Electron, the browser host and the tests all start it through here.
  */
-import { ApiError, appContract, architecturesContract, datasetsContract, hostContract, modelsContract, pipelinesContract, projectsContract, runsContract, type AppInfo, type HostCapabilities, type HostKind } from '@shared/api'
+import { ApiError, appContract, architecturesContract, datasetsContract, hostContract, modelsContract, pipelinesContract, projectsContract, runsContract, workspaceContract, type AppInfo, type HostCapabilities, type HostKind } from '@shared/api'
 import { ServiceHost } from './rpc/service-host'
 import { createAppService } from './services/app'
 import { createArchitecturesService } from './services/architectures'
@@ -11,6 +11,7 @@ import { createModelsService } from './services/models'
 import { createPipelinesService } from './services/pipelines'
 import { createProjectsService } from './services/projects'
 import { createRunsService } from './services/runs'
+import { createWorkspaceService } from './services/workspace'
 import { latestSchemaVersion, openDatabase, type Db } from './store/db'
 import { DataPaths } from './store/files'
 import { checkPathArgument } from './store/path-guard'
@@ -63,6 +64,7 @@ export function startStudio(options: StudioOptions): Studio {
   const datasets = createDatasetsService(db, paths, services.emitter(datasetsContract))
   services.register(datasetsContract, datasets)
   services.register(modelsContract, createModelsService({ services }))
+  services.register(workspaceContract, createWorkspaceService(db, services.emitter(workspaceContract)))
   return {
     services,
     db,

@@ -249,6 +249,25 @@ ALTER TABLE evaluations ADD COLUMN tta_loss REAL;
 ALTER TABLE evaluations ADD COLUMN tta_accuracy REAL;
 `,
   },
+  {
+    version: 5,
+    name: 'train forms, saved searches',
+    sql: /* sql */ `
+-- The Train form of each project as last typed (JSON of its fields), so it survives a restart of either host.
+CREATE TABLE train_forms (
+  project_id INTEGER PRIMARY KEY REFERENCES projects (id) ON DELETE CASCADE,
+  form       TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+) STRICT;
+
+-- Searches are run_groups with kind 'search', name = the search's key, config = its setup and base configuration,
+-- state = the search state (trials pending and done). The newest updated_at is the project's current search.
+ALTER TABLE run_groups ADD COLUMN updated_at TEXT;
+UPDATE run_groups SET updated_at = created_at;
+CREATE UNIQUE INDEX run_groups_by_name ON run_groups (project_id, kind, name);
+CREATE INDEX run_groups_by_update ON run_groups (project_id, kind, updated_at);
+`,
+  },
 ]
 
 export const latestSchemaVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0)

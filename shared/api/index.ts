@@ -11,6 +11,7 @@ export * from './services/runs'
 export * from './services/pipelines'
 export * from './services/versioned'
 export * from './services/models'
+export * from './services/workspace'
 
 import { appContract } from './services/app'
 import { projectsContract } from './services/projects'
@@ -20,6 +21,7 @@ import { datasetsContract } from './services/datasets'
 import { runsContract } from './services/runs'
 import { pipelinesContract } from './services/pipelines'
 import { modelsContract } from './services/models'
+import { workspaceContract } from './services/workspace'
 
 /** Every service the studio exposes; both hosts serve exactly this list. */
 export const contracts = {
@@ -31,5 +33,6 @@ export const contracts = {
   runs: runsContract,
   pipelines: pipelinesContract,
   models: modelsContract,
+  workspace: workspaceContract,
 } as const
 export type Contracts = typeof contracts

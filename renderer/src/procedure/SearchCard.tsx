@@ -22,13 +22,15 @@ import { Card, Field, palette, Verdict, type ProcedureContext } from './Procedur
 import { Scatter } from './Scatter'
 import { designGraph } from './client'
 import { countDropout } from './design-variants'
-import { loadSearch, pauseSearch, refine, runPending, setSaved, stopTrial, useSearch } from './search-runner'
+import { flushSearch, loadSearch, pauseSearch, refine, runPending, setSaved, stopTrial, useSearch } from './search-runner'
 
 
 export function SearchCard({ ctx, backend }: { ctx: ProcedureContext; backend: BackendChoice }) {
-  useEffect(() => loadSearch(ctx.projectId), [ctx.projectId])
+  useEffect(() => void loadSearch(ctx.projectId), [ctx.projectId])
   const search = useSearch()
-  const saved = search.projectId === ctx.projectId ? search.saved : null
+  const here = search.projectId === ctx.projectId
+  const saved = here ? search.saved : null
+  const loading = !here || search.loading
   const [setup, setSetup] = useState<SearchSetup>(DEFAULT_SETUP)
   const [editing, setEditing] = useState(false)
   const showSetup = saved === null || editing
@@ -40,7 +42,27 @@ export function SearchCard({ ctx, backend }: { ctx: ProcedureContext; backend: B
       title="Hyperparameter search, coarse to fine"
       lecture="Random search (it beats grid search) with log-uniform rates and decays, 1–5 epochs per trial, stopping a trial early when its loss exceeds 3× the initial loss; then refine around the best and train longer."
     >
-      {showSetup ? (
+      {here && search.loadError && (
+        <div className="field-error proc-persist-error" role="alert">
+          <p>{search.loadError}</p>
+          <button className="btn" onClick={() => void loadSearch(ctx.projectId, { force: true })}>
+            Try again
+          </button>
+        </div>
+      )}
+      {here && search.saveError && (
+        <div className="field-error proc-persist-error" role="alert">
+          <p>{search.saveError}</p>
+          <button className="btn" onClick={() => void flushSearch()}>
+            Save again
+          </button>
+        </div>
+      )}
+      {loading ? (
+        <p className="muted" data-testid="search-loading">
+          Loading the saved search…
+        </p>
+      ) : showSetup ? (
         <SearchSetupForm
           setup={setup}
           onChange={setSetup}

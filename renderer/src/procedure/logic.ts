@@ -1,8 +1,8 @@
 /**
  * Pure view logic of the Procedure cards (tested in tests/renderer/procedure-logic.test.ts): the sweep's chart
  * columns, the init lab's verdicts, the diagnosis bands, the search setup -> space -> trial configs, the results
- * table, and the search's persistence (localStorage: the API has no place for a search's state, see
- * `SEARCH_STORAGE_NOTE`).
+ * table, and the search's JSON form (kept in the studio's database through the `workspace` service; earlier
+ * versions kept it in localStorage under `searchStorageKey`, read once to move it).
  */
 import { createSearch, parseSearch, rankResults, searchSpaceSchema, serializeSearch, type Finding, type InitLabResult, type SearchSpaceInput, type SearchState, type TrialParams } from '@shared/procedure'
 import type { CurveSet, Evidence } from '@shared/procedure'
@@ -314,8 +314,9 @@ export function newSearch(setup: SearchSetup, ctx: Omit<SavedSearch, 'version' |
 }
 
 export const SEARCH_STORAGE_NOTE =
-  'The search state is kept in this browser profile (localStorage, per project): the studio API has no place for it yet. Its trials are ordinary runs, tagged with the search.'
+  'The search is saved with the project after every trial, so it resumes after a reload or a restart. Its trials are ordinary runs, tagged with the search.'
 
+/** Where earlier versions kept a project's search (this browser profile only). */
 export const searchStorageKey = (projectId: number) => `cnn-studio.procedure.search.${projectId}`
 
 export function serializeSaved(s: SavedSearch): string {

@@ -1,54 +1,129 @@
 /**
  * Runs a hyperparameter search's trials one after another as ordinary runs through the Train section's
  * controller (so every trial is recorded, charted and comparable like any run), applying the lecture's early stop
- * (a step loss above 3x the first one, or NaN), and persists the search after every trial so it survives a reload
- * and resumes with the next pending trial.
+ * (a step loss above 3x the first one, or NaN), and saves the search in the studio's database (`workspace`
+ * service) after every trial, so it survives a reload or a restart of either host and resumes with the next
+ * pending trial. A search an earlier version kept in this browser's localStorage is moved into the database once.
  */
 import { create } from 'zustand'
-import { nextRound, runSearch, type TrialResult } from '@shared/procedure'
+import { nextRound, parseSearch, runSearch, type TrialResult } from '@shared/procedure'
+import type { SearchRecord, StoredSearch } from '@shared/api'
 import { api } from '../api/client'
 import { useTraining } from '../train/controller'
 import { trainingController } from '../train/instance'
 import type { BackendChoice } from '../train/protocol'
 import { trialDesign, variesDesign } from './design-variants'
-import { parseSaved, searchStorageKey, serializeSaved, trialConfig, trialMetric, trialRunName, type SavedSearch } from './logic'
+import { parseSaved, searchStorageKey, trialConfig, trialMetric, trialRunName, type SavedSearch } from './logic'
 
 export interface SearchRuntime {
   readonly projectId: number | null
   readonly saved: SavedSearch | null
+  /** The project's saved search is being read from the database. */
+  readonly loading: boolean
   readonly running: boolean
   /** Pause requested: stops after the current trial. */
   readonly pausing: boolean
   readonly current: { readonly trialId: number; readonly round: number; readonly runId: number | null } | null
   readonly error: string | null
+  /** Reading or saving the search failed: what failed and what to do. */
+  readonly loadError: string | null
+  readonly saveError: string | null
 }
 
-export const useSearch = create<SearchRuntime>(() => ({ projectId: null, saved: null, running: false, pausing: false, current: null, error: null }))
+export const useSearch = create<SearchRuntime>(() => ({ projectId: null, saved: null, loading: false, running: false, pausing: false, current: null, error: null, loadError: null, saveError: null }))
 
 const CANCEL_NOTE = 'stopped by the user'
 
-function persist(saved: SavedSearch | null, projectId: number): void {
+const message = (e: unknown) => (e instanceof Error ? e.message : String((e as { message?: unknown } | null)?.message ?? e))
+
+/** The search as the API keeps it (its setup and base configuration are plain JSON there). */
+const toStored = (s: SavedSearch): StoredSearch => s as unknown as StoredSearch
+
+/** A search read back from the API (a JSON transport turns Infinity metrics into null: the state schema restores them). */
+const fromRecord = (r: SearchRecord): SavedSearch => ({ ...(r.search as unknown as SavedSearch), state: parseSearch(r.search.state) })
+
+/** The search waiting to be saved (the latest state wins), null when the database has it. */
+let unsaved: { projectId: number; saved: SavedSearch } | null = null
+let saving: Promise<void> | null = null
+
+async function drain(): Promise<void> {
+  while (unsaved) {
+    const job = unsaved
+    unsaved = null
+    try {
+      await api().workspace.saveSearch({ projectId: job.projectId, search: toStored(job.saved) })
+      useSearch.setState({ saveError: null })
+    } catch (e) {
+      unsaved ??= job
+      useSearch.setState({
+        saveError: `The search could not be saved (${message(e)}). Its trials are still recorded as runs, but after a restart it would resume from its last saved state: check that CNN Studio is still running, then press Save again.`,
+      })
+      return
+    }
+  }
+}
+
+/** Saves the latest state of the search (one save at a time); a failure is shown and kept for Save again. */
+export function flushSearch(): Promise<void> {
+  saving ??= drain().finally(() => {
+    saving = null
+  })
+  return saving
+}
+
+function persist(saved: SavedSearch, projectId: number): Promise<void> {
+  unsaved = { projectId, saved }
+  return flushSearch()
+}
+
+function readLegacy(projectId: number): SavedSearch | null {
   try {
-    if (saved) localStorage.setItem(searchStorageKey(projectId), serializeSaved(saved))
-    else localStorage.removeItem(searchStorageKey(projectId))
+    return parseSaved(localStorage.getItem(searchStorageKey(projectId)))
   } catch {
-    // storage full or disabled: the search still runs in this page
+    return null // storage disabled: nothing to move
+  }
+}
+
+function dropLegacy(projectId: number): void {
+  try {
+    localStorage.removeItem(searchStorageKey(projectId))
+  } catch {
+    // storage disabled: nothing to remove
   }
 }
 
 /** Loads the project's saved search (once per project; a running search of this page is kept). */
-export function loadSearch(projectId: number): void {
+export async function loadSearch(projectId: number, options: { force?: boolean } = {}): Promise<void> {
   const s = useSearch.getState()
-  if (s.projectId === projectId) return
+  if (!options.force && s.projectId === projectId && s.loadError === null) return
   if (s.running) return
-  useSearch.setState({ projectId, saved: parseSaved(localStorage.getItem(searchStorageKey(projectId))), pausing: false, current: null, error: null })
+  useSearch.setState({ projectId, saved: null, loading: true, pausing: false, current: null, error: null, loadError: null, saveError: null })
+  const stale = () => useSearch.getState().projectId !== projectId
+  try {
+    const record = await api().workspace.getSearch({ projectId })
+    if (stale()) return
+    if (record) {
+      useSearch.setState({ saved: fromRecord(record), loading: false })
+      dropLegacy(projectId)
+      return
+    }
+    const legacy = readLegacy(projectId)
+    useSearch.setState({ saved: legacy, loading: false })
+    if (legacy) {
+      await persist(legacy, projectId)
+      if (!unsaved) dropLegacy(projectId)
+    }
+  } catch (e) {
+    if (stale()) return
+    useSearch.setState({ loading: false, loadError: `The saved search could not be loaded (${message(e)}). Check that CNN Studio is still running, then press Try again.` })
+  }
 }
 
-export function setSaved(saved: SavedSearch | null): void {
+export function setSaved(saved: SavedSearch): void {
   const { projectId } = useSearch.getState()
   if (projectId === null) return
   useSearch.setState({ saved, error: null })
-  persist(saved, projectId)
+  void persist(saved, projectId)
 }
 
 export function refine(trials: number, epochs: number): void {

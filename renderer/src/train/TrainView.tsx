@@ -12,7 +12,8 @@ import { formatRelativeTime } from '../ui/format'
 import { Icon } from '../ui/icons'
 import { ConfigForm } from './ConfigForm'
 import { displayStatus, elapsedMs, etaMs, isResumable, liveActivity, useTraining, type LiveRun, type RunSnapshot } from './controller'
-import { loadForm, saveForm, validateForm, type TrainForm } from './form'
+import { validateForm, type TrainForm } from './form'
+import { flushTrainForm, loadTrainForm, updateTrainForm, useTrainForm } from './form-store'
 import { resumeAfterReload, trainingController } from './instance'
 import { ProcedurePanel } from '../procedure/ProcedurePanel'
 import { EpochTable, RunCharts } from './RunCharts'
@@ -83,7 +84,8 @@ function liveStatus(live: LiveRun): string {
 function useProjectLists(projectId: number) {
   const [architectures, setArchitectures] = useState<ArchitectureSummary[] | null>(null)
   const [datasets, setDatasets] = useState<DatasetSummary[] | null>(null)
-  const [pipelines, setPipelines] = useState<PipelineSummary[]>([])
+  // null until loaded: an empty list would read as "the chosen pipeline was deleted" and clear the choice.
+  const [pipelines, setPipelines] = useState<PipelineSummary[] | null>(null)
   const [runs, setRuns] = useState<RunSummary[]>([])
   useEffect(() => {
     let live = true
@@ -112,7 +114,9 @@ function useProjectLists(projectId: number) {
 export function TrainView({ projectId }: { projectId: number }) {
   const navigate = useApp((s) => s.navigate)
   const { architectures, datasets, pipelines, runs } = useProjectLists(projectId)
-  const [form, setForm] = useState<TrainForm>(() => loadForm(projectId))
+  const stored = useTrainForm()
+  const formReady = stored.projectId === projectId && stored.status === 'ready'
+  const form = stored.form
   const live = useTraining((s) => s.live)
   const busy = useTraining((s) => s.busy)
   const [selected, setSelected] = useState<number | null>(null)
@@ -122,23 +126,27 @@ export function TrainView({ projectId }: { projectId: number }) {
   const training = liveHere !== null && liveHere.phase !== 'ended'
   const otherProjectTraining = live !== null && live.phase !== 'ended' && live.projectId !== projectId
 
-  useEffect(() => saveForm(projectId, form), [projectId, form])
+  useEffect(() => {
+    void loadTrainForm(projectId)
+    // Leaving Train saves what is still waiting for its save.
+    return () => void flushTrainForm()
+  }, [projectId])
   useEffect(() => resumeAfterReload(), [])
-  // Pick the first design / dataset when none (or a deleted one) is chosen.
+  // Pick the first design / dataset when none (or a deleted one) is chosen; forget a deleted pipeline.
   useEffect(() => {
-    if (architectures && architectures.length > 0 && !architectures.some((a) => a.id === form.architectureId)) setForm((f) => ({ ...f, architectureId: architectures[0]!.id }))
-  }, [architectures, form.architectureId])
+    if (formReady && architectures && architectures.length > 0 && !architectures.some((a) => a.id === form.architectureId)) updateTrainForm({ architectureId: architectures[0]!.id })
+  }, [formReady, architectures, form.architectureId])
   useEffect(() => {
-    if (datasets && datasets.length > 0 && !datasets.some((d) => d.id === form.datasetId)) setForm((f) => ({ ...f, datasetId: datasets[0]!.id }))
-  }, [datasets, form.datasetId])
+    if (formReady && datasets && datasets.length > 0 && !datasets.some((d) => d.id === form.datasetId)) updateTrainForm({ datasetId: datasets[0]!.id })
+  }, [formReady, datasets, form.datasetId])
   useEffect(() => {
-    if (form.pipelineId !== null && !pipelines.some((p) => p.id === form.pipelineId)) setForm((f) => ({ ...f, pipelineId: null }))
-  }, [pipelines, form.pipelineId])
+    if (formReady && pipelines && form.pipelineId !== null && !pipelines.some((p) => p.id === form.pipelineId)) updateTrainForm({ pipelineId: null })
+  }, [formReady, pipelines, form.pipelineId])
 
-  const set = useCallback((patch: Partial<TrainForm>) => setForm((f) => ({ ...f, ...patch })), [])
+  const set = useCallback((patch: Partial<TrainForm>) => updateTrainForm(patch), [])
   const validation = useMemo(() => validateForm(form), [form])
   const missing = architectures !== null && datasets !== null && (architectures.length === 0 || datasets.length === 0)
-  const canStart = validation.ok && form.architectureId !== null && form.datasetId !== null && !training && !busy && !otherProjectTraining
+  const canStart = formReady && validation.ok && form.architectureId !== null && form.datasetId !== null && !training && !busy && !otherProjectTraining
 
   const start = async () => {
     setStartError(null)
@@ -179,10 +187,26 @@ export function TrainView({ projectId }: { projectId: number }) {
             validation={validation}
             architectures={architectures ?? []}
             datasets={datasets ?? []}
-            pipelines={pipelines}
-            disabled={false}
+            pipelines={pipelines ?? []}
+            disabled={!formReady}
           />
         </div>
+        {stored.loadError && (
+          <div className="field-error train-form-error" role="alert">
+            <p>{stored.loadError}</p>
+            <button className="btn" onClick={() => void loadTrainForm(projectId, { force: true })}>
+              Try again
+            </button>
+          </div>
+        )}
+        {stored.saveError && (
+          <div className="field-error train-form-error" role="alert">
+            <p>{stored.saveError}</p>
+            <button className="btn" onClick={() => void flushTrainForm()}>
+              Save again
+            </button>
+          </div>
+        )}
         <div className="train-start">
           {startError && (
             <p className="field-error" role="alert" data-testid="start-error">

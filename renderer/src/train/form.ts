@@ -5,36 +5,14 @@
 import { parseTrainingConfig } from '@shared/train/config'
 import type { TrainingConfigInput } from '@shared/train/config'
 import type { ScheduleSpecInput, ScheduleType } from '@shared/train/schedules'
+import { trainFormFields, type OptimizerChoice, type StoredTrainForm } from '@shared/api'
+import { BACKEND_ORDER } from '../backend/labels'
 import type { BackendChoice } from './protocol'
 
-export type OptimizerChoice = 'sgd' | 'momentum' | 'nesterov' | 'adam' | 'adamw'
+export type { OptimizerChoice }
 
-export interface TrainForm {
-  architectureId: number | null
-  datasetId: number | null
-  pipelineId: number | null
-  optimizer: OptimizerChoice
-  learningRate: string
-  momentum: string
-  beta1: string
-  beta2: string
-  weightDecay: string
-  excludeBiasNorm: boolean
-  clipGradNorm: string
-  schedule: ScheduleType
-  warmupEpochs: string
-  stepEvery: string
-  stepGamma: string
-  expGamma: string
-  cosineMin: string
-  invK: string
-  batchSize: string
-  epochs: string
-  dropLast: boolean
-  seed: string
-  backend: BackendChoice
-  keepEvery: string
-}
+/** The form's fields as typed; the API's schema (`trainFormSchema`) is their one description. */
+export type TrainForm = Omit<StoredTrainForm, 'backend'> & { backend: BackendChoice }
 
 export const DEFAULT_FORM: TrainForm = {
   architectureId: null,
@@ -176,23 +154,20 @@ export function validateForm(form: TrainForm): FormValidation {
   return { ok: r.ok, config, fields, general }
 }
 
-const STORAGE_KEY = (projectId: number) => `cnn-studio.train-form.${projectId}`
+const isBackend = (v: unknown): v is BackendChoice => v === 'auto' || (BACKEND_ORDER as readonly unknown[]).includes(v)
 
-/** The last form used in a project (this browser profile), merged over the defaults. */
-export function loadForm(projectId: number): TrainForm {
-  try {
-    const raw = localStorage.getItem(STORAGE_KEY(projectId))
-    if (raw) return { ...DEFAULT_FORM, ...(JSON.parse(raw) as Partial<TrainForm>) }
-  } catch {
-    // a damaged entry: defaults
-  }
-  return { ...DEFAULT_FORM }
+/** A saved form (the fields the API still accepts) over the defaults. */
+export function formFromStored(stored: Partial<StoredTrainForm>): TrainForm {
+  const { backend, ...rest } = stored
+  return { ...DEFAULT_FORM, ...rest, backend: isBackend(backend) ? backend : DEFAULT_FORM.backend }
 }
 
-export function saveForm(projectId: number, form: TrainForm): void {
-  try {
-    localStorage.setItem(STORAGE_KEY(projectId), JSON.stringify(form))
-  } catch {
-    // storage full or disabled: the form still works
-  }
+/** Where earlier versions kept the form (this browser profile only); read once to move it into the database. */
+export const legacyFormKey = (projectId: number) => `cnn-studio.train-form.${projectId}`
+
+/** The form an earlier version left in localStorage (its fields checked like the API's); null when none. */
+export function legacyForm(text: string | null): TrainForm | null {
+  if (!text) return null
+  const fields = trainFormFields(text)
+  return Object.keys(fields).length > 0 ? formFromStored(fields) : null
 }
