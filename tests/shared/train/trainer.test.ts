@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { createStep, emptyPipeline } from '../../../shared/augment'
 import type { AugmentPipeline } from '../../../shared/augment'
 import { compileGraph } from '../../../shared/tfjs/compile'
-import { toyConvnet } from '../../../shared/graph'
+import { GraphBuilder, toyConvnet } from '../../../shared/graph'
 import {
   evaluate,
   initialLoss,
@@ -293,6 +293,44 @@ describe('evaluation helpers', () => {
     for (let i = 0; i < a.length; i++) expect(Math.abs((a[i] as number) - (b[i] as number))).toBeLessThan(1e-6)
     expect(logitsFunction(tinyModel(false)).outputIsSoftmax).toBe(false)
     x.dispose()
+  })
+
+  it('a design ending in Dense -> Softmax (no Output node) trains on the logits, exactly like the Output-node design', async () => {
+    // The same head (node id, initializer) once as an Output node and once as Dense + the palette's Softmax node:
+    // the same seed gives the same weights, so the logits and the whole training run must agree.
+    const design = (softmaxNode: boolean) => {
+      const b = new GraphBuilder()
+      b.add('Input', { shape: [8, 8, 1] }, { id: 'input' })
+      b.add('Conv2D', { filters: 4, kernelSize: 3 }, { id: 'conv' })
+      b.add('ReLU', {}, { id: 'relu' })
+      b.add('Flatten', {}, { id: 'flatten' })
+      b.add(softmaxNode ? 'Dense' : 'Output', { units: CLASSES, kernelInitializer: 'normal', stddev: 0.01 }, { id: 'head' })
+      if (softmaxNode) b.add('Softmax', {}, { id: 'softmax' })
+      return compileGraph(b.build(), { seed: 3 }).model
+    }
+    const withOutput = design(false)
+    const withSoftmax = design(true)
+    const x = tf.randomUniform([4, 8, 8, 1], 0, 1, 'float32', 5)
+    const a = logitsFunction(withSoftmax)
+    expect(a.outputIsSoftmax).toBe(true)
+    const za = a.fn(x, false).arraySync()
+    const zb = logitsFunction(withOutput).fn(x, false).arraySync()
+    // Logits are not probabilities: rows do not sum to 1, and they match the Output design's logits.
+    expect(Math.abs(za[0]!.reduce((s, v) => s + v, 0) - 1)).toBeGreaterThan(0.5)
+    za.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(zb[i]![j]!, 5)))
+    const losses = async (model: tf.LayersModel) => {
+      const rec = recorder()
+      const out = await new Trainer({ model, data: syntheticData(24, 0), config: { ...config, epochs: 1, schedule: { type: 'constant' } }, sink: rec, checkpoints: false }).run()
+      expect(out.status).toBe('done')
+      return ofType(rec.messages, 'step').map((m) => m.loss)
+    }
+    const la = await losses(withSoftmax)
+    const lb = await losses(withOutput)
+    expect(Math.abs(la[0]! - Math.log(CLASSES))).toBeLessThan(0.1)
+    la.forEach((l, i) => expect(l).toBeCloseTo(lb[i]!, 4))
+    x.dispose()
+    withOutput.dispose()
+    withSoftmax.dispose()
   })
 
   it('evaluate returns loss, accuracy, a C x C confusion matrix and per-sample predictions; test needs allowTest', async () => {
