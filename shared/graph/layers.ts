@@ -381,6 +381,13 @@ export const Dense = defineLayer<DenseParams>({
     }),
 })
 
+/**
+ * The classifier head's initial weights: small, normal with std 0.01 (bias 0), so an untrained network predicts
+ * nearly uniform probabilities and its loss is about ln(C). The Output node's default, and what transfer learning
+ * re-initializes a head with (shared/procedure/transfer).
+ */
+export const OUTPUT_INIT = { kernelInitializer: 'normal', stddev: 0.01 } as const
+
 export const Output = defineLayer<DenseParams>({
   kind: 'Output',
   family: 'output',
@@ -391,7 +398,7 @@ export const Output = defineLayer<DenseParams>({
     '(normal, std 0.01), so an untrained network predicts nearly uniform probabilities and its loss is about ln(C): ' +
     'the first sanity check of the lectures.',
   arity: SINGLE,
-  defaults: { units: 10, useBias: true, kernelInitializer: 'normal', stddev: 0.01 },
+  defaults: { units: 10, useBias: true, ...OUTPUT_INIT },
   params: { units: { type: 'int', min: 1, label: 'Classes' }, ...denseCommonParams },
   inferShape: (p, inputs) => {
     needFlat(inputs[0], 'Output')
