@@ -4,7 +4,7 @@
  * `compileGraph` from `shared/tfjs/compile` (the only part that loads tfjs).
  *
  * Document (types.ts, schema.ts)
- *   GraphDocument { format: 1, nodes: GraphNode[], edges: GraphEdge[], blocks: BlockDef[] }
+ *   GraphDocument { format: 2, nodes: GraphNode[], edges: GraphEdge[], blocks: BlockDef[] }
  *   parseGraphDocument(jsonOrValue): GraphDocument      throws GraphDocumentError (newer format, malformed, dangling)
  *   serializeGraphDocument(doc): string; CURRENT_FORMAT; MIGRATIONS (format n -> n+1)
  *

@@ -11,8 +11,8 @@
  * - `freezePlan(model, spec)`: per layer frozen / fine-tune / new, and the shared/train `groups` that implement
  *   it: `{ match: '^<layer>/', frozen: true }` for frozen layers, `lrMultiplier: pretrainedLrMultiplier`
  *   (default 0.1) for unfrozen pretrained layers, new layers at 1. Specs: 'all-but-last' k (the last k layers
- *   with weights train), explicit frozen layer names, or none. BatchNormalization caveat: freezing a BN layer
- *   freezes gamma/beta; its moving statistics still update in training mode.
+ *   with weights train), explicit frozen layer names, or none. A frozen BatchNorm layer trains in inference mode:
+ *   gamma, beta AND its moving statistics stay fixed (shared/train/batchnorm); unfreeze it to let them adapt.
  * - `adviceFor(dataSize, similarity)`: the lectures' table.
  */
 import * as tf from '@tensorflow/tfjs'

@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { AugmentPipeline } from '../augment'
 import { createRng } from '../random'
+import { frozenBatchNorms, holdMovingStatistics } from './batchnorm'
 import { assertTrainingConfig } from './config'
 import type { TrainingConfig, TrainingConfigInput } from './config'
 import { captureCheckpoint, restoreCheckpoint } from './checkpoint'
@@ -119,6 +120,8 @@ export class Trainer {
   readonly totalSteps: number
   readonly #sink: TrainEventSink
   readonly #logits: LogitsFn
+  /** Frozen BatchNorm layers: they train in inference mode (moving statistics fixed). */
+  readonly #heldNorms: tf.layers.Layer[]
   readonly #yield: () => Promise<void>
   readonly #clock: () => number
   readonly #emitCheckpoints: boolean
@@ -158,6 +161,7 @@ export class Trainer {
       clipGradNorm: this.config.clipGradNorm,
     })
     this.#logits = logitsFunction(options.model).fn
+    this.#heldNorms = frozenBatchNorms(options.model, new Set(this.plan.frozen.map((p) => p.name)))
     if (options.resumeFrom !== undefined) {
       const meta = restoreCheckpoint(options.model, this.optimizer, options.resumeFrom)
       if (meta.stepsPerEpoch !== this.stepsPerEpoch) {
@@ -306,7 +310,7 @@ export class Trainer {
           let correct: tf.Scalar | null = null
           const penalty = this.optimizer.l2Penalty()
           const { value, grads } = tf.variableGrads(() => {
-            const logits = this.#logits(images, true)
+            const logits = holdMovingStatistics(this.#heldNorms, () => this.#logits(images, true))
             correct = tf.keep(correctCount(labels, logits))
             return softmaxCrossEntropy(labels, logits)
           }, vars)

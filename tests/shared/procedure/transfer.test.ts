@@ -6,6 +6,8 @@ import type { Checkpoint } from '../../../shared/train'
 import { setupWasm } from '../tfjs/wasm-test-setup'
 import { mnistSource } from '../train/mnist-data'
 import { compileGraph } from '../../../shared/tfjs/compile'
+import { GraphBuilder } from '../../../shared/graph'
+import { syntheticData } from '../train/helpers'
 import { smallCnn, smallCnnGraph } from './helpers'
 
 beforeAll(async () => {
@@ -79,6 +81,35 @@ describe('transfer learning', () => {
       expect(after[1]).not.toEqual(before.output[1])
     } finally {
       model.dispose()
+    }
+  })
+
+  it('a frozen BatchNorm keeps its moving statistics bit for bit; unfrozen, they follow the new data', async () => {
+    const b = new GraphBuilder()
+    b.add('Input', { shape: [8, 8, 1] }, { id: 'input' })
+    b.add('Conv2D', { filters: 4, kernelSize: 3, useBias: false }, { id: 'conv1' })
+    b.add('BatchNorm', {}, { id: 'bn1' })
+    b.add('ReLU', {}, { id: 'relu1' })
+    b.add('Flatten', {}, { id: 'flatten' })
+    b.add('Output', { units: 3 }, { id: 'output' })
+    const graph = b.build()
+    const stats = (m: tf.LayersModel) => layerWeights(m, 'bn1').slice(2) // moving mean, moving variance
+    for (const spec of [{ mode: 'all-but-last', k: 1 }, { mode: 'none' }] as const) {
+      const model = compileGraph(graph, { seed: 5 }).model
+      try {
+        const plan = freezePlan(model, spec)
+        expect(plan.layers.find((l) => l.layer === 'bn1')!.state).toBe(spec.mode === 'none' ? 'fine-tune' : 'frozen')
+        const before = stats(model)
+        const head = layerWeights(model, 'output')
+        const t = new Trainer({ model, data: syntheticData(32, 0), config: { epochs: 1, batchSize: 8, seed: 3, learningRate: 1e-2, optimizer: { type: 'adam' }, groups: plan.groups }, sink, checkpoints: false })
+        expect((await t.run()).status).toBe('done')
+        t.dispose()
+        if (spec.mode === 'none') expect(stats(model)).not.toEqual(before)
+        else expect(stats(model)).toEqual(before)
+        expect(layerWeights(model, 'output')[0]).not.toEqual(head[0]) // the head trained either way
+      } finally {
+        model.dispose()
+      }
     }
   })
 

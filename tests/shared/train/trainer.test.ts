@@ -3,8 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { createStep, emptyPipeline } from '../../../shared/augment'
 import type { AugmentPipeline } from '../../../shared/augment'
 import { compileGraph } from '../../../shared/tfjs/compile'
-import { GraphBuilder, toyConvnet } from '../../../shared/graph'
+import { analyzeGraph, GraphBuilder, plainBlock, resnet20, toyConvnet } from '../../../shared/graph'
 import {
+  batchToTensors,
   evaluate,
   initialLoss,
   InMemoryDataSource,
@@ -272,6 +273,41 @@ describe('Trainer', () => {
     expect(out.status).toBe('done')
     const epochs = ofType(rec.messages, 'epoch')
     expect((epochs.at(-1)?.trainLoss ?? Infinity) < (epochs[0]?.trainLoss ?? 0)).toBe(true)
+    model.dispose()
+  })
+
+  it("templates' and blocks' BatchNorms use momentum 0.1: one step moves the moving statistics 10% of the way to the batch's", async () => {
+    const template = analyzeGraph(resnet20([8, 8, 1], CLASSES))
+    const bns = Object.values(template.nodes).filter((n) => n.kind === 'BatchNorm')
+    expect(bns.length).toBe(21) // the stem's, two per basic block (9) and the two projection shortcuts'
+    for (const n of bns) expect(n.params!.momentum).toBe(0.1)
+    // The same block as the template's (the CIFAR ResNets' plain block), trained one step (resnet20 itself is slow on the CPU backend).
+    const b = new GraphBuilder()
+    b.add('Input', { shape: [8, 8, 1] }, { id: 'input' })
+    b.block(plainBlock({ filters: 4 }), 1, { id: 'stage' })
+    b.add('GlobalAveragePool', {}, { id: 'gap' })
+    b.add('Output', { units: CLASSES }, { id: 'fc' })
+    const { model } = compileGraph(b.build(), { seed: 4 })
+    const data = syntheticData(16, 0)
+    // The batch statistics bn1 sees in the one step (one batch of all 16 images; initial weights).
+    const all = await data.batch('train', Int32Array.from({ length: 16 }, (_, i) => i))
+    const bn1 = model.getLayer('stage_0_bn1')
+    const toBn1 = tf.model({ inputs: model.inputs, outputs: bn1.input as tf.SymbolicTensor })
+    const { mean, variance } = tf.tidy(() => {
+      const x = batchToTensors(all, data.imageShape, CLASSES).images
+      return tf.moments(toBn1.predict(x) as tf.Tensor, [0, 1, 2])
+    })
+    const [batchMean, batchVar] = [mean.arraySync() as number[], variance.arraySync() as number[]]
+    const out = await new Trainer({ model, data, config: { epochs: 1, batchSize: 16, seed: 1, learningRate: 1e-3, optimizer: { type: 'sgd' } }, sink: recorder(), checkpoints: false }).run()
+    expect(out.status).toBe('done')
+    const [movingMean, movingVar] = bn1.getWeights().slice(2).map((w) => Array.from(w.dataSync()))
+    batchMean.forEach((m, c) => {
+      expect(movingMean![c]).toBeCloseTo(0.9 * 0 + 0.1 * m, 5)
+      expect(movingVar![c]).toBeCloseTo(0.9 * 1 + 0.1 * batchVar[c]!, 5)
+    })
+    expect(Math.max(...batchMean.map(Math.abs))).toBeGreaterThan(0.01) // the check above is not trivially 0 = 0
+    mean.dispose()
+    variance.dispose()
     model.dispose()
   })
 
