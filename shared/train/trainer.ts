@@ -6,7 +6,7 @@
  * Determinism: the training order of epoch e (0-based) is createRng(seed).fork('data-order').fork(`epoch:${e}`)
  * .permutation(count); the augmentation of global step s (0-based) is augmentBatch({ seed, step: s }). Both are
  * functions of (seed, position) only, so a run resumed from a checkpoint (even mid-epoch) sees the same batches.
- * Dropout layers draw from tfjs' own generator and are not replayable.
+ * Dropout masks of step s are seeded from (seed, layer name, s) (./dropout), so they replay too.
  */
 import * as tf from '@tensorflow/tfjs'
 import type { AugmentPipeline } from '../augment'
@@ -18,6 +18,7 @@ import { captureCheckpoint, restoreCheckpoint } from './checkpoint'
 import type { Checkpoint, CheckpointProgress } from './checkpoint'
 import { batchToTensors } from './data'
 import type { DataBatch, DataSource } from './data'
+import { dropoutLayers, seedDropout } from './dropout'
 import { evaluate } from './evaluate'
 import { correctCount, logitsFunction, softmaxCrossEntropy } from './loss'
 import type { LogitsFn } from './loss'
@@ -122,6 +123,7 @@ export class Trainer {
   readonly #logits: LogitsFn
   /** Frozen BatchNorm layers: they train in inference mode (moving statistics fixed). */
   readonly #heldNorms: tf.layers.Layer[]
+  readonly #dropouts: tf.layers.Layer[]
   readonly #yield: () => Promise<void>
   readonly #clock: () => number
   readonly #emitCheckpoints: boolean
@@ -161,6 +163,7 @@ export class Trainer {
       clipGradNorm: this.config.clipGradNorm,
     })
     this.#logits = logitsFunction(options.model).fn
+    this.#dropouts = dropoutLayers(options.model)
     this.#heldNorms = frozenBatchNorms(options.model, new Set(this.plan.frozen.map((p) => p.name)))
     if (options.resumeFrom !== undefined) {
       const meta = restoreCheckpoint(options.model, this.optimizer, options.resumeFrom)
@@ -304,6 +307,7 @@ export class Trainer {
         const stepIndex = this.#step
         const lr = this.lrAt(stepIndex)
         const n = batch.labels.length
+        seedDropout(this.#dropouts, seed, stepIndex)
         const readout = tf.tidy(() => {
           const t = batchToTensors(batch, this.data.imageShape, C)
           const { images, labels } = preprocessBatch(t.images, t.labels, this.pipeline, seed, stepIndex)

@@ -132,6 +132,46 @@ describe('Trainer', () => {
     expect(ofType(recC.messages, 'epoch')[0]?.valAcc).toBeNull()
   })
 
+  it('with Dropout in the design: the same seed gives the same weights, and a resume mid-epoch is bit-exact', async () => {
+    const design = () => {
+      const b = new GraphBuilder()
+      b.add('Input', { shape: [8, 8, 1] }, { id: 'input' })
+      b.add('Conv2D', { filters: 4, kernelSize: 3 }, { id: 'conv' })
+      b.add('ReLU', {}, { id: 'relu' })
+      b.add('Flatten', {}, { id: 'flatten' })
+      b.add('Dropout', { rate: 0.5 }, { id: 'drop' })
+      b.add('Output', { units: CLASSES }, { id: 'fc' })
+      return compileGraph(b.build(), { seed: 9 }).model
+    }
+    const data = syntheticData(44, 0)
+    const cfg: TrainingConfigInput = { ...config, epochs: 2 }
+    const straight = async () => {
+      const model = design()
+      await new Trainer({ model, data, pipeline, config: cfg, sink: recorder() }).run()
+      const w = await weightsOf(model)
+      model.dispose()
+      return w
+    }
+    const finalA = await straight()
+    const finalB = await straight()
+    finalB.forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(finalA[i] as Float32Array)))
+
+    const modelC = design()
+    let trainerC: Trainer | null = null
+    const recC = recorder((m) => {
+      if (m.type === 'step' && m.step === 8) trainerC?.command({ type: 'stop' })
+    })
+    trainerC = new Trainer({ model: modelC, data, pipeline, config: cfg, sink: recC })
+    expect((await trainerC.run()).status).toBe('stopped')
+    const cp = await trainerC.checkpoint()
+    modelC.dispose()
+    const modelD = design()
+    await new Trainer({ model: modelD, data, pipeline, config: cfg, sink: recorder(), resumeFrom: cp }).run()
+    const finalD = await weightsOf(modelD)
+    finalD.forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(finalA[i] as Float32Array)))
+    modelD.dispose()
+  })
+
   it('pause holds between steps until resume', async () => {
     const data = syntheticData(24, 0)
     let trainer: Trainer | null = null
