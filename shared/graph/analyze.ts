@@ -5,6 +5,7 @@
  */
 import { expandBlocks, displayName } from './expand'
 import type { GraphIssue } from './issues'
+import { upgradeGraphDocument } from './schema'
 import { ShapeError, FLOP_CONVENTION, fmtShape, getLayer, product, validateParams, type LayerDef } from './registry'
 import type { GraphDocument, GraphEdge, GraphNode, Params, Shape } from './types'
 
@@ -205,7 +206,9 @@ function stepRf(def: LayerDef, params: Params, rfIn: ReceptiveField | undefined,
 }
 
 /** Analyse a document (blocks are expanded first). Pure and synchronous; cheap enough to run on every edit. */
-export function analyzeGraph(doc: GraphDocument, options: AnalyzeOptions = {}): GraphAnalysis {
+export function analyzeGraph(input: GraphDocument, options: AnalyzeOptions = {}): GraphAnalysis {
+  // A document of an older format (a run snapshot, a hand-made object) is migrated first: its parameters keep their meaning.
+  const doc = upgradeGraphDocument(input)
   const batchSize = options.batchSize ?? 1
   const expanded = expandBlocks(doc)
   const flat = expanded.doc

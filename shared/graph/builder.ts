@@ -67,7 +67,7 @@ export class GraphBuilder {
   }
 
   build(): GraphDocument {
-    return { format: 1, nodes: this.nodes, edges: this.edges, blocks: this.blocks }
+    return { format: 2, nodes: this.nodes, edges: this.edges, blocks: this.blocks }
   }
 
   /** Build the body of a block definition (the builder must contain one BlockInput and one BlockOutput). */

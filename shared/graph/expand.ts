@@ -169,5 +169,5 @@ export function expandBlocks(doc: GraphDocument): ExpandResult {
   removePassThrough(flat)
   const origin: Record<string, string> = {}
   for (const n of flat.nodes) origin[n.id] = topOf(n.id)
-  return { doc: { format: 1, nodes: flat.nodes, edges: flat.edges, blocks: [] }, origin, issues: flat.issues }
+  return { doc: { format: 2, nodes: flat.nodes, edges: flat.edges, blocks: [] }, origin, issues: flat.issues }
 }

@@ -15,6 +15,7 @@
  */
 import { analyzeGraph } from './analyze'
 import type { GraphDocument, GraphEdge, GraphNode, Params } from './types'
+import { flipBatchNormMomentum } from './layers'
 
 export class TfjsImportError extends Error {
   constructor(message: string) {
@@ -221,7 +222,7 @@ function mapLayer(layer: RawLayer, isLast: boolean): Mapped {
       }
       return {
         kind: 'BatchNorm',
-        params: { momentum: num(c.momentum, 0.99), epsilon: num(c.epsilon, 0.001), center: bool(c.center, true), scale: bool(c.scale, true) },
+        params: { momentum: flipBatchNormMomentum(num(c.momentum, 0.99)), epsilon: num(c.epsilon, 0.001), center: bool(c.center, true), scale: bool(c.scale, true) },
         activation: null,
       }
     }
@@ -360,7 +361,7 @@ export function graphFromTfjsTopology(modelJson: unknown): TfjsImportResult {
     outputOf.set(layer.name, out)
   })
 
-  const document: GraphDocument = { format: 1, nodes, edges, blocks: [] }
+  const document: GraphDocument = { format: 2, nodes, edges, blocks: [] }
   layout(document)
 
   const analysis = analyzeGraph(document)

@@ -4,7 +4,7 @@
  * `compileGraph` from `shared/tfjs/compile` (the only part that loads tfjs).
  *
  * Document (types.ts, schema.ts)
- *   GraphDocument { format: 1, nodes: GraphNode[], edges: GraphEdge[], blocks: BlockDef[] }
+ *   GraphDocument { format: 2, nodes: GraphNode[], edges: GraphEdge[], blocks: BlockDef[] }
  *   parseGraphDocument(jsonOrValue): GraphDocument      throws GraphDocumentError (newer format, malformed, dangling)
  *   serializeGraphDocument(doc): string; CURRENT_FORMAT; MIGRATIONS (format n -> n+1)
  *
@@ -44,7 +44,7 @@ export * from './schema'
 export * from './builder'
 export * from './expand'
 export * from './analyze'
-export { INITIALIZERS, type InitializerName } from './layers'
+export { INITIALIZERS, OUTPUT_INIT, type InitializerName } from './layers'
 export * from './blocks'
 export * from './templates'
 export * from './format'

@@ -381,6 +381,13 @@ export const Dense = defineLayer<DenseParams>({
     }),
 })
 
+/**
+ * The classifier head's initial weights: small, normal with std 0.01 (bias 0), so an untrained network predicts
+ * nearly uniform probabilities and its loss is about ln(C). The Output node's default, and what transfer learning
+ * re-initializes a head with (shared/procedure/transfer).
+ */
+export const OUTPUT_INIT = { kernelInitializer: 'normal', stddev: 0.01 } as const
+
 export const Output = defineLayer<DenseParams>({
   kind: 'Output',
   family: 'output',
@@ -391,7 +398,7 @@ export const Output = defineLayer<DenseParams>({
     '(normal, std 0.01), so an untrained network predicts nearly uniform probabilities and its loss is about ln(C): ' +
     'the first sanity check of the lectures.',
   arity: SINGLE,
-  defaults: { units: 10, useBias: true, kernelInitializer: 'normal', stddev: 0.01 },
+  defaults: { units: 10, useBias: true, ...OUTPUT_INIT },
   params: { units: { type: 'int', min: 1, label: 'Classes' }, ...denseCommonParams },
   inferShape: (p, inputs) => {
     needFlat(inputs[0], 'Output')
@@ -416,6 +423,12 @@ export const Output = defineLayer<DenseParams>({
 const epsilonSpec: ParamSpec = { type: 'number', min: 0, minExclusive: true, label: 'Epsilon', help: 'Added to the variance: x^ = (x - mu) / sqrt(var + eps).' }
 
 type BatchNormParams = { momentum: number; epsilon: number; center: boolean; scale: boolean }
+
+/**
+ * BatchNorm momentum across the two conventions: ours (PyTorch: the fraction of the new batch statistics) is
+ * 1 - tfjs/Keras' (the fraction of the moving statistics kept), rounded to 12 decimals so 0.99 <-> 0.01 exactly.
+ */
+export const flipBatchNormMomentum = (m: number): number => Math.round((1 - m) * 1e12) / 1e12
 export const BatchNorm = defineLayer<BatchNormParams>({
   kind: 'BatchNorm',
   family: 'normalization',
@@ -423,11 +436,21 @@ export const BatchNorm = defineLayer<BatchNormParams>({
   description:
     'Normalizes each channel with statistics over the batch and H, W (N, H, W); learns gamma, beta per channel. ' +
     'Keeps moving mean/variance (non-trainable) for inference. Typical order: Conv -> BN -> ReLU. ' +
-    'momentum follows tfjs/Keras: moving = momentum * moving + (1 - momentum) * batch (PyTorch 0.1 = 0.9 here).',
+    "momentum follows PyTorch: moving = (1 - momentum) * moving + momentum * batch, default 0.1 (tfjs/Keras' " +
+    'momentum is 1 - this, 0.9). A frozen BatchNorm (transfer learning) keeps its moving statistics fixed.',
   arity: SINGLE,
-  defaults: { momentum: 0.99, epsilon: 0.001, center: true, scale: true },
+  defaults: { momentum: 0.1, epsilon: 0.001, center: true, scale: true },
   params: {
-    momentum: { type: 'number', min: 0, max: 1, maxExclusive: true, label: 'Momentum' },
+    momentum: {
+      type: 'number',
+      min: 0,
+      minExclusive: true,
+      max: 1,
+      label: 'Momentum',
+      help:
+        'Fraction of the new batch statistics in each update of the moving mean/variance (PyTorch convention, default 0.1): ' +
+        'moving = (1 - momentum) * moving + momentum * batch. TF.js/Keras call 1 - momentum their momentum (0.9).',
+    },
     epsilon: epsilonSpec,
     center: { type: 'bool', label: 'Learn beta (shift)' },
     scale: { type: 'bool', label: 'Learn gamma (scale)' },
@@ -440,8 +463,9 @@ export const BatchNorm = defineLayer<BatchNormParams>({
   },
   flops: perElement(2),
   receptiveField: () => 'identity',
+  // tfjs' momentum is the fraction of the moving statistics kept: 1 - ours.
   toTfjs: (p, { tf, name }) =>
-    tf.layers.batchNormalization({ name, axis: -1, momentum: p.momentum, epsilon: p.epsilon, center: p.center, scale: p.scale }),
+    tf.layers.batchNormalization({ name, axis: -1, momentum: flipBatchNormMomentum(p.momentum), epsilon: p.epsilon, center: p.center, scale: p.scale }),
 })
 
 type LayerNormParams = { epsilon: number; center: boolean; scale: boolean }

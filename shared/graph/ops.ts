@@ -309,7 +309,7 @@ export function ungroupBlock(doc: GraphDocument, nodeId: string): { doc: GraphDo
   const node = requireNode(doc, nodeId)
   if (node.kind !== BLOCK_KIND) throw new GraphOpError(`"${node.name ?? node.id}" is a ${node.kind}, not a block`)
   // Expand just this node: a one-node document with its definitions.
-  const single: GraphDocument = { format: 1, nodes: [node], edges: [], blocks: doc.blocks }
+  const single: GraphDocument = { format: 2, nodes: [node], edges: [], blocks: doc.blocks }
   const expanded = expandBlocks(single)
   if (expanded.issues.length > 0) throw new GraphOpError(expanded.issues[0]!.message)
   const flat = expanded.doc
@@ -374,5 +374,5 @@ export function setBlockLayerParam(doc: GraphDocument, blockId: string, layerId:
 
 /** An empty document. */
 export function emptyDocument(): GraphDocument {
-  return { format: 1, nodes: [], edges: [], blocks: [] }
+  return { format: 2, nodes: [], edges: [], blocks: [] }
 }

@@ -3,13 +3,18 @@
  *
  * Format history:
  *   0  unversioned, hand-written JSON: no `format` field, `blocks`, `position`s and edge `id`s may be missing.
- *   1  current: `{ format: 1, nodes, edges, blocks }`.
+ *   1  `{ format: 1, nodes, edges, blocks }`; BatchNorm `momentum` in the tfjs/Keras sense (the fraction of the
+ *      moving statistics KEPT per update), default 0.99.
+ *   2  current: BatchNorm `momentum` in the PyTorch sense (the fraction of the new batch statistics), default 0.1.
+ *      The migration rewrites every BatchNorm's momentum m (0.99 where it was left at the default) as 1 - m, so an
+ *      old design trains exactly as before; only new BatchNorm nodes get the new default.
  * Each migration takes a document of format N and returns one of format N + 1.
  */
 import { z } from 'zod'
+import { flipBatchNormMomentum } from './layers'
 import type { GraphDocument } from './types'
 
-export const CURRENT_FORMAT = 1
+export const CURRENT_FORMAT = 2
 
 export class GraphDocumentError extends Error {
   constructor(message: string) {
@@ -65,6 +70,29 @@ export const MIGRATIONS: Record<number, (doc: Json) => Json> = {
     const blocks = (Array.isArray(doc.blocks) ? doc.blocks : []).map((b: unknown) => (isObject(b) ? fillGraph(b, '') : b))
     return { ...fillGraph(doc, ''), format: 1, blocks }
   },
+  1: (doc) => {
+    // BatchNorm momentum: tfjs/Keras "kept" fraction -> PyTorch "new batch" fraction (see the format history).
+    const KERAS_DEFAULT = 0.99
+    const mapNodes = (nodes: unknown) =>
+      Array.isArray(nodes)
+        ? nodes.map((n: unknown) => {
+            if (!isObject(n) || n.kind !== 'BatchNorm' || !isObject(n.params)) return n
+            const m = n.params.momentum === undefined ? KERAS_DEFAULT : n.params.momentum
+            // A non-number stays as it is: the analysis reports it on the node.
+            return typeof m === 'number' ? { ...n, params: { ...n.params, momentum: flipBatchNormMomentum(m) } } : n
+          })
+        : nodes
+    const blocks = Array.isArray(doc.blocks) ? doc.blocks.map((b: unknown) => (isObject(b) ? { ...b, nodes: mapNodes(b.nodes) } : b)) : doc.blocks
+    return { ...doc, nodes: mapNodes(doc.nodes), blocks, format: 2 }
+  },
+}
+
+/**
+ * `doc` at the current format: as it is when it already is, else migrated (and checked) by `parseGraphDocument`.
+ * For documents that reach the engine without being parsed (a run's snapshot taken by an older version).
+ */
+export function upgradeGraphDocument(doc: GraphDocument): GraphDocument {
+  return (doc as { format: unknown }).format === CURRENT_FORMAT ? doc : parseGraphDocument(doc)
 }
 
 function formatZodIssues(error: z.ZodError): string {

@@ -52,7 +52,8 @@ export interface BlockDef {
 }
 
 export interface GraphDocument {
-  format: 1
+  /** `CURRENT_FORMAT` of ./schema (older formats are migrated up by `parseGraphDocument`). */
+  format: 2
   nodes: GraphNode[]
   edges: GraphEdge[]
   blocks: BlockDef[]

@@ -5,17 +5,18 @@
  * - `transferWeights(source, target, { newClasses })`: copies every weight of a target layer whose NAME exists
  *   in the source with the SAME weight shapes (graph-compiled layers are named after their node ids, so a model
  *   built from the same or an edited graph matches); the classifier head (the last layer with a kernel, i.e. the
- *   graph's Output) is never copied and is re-initialized (Glorot-like N(0, 1/Din), bias 0, seeded) for the new
- *   class count. The source is a model, or a checkpoint + the graph it was trained from; the target is a
+ *   graph's Output) is never copied and is re-initialized with the Output node's own small init (`OUTPUT_INIT`:
+ *   N(0, 0.01^2), bias 0, seeded) for the new class count, so the initial loss after a transfer is about ln(C). The source is a model, or a checkpoint + the graph it was trained from; the target is a
  *   model, or a graph (its Output units set to `newClasses` and compiled here).
  * - `freezePlan(model, spec)`: per layer frozen / fine-tune / new, and the shared/train `groups` that implement
  *   it: `{ match: '^<layer>/', frozen: true }` for frozen layers, `lrMultiplier: pretrainedLrMultiplier`
  *   (default 0.1) for unfrozen pretrained layers, new layers at 1. Specs: 'all-but-last' k (the last k layers
- *   with weights train), explicit frozen layer names, or none. BatchNormalization caveat: freezing a BN layer
- *   freezes gamma/beta; its moving statistics still update in training mode.
+ *   with weights train), explicit frozen layer names, or none. A frozen BatchNorm layer trains in inference mode:
+ *   gamma, beta AND its moving statistics stay fixed (shared/train/batchnorm); unfreeze it to let them adapt.
  * - `adviceFor(dataSize, similarity)`: the lectures' table.
  */
 import * as tf from '@tensorflow/tfjs'
+import { OUTPUT_INIT } from '../graph/layers'
 import type { GraphDocument } from '../graph/types'
 import { compileGraph } from '../tfjs/compile'
 import { restoreCheckpoint, variableName } from '../train'
@@ -103,7 +104,7 @@ export function transferWeights(source: TransferSource, target: TransferTarget, 
     }
     const reinitialized: string[] = []
     if (head !== null) {
-      reinitialize(model, { type: 'xavier' }, options.seed ?? 'transfer-head', new Set([head.name]))
+      reinitialize(model, { type: 'normal', std: OUTPUT_INIT.stddev }, options.seed ?? 'transfer-head', new Set([head.name]))
       reinitialized.push(head.name)
     }
     const result: TransferResult = { model, report: { copied, reinitialized, skipped, head: head?.name ?? null } }

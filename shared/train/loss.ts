@@ -2,7 +2,8 @@
  * Logits and the loss. The graph compiler builds the classifier head as ONE Dense layer with softmax (see
  * shared/graph `Output`); taking log(softmax) of its output would lose precision and hide overflow, so for such
  * a head we compute the head's logits from its input with the same kernel and bias and use a numerically stable
- * log-softmax. Models whose output is already logits (last layer linear) are used as they are.
+ * log-softmax. A design ending in a separate softmax (the palette's Softmax node, or an Activation('softmax'))
+ * is trained on that layer's input. Models whose output is already logits (last layer linear) are used as they are.
  */
 import * as tf from '@tensorflow/tfjs'
 
@@ -15,11 +16,22 @@ interface DenseLike {
   readonly useBias?: boolean
   readonly kernel?: { read(): tf.Tensor }
   readonly bias?: { read(): tf.Tensor } | null
+  /** The Softmax layer's axis (tfjs default -1). */
+  readonly axis?: number | number[]
+}
+
+/** A softmax layer over the class axis of a [N, K] output: Activation('softmax') or a Softmax layer (axis -1 or 1). */
+function isClassSoftmax(layer: DenseLike, inputRank: number): boolean {
+  const cls = layer.getClassName()
+  if (cls === 'Activation') return layer.activation?.getClassName() === 'softmax'
+  if (cls !== 'Softmax' || inputRank !== 2) return false
+  const axis = Array.isArray(layer.axis) ? (layer.axis.length === 1 ? layer.axis[0] : undefined) : (layer.axis ?? -1)
+  return axis === -1 || axis === 1
 }
 
 /**
  * A function from images to logits for `model`. When the last layer is a softmax Dense (or a softmax
- * Activation), the logits are computed from the layer's input through a sub-model sharing every layer (and
+ * Activation, or a Softmax layer over the classes), the logits are computed from the layer's input through a sub-model sharing every layer (and
  * so every weight and BN statistic) with `model`. The sub-model owns nothing: never dispose it.
  */
 export function logitsFunction(model: tf.LayersModel): { fn: LogitsFn; outputIsSoftmax: boolean } {
@@ -39,7 +51,7 @@ export function logitsFunction(model: tf.LayersModel): { fn: LogitsFn; outputIsS
       }
       return { fn, outputIsSoftmax: true }
     }
-    if (cls === 'Activation' && act === 'softmax') {
+    if (isClassSoftmax(last, last.input.shape.length)) {
       const body = tf.model({ inputs: model.inputs, outputs: last.input })
       return { fn: (x, training) => body.apply(x, { training }) as tf.Tensor2D, outputIsSoftmax: true }
     }

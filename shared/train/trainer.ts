@@ -6,16 +6,18 @@
  * Determinism: the training order of epoch e (0-based) is createRng(seed).fork('data-order').fork(`epoch:${e}`)
  * .permutation(count); the augmentation of global step s (0-based) is augmentBatch({ seed, step: s }). Both are
  * functions of (seed, position) only, so a run resumed from a checkpoint (even mid-epoch) sees the same batches.
- * Dropout layers draw from tfjs' own generator and are not replayable.
+ * Dropout masks of step s are seeded from (seed, layer name, s) (./dropout), so they replay too.
  */
 import * as tf from '@tensorflow/tfjs'
 import type { AugmentPipeline } from '../augment'
 import { createRng } from '../random'
+import { frozenBatchNorms, holdMovingStatistics } from './batchnorm'
 import { assertTrainingConfig } from './config'
 import type { TrainingConfig, TrainingConfigInput } from './config'
 import { captureCheckpoint, restoreCheckpoint } from './checkpoint'
 import type { Checkpoint, CheckpointProgress } from './checkpoint'
 import type { DataBatch, DataSource } from './data'
+import { dropoutLayers, seedDropout } from './dropout'
 import { evaluate } from './evaluate'
 import { correctCount, logitsFunction, softmaxCrossEntropy } from './loss'
 import type { LogitsFn } from './loss'
@@ -131,6 +133,9 @@ export class Trainer {
   readonly totalSteps: number
   readonly #sink: TrainEventSink
   readonly #logits: LogitsFn
+  /** Frozen BatchNorm layers: they train in inference mode (moving statistics fixed). */
+  readonly #heldNorms: tf.layers.Layer[]
+  readonly #dropouts: tf.layers.Layer[]
   readonly #yield: () => Promise<void>
   readonly #clock: () => number
   readonly #emitCheckpoints: boolean
@@ -172,6 +177,8 @@ export class Trainer {
       clipGradNorm: this.config.clipGradNorm,
     })
     this.#logits = logitsFunction(options.model).fn
+    this.#dropouts = dropoutLayers(options.model)
+    this.#heldNorms = frozenBatchNorms(options.model, new Set(this.plan.frozen.map((p) => p.name)))
     if (options.resumeFrom !== undefined) {
       const meta = restoreCheckpoint(options.model, this.optimizer, options.resumeFrom)
       if (meta.stepsPerEpoch !== this.stepsPerEpoch) {
@@ -314,13 +321,14 @@ export class Trainer {
         const stepIndex = this.#step
         const lr = this.lrAt(stepIndex)
         const n = batch.labels.length
+        seedDropout(this.#dropouts, seed, stepIndex)
         const readout = tf.tidy(() => {
           const { images, labels } = trainingInputs(batch, this.data.imageShape, C, this.pipeline, seed, stepIndex)
           this.#observeBatch?.({ step: stepIndex, batch, images, labels })
           let correct: tf.Scalar | null = null
           const penalty = this.optimizer.l2Penalty()
           const { value, grads } = tf.variableGrads(() => {
-            const logits = this.#logits(images, true)
+            const logits = holdMovingStatistics(this.#heldNorms, () => this.#logits(images, true))
             correct = tf.keep(correctCount(labels, logits))
             return softmaxCrossEntropy(labels, logits)
           }, vars)

@@ -31,7 +31,9 @@ describe('studio train (in-process)', () => {
     // The untrained network (small head) predicts about uniformly: loss ~ ln(10).
     expect(Math.abs((start.initialLoss as number) - Math.log(10))).toBeLessThan(0.1)
     expect(epoch).toMatchObject({ epoch: 1, step: 8 })
-    expect(epoch.valAcc).toBeGreaterThan(0.1)
+    // It learns: 8 steps reach about 50% (chance is 10%) and a validation loss well below ln(10) = 2.30.
+    expect(epoch.valAcc).toBeGreaterThan(0.35)
+    expect(epoch.valLoss).toBeLessThan(Math.log(10) - 0.4)
     expect(summary).toMatchObject({ status: 'completed', epochs: 1, steps: 8, bestEpoch: 1, backend: 'wasm', finalValAcc: epoch.valAcc, bestValAcc: epoch.valAcc })
     expect(summary.imagesPerSec).toBeGreaterThan(0)
 

@@ -97,7 +97,7 @@ describe('studio inspect (in-process)', () => {
     writeFileSync(newer, JSON.stringify({ format: 3, nodes: [], edges: [], blocks: [] }))
     const io2 = capture()
     expect(await runCli(['inspect', newer], io2)).toBe(2)
-    expect(io2.err).toContain('This graph was saved by a newer CNN Studio (format 3); this version reads format 1')
+    expect(io2.err).toContain('This graph was saved by a newer CNN Studio (format 3); this version reads format 2')
   })
 
   it('dispatches to any subcommand in the list (how other commands plug in)', async () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { GraphDocumentError, MIGRATIONS, getTemplate, parseGraphDocument, serializeGraphDocument } from '@shared/graph'
+import * as tf from '@tensorflow/tfjs'
+import { GraphDocumentError, MIGRATIONS, getLayer, getTemplate, parseGraphDocument, serializeGraphDocument } from '@shared/graph'
+import { compileGraph } from '../../../shared/tfjs/compile'
 
 const parseError = (input: unknown) => {
   try {
@@ -21,7 +23,7 @@ describe('parseGraphDocument', () => {
 
   it('refuses documents from a newer CNN Studio with a clear message', () => {
     expect(parseError({ format: 3, nodes: [], edges: [], blocks: [] })).toBe(
-      'This graph was saved by a newer CNN Studio (format 3); this version reads format 1. Update CNN Studio to open it.',
+      'This graph was saved by a newer CNN Studio (format 3); this version reads format 2. Update CNN Studio to open it.',
     )
   })
 
@@ -42,7 +44,7 @@ describe('parseGraphDocument', () => {
   })
 
   it('migrates an unversioned (format 0) hand-written document', () => {
-    expect(Object.keys(MIGRATIONS)).toEqual(['0'])
+    expect(Object.keys(MIGRATIONS)).toEqual(['0', '1'])
     const doc = parseGraphDocument({
       nodes: [
         { id: 'in', kind: 'Input', params: { shape: [8] } },
@@ -50,9 +52,62 @@ describe('parseGraphDocument', () => {
       ],
       edges: [{ source: 'in', target: 'out' }],
     })
-    expect(doc.format).toBe(1)
+    expect(doc.format).toBe(2)
     expect(doc.blocks).toEqual([])
     expect(doc.nodes[1]).toEqual({ id: 'out', kind: 'Output', params: {}, position: { x: 0, y: 100 } })
     expect(doc.edges[0]!.id).toBe('e0')
+  })
+
+  it('migrates format 1 BatchNorm momentum (tfjs: the fraction kept) to the PyTorch convention, so old designs train as before', async () => {
+    await tf.setBackend('cpu')
+    expect(getLayer('BatchNorm')!.defaults.momentum).toBe(0.1)
+    const bn = (id: string, params: Record<string, number> = {}) => ({ id, kind: 'BatchNorm', params, position: { x: 0, y: 0 } })
+    const old = {
+      format: 1,
+      nodes: [
+        { id: 'in', kind: 'Input', params: { shape: [4, 4, 2] }, position: { x: 0, y: 0 } },
+        bn('bn_default'),
+        bn('bn_explicit', { momentum: 0.95 }),
+        { id: 'blk', kind: 'Block', params: { blockId: 'b', repeat: 1 }, position: { x: 0, y: 0 } },
+        { id: 'flat', kind: 'Flatten', params: {}, position: { x: 0, y: 0 } },
+        { id: 'out', kind: 'Output', params: { units: 2 }, position: { x: 0, y: 0 } },
+      ],
+      edges: ['in->bn_default', 'bn_default->bn_explicit', 'bn_explicit->blk', 'blk->flat', 'flat->out'].map((e) => {
+        const [source, target] = e.split('->') as [string, string]
+        return { id: e, source, target }
+      }),
+      blocks: [
+        {
+          id: 'b',
+          name: 'b',
+          nodes: [
+            { id: 'x', kind: 'BlockInput', params: {}, position: { x: 0, y: 0 } },
+            bn('inner', { momentum: 0.9 }),
+            { id: 'y', kind: 'BlockOutput', params: {}, position: { x: 0, y: 0 } },
+          ],
+          edges: [
+            { id: 'x->inner', source: 'x', target: 'inner' },
+            { id: 'inner->y', source: 'inner', target: 'y' },
+          ],
+        },
+      ],
+    }
+    const doc = parseGraphDocument(old)
+    expect(doc.format).toBe(2)
+    const momentum = (id: string) => doc.nodes.find((n) => n.id === id)!.params.momentum
+    expect([momentum('bn_default'), momentum('bn_explicit')]).toEqual([0.01, 0.05])
+    expect(doc.blocks[0]!.nodes.find((n) => n.id === 'inner')!.params.momentum).toBe(0.1)
+    // The compiled tfjs layers keep the old numbers, whether the document was parsed or reaches the compiler as it
+    // was saved (a run snapshot of an older version).
+    for (const input of [doc, old as never]) {
+      const { model } = compileGraph(input)
+      const tfjsMomentum = (name: string) => (model.getLayer(name).getConfig() as { momentum: number }).momentum
+      expect([tfjsMomentum('bn_default'), tfjsMomentum('bn_explicit'), tfjsMomentum('blk_0_inner')]).toEqual([0.99, 0.95, 0.9])
+      model.dispose()
+    }
+    // A new BatchNorm (current format, default parameters) compiles to tfjs momentum 0.9.
+    const fresh = compileGraph({ ...doc, nodes: doc.nodes.map((n) => (n.id === 'bn_default' ? { ...n, params: {} } : n)) })
+    expect((fresh.model.getLayer('bn_default').getConfig() as { momentum: number }).momentum).toBe(0.9)
+    fresh.model.dispose()
   })
 })

@@ -1,10 +1,13 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { adviceFor, freezePlan, modelFromCheckpoint, transferWeights } from '../../../shared/procedure'
-import { InMemoryDataSource, Trainer } from '../../../shared/train'
+import { initialLoss, InMemoryDataSource, Trainer } from '../../../shared/train'
 import type { Checkpoint } from '../../../shared/train'
 import { setupWasm } from '../tfjs/wasm-test-setup'
 import { mnistSource } from '../train/mnist-data'
+import { compileGraph } from '../../../shared/tfjs/compile'
+import { GraphBuilder } from '../../../shared/graph'
+import { syntheticData } from '../train/helpers'
 import { smallCnn, smallCnnGraph } from './helpers'
 
 beforeAll(async () => {
@@ -27,7 +30,7 @@ async function firstFive(data: InMemoryDataSource, n: number): Promise<InMemoryD
 describe('transfer learning', () => {
   it('from a digits-trained checkpoint with frozen convolutions trains only the new head (bit for bit)', async () => {
     const digits = mnistSource(256, 0, 1)
-    const source = smallCnn()
+    const source = compileGraph(smallCnnGraph(), { seed: 1 }).model
     const trainer = new Trainer({ model: source, data: digits, config: { epochs: 1, batchSize: 32, seed: 1, learningRate: 3e-3, optimizer: { type: 'adam' } }, sink, checkpoints: false })
     expect((await trainer.run()).status).toBe('done')
     const checkpoint: Checkpoint = await trainer.checkpoint()
@@ -56,8 +59,11 @@ describe('transfer learning', () => {
         { match: '^conv1/', lrMultiplier: 0, frozen: true },
         { match: '^conv2/', lrMultiplier: 0, frozen: true },
       ])
-      const before = { conv1: layerWeights(model, 'conv1'), conv2: layerWeights(model, 'conv2'), output: layerWeights(model, 'output') }
+      // The new head starts with the Output node's small init: the initial loss is about ln(5), as for a fresh design.
       const five = await firstFive(mnistSource(512, 0, 2), 96)
+      const start = await initialLoss(model, five, 2, { batchSize: 48 })
+      expect(Math.abs(start.loss - Math.log(5))).toBeLessThan(0.06) // a Xavier head: 0.12 off here, more on stronger features
+      const before = { conv1: layerWeights(model, 'conv1'), conv2: layerWeights(model, 'conv2'), output: layerWeights(model, 'output') }
       const t2 = new Trainer({
         model,
         data: five,
@@ -75,6 +81,35 @@ describe('transfer learning', () => {
       expect(after[1]).not.toEqual(before.output[1])
     } finally {
       model.dispose()
+    }
+  })
+
+  it('a frozen BatchNorm keeps its moving statistics bit for bit; unfrozen, they follow the new data', async () => {
+    const b = new GraphBuilder()
+    b.add('Input', { shape: [8, 8, 1] }, { id: 'input' })
+    b.add('Conv2D', { filters: 4, kernelSize: 3, useBias: false }, { id: 'conv1' })
+    b.add('BatchNorm', {}, { id: 'bn1' })
+    b.add('ReLU', {}, { id: 'relu1' })
+    b.add('Flatten', {}, { id: 'flatten' })
+    b.add('Output', { units: 3 }, { id: 'output' })
+    const graph = b.build()
+    const stats = (m: tf.LayersModel) => layerWeights(m, 'bn1').slice(2) // moving mean, moving variance
+    for (const spec of [{ mode: 'all-but-last', k: 1 }, { mode: 'none' }] as const) {
+      const model = compileGraph(graph, { seed: 5 }).model
+      try {
+        const plan = freezePlan(model, spec)
+        expect(plan.layers.find((l) => l.layer === 'bn1')!.state).toBe(spec.mode === 'none' ? 'fine-tune' : 'frozen')
+        const before = stats(model)
+        const head = layerWeights(model, 'output')
+        const t = new Trainer({ model, data: syntheticData(32, 0), config: { epochs: 1, batchSize: 8, seed: 3, learningRate: 1e-2, optimizer: { type: 'adam' }, groups: plan.groups }, sink, checkpoints: false })
+        expect((await t.run()).status).toBe('done')
+        t.dispose()
+        if (spec.mode === 'none') expect(stats(model)).not.toEqual(before)
+        else expect(stats(model)).toEqual(before)
+        expect(layerWeights(model, 'output')[0]).not.toEqual(head[0]) // the head trained either way
+      } finally {
+        model.dispose()
+      }
     }
   })
 

@@ -1,11 +1,14 @@
 /**
- * End-to-end accuracy: a small CNN trained by the studio's engine (DataSource + augmentation pipeline + custom
- * loop + message sink) on 6000 MNIST digits on the WASM backend (with shared/tfjs/wasm's training kernels)
- * reaches >= 97% on 1000 held-out digits.
+ * End-to-end accuracy: the studio's LeNet-5 template for 28x28x1 digits and 10 classes, compiled by the studio's
+ * compiler with the template's defaults (what a user gets from the gallery), trained by the studio's engine
+ * (DataSource + augmentation pipeline + custom loop + message sink) on 4000 MNIST digits on the WASM backend
+ * (with shared/tfjs/wasm's training kernels), reaches >= 93% on 1000 held-out digits (94.8% when last measured).
  */
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createStep, emptyPipeline } from '../../../shared/augment'
+import { getTemplate } from '../../../shared/graph'
+import { compileGraph } from '../../../shared/tfjs/compile'
 import { evaluate, Trainer } from '../../../shared/train'
 import { setupWasm } from '../tfjs/wasm-test-setup'
 import { ofType, recorder } from './helpers'
@@ -16,33 +19,15 @@ beforeAll(async () => {
   await tf.setBackend('wasm')
 })
 
-function smallCnn(): tf.LayersModel {
-  let seed = 1
-  const init = () => tf.initializers.heNormal({ seed: seed++ })
-  const input = tf.input({ shape: [28, 28, 1] })
-  let h = tf.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: init() }).apply(input) as tf.SymbolicTensor
-  h = tf.layers.batchNormalization({ momentum: 0.9 }).apply(h) as tf.SymbolicTensor
-  h = tf.layers.activation({ activation: 'relu' }).apply(h) as tf.SymbolicTensor
-  h = tf.layers.maxPooling2d({ poolSize: 2 }).apply(h) as tf.SymbolicTensor
-  h = tf.layers.conv2d({ filters: 32, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: init() }).apply(h) as tf.SymbolicTensor
-  h = tf.layers.batchNormalization({ momentum: 0.9 }).apply(h) as tf.SymbolicTensor
-  h = tf.layers.activation({ activation: 'relu' }).apply(h) as tf.SymbolicTensor
-  h = tf.layers.maxPooling2d({ poolSize: 2 }).apply(h) as tf.SymbolicTensor
-  h = tf.layers.flatten().apply(h) as tf.SymbolicTensor
-  h = tf.layers.dense({ units: 64, activation: 'relu', kernelInitializer: init() }).apply(h) as tf.SymbolicTensor
-  const out = tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 99 }) }).apply(h) as tf.SymbolicTensor
-  return tf.model({ inputs: input, outputs: out })
-}
-
 describe('MNIST subset on the WASM backend', () => {
-  it('reaches >= 97% validation accuracy', { timeout: 240_000 }, async () => {
+  it('the LeNet-5 template reaches >= 93% validation accuracy', { timeout: 240_000 }, async () => {
     expect(tf.getBackend()).toBe('wasm')
-    const data = mnistSource(6000, 1000, 0)
+    const data = mnistSource(4000, 1000, 0)
     const pipeline = {
       ...emptyPipeline(),
       steps: [createStep('translation', 'shift', { p: 0.5, params: { x: [-0.1, 0.1], y: [-0.1, 0.1] } }), createStep('normalize', 'norm', { params: { mean: [0.13], std: [0.31] } })],
     }
-    const model = smallCnn()
+    const model = compileGraph(getTemplate('lenet5')!.build([28, 28, 1], 10), { seed: 'mnist' }).model
     const rec = recorder()
     const started = performance.now()
     const trainer = new Trainer({
@@ -50,7 +35,7 @@ describe('MNIST subset on the WASM backend', () => {
       data,
       pipeline,
       config: {
-        epochs: 5,
+        epochs: 4,
         batchSize: 32,
         seed: 'mnist',
         learningRate: 2e-3,
@@ -75,7 +60,7 @@ describe('MNIST subset on the WASM backend', () => {
       }),
     )
     const last = epochs.at(-1)
-    expect(last?.valAcc).toBeGreaterThanOrEqual(0.97)
+    expect(last?.valAcc).toBeGreaterThanOrEqual(0.93)
     // evaluate agrees with the epoch's validation metrics
     const r = await evaluate(model, data, 'val', { pipeline, batchSize: 250 })
     expect(r.accuracy).toBeCloseTo(last?.valAcc ?? 0, 6)

@@ -3,8 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { createStep, emptyPipeline } from '../../../shared/augment'
 import type { AugmentPipeline } from '../../../shared/augment'
 import { compileGraph } from '../../../shared/tfjs/compile'
-import { toyConvnet } from '../../../shared/graph'
+import { analyzeGraph, GraphBuilder, plainBlock, resnet20, toyConvnet } from '../../../shared/graph'
 import {
+  batchToTensors,
   evaluate,
   initialLoss,
   InMemoryDataSource,
@@ -129,6 +130,46 @@ describe('Trainer', () => {
     finalC.forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(finalA[i] as Float32Array)))
     // without validation, "best" follows the training loss
     expect(ofType(recC.messages, 'epoch')[0]?.valAcc).toBeNull()
+  })
+
+  it('with Dropout in the design: the same seed gives the same weights, and a resume mid-epoch is bit-exact', async () => {
+    const design = () => {
+      const b = new GraphBuilder()
+      b.add('Input', { shape: [8, 8, 1] }, { id: 'input' })
+      b.add('Conv2D', { filters: 4, kernelSize: 3 }, { id: 'conv' })
+      b.add('ReLU', {}, { id: 'relu' })
+      b.add('Flatten', {}, { id: 'flatten' })
+      b.add('Dropout', { rate: 0.5 }, { id: 'drop' })
+      b.add('Output', { units: CLASSES }, { id: 'fc' })
+      return compileGraph(b.build(), { seed: 9 }).model
+    }
+    const data = syntheticData(44, 0)
+    const cfg: TrainingConfigInput = { ...config, epochs: 2 }
+    const straight = async () => {
+      const model = design()
+      await new Trainer({ model, data, pipeline, config: cfg, sink: recorder() }).run()
+      const w = await weightsOf(model)
+      model.dispose()
+      return w
+    }
+    const finalA = await straight()
+    const finalB = await straight()
+    finalB.forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(finalA[i] as Float32Array)))
+
+    const modelC = design()
+    let trainerC: Trainer | null = null
+    const recC = recorder((m) => {
+      if (m.type === 'step' && m.step === 8) trainerC?.command({ type: 'stop' })
+    })
+    trainerC = new Trainer({ model: modelC, data, pipeline, config: cfg, sink: recC })
+    expect((await trainerC.run()).status).toBe('stopped')
+    const cp = await trainerC.checkpoint()
+    modelC.dispose()
+    const modelD = design()
+    await new Trainer({ model: modelD, data, pipeline, config: cfg, sink: recorder(), resumeFrom: cp }).run()
+    const finalD = await weightsOf(modelD)
+    finalD.forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(finalA[i] as Float32Array)))
+    modelD.dispose()
   })
 
   it('pause holds between steps until resume', async () => {
@@ -275,6 +316,41 @@ describe('Trainer', () => {
     model.dispose()
   })
 
+  it("templates' and blocks' BatchNorms use momentum 0.1: one step moves the moving statistics 10% of the way to the batch's", async () => {
+    const template = analyzeGraph(resnet20([8, 8, 1], CLASSES))
+    const bns = Object.values(template.nodes).filter((n) => n.kind === 'BatchNorm')
+    expect(bns.length).toBe(21) // the stem's, two per basic block (9) and the two projection shortcuts'
+    for (const n of bns) expect(n.params!.momentum).toBe(0.1)
+    // The same block as the template's (the CIFAR ResNets' plain block), trained one step (resnet20 itself is slow on the CPU backend).
+    const b = new GraphBuilder()
+    b.add('Input', { shape: [8, 8, 1] }, { id: 'input' })
+    b.block(plainBlock({ filters: 4 }), 1, { id: 'stage' })
+    b.add('GlobalAveragePool', {}, { id: 'gap' })
+    b.add('Output', { units: CLASSES }, { id: 'fc' })
+    const { model } = compileGraph(b.build(), { seed: 4 })
+    const data = syntheticData(16, 0)
+    // The batch statistics bn1 sees in the one step (one batch of all 16 images; initial weights).
+    const all = await data.batch('train', Int32Array.from({ length: 16 }, (_, i) => i))
+    const bn1 = model.getLayer('stage_0_bn1')
+    const toBn1 = tf.model({ inputs: model.inputs, outputs: bn1.input as tf.SymbolicTensor })
+    const { mean, variance } = tf.tidy(() => {
+      const x = batchToTensors(all, data.imageShape, CLASSES).images
+      return tf.moments(toBn1.predict(x) as tf.Tensor, [0, 1, 2])
+    })
+    const [batchMean, batchVar] = [mean.arraySync() as number[], variance.arraySync() as number[]]
+    const out = await new Trainer({ model, data, config: { epochs: 1, batchSize: 16, seed: 1, learningRate: 1e-3, optimizer: { type: 'sgd' } }, sink: recorder(), checkpoints: false }).run()
+    expect(out.status).toBe('done')
+    const [movingMean, movingVar] = bn1.getWeights().slice(2).map((w) => Array.from(w.dataSync()))
+    batchMean.forEach((m, c) => {
+      expect(movingMean![c]).toBeCloseTo(0.9 * 0 + 0.1 * m, 5)
+      expect(movingVar![c]).toBeCloseTo(0.9 * 1 + 0.1 * batchVar[c]!, 5)
+    })
+    expect(Math.max(...batchMean.map(Math.abs))).toBeGreaterThan(0.01) // the check above is not trivially 0 = 0
+    mean.dispose()
+    variance.dispose()
+    model.dispose()
+  })
+
   it('refuses a bad config with the quoted value', () => {
     expect(() => new Trainer({ model: tinyModel(), data: syntheticData(8, 0), config: { ...config, batchSize: 0 }, sink: recorder() })).toThrow(
       'batchSize must be an integer >= 1, received 0',
@@ -293,6 +369,44 @@ describe('evaluation helpers', () => {
     for (let i = 0; i < a.length; i++) expect(Math.abs((a[i] as number) - (b[i] as number))).toBeLessThan(1e-6)
     expect(logitsFunction(tinyModel(false)).outputIsSoftmax).toBe(false)
     x.dispose()
+  })
+
+  it('a design ending in Dense -> Softmax (no Output node) trains on the logits, exactly like the Output-node design', async () => {
+    // The same head (node id, initializer) once as an Output node and once as Dense + the palette's Softmax node:
+    // the same seed gives the same weights, so the logits and the whole training run must agree.
+    const design = (softmaxNode: boolean) => {
+      const b = new GraphBuilder()
+      b.add('Input', { shape: [8, 8, 1] }, { id: 'input' })
+      b.add('Conv2D', { filters: 4, kernelSize: 3 }, { id: 'conv' })
+      b.add('ReLU', {}, { id: 'relu' })
+      b.add('Flatten', {}, { id: 'flatten' })
+      b.add(softmaxNode ? 'Dense' : 'Output', { units: CLASSES, kernelInitializer: 'normal', stddev: 0.01 }, { id: 'head' })
+      if (softmaxNode) b.add('Softmax', {}, { id: 'softmax' })
+      return compileGraph(b.build(), { seed: 3 }).model
+    }
+    const withOutput = design(false)
+    const withSoftmax = design(true)
+    const x = tf.randomUniform([4, 8, 8, 1], 0, 1, 'float32', 5)
+    const a = logitsFunction(withSoftmax)
+    expect(a.outputIsSoftmax).toBe(true)
+    const za = a.fn(x, false).arraySync()
+    const zb = logitsFunction(withOutput).fn(x, false).arraySync()
+    // Logits are not probabilities: rows do not sum to 1, and they match the Output design's logits.
+    expect(Math.abs(za[0]!.reduce((s, v) => s + v, 0) - 1)).toBeGreaterThan(0.5)
+    za.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(zb[i]![j]!, 5)))
+    const losses = async (model: tf.LayersModel) => {
+      const rec = recorder()
+      const out = await new Trainer({ model, data: syntheticData(24, 0), config: { ...config, epochs: 1, schedule: { type: 'constant' } }, sink: rec, checkpoints: false }).run()
+      expect(out.status).toBe('done')
+      return ofType(rec.messages, 'step').map((m) => m.loss)
+    }
+    const la = await losses(withSoftmax)
+    const lb = await losses(withOutput)
+    expect(Math.abs(la[0]! - Math.log(CLASSES))).toBeLessThan(0.1)
+    la.forEach((l, i) => expect(l).toBeCloseTo(lb[i]!, 4))
+    x.dispose()
+    withOutput.dispose()
+    withSoftmax.dispose()
   })
 
   it('evaluate returns loss, accuracy, a C x C confusion matrix and per-sample predictions; test needs allowTest', async () => {
