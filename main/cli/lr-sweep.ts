@@ -4,7 +4,7 @@
  * recommended; `--range-test` adds the continuous LR range test. MNIST digits by default, WASM backend.
  */
 import { parseArgs } from 'node:util'
-import { MODEL_OPTIONS, MODEL_USAGE, modelAndData, numberArg, useBackend } from './check'
+import { MODEL_OPTIONS, MODEL_USAGE, modelAndData, numberArg, pipelineArg, useBackend } from './check'
 import { UsageError, type Subcommand } from './types'
 
 const usage = `Usage: studio lr-sweep (--graph <file> | --template <name>) [options]
@@ -58,8 +58,9 @@ export const lrSweepCommand: Subcommand = {
     try {
       const { lrSweep, lrRangeTest, sweepTooHigh } = await import('../../shared/procedure/index')
       const seed = v.seed ?? 0
-      const r = await lrSweep(model, data, { rates, iterations, weightDecay, batchSize, optimizer, seed })
-      const range = v['range-test'] === true ? await lrRangeTest(model, data, { batchSize, optimizer, seed, weightDecay, tooHigh: sweepTooHigh(r.runs) }) : null
+      const pipeline = (await pipelineArg(v.pipeline, model.inputs[0]!.shape.slice(1), io))?.document ?? null
+      const r = await lrSweep(model, data, { rates, iterations, weightDecay, batchSize, optimizer, seed, pipeline })
+      const range = v['range-test'] === true ? await lrRangeTest(model, data, { batchSize, optimizer, seed, weightDecay, pipeline, tooHigh: sweepTooHigh(r.runs) }) : null
       if (json) {
         io.stdout(
           JSON.stringify({

@@ -10,6 +10,7 @@ import { ApiError, datasetsContract, projectsContract, type DatasetSummary, type
 import { TEMPLATES, getTemplate } from '../../shared/graph/templates'
 import { defaultDataDir } from '../host/paths'
 import type { Studio } from '../studio'
+import { pipelineArg } from './check'
 import { UsageError, type Subcommand } from './types'
 
 export const CLI_PROJECT_NAME = 'Command line'
@@ -183,15 +184,6 @@ export const trainCommand: Subcommand = {
         throw err
       }
     }
-    let pipelineFile: { path: string; value: unknown } | null = null
-    if (v.pipeline !== undefined) {
-      try {
-        pipelineFile = { path: resolve(v.pipeline), value: JSON.parse(io.readFile(v.pipeline)) as unknown }
-      } catch (err) {
-        throw new UsageError(`Cannot read --pipeline ${v.pipeline}: ${(err as Error).message}`)
-      }
-    }
-
     const dataDir = resolve(v['data-dir'] ?? defaultDataDir())
     const json = v.json ?? false
     return withStudio(dataDir, async (studio) => {
@@ -211,13 +203,7 @@ export const trainCommand: Subcommand = {
       if (errors.length) {
         throw new UsageError(`The network does not fit ${shape.join('x')} images with ${C} classes:\n  ${errors.map((e) => e.message).join('\n  ')}`)
       }
-      let pipeline = null
-      if (pipelineFile) {
-        const { validatePipeline } = await import('../../shared/augment/index')
-        const r = validatePipeline(pipelineFile.value, { height: shape[0]!, width: shape[1]!, channels: shape[2]! })
-        if (!r.ok) throw new UsageError(`${v.pipeline}: ${r.errors.map((e) => e.message).join('; ')}`)
-        pipeline = { document: r.pipeline, file: pipelineFile.path }
-      }
+      const pipeline = await pipelineArg(v.pipeline, shape, io)
       const project = (await findProject(clientFor(studio, projectsContract), v.project ?? null, true))!
       const source = template ? template.name : graphFile!.path.split(/[\\/]/).pop()!
       const name = v.name ?? `${source} on ${dataset.name}`

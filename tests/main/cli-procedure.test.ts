@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { runCli, nodeIO, type CliIO } from '../../main/cli/index'
+import { createStep } from '@shared/augment/spec-only'
 import { GraphBuilder, serializeGraphDocument } from '@shared/graph'
 
 /** Captures output; `files` are served by readFile (no disk needed). */
@@ -38,7 +39,10 @@ function mlpJson(): string {
   return serializeGraphDocument(b.build())
 }
 
-const files = { 'cnn.json': cnnJson(), 'mlp.json': mlpJson() }
+/** A pipeline that normalizes with a far-off mean and a tiny std: inputs of about ±50 instead of [0, 1]. */
+const shiftingPipeline = JSON.stringify({ format: 1, steps: [createStep('normalize', 'n', { params: { mean: [0.5], std: [0.01] } })] })
+
+const files = { 'cnn.json': cnnJson(), 'mlp.json': mlpJson(), 'norm.json': shiftingPipeline, 'bad-pipeline.json': JSON.stringify({ format: 1, steps: [{ id: 'x', kind: 'swirl', enabled: true, p: 1, params: {} }] }) }
 
 describe('studio check / lr-sweep / init-lab (in-process, WASM)', () => {
   it('check initial-loss --json: ln(10) on random data, regularization raises the loss', async () => {
@@ -53,6 +57,19 @@ describe('studio check / lr-sweep / init-lab (in-process, WASM)', () => {
     const text = capture(files)
     expect(await runCli(['check', 'initial-loss', '--graph', 'cnn.json', '--data', 'mnist', '--batches', '1'], text)).toBe(0)
     expect(text.out).toMatch(/expected ln\(10\) = 2\.3026/)
+  })
+
+  it('check initial-loss --pipeline: the check sees the inputs the pipeline of the run gives (its normalize steps)', async () => {
+    const plain = capture(files)
+    expect(await runCli(['check', 'initial-loss', '--graph', 'cnn.json', '--batches', '1', '--json'], plain)).toBe(0)
+    const withPipeline = capture(files)
+    await runCli(['check', 'initial-loss', '--graph', 'cnn.json', '--batches', '1', '--pipeline', 'norm.json', '--json'], withPipeline)
+    const a = JSON.parse(plain.out) as { loss: number; pipeline: string | null }
+    const b = JSON.parse(withPipeline.out) as { loss: number; pipeline: string | null }
+    expect(a.pipeline).toBeNull()
+    expect(b.pipeline).toMatch(/norm\.json$/)
+    // Inputs 100x larger reach the logits: the loss is far from the raw-pixel one.
+    expect(Math.abs(b.loss - a.loss)).toBeGreaterThan(0.5)
   })
 
   it('check overfit-tiny --json reaches a training loss < 0.05 on 20 MNIST digits', async () => {
@@ -102,6 +119,8 @@ describe('studio check / lr-sweep / init-lab (in-process, WASM)', () => {
       [['lr-sweep', '--template', 'nope'], /Unknown template/],
       [['lr-sweep', '--graph', 'cnn.json', '--iterations', '0'], /--iterations must be a whole number >= 1/],
       [['check', 'overfit-tiny', '--template', 'toy-convnet', '--input', '32x32x3'], /MNIST digits are 28x28x1/],
+      [['check', 'initial-loss', '--graph', 'cnn.json', '--pipeline', 'bad-pipeline.json'], /bad-pipeline\.json: .*swirl/],
+      [['check', 'initial-loss', '--graph', 'cnn.json', '--pipeline', 'missing.json'], /Cannot read --pipeline missing\.json/],
     ]
     for (const [argv, message] of cases) {
       const io = capture(files)
