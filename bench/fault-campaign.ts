@@ -600,7 +600,7 @@ function httpChannels(): string[] {
   return out
 }
 
-function rawRequests(port: number, token: string): fc.Arbitrary<RawRequest> {
+export function rawRequests(port: number, token: string): fc.Arbitrary<RawRequest> {
   const piece = fc.oneof(
     fc.constantFrom('%', '%E0', '%E0%A4%A', '%A', '%ZZ', '%00', '%2e%2e', '%2F', '..', '.', '/', '//', '\\', '?', '#', '%C0%AF', '%FF', 'index.html', 'files', 'api', 'events', 'datasets', '3', 'images.u8', '~', ';', '@'),
     fc.string({ maxLength: 6 }),
@@ -612,7 +612,7 @@ function rawRequests(port: number, token: string): fc.Arbitrary<RawRequest> {
     { weight: 5, arbitrary: fc.tuple(fc.oneof(fc.constantFrom(...channels), fc.string({ maxLength: 30 })), fc.boolean()).map(([c, enc]) => `${WEB_HOST.apiPrefix}${enc ? encodeURIComponent(c) : c}`) },
     { weight: 1, arbitrary: junkPath.map((p) => `${WEB_HOST.apiPrefix}${p.slice(1)}`) },
     { weight: 2, arbitrary: junkPath.map((p) => `${WEB_HOST.filesPrefix}${p.slice(1)}`) },
-    { weight: 1, arbitrary: fc.constantFrom('/', '/index.html', WEB_HOST.eventsPath, '*', 'http://127.0.0.1/', `http://evil.example${WEB_HOST.apiPrefix}x`, '', '/../../etc/passwd', `${WEB_HOST.filesPrefix}datasets/3/images.u8`) },
+    { weight: 1, arbitrary: fc.constantFrom('/', '/index.html', '/%E0%A4%A', '/%E0', WEB_HOST.eventsPath, '*', 'http://127.0.0.1/', `http://evil.example${WEB_HOST.apiPrefix}x`, '', '/../../etc/passwd', `${WEB_HOST.filesPrefix}datasets/3/images.u8`) },
   )
   const method = fc.oneof({ weight: 6, arbitrary: fc.constantFrom('GET', 'GET', 'POST', 'POST', 'POST', 'POST', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH') }, { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 8 }) })
   const headerValue = fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('', ' ', '\u00ff', 'null', 'a'.repeat(2000)))
