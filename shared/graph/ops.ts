@@ -324,21 +324,35 @@ export function ungroupBlock(doc: GraphDocument, nodeId: string): { doc: GraphDo
   const edges = next.edges.filter((e) => e.source !== nodeId && e.target !== nodeId)
   const add = (e: Omit<GraphEdge, 'id'>) => edges.push({ ...e, id: createEdgeId(edges, e.source, e.target, e.targetHandle ?? 0) })
   for (const e of flat.edges) add({ source: idMap.get(e.source)!, target: idMap.get(e.target)!, targetHandle: e.targetHandle ?? 0 })
-  // The block's input feeds the body's first layers: find them from the definition's BlockInput edges (rep 0).
-  const def = doc.blocks.find((b) => b.id === node.params.blockId)!
-  const inPort = def.nodes.find((n) => n.kind === BLOCK_INPUT_KIND)!
-  const outPort = def.nodes.find((n) => n.kind === BLOCK_OUTPUT_KIND)!
-  const entries = def.edges.filter((e) => e.source === inPort.id)
-  const exitInner = def.edges.find((e) => e.target === outPort.id)!.source
-  const repeat = typeof node.params.repeat === 'number' ? node.params.repeat : 1
-  const flatId = (rep: number, inner: string) => idMap.get(`${nodeId}/${rep}/${inner}`)
-  for (const e of doc.edges.filter((x) => x.target === nodeId)) {
-    for (const entry of entries) {
-      const target = flatId(0, entry.target)
-      if (target) add({ source: e.source, target, targetHandle: entry.targetHandle ?? 0 })
-    }
+  // The block's input feeds the body's first layers: find them from the definition's BlockInput edges (rep 0),
+  // and the output leaves from the layer feeding BlockOutput (last rep); through nested blocks, which the
+  // expansion flattened as well (`<block>/<rep>/<inner>/<rep>/<inner>...`).
+  const defOf = (n: GraphNode) => doc.blocks.find((b) => b.id === n.params.blockId)!
+  const repeatOf = (n: GraphNode) => (typeof n.params.repeat === 'number' ? n.params.repeat : 1)
+  const entriesOf = (path: string, block: GraphNode): { id: string | undefined; handle: number }[] => {
+    const def = defOf(block)
+    const inPort = def.nodes.find((n) => n.kind === BLOCK_INPUT_KIND)!
+    return def.edges
+      .filter((e) => e.source === inPort.id)
+      .flatMap((e) => {
+        const inner = def.nodes.find((n) => n.id === e.target)!
+        const innerPath = `${path}/0/${e.target}`
+        return inner.kind === BLOCK_KIND ? entriesOf(innerPath, inner) : [{ id: idMap.get(innerPath), handle: e.targetHandle ?? 0 }]
+      })
   }
-  const exitId = flatId(repeat - 1, exitInner)
+  const exitOf = (path: string, block: GraphNode): string | undefined => {
+    const def = defOf(block)
+    const outPort = def.nodes.find((n) => n.kind === BLOCK_OUTPUT_KIND)!
+    const exitInner = def.edges.find((e) => e.target === outPort.id)!.source
+    const inner = def.nodes.find((n) => n.id === exitInner)!
+    const innerPath = `${path}/${repeatOf(block) - 1}/${exitInner}`
+    return inner.kind === BLOCK_KIND ? exitOf(innerPath, inner) : idMap.get(innerPath)
+  }
+  const entries = entriesOf(nodeId, node)
+  for (const e of doc.edges.filter((x) => x.target === nodeId)) {
+    for (const entry of entries) if (entry.id) add({ source: e.source, target: entry.id, targetHandle: entry.handle })
+  }
+  const exitId = exitOf(nodeId, node)
   for (const e of doc.edges.filter((x) => x.source === nodeId)) {
     if (exitId) add({ source: exitId, target: e.target, targetHandle: e.targetHandle ?? 0 })
   }

@@ -224,3 +224,17 @@ describe('editing a layer inside a block definition', () => {
     expect(() => setBlockLayerParam(doc, blockId, input.id, 'filters', 3)).toThrow(/no parameters/)
   })
 })
+
+describe('ungroupBlock with a nested block', () => {
+  it('keeps the outer connections when the body starts and ends with a Block node (regression: they were dropped)', async () => {
+    const { getTemplate, groupIntoBlock, ungroupBlock, analyzeGraph } = await import('../../../shared/graph/index')
+    const doc = getTemplate('toy-convnet')!.build([32, 32, 3], 10)
+    const grouped = groupIntoBlock(doc, ['stages'])
+    const { doc: expanded } = ungroupBlock(grouped.doc, grouped.nodeId)
+    const analysis = analyzeGraph(expanded)
+    expect(analysis.issues.filter((i) => i.severity === 'error')).toEqual([])
+    expect(expanded.edges.some((e) => e.source === 'input')).toBe(true)
+    expect(expanded.edges.some((e) => e.target === 'flatten')).toBe(true)
+    expect(analysis.totals.params).toBe(analyzeGraph(doc).totals.params)
+  })
+})
