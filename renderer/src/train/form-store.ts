@@ -26,6 +26,34 @@ let timer: ReturnType<typeof setTimeout> | null = null
 /** The form waiting to be saved (project and fields), null when the database has the latest. */
 let pending: { projectId: number; form: TrainForm } | null = null
 let saving: Promise<void> | null = null
+/** The newest form not yet confirmed saved: kept in sessionStorage if the page goes away first (a reload). */
+let unsaved: { projectId: number; form: TrainForm } | null = null
+const UNSAVED_KEY = 'cnn-studio/train/unsaved-form'
+
+if (typeof window !== 'undefined') {
+  window.addEventListener('pagehide', () => {
+    if (!unsaved) return
+    try {
+      sessionStorage.setItem(UNSAVED_KEY, JSON.stringify({ projectId: unsaved.projectId, form: JSON.stringify(unsaved.form) }))
+    } catch {
+      // storage disabled: the last few hundred milliseconds of typing are lost, as without this copy
+    }
+  })
+}
+
+/** The form a reload interrupted before it was saved (taken once), for this project. */
+function takeUnsaved(projectId: number): TrainForm | null {
+  try {
+    const text = sessionStorage.getItem(UNSAVED_KEY)
+    if (!text) return null
+    const saved = JSON.parse(text) as { projectId?: unknown; form?: unknown }
+    if (saved.projectId !== projectId || typeof saved.form !== 'string') return null
+    sessionStorage.removeItem(UNSAVED_KEY)
+    return legacyForm(saved.form)
+  } catch {
+    return null
+  }
+}
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String((e as { message?: unknown } | null)?.message ?? e))
 
@@ -52,6 +80,7 @@ async function drain(): Promise<void> {
     pending = null
     try {
       await api().workspace.saveTrainForm({ projectId: job.projectId, form: job.form })
+      if (unsaved === job) unsaved = null
       if (useTrainForm.getState().projectId === job.projectId) useTrainForm.setState({ saveError: null })
     } catch (e) {
       pending ??= job
@@ -75,6 +104,7 @@ export function flushTrainForm(): Promise<void> {
 
 function schedule(projectId: number, form: TrainForm): void {
   pending = { projectId, form }
+  unsaved = pending
   if (timer) clearTimeout(timer)
   timer = setTimeout(() => void flushTrainForm(), SAVE_DELAY_MS)
 }
@@ -89,6 +119,15 @@ export async function loadTrainForm(projectId: number, options: { force?: boolea
   try {
     const record = await api().workspace.getTrainForm({ projectId })
     if (stale()) return
+    // A reload within moments of typing: the copy kept when the page went away is newer than the database's.
+    const interrupted = takeUnsaved(projectId)
+    if (interrupted) {
+      useTrainForm.setState({ form: interrupted, status: 'ready' })
+      dropLegacy(projectId)
+      schedule(projectId, interrupted)
+      await flushTrainForm()
+      return
+    }
     if (record) {
       useTrainForm.setState({ form: formFromStored(record.form), status: 'ready' })
       dropLegacy(projectId)
