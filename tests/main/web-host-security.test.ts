@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import NodeWebSocket from 'ws'
 import { WEB_HOST } from '../../shared/api/transport'
 import { startWebHost } from '../../main/web/server'
-import { openStudio, tempDataDir } from './helpers'
+import { startTestHost } from './helpers'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
@@ -24,16 +24,7 @@ afterEach(async () => {
 })
 
 async function host() {
-  const t = tempDataDir()
-  temps.push(t.cleanup)
-  const rendererDir = join(t.dir, 'renderer')
-  mkdirSync(rendererDir)
-  writeFileSync(join(rendererDir, 'index.html'), '<html><head></head><body>studio</body></html>')
-  const dataDir = join(t.dir, 'data')
-  const studio = openStudio(dataDir)
-  temps.push(() => studio.close())
-  const web = await startWebHost({ services: studio.services, rendererDir, dataDir })
-  temps.push(() => web.close())
+  const { web, studio, dataDir } = await startTestHost(temps)
   mkdirSync(join(dataDir, 'datasets', '3'), { recursive: true })
   writeFileSync(join(dataDir, 'datasets', '3', 'images.u8'), Buffer.from([7, 8, 9]))
   const projectCount = async () => {

@@ -2,26 +2,14 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { connect } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { startWebHost } from '../../main/web/server'
-import { openStudio, tempDataDir } from './helpers'
+import { startTestHost } from './helpers'
 
 const temps: (() => void | Promise<void>)[] = []
 afterEach(async () => {
   for (const c of temps.splice(0).reverse()) await c()
 })
 
-async function host() {
-  const t = tempDataDir()
-  temps.push(t.cleanup)
-  const rendererDir = join(t.dir, 'renderer')
-  mkdirSync(rendererDir)
-  writeFileSync(join(rendererDir, 'index.html'), '<html><head></head><body>studio</body></html>')
-  const studio = openStudio(join(t.dir, 'data'))
-  temps.push(() => studio.close())
-  const web = await startWebHost({ services: studio.services, rendererDir, dataDir: join(t.dir, 'data') })
-  temps.push(() => web.close())
-  return { web, dataDir: join(t.dir, 'data') }
-}
+const host = () => startTestHost(temps)
 
 describe('browser host', () => {
   it('serves index.html with the token, cross-origin isolation and a CSP', async () => {
@@ -101,20 +89,16 @@ describe('browser host: malformed requests', () => {
   })
 
   it('a request that fails inside the host gets 500 with the reason logged, and the host keeps serving', async () => {
-    const t = tempDataDir()
-    temps.push(t.cleanup)
-    const rendererDir = join(t.dir, 'renderer')
-    mkdirSync(rendererDir)
-    writeFileSync(join(rendererDir, 'index.html'), '<html><head></head><body>studio</body></html>')
-    const studio = openStudio(join(t.dir, 'data'))
-    temps.push(() => studio.close())
     // A service layer that throws where it should answer: the fault no client input should be able to cause.
-    const services = Object.create(studio.services) as typeof studio.services
-    services.call = () => {
-      throw new Error('disk on fire')
-    }
-    const web = await startWebHost({ services, rendererDir, dataDir: join(t.dir, 'data') })
-    temps.push(() => web.close())
+    const { web } = await startTestHost(temps, {
+      services: (studio) => {
+        const services = Object.create(studio.services) as typeof studio.services
+        services.call = () => {
+          throw new Error('disk on fire')
+        }
+        return services
+      },
+    })
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
     temps.push(() => logged.mockRestore())
     const res = await fetch(new URL('/api/studio%3Aprojects.list', web.url), { method: 'POST', headers: { 'X-Studio-Token': web.token }, body: '{}' })
