@@ -13,7 +13,6 @@ import { chromium, type Browser } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import NodeWebSocket from 'ws'
 import { WEB_HOST } from '../../shared/api/transport'
-import { startWebHost } from '../../main/web/server'
 import { startTestHost } from './helpers'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
