@@ -140,13 +140,19 @@ t = time.perf_counter()
 for _ in range(${STEPS}): step()
 print(${STEPS * BATCH} / (time.perf_counter() - t), torch.get_num_threads())
 `
-  try {
-    execFileSync('python3', ['-c', 'import torch'], { stdio: 'ignore' })
-  } catch {
-    return { available: false, reason: 'python3 -c "import torch" failed: PyTorch is not installed here' }
-  }
-  const out = execFileSync('python3', ['-c', script], { encoding: 'utf8' }).trim().split(/\s+/)
-  return { available: true, imagesPerSec: Number(out[0]), threads: Number(out[1]) }
+  // $PYTHON, else the first python3 on PATH, else Debian's (the one on PATH may be another install without torch).
+  const candidates = [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => Boolean(p))
+  const python = candidates.find((p) => {
+    try {
+      execFileSync(p, ['-c', 'import torch'], { stdio: 'ignore' })
+      return true
+    } catch {
+      return false
+    }
+  })
+  if (!python) return { available: false, reason: `import torch failed with ${candidates.join(', ')}: PyTorch is not installed here` }
+  const out = execFileSync(python, ['-c', script], { encoding: 'utf8' }).trim().split(/\s+/)
+  return { available: true, python, imagesPerSec: Number(out[0]), threads: Number(out[1]) }
 }
 
 async function main(): Promise<void> {
