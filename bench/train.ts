@@ -124,7 +124,7 @@ async function plainPath(): Promise<{ imagesPerSec: number; lastLoss: number }> 
   return { imagesPerSec: (STEPS * BATCH) / seconds, lastLoss }
 }
 
-function pytorch(): { available: false; reason: string } | { available: true; imagesPerSec: number; threads: number } {
+function pytorch(): { available: false; reason: string } | { available: true; python: string; imagesPerSec: number; threads: number } {
   const script = `
 import time, torch, torch.nn as nn
 torch.manual_seed(0)
