@@ -419,9 +419,10 @@ export class RunRecorder implements TrainEventSink {
 
   /**
    * Saves a checkpoint taken outside the engine's messages (where a stopped run ended, mid-epoch) as 'last', so the
-   * run resumes from there; its meta tells the position.
+   * run resumes from there; its meta tells the position. Skipped when the last checkpoint is already there.
    */
   saveLast(checkpoint: Pick<CheckpointMessage, 'meta' | 'weights' | 'optimizerState'>): void {
+    if (this.#lastCheckpoint !== null && this.#lastCheckpoint.step >= checkpoint.meta.step) return
     this.#saveCheckpoint(checkpoint, ['last'])
   }
 

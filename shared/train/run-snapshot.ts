@@ -48,69 +48,64 @@ export const trialSnapshotSchema = z.object({
 const idOrNull = z.number().nullable()
 
 /**
- * Read leniently (older snapshots and writers' extra keys pass through); the documents and the training config
- * are checked where they are used (parseGraphDocument, assertTrainingConfig).
+ * Keys other writers add are dropped when read (older CLI snapshots had `backend` and `params`); the documents and
+ * the training config are checked where they are used (parseGraphDocument, assertTrainingConfig).
  */
-export const runSnapshotSchema = z
-  .object({
-    kind: z.literal(RUN_SNAPSHOT_KIND),
-    format: z.literal(RUN_SNAPSHOT_FORMAT),
-    architecture: z
-      .object({
-        id: idOrNull,
-        name: z.string(),
-        versionId: idOrNull,
-        version: idOrNull,
-        template: z.string().nullable().optional(),
-        file: z.string().nullable().optional(),
-        document: z.custom<GraphDocument>((v) => typeof v === 'object' && v !== null, 'a design document'),
-      })
-      .passthrough(),
-    dataset: z
-      .object({
-        id: z.number(),
-        name: z.string(),
-        classes: z.array(z.string()),
-        shape: z.tuple([z.number(), z.number(), z.number()]),
-        trainSplit: z.literal('train'),
-        valSplit: z.literal('val'),
-        counts: z.object({ train: z.number(), val: z.number(), test: z.number() }),
-        split: z.custom<DatasetDetail['split']>(() => true),
-        mean: z.array(z.number()).nullable(),
-        std: z.array(z.number()).nullable(),
-      })
-      .passthrough(),
-    pipeline: z
-      .object({
-        id: idOrNull,
-        name: z.string(),
-        versionId: idOrNull,
-        version: idOrNull,
-        file: z.string().nullable().optional(),
-        document: z.custom<AugmentPipeline>((v) => typeof v === 'object' && v !== null, 'a pipeline document'),
-      })
-      .passthrough()
-      .nullable(),
-    /** Every hyperparameter, defaults filled in (parseTrainingConfig). */
-    training: z.custom<TrainingConfig>((v) => typeof v === 'object' && v !== null, 'a training configuration'),
-    seed: z.union([z.number(), z.string()]),
-    /** The backend asked for ('auto', 'webgpu', 'wasm', 'cpu', ...); the one that ran is the run's `backend`. */
-    backendRequested: z.string(),
-    appVersion: z.string(),
-    /** Which writer created the run ('app', 'cli', ...). */
-    origin: z.string().optional(),
-    /**
-     * Present when the run started from another run's checkpoint (transfer learning). The layers actually copied /
-     * re-initialized and the freeze plan's groups are in the run's summary (`summary.transfer`).
-     */
-    transfer: transferSnapshotSchema.optional(),
-    /**
-     * Present when the run is a trial of a hyperparameter search (Procedure tab): the trial's values. When the trial
-     * varies the design, `architecture.document` is the modified copy that trained.
-     */
-    trial: trialSnapshotSchema.optional(),
-  })
-  .passthrough()
+export const runSnapshotSchema = z.object({
+  kind: z.literal(RUN_SNAPSHOT_KIND),
+  format: z.literal(RUN_SNAPSHOT_FORMAT),
+  architecture: z
+    .object({
+      id: idOrNull,
+      name: z.string(),
+      versionId: idOrNull,
+      version: idOrNull,
+      template: z.string().nullable().optional(),
+      file: z.string().nullable().optional(),
+      document: z.custom<GraphDocument>((v) => typeof v === 'object' && v !== null, 'a design document'),
+    }),
+  dataset: z
+    .object({
+      id: z.number(),
+      name: z.string(),
+      classes: z.array(z.string()),
+      shape: z.tuple([z.number(), z.number(), z.number()]),
+      trainSplit: z.literal('train'),
+      valSplit: z.literal('val'),
+      counts: z.object({ train: z.number(), val: z.number(), test: z.number() }),
+      split: z.custom<DatasetDetail['split']>(() => true),
+      mean: z.array(z.number()).nullable(),
+      std: z.array(z.number()).nullable(),
+    }),
+  pipeline: z
+    .object({
+      id: idOrNull,
+      name: z.string(),
+      versionId: idOrNull,
+      version: idOrNull,
+      file: z.string().nullable().optional(),
+      document: z.custom<AugmentPipeline>((v) => typeof v === 'object' && v !== null, 'a pipeline document'),
+    })
+    .nullable(),
+  /** Every hyperparameter, defaults filled in (parseTrainingConfig). */
+  training: z.custom<TrainingConfig>((v) => typeof v === 'object' && v !== null, 'a training configuration'),
+  seed: z.union([z.number(), z.string()]),
+  /** The backend asked for ('auto', 'webgpu', 'wasm', 'cpu', ...); the one that ran is the run's `backend`. */
+  backendRequested: z.string(),
+  appVersion: z.string(),
+  /** Which writer created the run ('app', 'cli', ...). */
+  origin: z.string().optional(),
+  /**
+   * Present when the run started from another run's checkpoint (transfer learning). The layers actually copied /
+   * re-initialized and the freeze plan's groups are in the run's summary (`summary.transfer`).
+   */
+  transfer: transferSnapshotSchema.optional(),
+  /**
+   * Present when the run is a trial of a hyperparameter search (Procedure tab): the trial's values. When the trial
+   * varies the design, `architecture.document` is the modified copy that trained.
+   */
+  trial: trialSnapshotSchema.optional(),
+})
 
 export type RunSnapshot = z.infer<typeof runSnapshotSchema>
 
