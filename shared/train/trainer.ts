@@ -1,7 +1,7 @@
 /**
  * The training loop: a custom step (tf.variableGrads + TrainOptimizer) over a DataSource, with the augmentation
- * pipeline, a learning-rate schedule, per-step and per-epoch messages, per-epoch checkpoints, pause / resume /
- * stop between steps, and a stop on a non-finite loss. Runtime-neutral (Web Worker or Node).
+ * pipeline, a learning-rate schedule, per-step and per-epoch messages, per-epoch checkpoints (and one at the next
+ * step boundary on requestCheckpoint()), pause / resume / stop between steps, and a stop on a non-finite loss. Runtime-neutral (Web Worker or Node).
  *
  * Determinism: the training order of epoch e (0-based) is createRng(seed).fork('data-order').fork(`epoch:${e}`)
  * .permutation(count); the augmentation of global step s (0-based) is augmentBatch({ seed, step: s }). Both are
