@@ -1,7 +1,8 @@
 /**
  * One training run under Node, recorded like every run: the shared engine (shared/train's Trainer) on a
  * dataset's cache (train split for training, val split for validation, never test), the run row with its config
- * snapshot, metrics and checkpoints through the runs service (RunRecorder), and the end status.
+ * snapshot (shared/train/run-snapshot.ts), metrics and checkpoints through the runs service (shared/train's
+ * RunRecorder over the direct client), and the end status.
  */
 import { runsContract, type DatasetDetail, type Run } from '@shared/api'
 import type { AugmentPipeline } from '../../shared/augment/index'
@@ -9,13 +10,13 @@ import type { GraphDocument } from '../../shared/graph/index'
 import { compileGraph } from '../../shared/tfjs/compile'
 import { initialLoss, Trainer } from '../../shared/train/index'
 import type { EpochMessage, InitialLossResult, TrainingConfig, TrainMessage } from '../../shared/train/index'
+import { RunRecorder, type RecordedOutcome } from '../../shared/train/recorder'
+import { buildRunSnapshot } from '../../shared/train/run-snapshot'
+import { runsSink } from '../../shared/train/runs-sink'
 import { clientFor } from '../rpc/direct-client'
 import type { Studio } from '../studio'
 import { selectBackend, type BackendChoice, type BackendInfo } from './backend'
 import { openDatasetSource } from './dataset-source'
-import { RunRecorder, type RecordedOutcome } from './recorder'
-
-export const CONFIG_FORMAT = 1
 
 export interface GraphSource {
   readonly document: GraphDocument
@@ -78,11 +79,17 @@ export function adaptGraph(doc: GraphDocument, imageShape: readonly number[], cl
 export async function runTrainingSession(o: TrainSessionOptions): Promise<SessionResult> {
   const { studio, dataset, training } = o
   const runs = clientFor(studio, runsContract)
+  const t0 = performance.now()
+  const backend = await selectBackend(o.backend)
+  const backendMs = performance.now() - t0
+  const t1 = performance.now()
   const data = openDatasetSource(studio.db, studio.paths, dataset)
   const trainCount = data.count('train')
   const valCount = data.count('val')
-  const backend = await selectBackend(o.backend)
+  const dataMs = performance.now() - t1
+  const t2 = performance.now()
   const { model } = compileGraph(o.graph.document, { seed: training.seed })
+  const compileMs = performance.now() - t2
   let recorder: RunRecorder | null = null
   const forward = {
     post(m: TrainMessage) {
@@ -102,12 +109,10 @@ export async function runTrainingSession(o: TrainSessionOptions): Promise<Sessio
     trainer = new Trainer({ model, data, pipeline: o.pipeline?.document ?? null, config: training, sink: forward })
     const init = await initialLoss(model, data, o.initialLossBatches ?? 4, { batchSize: training.batchSize, pipeline: o.pipeline?.document ?? null })
     const params = model.countParams()
-    // The app's run snapshot (renderer/src/train/controller.ts RunSnapshot), plus where the run came from. A CLI
-    // run has no architecture or pipeline row: their ids are null, their documents are inline.
+    // A CLI run has no architecture or pipeline row: their ids are null, their documents inline, with where they
+    // came from (a template or a file).
     const fileName = (p: string) => p.split(/[\\/]/).pop() ?? p
-    const config = {
-      kind: 'cnn-studio/train',
-      format: CONFIG_FORMAT,
+    const config = buildRunSnapshot({
       architecture: {
         id: null,
         name: o.graph.template ?? fileName(o.graph.file ?? 'graph'),
@@ -117,31 +122,36 @@ export async function runTrainingSession(o: TrainSessionOptions): Promise<Sessio
         file: o.graph.file,
         document: o.graph.document,
       },
-      dataset: {
-        id: dataset.id,
-        name: dataset.name,
-        classes: [...dataset.classes],
-        shape: [...data.imageShape],
-        trainSplit: 'train',
-        valSplit: 'val',
-        counts: { ...dataset.splitTotals },
-        split: dataset.split,
-        mean: dataset.stats?.mean ?? null,
-        std: dataset.stats?.std ?? null,
-      },
+      dataset,
       pipeline: o.pipeline ? { id: null, name: fileName(o.pipeline.file ?? 'pipeline'), versionId: null, version: null, file: o.pipeline.file, document: o.pipeline.document } : null,
       training,
-      seed: training.seed,
       backendRequested: o.backend,
-      backend: backend.backend,
       appVersion: studio.info.version,
       origin: o.origin,
-      params,
-    }
+    })
     const run = await runs.create({ projectId: o.projectId, ...(o.name ? { name: o.name } : {}), config, datasetId: dataset.id, backend: backend.backend })
     start = { run, backend, initialLoss: init, trainCount, valCount, stepsPerEpoch: trainer.stepsPerEpoch, params }
-    const rec = new RunRecorder({ runs, runId: run.id, keepEvery: training.checkpoint.keepEvery, onError: () => trainer?.stop('Recording the run failed') })
+    let stopping = false
+    const rec = new RunRecorder({
+      sink: runsSink(runs, run.id),
+      keepEvery: training.checkpoint.keepEvery,
+      onWrite: (error) => {
+        if (error !== null && !stopping) {
+          stopping = true
+          trainer?.stop('Recording the run failed')
+        }
+      },
+    })
     recorder = rec
+    rec.noteBackend({
+      backend: backend.backend,
+      backendReason: backend.fallback ?? 'chosen by you',
+      adapter: null,
+      wasmThreads: backend.threads ?? null,
+      crossOriginIsolated: null,
+      timings: { backendMs: Math.round(backendMs), dataMs: Math.round(dataMs), compileMs: Math.round(compileMs) },
+    })
+    rec.note({ params, trainCount, valCount, initialLoss: { loss: init.loss, expected: init.expected, samples: init.samples } })
     o.onStart?.(start)
     const t = trainer
     const onAbort = () => t.stop('Stopped by the user')
@@ -152,41 +162,34 @@ export async function runTrainingSession(o: TrainSessionOptions): Promise<Sessio
       await t.run()
       outcome = rec.outcome ?? { status: 'failed', reason: 'The trainer ended without a final message', step: t.step, epoch: t.epoch }
       // A run stopped mid-epoch keeps where it was as its last checkpoint (resumable), after the epoch's one.
-      if (outcome.status === 'stopped' && t.step > (rec.totals.lastCheckpoint?.step ?? 0)) rec.saveLast(await t.checkpoint())
+      if (outcome.status === 'stopped' && t.step > (rec.lastCheckpoint?.step ?? 0)) rec.saveLast(await t.checkpoint())
     } finally {
       o.signal?.removeEventListener('abort', onAbort)
     }
+    await rec.settled()
     if (rec.error !== null && outcome.status !== 'failed') {
       const e = rec.error
       outcome = { ...outcome, status: 'failed', reason: `Recording the run failed: ${e instanceof Error ? e.message : String(e)}` }
     }
-    const totals = rec.totals
-    await rec.finish(outcome, {
-      initialLoss: { loss: init.loss, expected: init.expected, samples: init.samples },
-      backend: backend.backend,
-      ...(backend.threads !== undefined ? { wasmThreads: backend.threads } : {}),
-      ...(backend.fallback ? { backendFallback: backend.fallback } : {}),
-      trainCount,
-      valCount,
-      params,
-    })
+    await rec.finish(outcome)
     if (rec.error !== null) throw rec.error
     const final = await runs.get({ id: run.id })
+    const best = rec.best
     return {
       ...start,
       run: final,
       outcome,
-      epochs: totals.epochs,
-      bestValAcc: totals.bestValAcc,
-      bestEpoch: totals.bestEpoch,
-      imagesPerSec: totals.imagesPerSec,
+      epochs: rec.epochs,
+      bestValAcc: best.valAcc,
+      bestEpoch: best.epoch,
+      imagesPerSec: rec.imagesPerSec,
       durationMs: final.durationMs,
     }
   } catch (error) {
     // A run that exists but could not finish normally is marked failed (best effort).
     if (start !== null && recorder !== null && recorder.outcome === null) {
       const reason = error instanceof Error ? error.message : String(error)
-      await runs.update({ id: start.run.id, status: 'failed', endedAt: new Date().toISOString(), summary: { status: 'failed', reason } }).catch(() => undefined)
+      await recorder.finish({ status: 'failed', reason, step: trainer?.step ?? 0, epoch: trainer?.epoch ?? 0, cause: 'error' }).catch(() => undefined)
     }
     throw error
   } finally {

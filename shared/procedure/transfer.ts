@@ -21,6 +21,7 @@ import type { GraphDocument } from '../graph/types'
 import { compileGraph } from '../tfjs/compile'
 import { restoreCheckpoint, variableName } from '../train'
 import type { Checkpoint, ParamGroup } from '../train'
+import type { FreezeSpec } from '../train/run-snapshot'
 import { reinitialize } from './init-lab'
 
 export type TransferSource = tf.LayersModel | { checkpoint: Checkpoint; graph: GraphDocument }
@@ -116,7 +117,8 @@ export function transferWeights(source: TransferSource, target: TransferTarget, 
   }
 }
 
-export type FreezeSpec = { mode: 'all-but-last'; k: number } | { mode: 'layers'; frozen: readonly string[] } | { mode: 'none' }
+/** How the source's layers are frozen: one home with the run snapshot that records it. */
+export type { FreezeSpec }
 
 export interface FreezePlanLayer {
   readonly layer: string

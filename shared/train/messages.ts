@@ -98,6 +98,11 @@ export const checkpointMessageSchema = z.object({
   best: z.boolean(),
   /** Keep this one permanently (checkpoint.keepEvery policy, and the final epoch). */
   keep: z.boolean(),
+  /**
+   * Taken on Trainer.requestCheckpoint() at a step boundary inside an epoch (not an epoch's end): saved as 'last'
+   * only, so an interrupted run replays less. `best` and `keep` are false.
+   */
+  requested: z.boolean().optional(),
   /** The caller always replaces its "last" checkpoint with this one. */
   meta: checkpointMetaSchema,
   weights: z.instanceof(ArrayBuffer),

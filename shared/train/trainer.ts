@@ -1,7 +1,7 @@
 /**
  * The training loop: a custom step (tf.variableGrads + TrainOptimizer) over a DataSource, with the augmentation
- * pipeline, a learning-rate schedule, per-step and per-epoch messages, per-epoch checkpoints, pause / resume /
- * stop between steps, and a stop on a non-finite loss. Runtime-neutral (Web Worker or Node).
+ * pipeline, a learning-rate schedule, per-step and per-epoch messages, per-epoch checkpoints (and one at the next
+ * step boundary on requestCheckpoint()), pause / resume / stop between steps, and a stop on a non-finite loss. Runtime-neutral (Web Worker or Node).
  *
  * Determinism: the training order of epoch e (0-based) is createRng(seed).fork('data-order').fork(`epoch:${e}`)
  * .permutation(count); the augmentation of global step s (0-based) is augmentBatch({ seed, step: s }). Both are
@@ -150,6 +150,7 @@ export class Trainer {
   #paused = false
   #resumeWaiter: (() => void) | null = null
   #stopReason: string | null = null
+  #checkpointWanted = false
   #running = false
   #disposed = false
 
@@ -235,6 +236,15 @@ export class Trainer {
   stop(reason = 'Stopped by the user'): void {
     this.#stopReason = reason
     this.resume()
+  }
+
+  /**
+   * Asks for a checkpoint at the next step boundary: after the step in progress (or the next one, when paused or
+   * between steps) a 'checkpoint' message with `requested: true` is sent. A step that ends an epoch sends the epoch's
+   * checkpoint instead, which answers the request.
+   */
+  requestCheckpoint(): void {
+    this.#checkpointWanted = true
   }
 
   /** The state at the current position (between steps): weights, optimizer state and counters. */
@@ -381,6 +391,14 @@ export class Trainer {
           ...(gradNorm === undefined ? {} : { gradNorm }),
           time: Date.now(),
         })
+        if (this.#checkpointWanted && (b + 1 < spe || !this.#emitCheckpoints)) {
+          this.#checkpointWanted = false
+          const cp = await this.checkpoint()
+          this.#post(
+            { type: 'checkpoint', epoch: cp.meta.epoch, step: this.#step, best: false, keep: false, requested: true, meta: cp.meta, weights: cp.weights, optimizerState: cp.optimizerState, time: Date.now() },
+            [cp.weights, cp.optimizerState],
+          )
+        }
       }
       await this.#endEpoch(e, epochStart)
     }
@@ -423,6 +441,7 @@ export class Trainer {
       time: Date.now(),
     })
     if (this.#emitCheckpoints) {
+      this.#checkpointWanted = false
       const cp = await this.checkpoint()
       const keepEvery = this.config.checkpoint.keepEvery
       const keep = (keepEvery > 0 && (e + 1) % keepEvery === 0) || e + 1 === this.config.epochs

@@ -50,13 +50,13 @@ describe('studio train (in-process)', () => {
       const projects = await clientFor(studio, projectsContract).list({})
       expect(projects.map((p) => [p.id, p.name])).toEqual([[run.projectId, 'Command line']])
       const config = run.config as Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
-      // The app's run snapshot shape (renderer/src/train/controller.ts RunSnapshot).
+      // The one run snapshot shape (shared/train/run-snapshot.ts).
       expect(config).toMatchObject({ kind: 'cnn-studio/train', format: 1, architecture: { id: null, name: 'tiny-graph.json', file: graphFile, template: null } })
       expect(config.architecture.document.nodes.map((n: { id: string }) => n.id)).toContain('conv1')
       expect(config.dataset).toMatchObject({ id: 1, name: 'MNIST (500 digits)', shape: [28, 28, 1], trainSplit: 'train', valSplit: 'val', counts: { train: 400, val: 50, test: 50 }, split: { seed: 3 } })
       expect(config.dataset.mean).toHaveLength(1)
       expect(config.training).toMatchObject({ epochs: 1, batchSize: 50, learningRate: 0.003, optimizer: { type: 'adam' }, seed: 7 })
-      expect(config).toMatchObject({ seed: 7, backendRequested: 'wasm', backend: 'wasm', pipeline: null, appVersion: studio.info.version, origin: 'cli' })
+      expect(config).toMatchObject({ seed: 7, backendRequested: 'wasm', pipeline: null, appVersion: studio.info.version, origin: 'cli' })
       expect(run.summary).toMatchObject({ status: 'completed', message: 'Finished 1 epoch (8 steps)', steps: 8, totalSteps: 8, epochsDone: 1, bestEpoch: 1, backend: 'wasm', initialLoss: { expected: Math.log(10) }, trainCount: 400, valCount: 50 })
       expect(run.summary!.imagesPerSec as number).toBeGreaterThan(0)
       expect((run.summary!.initialLoss as { loss: number }).loss).toBeCloseTo(start.initialLoss as number, 4)

@@ -74,7 +74,7 @@ describe('Node training session', () => {
     const runs = clientFor(studio, runsContract)
     const run = await runs.get({ id: result.run.id })
     expect(run).toMatchObject({ status: 'stopped', backend: 'wasm', projectId: project.id, bestEpoch: 1 })
-    expect(run.config).toMatchObject({ backend: 'wasm', architecture: { name: 'tiny.json', file: '/somewhere/tiny.json', template: null }, pipeline: { document: { steps: [{ kind: 'normalize' }] } } })
+    expect(run.config).toMatchObject({ backendRequested: 'wasm', architecture: { name: 'tiny.json', file: '/somewhere/tiny.json', template: null }, pipeline: { document: { steps: [{ kind: 'normalize' }] } } })
     const checkpoints = await runs.checkpoints({ runId: run.id })
     expect(checkpoints.map((c) => [c.kind, c.epoch, c.step]).sort()).toEqual([['best', 1, 8], ['last', 1, 11]])
     const last = await runs.loadCheckpoint({ id: checkpoints.find((c) => c.kind === 'last')!.id })

@@ -276,7 +276,7 @@ describe('TrainingController', () => {
     expect(asked()).toBe(0)
     await vi.advanceTimersByTimeAsync(1500)
     expect(asked()).toBe(1)
-    w.emit({ type: 'mid-checkpoint', meta: meta(3, 0), weights: new ArrayBuffer(8), optimizerState: new ArrayBuffer(4) })
+    w.emit({ type: 'checkpoint', epoch: 0, step: 3, best: false, keep: false, requested: true, meta: meta(3, 0), weights: new ArrayBuffer(8), optimizerState: new ArrayBuffer(4), time: 4 })
     await controller.settled()
     expect(calls.filter((c) => c.method === 'runs.saveCheckpoint').map((c) => [c.input.kind, c.input.step])).toEqual([['last', 3]])
     // The steps up to the checkpoint were written before it.

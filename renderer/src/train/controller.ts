@@ -1,30 +1,45 @@
 /**
- * The page's side of training, outside React: creates the run with its full snapshot, drives the worker,
- * batches metrics to the store about once a second, persists checkpoints and keeps the run's status, timings and
- * best metrics up to date. One training at a time per page; it keeps going while the user works elsewhere.
+ * The orchestration of training in the page, outside React: creates the run with its snapshot
+ * (shared/train/run-snapshot.ts), drives the worker (worker-run.ts), records the run through shared/train's
+ * RunRecorder over the API client (the same recorder as the `studio train` command), feeds the live view model
+ * (live.ts) and the tab's reload state (reload.ts). One training at a time per page; it keeps going while the user
+ * works elsewhere.
  *
  * Resume (a stopped run, or an interrupted one: status 'running' with no live worker in this page): the run's
  * latest checkpoint is loaded, its metrics after the checkpoint's step are dropped, and the same run continues
  * from there with the same snapshot, so the step series has no gap and no duplicate. Besides the per-epoch
- * checkpoints the worker is asked for a mid-epoch 'last' one every checkpointEveryMs (30 s) of training.
+ * checkpoints the worker is asked for a mid-epoch one (Trainer.requestCheckpoint, saved as 'last') every
+ * checkpointEveryMs (30 s) of training.
  *
- * Reload: the run this tab trains is recorded in the tab's sessionStorage (paused by the user or not) until it
- * ends or is stopped; the page's first resumeAfterReload() resumes it when the database still says 'running'.
+ * Reload: the page's first resumeAfterReload() resumes the run this tab trained when the database still says
+ * 'running' and the tab's record (reload.ts) does not say the user paused it.
  */
-import { create } from 'zustand'
-import type { AugmentPipeline } from '@shared/augment'
-import type { CheckpointInfo, DatasetDetail, Run, RunStatus } from '@shared/api'
+import type { CheckpointInfo, DatasetDetail, Run } from '@shared/api'
 import type { GraphDocument } from '@shared/graph/types'
 import { snapshotFacts } from '@shared/compare/snapshot'
-import type { FreezeSpec } from '@shared/procedure/transfer'
 import { parseTrainingConfig } from '@shared/train/config'
-import type { TrainingConfig, TrainingConfigInput } from '@shared/train/config'
+import type { TrainingConfigInput } from '@shared/train/config'
 import type { CheckpointMeta, TrainMessage } from '@shared/train/messages'
+import { EPOCH_METRICS, STEP_METRICS } from '@shared/train/metrics'
+import { RunRecorder, type RecordedOutcome } from '@shared/train/recorder'
+import { buildRunSnapshot, parseRunSnapshot, type FreezeSpec, type RunSnapshot as SharedRunSnapshot, type TransferSnapshot } from '@shared/train/run-snapshot'
+import { runsSink } from '@shared/train/runs-sink'
 import type { Api } from '../api/client'
-import { fromBase64, toBase64 } from './base64'
+import { fromBase64 } from './base64'
+import { LiveView, useTraining, type LiveOutcome, type LiveRun } from './live'
 import type { BackendChoice, CheckpointPayload, SplitIndex, TransferInit, WorkerCommand, WorkerEvent } from './protocol'
-import { emptySteps, METRIC, seriesFromMetrics, STEP_METRICS, EPOCH_METRICS } from './series'
+import { forgetActiveRun, readActiveRun, recordActiveRun, reloadNotice, type ReloadResume, type SessionStore } from './reload'
+import { emptySteps, seriesFromMetrics } from './series'
 import type { EpochRow, StepSeries } from './series'
+
+export { displayStatus, elapsedMs, etaMs, isResumable, liveActivity, useTraining } from './live'
+export type { LiveOutcome, LivePhase, LiveRun } from './live'
+export { ACTIVE_RUN_KEY, readActiveRun, reloadNotice } from './reload'
+export type { ActiveRunRecord, ReloadResume, SessionStore } from './reload'
+export type { TransferSnapshot } from '@shared/train/run-snapshot'
+
+/** What a run records at creation: shared/train/run-snapshot.ts, with the page's backend names. */
+export type RunSnapshot = Omit<SharedRunSnapshot, 'backendRequested'> & { readonly backendRequested: BackendChoice }
 
 /** The API surface the controller uses (injected in tests). */
 export interface TrainApi {
@@ -73,102 +88,6 @@ export interface ControllerDeps {
   readonly session?: SessionStore | null
 }
 
-/** The part of the Storage interface the controller uses. */
-export type SessionStore = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>
-
-/** The session storage key of the run this tab trains: `{ runId, paused }` as JSON. */
-export const ACTIVE_RUN_KEY = 'cnn-studio/train/active-run'
-
-export interface ActiveRunRecord {
-  readonly runId: number
-  /** Paused by the user: a reload leaves it paused (shown interrupted, with Resume), not resumed. */
-  readonly paused: boolean
-}
-
-/** Reads the tab's record of the run it trains (null when none, or unreadable). */
-export function readActiveRun(session: SessionStore | null | undefined): ActiveRunRecord | null {
-  if (!session) return null
-  try {
-    const raw = session.getItem(ACTIVE_RUN_KEY)
-    if (raw === null) return null
-    const v = JSON.parse(raw) as unknown
-    if (typeof v !== 'object' || v === null) return null
-    const { runId, paused } = v as { runId?: unknown; paused?: unknown }
-    if (typeof runId !== 'number' || !Number.isInteger(runId) || runId <= 0) return null
-    return { runId, paused: paused === true }
-  } catch {
-    return null
-  }
-}
-
-/** What resumeAfterReload did: the run it resumed and the checkpoint position it resumed from. */
-export interface ReloadResume {
-  readonly runId: number
-  /** Epochs completed at the checkpoint (0: no checkpoint yet, the run started over). */
-  readonly epoch: number
-  readonly step: number
-  /** Steps of the next epoch already done at the checkpoint (a mid-epoch checkpoint), else 0. */
-  readonly stepInEpoch: number
-}
-
-/** The notice shown after a reload resumed the run. */
-export function reloadNotice(r: ReloadResume): string {
-  return r.step === 0
-    ? 'Restarted after the reload from the beginning (no checkpoint had been saved yet)'
-    : r.stepInEpoch > 0
-      ? `Resumed after the reload from the checkpoint at step ${r.step} (epoch ${r.epoch + 1})`
-      : `Resumed after the reload from the checkpoint of epoch ${r.epoch}`
-}
-
-/** What a run records at creation (runs.create's `config`): everything needed to reproduce or resume it. */
-export interface RunSnapshot {
-  readonly kind: 'cnn-studio/train'
-  readonly format: 1
-  readonly architecture: { readonly id: number; readonly name: string; readonly versionId: number; readonly version: number; readonly document: GraphDocument }
-  readonly dataset: {
-    readonly id: number
-    readonly name: string
-    readonly classes: string[]
-    readonly shape: [number, number, number]
-    readonly trainSplit: 'train'
-    readonly valSplit: 'val'
-    readonly counts: { readonly train: number; readonly val: number; readonly test: number }
-    readonly split: DatasetDetail['split']
-    readonly mean: number[] | null
-    readonly std: number[] | null
-  }
-  readonly pipeline: { readonly id: number; readonly name: string; readonly versionId: number; readonly version: number; readonly document: AugmentPipeline } | null
-  /** Every hyperparameter, defaults filled in (parseTrainingConfig). */
-  readonly training: TrainingConfig
-  readonly seed: TrainingConfig['seed']
-  readonly backendRequested: BackendChoice
-  readonly appVersion: string
-  /**
-   * Present when the run started from another run's checkpoint (transfer learning). The layers actually copied /
-   * re-initialized and the freeze plan's groups are in the run's summary (`summary.transfer`), written once the
-   * worker has built the model.
-   */
-  readonly transfer?: TransferSnapshot
-  /**
-   * Present when the run is a trial of a hyperparameter search (Procedure tab): the trial's values. When the trial
-   * varies the design (width multiplier, dropout), `architecture.document` is the modified copy that trained.
-   */
-  readonly trial?: { readonly search: string; readonly round: number; readonly id: number; readonly params: Record<string, number | string | boolean>; readonly designModified: boolean }
-}
-
-/** A transfer run's source and freeze settings, as recorded in its snapshot. */
-export interface TransferSnapshot {
-  readonly sourceRunId: number
-  readonly sourceRunName: string
-  readonly sourceProjectId: number
-  readonly checkpointId: number
-  readonly checkpointKind: string
-  readonly checkpointEpoch: number
-  readonly checkpointStep: number
-  readonly freeze: FreezeSpec
-  readonly pretrainedLrMultiplier: number
-}
-
 /** Start a run from a checkpoint of another run (see StartRequest.transfer). */
 export interface TransferStart {
   readonly fromCheckpointId: number
@@ -194,74 +113,6 @@ export interface StartRequest {
   readonly trial?: RunSnapshot['trial']
 }
 
-export type LivePhase = 'preparing' | 'backend' | 'data' | 'compile' | 'running' | 'paused' | 'stopping' | 'ended'
-export type LiveOutcome = 'completed' | 'stopped' | 'failed'
-
-export interface LiveRun {
-  readonly runId: number
-  readonly projectId: number
-  readonly name: string
-  readonly phase: LivePhase
-  readonly outcome: LiveOutcome | null
-  readonly message: string | null
-  readonly backendRequested: BackendChoice
-  readonly backend: string | null
-  readonly adapter: string | null
-  readonly wasmThreads: number | null
-  readonly resumedFromStep: number | null
-  readonly totalSteps: number
-  readonly stepsPerEpoch: number
-  readonly epochs: number
-  readonly step: number
-  readonly epoch: number
-  /** Training time of earlier sessions of this run plus this session's finished segments (ms). */
-  readonly activeMs: number
-  /** Start (now()) of the segment running now, null when paused or ended. */
-  readonly segmentStart: number | null
-  /** Mean milliseconds per step recently (for the ETA), null until known. */
-  readonly msPerStep: number | null
-  readonly steps: StepSeries
-  readonly epochRows: readonly EpochRow[]
-  readonly bestValAcc: number | null
-  readonly bestEpoch: number | null
-  readonly persistError: string | null
-}
-
-interface TrainingState {
-  live: LiveRun | null
-  /** Run ids whose resume is being prepared (so the list does not offer it twice). */
-  busy: boolean
-  /** Set when a reload of this tab resumed its run automatically (shown on that run's live panel). */
-  notice?: { readonly runId: number; readonly text: string } | null
-}
-
-export const useTraining = create<TrainingState>(() => ({ live: null, busy: false, notice: null }))
-
-export function elapsedMs(live: LiveRun, now: number): number {
-  return live.activeMs + (live.segmentStart === null ? 0 : Math.max(0, now - live.segmentStart))
-}
-
-export function etaMs(live: LiveRun): number | null {
-  if (live.msPerStep === null || live.phase === 'ended') return null
-  const left = Math.max(0, live.totalSteps - live.step)
-  // No steps left: the run validates and saves its last checkpoint, which the step time does not estimate.
-  return left === 0 && liveActivity(live) !== null ? null : left * live.msPerStep
-}
-
-/**
- * What a running run does between steps, in the words of its status: 'validating' after an epoch's last step
- * until that epoch's row arrives (the worker evaluates the validation split), 'finishing' after the last epoch's
- * row until the run ends (the last checkpoint is saved); null while it trains (or is not running).
- */
-export function liveActivity(live: Pick<LiveRun, 'phase' | 'step' | 'totalSteps' | 'stepsPerEpoch' | 'epoch' | 'epochRows'>): 'validating' | 'finishing' | null {
-  if (live.phase !== 'running' || live.step <= 0) return null
-  const atEpochEnd = live.step === live.totalSteps || (live.stepsPerEpoch > 0 && live.step % live.stepsPerEpoch === 0)
-  if (!atEpochEnd) return null
-  const lastRow = live.epochRows[live.epochRows.length - 1]
-  if (lastRow === undefined || lastRow.step < live.step) return 'validating'
-  return live.step === live.totalSteps ? 'finishing' : null
-}
-
 /** The checkpoint to resume from: the one with the most steps (a 'last' one on ties), or null to start over. */
 export function resumePoint(checkpoints: readonly CheckpointInfo[]): CheckpointInfo | null {
   let best: CheckpointInfo | null = null
@@ -269,26 +120,6 @@ export function resumePoint(checkpoints: readonly CheckpointInfo[]): CheckpointI
     if (!best || c.step > best.step || (c.step === best.step && c.kind === 'last' && best.kind !== 'last')) best = c
   }
   return best
-}
-
-/** Statuses a run can be resumed from when no worker of this page trains it. */
-export function isResumable(status: RunStatus, live: boolean): boolean {
-  if (live) return false
-  return status === 'running' || status === 'paused' || status === 'stopped' || status === 'failed' || status === 'queued'
-}
-
-/** 'interrupted': the database says it trains, but no worker in this page does. */
-export function displayStatus(status: RunStatus, live: boolean): RunStatus | 'interrupted' {
-  if (!live && (status === 'running' || status === 'paused')) return 'interrupted'
-  return status
-}
-
-interface MetricPoint {
-  name: string
-  step: number
-  epoch: number
-  value: number
-  time: number
 }
 
 async function readSplit(api: TrainApi, datasetId: number, split: 'train' | 'val'): Promise<SplitIndex> {
@@ -313,21 +144,13 @@ function message(e: unknown): string {
 export class TrainingController {
   readonly #deps: ControllerDeps
   readonly #now: () => number
+  readonly #view: LiveView
   #worker: WorkerPort | null = null
-  #live: LiveRun | null = null
-  #pendingSteps: StepSeries = emptySteps()
-  #buffer: MetricPoint[] = []
-  #queue: Promise<void> = Promise.resolve()
+  #recorder: RunRecorder | null = null
   #flushTimer: ReturnType<typeof setInterval> | null = null
-  #publishTimer: ReturnType<typeof setTimeout> | null = null
-  #summary: Record<string, unknown> = {}
-  #timings: Record<string, number> = {}
-  #lastStepAt: number | null = null
-  #lastEpoch: { trainLoss: number; trainAcc: number; valLoss: number | null; valAcc: number | null } | null = null
-  #lastLoss: number | null = null
-  #startedAtSet = false
-  #keepEvery = 0
-  #ended: { status: LiveOutcome; reason: string; cause?: string } | null = null
+  /** The page's reason for the backend it asked for (Auto with the speed probe), kept unless the worker fell back. */
+  #pageReason: string | null = null
+  #ended: RecordedOutcome | null = null
   #reloadChecked = false
   /** When the last checkpoint was saved or requested (now()), for checkpointEveryMs. */
   #lastCheckpointAt = 0
@@ -337,24 +160,26 @@ export class TrainingController {
   constructor(deps: ControllerDeps) {
     this.#deps = deps
     this.#now = deps.now ?? (() => Date.now())
+    this.#view = new LiveView(this.#now, deps.publishMs ?? 250)
   }
 
   get live(): LiveRun | null {
-    return this.#live
+    return this.#view.live
   }
 
   /** Whether a worker of this page is training (or preparing) a run. */
   get active(): boolean {
-    return this.#live !== null && this.#live.phase !== 'ended'
+    const live = this.#view.live
+    return live !== null && live.phase !== 'ended'
   }
 
   isLive(runId: number): boolean {
-    return this.active && this.#live?.runId === runId
+    return this.active && this.#view.live?.runId === runId
   }
 
   /** Resolves when every queued write (metrics, checkpoints, status) has been attempted. */
   settled(): Promise<void> {
-    return this.#queue
+    return this.#recorder?.settled() ?? Promise.resolve()
   }
 
   /**
@@ -370,48 +195,32 @@ export class TrainingController {
     const record = readActiveRun(session)
     if (!record) return null
     if (record.paused || this.active) {
-      if (!this.active) this.#forgetActive()
+      if (!this.active) forgetActiveRun(session)
       return null
     }
     let run: Run
     try {
       run = await this.#deps.api.runs.get({ id: record.runId })
     } catch {
-      this.#forgetActive()
+      forgetActiveRun(session)
       return null
     }
     // A search trial is left to its search (persisted per project, it resumes with its pending trials).
     const trial = (run.config as Partial<RunSnapshot> | null)?.trial !== undefined
     if (run.status !== 'running' || trial || this.active) {
-      if (!this.active) this.#forgetActive()
+      if (!this.active) forgetActiveRun(session)
       return null
     }
     try {
       await this.resumeRun(record.runId)
     } catch (e) {
-      this.#forgetActive()
+      forgetActiveRun(session)
       throw e
     }
     const meta = this.#resumeMeta
     const result: ReloadResume = { runId: record.runId, epoch: meta?.epoch ?? 0, step: meta?.step ?? 0, stepInEpoch: meta?.stepInEpoch ?? 0 }
     useTraining.setState({ notice: { runId: result.runId, text: reloadNotice(result) } })
     return result
-  }
-
-  #recordActive(record: ActiveRunRecord): void {
-    try {
-      this.#deps.session?.setItem(ACTIVE_RUN_KEY, JSON.stringify(record))
-    } catch {
-      // storage full or blocked: a reload then shows the run as interrupted, with Resume
-    }
-  }
-
-  #forgetActive(): void {
-    try {
-      this.#deps.session?.removeItem(ACTIVE_RUN_KEY)
-    } catch {
-      // see #recordActive
-    }
   }
 
   /** Builds the snapshot, creates the run and starts training it. Returns the run. */
@@ -429,32 +238,19 @@ export class TrainingController {
       ])
       if (!dataset.cachePath) throw new Error(`Dataset “${dataset.name}” has no image cache yet: wait for its import to finish`)
       const source = req.transfer ? await this.#loadTransferSource(req.transfer) : null
-      const snapshot: RunSnapshot = {
-        kind: 'cnn-studio/train',
-        format: 1,
+      const snapshot = buildRunSnapshot({
         architecture: { id: arch.architecture.id, name: arch.architecture.name, versionId: arch.version.id, version: arch.version.version, document: req.document ?? arch.version.document },
-        dataset: {
-          id: dataset.id,
-          name: dataset.name,
-          classes: [...dataset.classes],
-          shape: [dataset.size.height, dataset.size.width, dataset.channels],
-          trainSplit: 'train',
-          valSplit: 'val',
-          counts: { ...dataset.splitTotals },
-          split: dataset.split,
-          mean: dataset.stats?.mean ?? null,
-          std: dataset.stats?.std ?? null,
-        },
+        dataset,
         pipeline: pipeline
           ? { id: pipeline.pipeline.id, name: pipeline.pipeline.name, versionId: pipeline.version.id, version: pipeline.version.version, document: pipeline.version.document }
           : null,
         training: parsed.config,
-        seed: parsed.config.seed,
         backendRequested: req.backend === 'auto' && this.#deps.studioSetting ? await this.#deps.studioSetting() : req.backend,
         appVersion: this.#deps.appVersion(),
+        origin: 'app',
         ...(source ? { transfer: source.snapshot } : {}),
         ...(req.trial ? { trial: req.trial } : {}),
-      }
+      }) as RunSnapshot
       const run = await api.runs.create({
         projectId: req.projectId,
         ...(req.name ? { name: req.name } : {}),
@@ -465,7 +261,7 @@ export class TrainingController {
         backend: snapshot.backendRequested,
       })
       const init: TransferInit | null = source ? { source: source.source, freeze: source.snapshot.freeze, pretrainedLrMultiplier: source.snapshot.pretrainedLrMultiplier, seed: parsed.config.seed } : null
-      await this.#launch(run, snapshot, dataset, null, { steps: emptySteps(), epochs: [] }, init)
+      await this.#launch(run, snapshot, dataset, null, { steps: emptySteps(), epochs: [] }, null, init)
       return run
     } finally {
       useTraining.setState({ busy: false })
@@ -482,8 +278,7 @@ export class TrainingController {
     useTraining.setState({ busy: true })
     try {
       const run = await api.runs.get({ id: runId })
-      const snapshot = run.config as RunSnapshot
-      if (snapshot?.kind !== 'cnn-studio/train') throw new Error(`Run “${run.name}” was not started from the Train section: it cannot be resumed here`)
+      const snapshot = parseRunSnapshot(run.config, run.name) as RunSnapshot
       const dataset = await api.datasets.get({ id: snapshot.dataset.id }).catch(() => {
         throw new Error(`Run “${run.name}” trained on dataset “${snapshot.dataset.name}”, which no longer exists: it cannot be resumed`)
       })
@@ -507,33 +302,32 @@ export class TrainingController {
             seed: snapshot.seed,
           }
         : null
-      this.#summary = { ...(run.summary ?? {}) }
-      await this.#launch(run, snapshot, dataset, resume, history, init)
+      await this.#launch(run, snapshot, dataset, resume, history, point, init)
     } finally {
       useTraining.setState({ busy: false })
     }
   }
 
   pause(): void {
-    if (this.#live?.phase === 'running') this.#worker?.post({ type: 'pause' })
+    if (this.#view.live?.phase === 'running') this.#worker?.post({ type: 'pause' })
   }
 
   unpause(): void {
-    if (this.#live?.phase === 'paused') this.#worker?.post({ type: 'resume' })
+    if (this.#view.live?.phase === 'paused') this.#worker?.post({ type: 'resume' })
   }
 
   stop(reason = 'Stopped by the user'): void {
     if (!this.active || !this.#worker) return
-    this.#forgetActive()
-    this.#update({ phase: 'stopping' })
+    forgetActiveRun(this.#deps.session)
+    this.#view.update({ phase: 'stopping' })
     this.#worker.post({ type: 'stop', reason })
   }
 
   /** Forgets a finished run's live view (the next start replaces it anyway). */
   dismiss(): void {
     if (this.active) return
-    this.#live = null
-    useTraining.setState({ live: null, notice: null })
+    this.#view.clear()
+    useTraining.setState({ notice: null })
   }
 
   /** Loads a transfer source: the checkpoint's weights and the graph its run trained (any writer's snapshot). */
@@ -567,29 +361,42 @@ export class TrainingController {
     dataset: DatasetDetail,
     resume: CheckpointPayload | null,
     history: { steps: StepSeries; epochs: EpochRow[] },
-    init: TransferInit | null = null,
+    point: CheckpointInfo | null,
+    init: TransferInit | null,
   ): Promise<void> {
     const { api } = this.#deps
     const [train, val] = await Promise.all([readSplit(api, dataset.id, 'train'), dataset.splitTotals.val > 0 ? readSplit(api, dataset.id, 'val') : null])
     const emptySplit: SplitIndex = { indices: new Int32Array(0), labels: new Int32Array(0) }
-    const best = history.epochs.reduce<{ acc: number | null; epoch: number | null }>(
-      (b, r) => (r.valAcc !== null && (b.acc === null || r.valAcc > b.acc) ? { acc: r.valAcc, epoch: r.epoch } : b),
-      { acc: run.bestValAccuracy, epoch: run.bestEpoch },
-    )
     const startStep = resume?.meta.step ?? 0
+    const epochs = history.epochs.filter((r) => r.step <= startStep)
+    const best = epochs.reduce<{ valAcc: number | null; epoch: number | null }>(
+      (b, r) => (r.valAcc !== null && (b.valAcc === null || r.valAcc > b.valAcc) ? { valAcc: r.valAcc, epoch: r.epoch } : b),
+      { valAcc: run.bestValAccuracy, epoch: run.bestEpoch },
+    )
+    const lastRow = epochs.at(-1)
     this.#resumeMeta = resume?.meta ?? null
-    this.#pendingSteps = emptySteps()
-    this.#buffer = []
-    this.#timings = {}
-    this.#lastStepAt = null
-    this.#lastLoss = null
     this.#ended = null
-    this.#startedAtSet = run.startedAt !== null
-    this.#keepEvery = snapshot.training.checkpoint.keepEvery
-    const lastRow = history.epochs.at(-1)
-    this.#lastEpoch = lastRow ? { trainLoss: lastRow.trainLoss, trainAcc: lastRow.trainAcc, valLoss: lastRow.valLoss, valAcc: lastRow.valAcc } : null
-    if (!resume) this.#summary = {}
-    this.#live = {
+    this.#pageReason = null
+    this.#recorder = new RunRecorder({
+      sink: runsSink(api.runs, run.id),
+      keepEvery: snapshot.training.checkpoint.keepEvery,
+      now: this.#now,
+      flushEveryMs: this.#deps.flushMs ?? 1000,
+      resume: {
+        durationMs: run.durationMs,
+        started: run.startedAt !== null,
+        summary: resume ? run.summary : null,
+        lastEpoch: lastRow ? { epoch: lastRow.epoch, trainLoss: lastRow.trainLoss, trainAcc: lastRow.trainAcc, valLoss: lastRow.valLoss, valAcc: lastRow.valAcc } : null,
+        best,
+        step: startStep,
+        lastCheckpoint: point ? { epoch: point.epoch, step: point.step } : null,
+      },
+      onWrite: (error) => {
+        if (error !== null) this.#view.update({ persistError: `Could not save to the studio database: ${message(error)}` })
+        else if (this.#view.live?.persistError) this.#view.update({ persistError: null })
+      },
+    })
+    this.#view.begin({
       runId: run.id,
       projectId: run.projectId,
       name: run.name,
@@ -610,14 +417,13 @@ export class TrainingController {
       segmentStart: null,
       msPerStep: null,
       steps: history.steps,
-      epochRows: history.epochs.filter((r) => r.step <= startStep),
-      bestValAcc: best.acc,
+      epochRows: epochs,
+      bestValAcc: best.valAcc,
       bestEpoch: best.epoch,
       persistError: null,
-    }
+    })
     if (useTraining.getState().notice?.runId !== run.id) useTraining.setState({ notice: null })
-    this.#publish()
-    this.#recordActive({ runId: run.id, paused: false })
+    recordActiveRun(this.#deps.session, { runId: run.id, paused: false })
     const worker = this.#deps.createWorker()
     this.#worker = worker
     worker.listen(
@@ -629,7 +435,7 @@ export class TrainingController {
     )
     this.#lastCheckpointAt = this.#now()
     this.#flushTimer = setInterval(() => {
-      this.#flush()
+      this.#recorder?.tick()
       this.#requestCheckpoint()
     }, this.#deps.flushMs ?? 1000)
     const data = {
@@ -644,7 +450,7 @@ export class TrainingController {
     if (resume) transfer.push(resume.weights, resume.optimizerState)
     if (init?.source) transfer.push(init.source.checkpoint.weights, init.source.checkpoint.optimizerState)
     const chosen = this.#deps.resolveBackend ? await this.#deps.resolveBackend(snapshot.backendRequested) : null
-    if (chosen) this.#summary = { ...this.#summary, backendReason: chosen.reason }
+    this.#pageReason = chosen?.reason ?? null
     worker.post(
       {
         type: 'start',
@@ -661,192 +467,85 @@ export class TrainingController {
   }
 
   #onEvent(event: WorkerEvent): void {
-    const live = this.#live
-    if (!live) return
-    const runId = live.runId
-    const now = this.#now()
+    const live = this.#view.live
+    const rec = this.#recorder
+    if (!live || !rec || live.phase === 'ended') return
     switch (event.type) {
       case 'phase':
-        this.#update({ phase: live.phase === 'stopping' ? 'stopping' : event.phase })
+        this.#view.update({ phase: live.phase === 'stopping' ? 'stopping' : event.phase })
         return
-      case 'backend':
-        this.#timings.backendMs = Math.round(event.ms)
-        this.#summary = {
-          ...this.#summary,
+      case 'backend': {
+        const page = this.#pageReason
+        rec.noteBackend({
           backend: event.backend,
           // The page's reason (Auto with the speed probe) unless the worker fell back from it.
-          backendReason: this.#summary.backendReason !== undefined && event.backend === event.tried[0]?.backend ? this.#summary.backendReason : event.reason,
+          backendReason: page !== null && event.backend === event.tried[0]?.backend ? page : event.reason,
           adapter: event.adapter,
           wasmThreads: event.wasmThreads,
           crossOriginIsolated: event.crossOriginIsolated,
-        }
-        this.#update({ backend: event.backend, adapter: event.adapter, wasmThreads: event.wasmThreads })
-        this.#persist(() => this.#deps.api.runs.update({ id: runId, backend: event.backend, summary: this.#summaryNow() }))
+          timings: { backendMs: Math.round(event.ms) },
+        })
+        this.#view.update({ backend: event.backend, adapter: event.adapter, wasmThreads: event.wasmThreads })
         return
+      }
       case 'transfer':
         // A resumed transfer run reports only its plan: keep the layers its first start copied.
         if (event.report !== null) {
           const { copied, reinitialized, skipped, head } = event.report
-          this.#summary = { ...this.#summary, transfer: { copied, reinitialized, skipped, head, layers: event.plan.layers, groups: event.plan.groups } }
-          this.#persist(() => this.#deps.api.runs.update({ id: runId, summary: this.#summaryNow() }))
+          rec.note({ transfer: { copied, reinitialized, skipped, head, layers: event.plan.layers, groups: event.plan.groups } }, true)
         }
         return
       case 'ready':
-        this.#timings.dataMs = Math.round(event.dataMs)
-        this.#timings.compileMs = Math.round(event.compileMs)
-        this.#summary = { ...this.#summary, params: event.params }
+        rec.note({
+          params: event.params,
+          trainCount: event.trainCount,
+          valCount: event.valCount,
+          ...(event.initialLoss ? { initialLoss: event.initialLoss } : {}),
+          timings: { dataMs: Math.round(event.dataMs), compileMs: Math.round(event.compileMs) },
+        })
         return
       case 'setup-failed':
-        this.#ended = { status: 'failed', reason: event.reason, cause: 'setup' }
-        this.#update({ outcome: 'failed', message: event.reason })
+        this.#ended = { status: 'failed', reason: event.reason, step: live.step, epoch: live.epoch, cause: 'setup' }
+        this.#view.update({ outcome: 'failed', message: event.reason })
         return
       case 'stop-checkpoint':
-      case 'mid-checkpoint':
-        if (event.type === 'mid-checkpoint') this.#lastCheckpointAt = now
-        this.#saveCheckpoint(runId, { meta: event.meta, weights: event.weights, optimizerState: event.optimizerState }, ['last'], null)
+        rec.saveLast({ meta: event.meta, weights: event.weights, optimizerState: event.optimizerState })
         return
       case 'exit':
         this.#finish()
         return
       default:
-        this.#onTrainMessage(event, now)
+        this.#onTrainMessage(event)
     }
   }
 
-  #onTrainMessage(m: TrainMessage, now: number): void {
-    const live = this.#live as LiveRun
-    const runId = live.runId
+  #onTrainMessage(m: TrainMessage): void {
+    const runId = (this.#view.live as LiveRun).runId
+    this.#recorder?.post(m)
+    this.#view.onMessage(m)
     switch (m.type) {
-      case 'started': {
-        this.#update({
-          phase: live.phase === 'stopping' ? 'stopping' : 'running',
-          totalSteps: m.totalSteps,
-          stepsPerEpoch: m.stepsPerEpoch,
-          epochs: m.epochs,
-          step: m.startStep,
-          epoch: m.startEpoch,
-          segmentStart: now,
-        })
-        this.#lastStepAt = now
-        this.#lastCheckpointAt = now
-        const fields: Parameters<TrainApi['runs']['update']>[0] = { id: runId, status: 'running' }
-        if (!this.#startedAtSet) {
-          this.#startedAtSet = true
-          Object.assign(fields, { startedAt: new Date(m.time).toISOString() })
-        }
-        this.#persist(() => this.#deps.api.runs.update(fields))
+      case 'started':
+      case 'checkpoint':
+        this.#lastCheckpointAt = this.#now()
         return
-      }
-      case 'step': {
-        const p = (name: string, value: number) => this.#buffer.push({ name, step: m.step, epoch: m.epoch, value, time: m.time })
-        p(METRIC.loss, m.loss)
-        p(METRIC.acc, m.acc)
-        p(METRIC.lr, m.lr)
-        p(METRIC.ips, m.imagesPerSec)
-        if (m.gradNorm !== undefined) p(METRIC.gradNorm, m.gradNorm)
-        const s = this.#pendingSteps
-        s.step.push(m.step)
-        s.loss.push(m.loss)
-        s.acc.push(m.acc)
-        s.lr.push(m.lr)
-        s.ips.push(m.imagesPerSec)
-        this.#lastLoss = m.loss
-        let msPerStep = live.msPerStep
-        if (this.#lastStepAt !== null) {
-          const dt = now - this.#lastStepAt
-          if (m.step === (live.resumedFromStep ?? 0) + 1) this.#timings.firstStepMs = dt
-          // The first step of a session includes shader compilation: leave it out of the ETA.
-          else msPerStep = msPerStep === null ? dt : msPerStep * 0.8 + dt * 0.2
-        }
-        this.#lastStepAt = now
-        this.#live = { ...live, step: m.step, epoch: m.epoch, msPerStep }
-        this.#schedulePublish()
-        return
-      }
-      case 'epoch': {
-        const p = (name: string, value: number | null) => {
-          if (value !== null && Number.isFinite(value)) this.#buffer.push({ name, step: m.step, epoch: m.epoch, value, time: m.time })
-        }
-        p(METRIC.epochTrainLoss, m.trainLoss)
-        p(METRIC.epochTrainAcc, m.trainAcc)
-        p(METRIC.valLoss, m.valLoss)
-        p(METRIC.valAcc, m.valAcc)
-        p(METRIC.epochSeconds, m.seconds)
-        this.#lastEpoch = { trainLoss: m.trainLoss, trainAcc: m.trainAcc, valLoss: m.valLoss, valAcc: m.valAcc }
-        const row: EpochRow = { epoch: m.epoch, step: m.step, trainLoss: m.trainLoss, trainAcc: m.trainAcc, valLoss: m.valLoss, valAcc: m.valAcc }
-        const better = m.valAcc !== null && (live.bestValAcc === null || m.valAcc > live.bestValAcc)
-        this.#update({
-          epoch: m.epoch,
-          epochRows: [...live.epochRows, row],
-          ...(better ? { bestValAcc: m.valAcc, bestEpoch: m.epoch } : {}),
-        })
-        return
-      }
-      case 'checkpoint': {
-        this.#lastCheckpointAt = now
-        const keepEvery = this.#keepEvery
-        const kinds: ('last' | 'best' | 'periodic')[] = ['last']
-        if (m.best) kinds.push('best')
-        if (keepEvery > 0 && m.epoch % keepEvery === 0) kinds.push('periodic')
-        this.#saveCheckpoint(runId, { meta: m.meta, weights: m.weights, optimizerState: m.optimizerState }, kinds, m.best)
-        return
-      }
       case 'paused':
-        this.#recordActive({ runId, paused: true })
-        this.#update({ phase: 'paused', activeMs: elapsedMs(live, now), segmentStart: null })
-        this.#flush()
-        this.#persist(() => this.#deps.api.runs.update({ id: runId, status: 'paused', durationMs: Math.round(elapsedMs(live, now)) }))
+        recordActiveRun(this.#deps.session, { runId, paused: true })
         return
       case 'resumed':
-        this.#recordActive({ runId, paused: false })
-        this.#lastStepAt = now
-        this.#update({ phase: 'running', segmentStart: now })
-        this.#persist(() => this.#deps.api.runs.update({ id: runId, status: 'running' }))
+        recordActiveRun(this.#deps.session, { runId, paused: false })
         return
       case 'done':
       case 'stopped':
-      case 'failed': {
-        const status: LiveOutcome = m.type === 'done' ? 'completed' : m.type
-        this.#ended = { status, reason: m.reason, ...(m.type === 'failed' ? { cause: m.cause } : {}) }
-        this.#update({ outcome: status, message: m.reason, activeMs: elapsedMs(live, now), segmentStart: null, step: m.step })
+      case 'failed':
+        if (this.#ended === null) this.#ended = this.#recorder?.outcome ?? null
         return
-      }
     }
-  }
-
-  #saveCheckpoint(runId: number, cp: CheckpointPayload, kinds: ('last' | 'best' | 'periodic')[], best: boolean | null): void {
-    const last = this.#lastEpoch
-    const metrics: Record<string, number> = {}
-    if (last) {
-      if (Number.isFinite(last.trainLoss)) metrics.train_loss = last.trainLoss
-      if (Number.isFinite(last.trainAcc)) metrics.train_acc = last.trainAcc
-      if (last.valLoss !== null && Number.isFinite(last.valLoss)) metrics.val_loss = last.valLoss
-      if (last.valAcc !== null && Number.isFinite(last.valAcc)) metrics.val_acc = last.valAcc
-    }
-    // Metrics up to the checkpoint's step are written before the checkpoint: a saved checkpoint implies its history.
-    this.#flush()
-    this.#persist(async () => {
-      const weights = toBase64(cp.weights)
-      const optimizer = toBase64(cp.optimizerState)
-      for (const kind of kinds) {
-        await this.#deps.api.runs.saveCheckpoint({ runId, kind, epoch: cp.meta.epoch, step: cp.meta.step, meta: cp.meta, metrics, weights, optimizer })
-      }
-      const live = this.#live
-      const fields: Parameters<TrainApi['runs']['update']>[0] = {
-        id: runId,
-        durationMs: Math.round(live ? elapsedMs(live, this.#now()) : 0),
-        summary: this.#summaryNow(),
-      }
-      if (best && live?.bestValAcc != null && live.bestEpoch != null) Object.assign(fields, { bestValAccuracy: live.bestValAcc, bestEpoch: live.bestEpoch })
-      if (last && Number.isFinite(last.trainLoss)) Object.assign(fields, { finalLoss: last.trainLoss })
-      await this.#deps.api.runs.update(fields)
-    })
   }
 
   /** Asks the worker for a mid-epoch checkpoint when checkpointEveryMs of training passed since the last one. */
   #requestCheckpoint(): void {
     const every = this.#deps.checkpointEveryMs ?? 30_000
-    const live = this.#live
+    const live = this.#view.live
     if (every <= 0 || !live || live.phase !== 'running' || !this.#worker) return
     const now = this.#now()
     if (now - this.#lastCheckpointAt < every) return
@@ -854,104 +553,17 @@ export class TrainingController {
     this.#worker.post({ type: 'checkpoint' })
   }
 
-  #summaryNow(): Record<string, unknown> {
-    const live = this.#live
-    return {
-      ...this.#summary,
-      ...(live ? { steps: live.step, totalSteps: live.totalSteps, epochsDone: live.epochRows.length ? live.epochRows[live.epochRows.length - 1]!.epoch : 0 } : {}),
-      lastEpoch: this.#lastEpoch,
-      timings: { ...((this.#summary.timings as Record<string, number> | undefined) ?? {}), ...this.#timings },
-    }
-  }
-
   #finish(): void {
-    const live = this.#live
-    if (!live) return
-    const runId = live.runId
+    const live = this.#view.live
+    const rec = this.#recorder
+    if (!live || !rec) return
     if (this.#flushTimer !== null) clearInterval(this.#flushTimer)
     this.#flushTimer = null
     this.#worker?.terminate()
     this.#worker = null
-    this.#forgetActive()
-    const ended = this.#ended ?? { status: 'failed' as const, reason: 'The training worker ended without a result' }
-    const now = this.#now()
-    const duration = Math.round(elapsedMs(live, now))
-    this.#flush()
-    this.#summary = { ...this.#summaryNow(), message: ended.reason, ...(ended.cause ? { cause: ended.cause } : {}) }
-    const fields: Parameters<TrainApi['runs']['update']>[0] = {
-      id: runId,
-      status: ended.status,
-      endedAt: new Date(now).toISOString(),
-      durationMs: duration,
-      summary: this.#summary,
-    }
-    const finalLoss = this.#lastEpoch?.trainLoss ?? this.#lastLoss
-    if (finalLoss !== null && Number.isFinite(finalLoss)) Object.assign(fields, { finalLoss })
-    if (live.bestValAcc !== null && live.bestEpoch !== null) Object.assign(fields, { bestValAccuracy: live.bestValAcc, bestEpoch: live.bestEpoch })
-    this.#persist(() => this.#deps.api.runs.update(fields))
-    this.#update({ phase: 'ended', outcome: ended.status, message: ended.reason, activeMs: duration, segmentStart: null })
-  }
-
-  /** Queues the buffered metric points for writing (one appendMetrics call). */
-  #flush(): void {
-    if (this.#buffer.length === 0 || !this.#live) return
-    const points = this.#buffer
-    const runId = this.#live.runId
-    this.#buffer = []
-    this.#persist(async () => {
-      try {
-        await this.#deps.api.runs.appendMetrics({ runId, points })
-      } catch (e) {
-        // Keep them for the next write (appendMetrics is idempotent by run, name and step).
-        this.#buffer = [...points, ...this.#buffer]
-        throw e
-      }
-    })
-  }
-
-  /** Runs writes one after another, in order; a failure is shown and does not stop the queue. */
-  #persist(fn: () => Promise<unknown>): void {
-    this.#queue = this.#queue.then(fn).then(
-      () => {
-        if (this.#live?.persistError) this.#update({ persistError: null })
-      },
-      (e: unknown) => {
-        this.#update({ persistError: `Could not save to the studio database: ${message(e)}` })
-      },
-    )
-  }
-
-  #update(patch: Partial<LiveRun>): void {
-    if (!this.#live) return
-    this.#live = { ...this.#live, ...patch }
-    this.#publish()
-  }
-
-  #schedulePublish(): void {
-    if (this.#publishTimer !== null) return
-    this.#publishTimer = setTimeout(() => {
-      this.#publishTimer = null
-      this.#publish()
-    }, this.#deps.publishMs ?? 250)
-  }
-
-  /** Moves pending step points into the live series (new arrays, for React) and updates the store. */
-  #publish(): void {
-    if (this.#publishTimer !== null) {
-      clearTimeout(this.#publishTimer)
-      this.#publishTimer = null
-    }
-    const live = this.#live
-    if (!live) return
-    const p = this.#pendingSteps
-    if (p.step.length > 0) {
-      const s = live.steps
-      this.#live = {
-        ...live,
-        steps: { step: s.step.concat(p.step), loss: s.loss.concat(p.loss), acc: s.acc.concat(p.acc), lr: s.lr.concat(p.lr), ips: s.ips.concat(p.ips) },
-      }
-      this.#pendingSteps = emptySteps()
-    }
-    useTraining.setState({ live: this.#live })
+    forgetActiveRun(this.#deps.session)
+    const ended: RecordedOutcome = this.#ended ?? { status: 'failed', reason: 'The training worker ended without a result', step: live.step, epoch: live.epoch }
+    void rec.finish(ended)
+    this.#view.end(ended.status as LiveOutcome, ended.reason)
   }
 }

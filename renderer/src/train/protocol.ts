@@ -60,8 +60,8 @@ export interface StartCommand {
 }
 
 /**
- * Take a checkpoint of the current position (between steps, mid-epoch) and send it as 'mid-checkpoint', so that an
- * interrupted run replays less. Ignored while paused, during setup, or when one is already being taken.
+ * Take a checkpoint at the next step boundary (Trainer.requestCheckpoint: a 'checkpoint' message with
+ * `requested: true`, saved as 'last'), so that an interrupted run replays less. Ignored while paused or during setup.
  */
 export interface CheckpointCommand {
   readonly type: 'checkpoint'
@@ -82,16 +82,25 @@ export type WorkerEvent =
       readonly adapter: string | null
       readonly tried: readonly { readonly backend: BackendName; readonly error: string | null }[]
       readonly wasmThreads: number | null
-      readonly crossOriginIsolated: boolean
+      /** The page's cross-origin isolation; null outside a browser. */
+      readonly crossOriginIsolated: boolean | null
       readonly ms: number
     }
   /** What a transfer start did (before 'ready'): the layers copied / re-initialized and the freeze plan applied. */
   | { readonly type: 'transfer'; readonly report: TransferReport | null; readonly plan: FreezePlan; readonly time: number }
-  | { readonly type: 'ready'; readonly dataMs: number; readonly compileMs: number; readonly params: number; readonly time: number }
+  | {
+      readonly type: 'ready'
+      readonly dataMs: number
+      readonly compileMs: number
+      readonly params: number
+      readonly trainCount: number
+      readonly valCount: number
+      /** The loss before training (null for a resumed run). */
+      readonly initialLoss: { readonly loss: number; readonly expected: number; readonly samples: number } | null
+      readonly time: number
+    }
   /** A checkpoint of the position where a stopped run ended (mid-epoch), so it can resume from there. */
   | ({ readonly type: 'stop-checkpoint' } & CheckpointPayload)
-  /** A checkpoint of the current position taken on request (CheckpointCommand), saved as 'last'. */
-  | ({ readonly type: 'mid-checkpoint' } & CheckpointPayload)
   /** Setup failed before the engine started (no backend, data, incompatible design...). */
   | { readonly type: 'setup-failed'; readonly reason: string; readonly time: number }
   /** The worker is done; nothing follows. */

@@ -1,21 +1,9 @@
 /** Chart data for a run, built from live messages or from the stored metrics (api().runs.metrics). */
 import type { MetricSeries } from '@shared/api'
+import { METRIC } from '@shared/train/metrics'
 
-export const METRIC = {
-  loss: 'train/loss',
-  acc: 'train/acc',
-  lr: 'lr',
-  ips: 'images_per_sec',
-  gradNorm: 'grad_norm',
-  epochTrainLoss: 'epoch/train_loss',
-  epochTrainAcc: 'epoch/train_acc',
-  valLoss: 'val/loss',
-  valAcc: 'val/acc',
-  epochSeconds: 'epoch/seconds',
-} as const
-
-export const STEP_METRICS = [METRIC.loss, METRIC.acc, METRIC.lr, METRIC.ips, METRIC.gradNorm]
-export const EPOCH_METRICS = [METRIC.epochTrainLoss, METRIC.epochTrainAcc, METRIC.valLoss, METRIC.valAcc, METRIC.epochSeconds]
+/** The recorded metric names: one home in shared/train/metrics.ts. */
+export { EPOCH_METRICS, METRIC, STEP_METRICS } from '@shared/train/metrics'
 
 export interface StepSeries {
   readonly step: number[]

@@ -132,6 +132,42 @@ describe('Trainer', () => {
     expect(ofType(recC.messages, 'epoch')[0]?.valAcc).toBeNull()
   })
 
+  it('requestCheckpoint: a checkpoint at the next step boundary, without pausing, and resuming from it is bit-exact', async () => {
+    const data = syntheticData(44, 0)
+    const cfg: TrainingConfigInput = { ...config, epochs: 2 }
+    const modelA = tinyModel()
+    const initial = await weightsOf(modelA)
+    let trainerA: Trainer | null = null
+    const recA = recorder((m) => {
+      // Asked while step 3 is reported (between steps 3 and 4), and at an epoch's last step (the epoch's checkpoint answers).
+      if (m.type === 'step' && (m.step === 3 || m.step === 6)) trainerA?.requestCheckpoint()
+    })
+    trainerA = new Trainer({ model: modelA, data, pipeline, config: cfg, sink: recA })
+    await trainerA.run()
+    const finalA = await weightsOf(modelA)
+    for (const m of recA.messages) expect(trainMessageSchema.safeParse(m).success).toBe(true)
+    expect(recA.messages.some((m) => m.type === 'paused' || m.type === 'resumed')).toBe(false)
+    const cps = ofType(recA.messages, 'checkpoint')
+    expect(cps.map((c) => [c.step, c.epoch, c.requested ?? false, c.best, c.keep])).toEqual([
+      [3, 0, true, false, false],
+      [6, 1, false, true, false],
+      [12, 2, false, true, true],
+    ])
+    // It comes right after step 3's message, before step 4 runs.
+    const at = recA.messages.indexOf(cps[0]!)
+    expect(recA.messages[at - 1]).toMatchObject({ type: 'step', step: 3 })
+    expect(recA.messages[at + 1]).toMatchObject({ type: 'step', step: 4 })
+    expect(cps[0]!.meta).toMatchObject({ step: 3, epoch: 0, stepInEpoch: 3 })
+
+    const modelB = tinyModel()
+    setWeights(modelB, initial)
+    const recB = recorder()
+    await new Trainer({ model: modelB, data, pipeline, config: cfg, sink: recB, resumeFrom: cps[0]! }).run()
+    expect(ofType(recB.messages, 'step').map((m) => m.step)).toEqual([4, 5, 6, 7, 8, 9, 10, 11, 12])
+    const finalB = await weightsOf(modelB)
+    finalB.forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(finalA[i] as Float32Array)))
+  })
+
   it('with Dropout in the design: the same seed gives the same weights, and a resume mid-epoch is bit-exact', async () => {
     const design = () => {
       const b = new GraphBuilder()

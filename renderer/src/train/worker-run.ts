@@ -1,0 +1,147 @@
+/**
+ * The training worker's work, apart from the worker itself: start the backend it is told, load the dataset cache,
+ * compile the design, measure the initial loss and run shared/train's Trainer, posting the engine's messages to the
+ * page (checkpoint buffers transferred). Commands (pause / resume / stop) reach the trainer between steps; a
+ * 'checkpoint' command is Trainer.requestCheckpoint() (a checkpoint at the next step boundary).
+ *
+ * What depends on where it runs (the browser's backends and fetch, or Node in the tests) comes in as WorkerHost.
+ */
+import type * as tf from '@tensorflow/tfjs'
+import { freezePlan, transferWeights } from '@shared/procedure/transfer'
+import type { TransferReport } from '@shared/procedure/transfer'
+import { compileGraph } from '@shared/tfjs/compile'
+import { initialLoss } from '@shared/train/evaluate'
+import { Trainer } from '@shared/train/trainer'
+import type { TrainMessage } from '@shared/train/messages'
+import { CacheDataSource } from './cache-source'
+import type { StartCommand, WorkerCommand, WorkerEvent } from './protocol'
+
+export type BackendEvent = Extract<WorkerEvent, { type: 'backend' }>
+
+export interface WorkerHost {
+  post(event: WorkerEvent, transfer?: ArrayBuffer[]): void
+  /** Starts the backend for the choice (falling back where it must) and says which one runs and why. */
+  startBackend(choice: StartCommand['backend']): Promise<Omit<BackendEvent, 'type' | 'ms'>>
+  /** The whole dataset cache (N*H*W*C uint8). */
+  fetchData(url: string): Promise<Uint8Array>
+  /** Milliseconds, monotonic (default performance.now). */
+  readonly now?: () => number
+}
+
+/** Training batches the initial loss is measured on (as the `studio train` command does). */
+export const INITIAL_LOSS_BATCHES = 4
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}
+
+export class WorkerRun {
+  readonly #host: WorkerHost
+  readonly #now: () => number
+  #trainer: Trainer | null = null
+  #started = false
+  /** A stop that arrived before the trainer existed (during setup). */
+  #earlyStop: string | null = null
+
+  constructor(host: WorkerHost) {
+    this.#host = host
+    this.#now = host.now ?? (() => performance.now())
+  }
+
+  command(cmd: WorkerCommand): void {
+    if (cmd.type === 'start') {
+      if (this.#started) return
+      this.#started = true
+      void this.#start(cmd)
+    } else if (cmd.type === 'checkpoint') {
+      if (this.#trainer && !this.#trainer.paused) this.#trainer.requestCheckpoint()
+    } else if (this.#trainer) {
+      this.#trainer.command(cmd)
+    } else if (cmd.type === 'stop') {
+      this.#earlyStop = cmd.reason ?? 'Stopped by the user'
+    }
+  }
+
+  #post(event: WorkerEvent, transfer: ArrayBuffer[] = []): void {
+    this.#host.post(event, transfer)
+  }
+
+  /**
+   * Transfer start: copies the source checkpoint's matching layers into `model` (not when resuming: the run's own
+   * checkpoint restores every weight) and returns the config with the freeze plan's groups first (first match wins).
+   */
+  #applyTransfer(cmd: StartCommand, model: tf.LayersModel): StartCommand['config'] {
+    const init = cmd.init!
+    let report: TransferReport | null = null
+    if (init.source && !cmd.resume) {
+      const { checkpoint, graph } = init.source
+      report = transferWeights({ checkpoint: { meta: checkpoint.meta, weights: checkpoint.weights, optimizerState: checkpoint.optimizerState }, graph }, model, { seed: init.seed }).report
+    }
+    const plan = freezePlan(model, init.freeze, { pretrainedLrMultiplier: init.pretrainedLrMultiplier })
+    this.#post({ type: 'transfer', report, plan, time: Date.now() })
+    return { ...cmd.config, groups: [...plan.groups, ...(cmd.config.groups ?? [])] }
+  }
+
+  async #start(cmd: StartCommand): Promise<void> {
+    let model: tf.LayersModel | null = null
+    let trainer: Trainer
+    try {
+      this.#post({ type: 'phase', phase: 'backend', time: Date.now() })
+      const t0 = this.#now()
+      const backend = await this.#host.startBackend(cmd.backend)
+      this.#post({ type: 'backend', ...backend, ms: this.#now() - t0 })
+      this.#post({ type: 'phase', phase: 'data', time: Date.now() })
+      const t1 = this.#now()
+      const images = await this.#host.fetchData(cmd.data.url)
+      const data = new CacheDataSource({ images, classes: cmd.data.classes, shape: cmd.data.shape, train: cmd.data.train, val: cmd.data.val })
+      const dataMs = this.#now() - t1
+      this.#post({ type: 'phase', phase: 'compile', time: Date.now() })
+      const t2 = this.#now()
+      // Seeded initializers: the same run seed gives the same initial weights here and in the `studio` command.
+      model = compileGraph(cmd.graph, { seed: cmd.config.seed }).model
+      const inShape = model.inputs[0]?.shape.slice(1) ?? []
+      const [h, w, c] = cmd.data.shape
+      if (inShape.length !== 3 || inShape[0] !== h || inShape[1] !== w || inShape[2] !== c) {
+        throw new Error(`The design takes ${inShape.join('x')} inputs but the dataset's images are ${h}x${w}x${c}: change the design's Input shape to ${h}x${w}x${c}`)
+      }
+      const outUnits = model.outputs[0]?.shape.at(-1)
+      if (outUnits !== cmd.data.classes.length) {
+        throw new Error(`The design outputs ${String(outUnits)} values but the dataset has ${cmd.data.classes.length} classes: set the last Dense layer to ${cmd.data.classes.length} units`)
+      }
+      const config = cmd.init ? this.#applyTransfer(cmd, model) : cmd.config
+      const compileMs = this.#now() - t2
+      trainer = new Trainer({
+        model,
+        data,
+        pipeline: cmd.pipeline,
+        config,
+        resumeFrom: cmd.resume,
+        sink: { post: (m: TrainMessage, transfer?: ArrayBuffer[]) => this.#post(m, transfer) },
+      })
+      this.#trainer = trainer
+      // The loss before any training (~ln(classes) for a sound initialization); not for a resumed run.
+      const init = cmd.resume
+        ? null
+        : await initialLoss(model, data, INITIAL_LOSS_BATCHES, { batchSize: trainer.config.batchSize, pipeline: cmd.pipeline })
+      this.#post({ type: 'ready', dataMs, compileMs, params: model.countParams(), trainCount: data.count('train'), valCount: data.count('val'), initialLoss: init, time: Date.now() })
+      if (this.#earlyStop !== null) trainer.stop(this.#earlyStop)
+    } catch (e) {
+      this.#post({ type: 'setup-failed', reason: message(e), time: Date.now() })
+      model?.dispose()
+      this.#post({ type: 'exit', time: Date.now() })
+      return
+    }
+    const outcome = await trainer.run()
+    if (outcome.status === 'stopped' && outcome.step > 0) {
+      try {
+        const cp = await trainer.checkpoint()
+        this.#post({ type: 'stop-checkpoint', meta: cp.meta, weights: cp.weights, optimizerState: cp.optimizerState }, [cp.weights, cp.optimizerState])
+      } catch {
+        // the run can still resume from its last epoch checkpoint
+      }
+    }
+    trainer.dispose()
+    model.dispose()
+    this.#post({ type: 'exit', time: Date.now() })
+  }
+}
