@@ -46,9 +46,10 @@ export interface PytorchExportPart {
 
 import { augmentPart } from './augment'
 import { dataPart } from './data'
+import { trainPart } from './train'
 
 /** Every part of the export, in README order. */
-export const PYTORCH_EXPORT_PARTS: readonly PytorchExportPart[] = [augmentPart, dataPart]
+export const PYTORCH_EXPORT_PARTS: readonly PytorchExportPart[] = [augmentPart, dataPart, trainPart]
 
 /** All files of the export folder. Throws when two parts write the same path. */
 export function exportPytorchProject(input: PytorchExportInput, parts: readonly PytorchExportPart[] = PYTORCH_EXPORT_PARTS): ExportFile[] {
