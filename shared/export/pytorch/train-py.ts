@@ -440,6 +440,11 @@ def train(args, world, rank, device, backend, snapshot, recorder, state):
         train_loss = acc["loss"] / acc["n"]
         train_acc = acc["correct"] / acc["n"]
         val_loss = val_acc = None
+        if world > 1:
+            # BatchNorm statistics drift apart after the last step (DDP broadcasts buffers before each forward):
+            # every rank evaluates rank 0's model, the one the checkpoints hold.
+            for buf in model.buffers():
+                dist.broadcast(buf, 0)
         if len(val_positions) > 0:
             val_loss, val_acc = evaluate(model, val_ds, val_positions, eval_batch, val_pipeline, classes, device, world, rank)
         state["epoch"] = e + 1
