@@ -496,7 +496,10 @@ worker. This replaces that one parser when (and only when) it is broken, then ru
 import re
 import sys
 
-from torch.distributed.elastic.multiprocessing import api as _api
+try:
+    from torch.distributed.elastic.multiprocessing import api as _api
+except ImportError:  # a torch without this module has no such bug
+    _api = None
 
 
 def _from_str(cls, vm):
@@ -507,7 +510,7 @@ def _from_str(cls, vm):
     raise ValueError("%s does not match %r or %r" % (vm, r"^\d$", r"^(\d:\d,)*(\d:\d)$"))
 
 
-if _api.Std.from_str("0") is None:
+if _api is not None and getattr(_api, "Std", None) is not None and _api.Std.from_str("0") is None:
     _api.Std.from_str = classmethod(_from_str)
 
 if __name__ == "__main__":
