@@ -157,8 +157,11 @@ def check_pipeline(pipeline, channels):
 def sample_step(rng, step, ctx):
     """One step's record for the batch; rng is the step's stream (shared/augment/sample.ts sampleStep)."""
     sampler = SAMPLERS[step["kind"]]
-    samples = []
     p = step["p"]
+    if sampler is _no_params and (p >= 1 or p <= 0):
+        # No coin and no parameters: the record needs no random stream (forking draws nothing).
+        return {"id": step["id"], "kind": step["kind"], "samples": [{"applied": p >= 1} for _ in range(ctx["batchSize"])]}
+    samples = []
     for index in range(ctx["batchSize"]):
         sample_rng = rng.fork("sample:%d" % index)
         applied = p >= 1 or (p > 0 and sample_rng.fork("p").float() < p)

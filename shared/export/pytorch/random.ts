@@ -28,16 +28,23 @@ def splitmix32(x):
     return (z ^ (z >> 16)) & _M
 
 
-def cyrb128(text):
-    h1, h2, h3, h4 = 1779033703, 3144134277, 1013904242, 2773480762
-    for ch in text:
-        k = ord(ch)
-        if k > 0xFFFF:
-            raise ValueError("cyrb128: labels outside the Basic Multilingual Plane are not supported")
-        h1 = h2 ^ _imul(h1 ^ k, 597399067)
-        h2 = h3 ^ _imul(h2 ^ k, 2869860233)
-        h3 = h4 ^ _imul(h3 ^ k, 951274213)
-        h4 = h1 ^ _imul(h4 ^ k, 2716044179)
+_CYRB_INIT = (1779033703, 3144134277, 1013904242, 2773480762)
+
+
+def _cyrb_feed(state, text):
+    """cyrb128's loop over the UTF-16 code units of text (JavaScript's charCodeAt), from a saved state."""
+    h1, h2, h3, h4 = state
+    M = _M
+    for k in memoryview(text.encode("utf-16-le")).cast("H"):
+        h1 = h2 ^ (((h1 ^ k) * 597399067) & M)
+        h2 = h3 ^ (((h2 ^ k) * 2869860233) & M)
+        h3 = h4 ^ (((h3 ^ k) * 951274213) & M)
+        h4 = h1 ^ (((h4 ^ k) * 2716044179) & M)
+    return h1, h2, h3, h4
+
+
+def _cyrb_finish(state):
+    h1, h2, h3, h4 = state
     h1 = _imul(h3 ^ (h1 >> 18), 597399067)
     h2 = _imul(h4 ^ (h2 >> 22), 2869860233)
     h3 = _imul(h1 ^ (h3 >> 17), 951274213)
@@ -47,6 +54,10 @@ def cyrb128(text):
     h3 ^= h1
     h4 ^= h1
     return [h1 & _M, h2 & _M, h3 & _M, h4 & _M]
+
+
+def cyrb128(text):
+    return _cyrb_finish(_cyrb_feed(_CYRB_INIT, text))
 
 
 def js_number_text(value):
@@ -82,23 +93,34 @@ def js_round(x):
 class Rng:
     """shared/random's Rng: same methods, same sequences."""
 
-    __slots__ = ("_key", "_a", "_b", "_c", "_d")
+    __slots__ = ("_key", "_a", "_b", "_c", "_d", "_fork_prefix")
 
     def __init__(self, key):
         self._key = list(key)
-        self._a, self._b, self._c, self._d = key
-        for _ in range(12):
-            self.uint32()
+        self._fork_prefix = None
+        a, b, c, d = key
+        M = _M
+        for _ in range(12):  # warm-up: 12 sfc32 steps (uint32 inlined)
+            t = (a + b + d) & M
+            d = (d + 1) & M
+            a = b ^ (b >> 9)
+            b = (c + (c << 3)) & M
+            c = ((((c << 21) | (c >> 11)) & M) + t) & M
+        self._a, self._b, self._c, self._d = a, b, c, d
 
     @staticmethod
     def create(seed):
         return Rng(_key_from_seed(seed))
 
     def fork(self, label):
-        k0, k1, k2, k3 = self._key
-        kind = "string" if isinstance(label, str) else "number"
-        text = label if isinstance(label, str) else js_number_text(label)
-        return Rng(cyrb128("%d.%d.%d.%d/%s:%s" % (k0, k1, k2, k3, kind, text)))
+        """cyrb128("k0.k1.k2.k3/<typeof label>:<label>"); the hash state after the key prefix is kept per stream."""
+        if self._fork_prefix is None:
+            self._fork_prefix = _cyrb_feed(_CYRB_INIT, "%d.%d.%d.%d/" % tuple(self._key))
+        if isinstance(label, str):
+            text = "string:" + label
+        else:
+            text = "number:" + js_number_text(label)
+        return Rng(_cyrb_finish(_cyrb_feed(self._fork_prefix, text)))
 
     def uint32(self):
         a, b, c, d = self._a, self._b, self._c, self._d
