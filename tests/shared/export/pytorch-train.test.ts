@@ -103,6 +103,21 @@ describe.skipIf(torch.python === null)(`train.py trains the export with PyTorch 
     expect(lastAcc.value).toBeCloseTo(single.acc, 12)
   }, 400_000)
 
+  it('a missing dataset cache: exit code 2, the reason on stderr and in run.json', () => {
+    const dir = tinyProject()
+    let failure: { status: number | null; stderr: string } | null = null
+    try {
+      execFileSync(python, [join(dir, 'train.py'), '--device', 'cpu', '--data', join(dir, 'nowhere')], { cwd: dir, stdio: 'pipe', timeout: 240_000 })
+    } catch (e) {
+      const err = e as { status: number | null; stderr: Buffer }
+      failure = { status: err.status, stderr: err.stderr.toString() }
+    }
+    expect(failure?.status).toBe(2)
+    expect(failure?.stderr).toMatch(/The dataset cache file .*nowhere\/images\.u8 is missing/)
+    expect(runJson(dir).pytorchRun).toMatchObject({ status: 'failed' })
+    expect(String(runJson(dir).pytorchRun.reason)).toMatch(/DataError: The dataset cache file/)
+  }, 300_000)
+
   it('stops cleanly on SIGTERM: status stopped, last.pt written at the step it stopped', async () => {
     const dir = tinyProject()
     const child = spawn(python, [join(dir, 'train.py'), '--device', 'cpu', '--epochs', '100000'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
