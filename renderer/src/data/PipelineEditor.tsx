@@ -3,11 +3,12 @@
  * probability, parameters from the kind's paramDocs, with validatePipeline's messages under the fields.
  */
 import { useEffect, useRef, useState } from 'react'
-import { getKindSpec, listAugmentKinds, normalizeParamsFromStats, type AugmentKind, type ParamDoc, type ValidationIssue } from '@shared/augment/spec-only'
+import { getKindSpec, listAugmentKinds, type AugmentKind, type ParamDoc, type ValidationIssue } from '@shared/augment/spec-only'
 import { Icon } from '../ui/icons'
 import { draftStep, type DraftStep } from './pipelineDoc'
 
 const KINDS = listAugmentKinds()
+const fromStats = (kind: AugmentKind) => getKindSpec(kind).paramsFromStats
 
 function parseNumberText(text: string): unknown {
   const t = text.trim()
@@ -102,6 +103,23 @@ function ParamControl({ doc, value, onChange, errors, stepLabel }: { doc: ParamD
     )
   } else if (doc.type === 'numberList') {
     control = <ListInput label={label} value={value} onChange={onChange} invalid={invalid} />
+  } else if (doc.type === 'kindList') {
+    const chosen = Array.isArray(value) ? (value as unknown[]) : []
+    control = (
+      <div className="kind-list" role="group" aria-label={label}>
+        {doc.options?.map((o) => (
+          <label key={o} className="check">
+            <input
+              type="checkbox"
+              aria-label={`${label} ${getKindSpec(o as AugmentKind).label}`}
+              checked={chosen.includes(o)}
+              onChange={(e) => onChange(e.target.checked ? doc.options!.filter((x) => x === o || chosen.includes(x)) : chosen.filter((x) => x !== o))}
+            />{' '}
+            {getKindSpec(o as AugmentKind).label}
+          </label>
+        ))}
+      </div>
+    )
   } else {
     control = (
       <div className="range-inputs">
@@ -179,7 +197,7 @@ function StepCard(props: {
               step={0.05}
               aria-label={`${def.label} probability slider`}
               value={typeof step.p === 'number' ? step.p : 0}
-              disabled={step.kind === 'normalize'}
+              disabled={def.role === 'preprocess'}
               onChange={(e) => props.onChange({ ...step, p: Number(e.target.value) })}
             />
             <NumInput label={`${def.label} probability`} value={step.p} step={0.05} min={0} max={1} invalid={pErrors.length > 0} onChange={(v) => props.onChange({ ...step, p: v })} />
@@ -224,11 +242,12 @@ export function PipelineEditor({ steps, setSteps, issues, stats }: { steps: Draf
   }, [menu])
 
   const add = (kind: AugmentKind) => {
-    const params = kind === 'normalize' && stats ? (normalizeParamsFromStats(stats) as unknown as Record<string, unknown>) : undefined
+    const spec = getKindSpec(kind)
+    const params = spec.paramsFromStats && stats ? (spec.paramsFromStats(stats) as Record<string, unknown>) : undefined
     const step = draftStep(kind, steps, params)
-    // Normalize goes last; everything else goes before a trailing Normalize (steps after it see normalized values).
-    const lastNorm = steps.length > 0 && steps[steps.length - 1]!.kind === 'normalize' && kind !== 'normalize'
-    setSteps(lastNorm ? [...steps.slice(0, -1), step, steps[steps.length - 1]!] : [...steps, step])
+    // Preprocess steps (Normalize) go last; everything else goes before a trailing one (steps after it see normalized values).
+    const lastPre = steps.length > 0 && getKindSpec(steps[steps.length - 1]!.kind).role === 'preprocess' && spec.role !== 'preprocess'
+    setSteps(lastPre ? [...steps.slice(0, -1), step, steps[steps.length - 1]!] : [...steps, step])
     setMenu(false)
   }
   const move = (from: number, to: number) => {
@@ -252,7 +271,7 @@ export function PipelineEditor({ steps, setSteps, issues, stats }: { steps: Draf
             onChange={(next) => setSteps(steps.map((x, j) => (j === i ? next : x)))}
             onMove={(to) => move(i, to)}
             onRemove={() => setSteps(steps.filter((_, j) => j !== i))}
-            onFromStats={s.kind === 'normalize' && stats ? () => setSteps(steps.map((x, j) => (j === i ? { ...x, params: normalizeParamsFromStats(stats) as unknown as Record<string, unknown> } : x))) : null}
+            onFromStats={fromStats(s.kind) && stats ? () => setSteps(steps.map((x, j) => (j === i ? { ...x, params: fromStats(s.kind)!(stats) as Record<string, unknown> } : x))) : null}
             dragging={drag === i}
             onDragStart={() => setDrag(i)}
             onDragEnd={() => setDrag(null)}
