@@ -220,7 +220,7 @@ export function AugmentationsTab({ projectId, detail }: { projectId: number; det
         {docIssues.map((i, k) => <div key={k} className="form-error" role="alert">{i.message}</div>)}
         {warnings.map((m, k) => <div key={k} className="form-warning">{m}</div>)}
         {doc.steps ? (
-          <PipelineEditor steps={doc.steps} setSteps={doc.setSteps} issues={issues} stats={detail.stats ? { mean: detail.stats.mean, std: detail.stats.std } : null} />
+          <PipelineEditor store={doc.store} issues={issues} stats={detail.stats ? { mean: detail.stats.mean, std: detail.stats.std } : null} />
         ) : (
           <div className="loading">Loading pipeline…</div>
         )}
