@@ -3,7 +3,7 @@
  * of the replay record (the one augmentBatch returned with the pixels; nothing is sampled twice). The UI thread
  * imports this (not preview-core.ts, which brings TF.js and the training path); preview-core.ts re-exports it.
  */
-import { getKindSpec, type AugmentPipeline, type BatchParams } from '@shared/augment/spec-only'
+import { getKindSpec, isAugmentKind, type AugmentPipeline, type BatchParams } from '@shared/augment/spec-only'
 
 export type ImageShape = readonly [number, number, number]
 
@@ -87,6 +87,11 @@ export function formatValue(v: unknown): string {
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>
     if (isBox(o)) return `${num(o['width'] as number)}×${num(o['height'] as number)} at (${num(o['left'] as number)}, ${num(o['top'] as number)})`
+    // An op a composition kind drew (RandAugment): the op's label and what it drew.
+    if (isAugmentKind(o['kind']) && typeof o['sample'] === 'object' && Object.keys(o).length === 2) {
+      const drawn = formatValue(o['sample'])
+      return `${getKindSpec(o['kind']).label}${drawn ? ` ${drawn}` : ''}`
+    }
     return Object.entries(o)
       .map(([k, x]) => `${k} ${formatValue(x)}`)
       .join(', ')

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { AUGMENT_KINDS, augmentBatch, composableKinds, createStep, getKindSpec, isAugmentKind, listAugmentKinds, samplePipeline, validatePipeline } from '../../../shared/augment'
 import type { AugmentKindSpec, RandAugmentSample, SampleRecord } from '../../../shared/augment'
 import { augmentSpecRegistry } from '../../../shared/augment/spec-registry'
+import { describeSample, formatValue } from '../../../renderer/src/data/preview-display'
 import { oneHot, pipelineOf, ramp, useCpuBackend } from './helpers'
 
 beforeAll(useCpuBackend)
@@ -88,3 +89,14 @@ describe('RandAugment', () => {
     expect(entry?.paramDocs.find((d) => d.name === 'ops')?.type).toBe('kindList')
   })
 })
+
+describe('RandAugment in the preview', () => {
+  it('a tile names the ops its image drew, by label, with what each drew', () => {
+    const record = samplePipeline(9, pipelineOf(createStep('randAugment', 'ra', { params: { ops: ['rotation', 'grayscale'], n: 2, magnitude: 5 } })), { ...ctx, batchSize: 1 })
+    const ops = opsOf(record as never)[0]!
+    const [line] = describeSample(record, 0, new Map([['ra', 'RandAugment']]))
+    const expected = ops.map((op) => (op.kind === 'rotation' ? `Rotation angle ${formatValue((op.sample as { angle: number }).angle)}` : 'Grayscale')).join('; ')
+    expect(line).toBe(`RandAugment: ops ${expected}`)
+  })
+})
+
