@@ -10,9 +10,9 @@
  */
 import { createRng } from '../random'
 import type { Rng, Seed } from '../random'
-import type { AugmentContext, AugmentKind, SampleRecord } from './types'
+import type { AugmentContext, SampleRecord } from './types'
 import { getKindSpec } from './spec-registry'
-import type { AugmentStep } from './spec-registry'
+import type { AugmentKind, AugmentStep } from './spec-registry'
 import { assertValidPipeline } from './spec'
 import type { AugmentPipeline } from './spec'
 

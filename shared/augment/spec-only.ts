@@ -6,8 +6,9 @@
  *
  * Layout (TF.js-free unless marked):
  *   types.ts           kinds, contexts, AugmentKindSpec / AugmentKindDef (TF.js types only)
- *   kinds/<x>.ts       per kind: zod schema, defaults, label, description, paramDocs, defaultP, sample
- *   spec-registry.ts   the kinds' specs; getKindSpec, listAugmentKinds, createStep
+ *   kinds/<x>.ts       per kind: zod schema, defaults, label, description, paramDocs, defaultP, flags, sample
+ *                      (kinds/randAugment.ts composes the others: built from the registry, not importing it)
+ *   spec-registry.ts   the kinds' specs and the kind list derived from them; getKindSpec, listAugmentKinds, createStep
  *   spec.ts            the pipeline document: validatePipeline, parsePipelineDocument, serializePipeline, schemas
  *   sample.ts          samplePipeline, sampleStep (the replay record, plain JSON)
  *   tta-spec.ts        TTA spec, schema, view list, crop boxes
@@ -21,18 +22,20 @@
  * tests/shared/augment/tf-free.test.ts loads this entry in a fresh module graph and fails if TF.js comes along;
  * eslint.config.js refuses TF.js (and the TF.js modules above) as imports of the TF.js-free files.
  */
-export { AUGMENT_KINDS } from './types'
 export type {
   AugmentContext,
-  AugmentKind,
   AugmentKindSpec,
+  AugmentRole,
+  ChannelMoments,
   ParamDoc,
   PixelBox,
   SampleContext,
   SampleRecord,
 } from './types'
-export { augmentSpecRegistry, createStep, getKindSpec, listAugmentKinds } from './spec-registry'
-export type { AugmentParams, AugmentSample, AugmentStep } from './spec-registry'
+export { AUGMENT_KINDS, augmentSpecRegistry, createStep, getKindSpec, isAugmentKind, listAugmentKinds } from './spec-registry'
+export type { AugmentKind, AugmentParams, AugmentSample, AugmentStep } from './spec-registry'
+export { composableKinds, MAX_MAGNITUDE } from './kinds/randAugment'
+export type { RandAugmentOp, RandAugmentParams, RandAugmentSample } from './kinds/randAugment'
 export {
   AugmentValidationError,
   PIPELINE_FORMAT,

@@ -1,19 +1,24 @@
 /**
  * The registry of augmentation kind SPECS (no TF.js): per kind its label, description, defaults, parameter docs
- * for the UI, zod schema and sampler. Validation (spec.ts), sampling (sample.ts) and the UI use this; the
- * batched apply functions are joined on in registry.ts. Adding a kind = add it to AUGMENT_KINDS, write its spec
- * in kinds/ and its apply in apply/, list it here and in registry.ts, and add a fixture to
+ * for the UI, zod schema, sampler and flags (role, ...). Validation (spec.ts), sampling (sample.ts) and the UI
+ * use this; the batched apply functions are joined on in registry.ts. The kind list (`AugmentKind`,
+ * `AUGMENT_KINDS`) is derived from this object. Adding a kind = write its spec in kinds/ and its apply in apply/,
+ * list it here and in registry.ts (the type checker refuses a registry.ts without it), and add a fixture to
  * tests/shared/augment/kinds.test.ts (a completeness test fails otherwise).
  */
 import type { z } from 'zod'
-import type { AugmentKind, AugmentKindSpec } from './types'
+import type { AugmentKindSpec } from './types'
 import { colorJitter, grayscale } from './kinds/color'
 import { cutout } from './kinds/cutout'
 import { horizontalFlip, randomCrop, randomResizedCrop, rotation, translation, verticalFlip } from './kinds/geometric'
 import { cutmix, mixup } from './kinds/mix'
 import { normalize } from './kinds/normalize'
+import { randAugmentSpec } from './kinds/randAugment'
 
-export const augmentSpecRegistry = {
+/** Checks that every entry's key is its kind. */
+const keyed = <T extends { [K in keyof T]: { readonly kind: K } }>(entries: T): T => entries
+
+const plainKinds = keyed({
   horizontalFlip,
   verticalFlip,
   randomResizedCrop,
@@ -26,9 +31,24 @@ export const augmentSpecRegistry = {
   mixup,
   cutmix,
   normalize,
-} as const satisfies { [K in AugmentKind]: { readonly kind: K } }
+})
+
+/** Every kind; compositions (RandAugment) are built from the kinds before them. */
+export const augmentSpecRegistry = keyed({
+  ...plainKinds,
+  randAugment: randAugmentSpec(plainKinds as unknown as Record<string, AugmentKindSpec>),
+})
 
 type SpecRegistry = typeof augmentSpecRegistry
+/** A registered kind's name. */
+export type AugmentKind = keyof SpecRegistry
+/** Every registered kind, in registry order (the editor's add list). */
+export const AUGMENT_KINDS: readonly AugmentKind[] = Object.keys(augmentSpecRegistry) as AugmentKind[]
+
+/** True when `kind` names a registered kind. */
+export function isAugmentKind(kind: unknown): kind is AugmentKind {
+  return typeof kind === 'string' && Object.hasOwn(augmentSpecRegistry, kind)
+}
 /** The params object of a kind, e.g. AugmentParams<'rotation'> = { degrees: [number, number]; fill; interpolation }. */
 export type AugmentParams<K extends AugmentKind> = z.output<SpecRegistry[K]['schema']>
 /** What `sample` records for one sample of a kind (without `applied`). */
@@ -53,6 +73,7 @@ export function listAugmentKinds(): {
   defaults: object
   paramDocs: AugmentKindSpec['paramDocs']
   mixesLabels: boolean
+  role: AugmentKindSpec['role']
 }[] {
   return (Object.keys(augmentSpecRegistry) as AugmentKind[]).map((kind) => {
     const d = getKindSpec(kind)
@@ -64,6 +85,7 @@ export function listAugmentKinds(): {
       defaults: structuredCloneJson(d.defaults),
       paramDocs: d.paramDocs,
       mixesLabels: d.mixesLabels,
+      role: d.role,
     }
   })
 }

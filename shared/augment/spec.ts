@@ -8,10 +8,9 @@
  * TF.js-free (it uses the spec registry, not the apply registry): the main process and the UI thread import it.
  */
 import { z } from 'zod'
-import { AUGMENT_KINDS } from './types'
-import type { AugmentContext, AugmentKind } from './types'
-import { augmentSpecRegistry, getKindSpec, structuredCloneJson } from './spec-registry'
-import type { AugmentStep } from './spec-registry'
+import type { AugmentContext } from './types'
+import { AUGMENT_KINDS, augmentSpecRegistry, getKindSpec, isAugmentKind, structuredCloneJson } from './spec-registry'
+import type { AugmentKind, AugmentStep } from './spec-registry'
 import { fmt } from './kinds/common'
 import { ttaSpecSchema, type TtaSpec } from './tta-spec'
 
@@ -66,9 +65,6 @@ export const augmentStepSchema = z.discriminatedUnion(
   AUGMENT_KINDS.map((k) => stepSchemaOf(k)) as unknown as [ReturnType<typeof stepSchemaOf>, ...ReturnType<typeof stepSchemaOf>[]],
 )
 export const augmentPipelineSchema = z.strictObject({ format: z.literal(PIPELINE_FORMAT), steps: z.array(augmentStepSchema), tta: ttaSpecSchema.optional() })
-
-/** Kinds whose result depends on pixel values being in [0, 1] (fill values, clipping). */
-const VALUE_SENSITIVE: ReadonlySet<AugmentKind> = new Set(['colorJitter', 'cutout', 'rotation', 'translation', 'randomCrop', 'normalize'])
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -140,8 +136,7 @@ export function validatePipeline(input: unknown, shape?: ImageShape): PipelineVa
     const stepErrors: ValidationIssue[] = []
     const idValue = isRecord(raw) && typeof raw['id'] === 'string' ? raw['id'] : null
     const kindValue = isRecord(raw) ? raw['kind'] : undefined
-    const known = typeof kindValue === 'string' && (AUGMENT_KINDS as readonly string[]).includes(kindValue)
-    const def = known ? getKindSpec(kindValue as AugmentKind) : null
+    const def = isAugmentKind(kindValue) ? getKindSpec(kindValue) : null
     const label = def ? def.label : `Step ${index + 1}`
     const add = (path: (string | number)[], message: string) =>
       stepErrors.push({ stepIndex: index, stepId: idValue, path, message: `${label}: ${message}` })
@@ -196,12 +191,12 @@ export function validatePipeline(input: unknown, shape?: ImageShape): PipelineVa
   if (errors.length > 0) return { ok: false, errors, warnings }
 
   const enabledSteps = steps.filter((s) => s.enabled)
-  const firstNormalize = enabledSteps.findIndex((s) => s.kind === 'normalize')
-  if (firstNormalize >= 0) {
-    const after = enabledSteps.slice(firstNormalize + 1).filter((s) => VALUE_SENSITIVE.has(s.kind))
+  const firstPreprocess = enabledSteps.findIndex((s) => getKindSpec(s.kind).role === 'preprocess')
+  if (firstPreprocess >= 0) {
+    const after = enabledSteps.slice(firstPreprocess + 1).filter((s) => getKindSpec(s.kind).expectsUnitRange)
     if (after.length > 0) {
       warnings.push(
-        `Normalize comes before ${after.map((s) => getKindSpec(s.kind).label).join(', ')}; ` +
+        `${getKindSpec(enabledSteps[firstPreprocess]!.kind).label} comes before ${after.map((s) => getKindSpec(s.kind).label).join(', ')}; ` +
           'those steps will see normalized values (fill values and clipping assume pixels in [0, 1])',
       )
     }

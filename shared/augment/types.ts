@@ -12,22 +12,6 @@ import type * as tf from '@tensorflow/tfjs'
 import type { z } from 'zod'
 import type { Rng } from '../random'
 
-export const AUGMENT_KINDS = [
-  'horizontalFlip',
-  'verticalFlip',
-  'randomResizedCrop',
-  'randomCrop',
-  'rotation',
-  'translation',
-  'colorJitter',
-  'grayscale',
-  'cutout',
-  'mixup',
-  'cutmix',
-  'normalize',
-] as const
-export type AugmentKind = (typeof AUGMENT_KINDS)[number]
-
 /** Shape of the batch being augmented. Images are [batchSize, height, width, channels]. */
 export interface AugmentContext {
   readonly height: number
@@ -58,7 +42,8 @@ export interface PixelBox {
   readonly width: number
 }
 
-export type ParamDocType = 'range' | 'number' | 'integer' | 'enum' | 'numberList'
+/** `kindList`: a subset of `options`, which are kind names (RandAugment's ops; the UI shows their labels). */
+export type ParamDocType = 'range' | 'number' | 'integer' | 'enum' | 'numberList' | 'kindList'
 
 /** What the UI needs to render one parameter control. */
 export interface ParamDoc {
@@ -74,10 +59,23 @@ export interface ParamDoc {
 }
 
 /**
+ * What a step is for. `augment`: random, training only. `preprocess`: deterministic, part of the model's input at
+ * evaluation too (normalize): evaluation, the checks and exported models apply these steps only, new ones go
+ * last in the editor, and its probability is fixed at 1.
+ */
+export type AugmentRole = 'augment' | 'preprocess'
+
+/** Per-channel statistics of the training set (dataset detail, stats.ts). */
+export interface ChannelMoments {
+  readonly mean: readonly number[]
+  readonly std: readonly number[]
+}
+
+/**
  * The pure part of a kind (no TF.js): everything validation, the UI and sampling need. Lives in kinds/<x>.ts and
  * is listed in spec-registry.ts; importable from the UI thread and the main process without loading TF.js.
  */
-export interface AugmentKindSpec<K extends AugmentKind = AugmentKind, P extends object = object, S extends object = object> {
+export interface AugmentKindSpec<K extends string = string, P extends object = object, S extends object = object> {
   readonly kind: K
   /** Human label, also the prefix of every validation message for this kind. */
   readonly label: string
@@ -90,6 +88,18 @@ export interface AugmentKindSpec<K extends AugmentKind = AugmentKind, P extends 
   readonly schema: z.ZodType<P>
   /** True when the step changes labels (mixup, cutmix). */
   readonly mixesLabels: boolean
+  readonly role: AugmentRole
+  /** Its result depends on pixel values being in [0, 1] (fill values, clipping): warned about after a preprocess step. */
+  readonly expectsUnitRange: boolean
+  /** Params from the training set's statistics (the editor's "fill from the dataset" and a new step's defaults). */
+  readonly paramsFromStats?: (stats: ChannelMoments) => P
+  /** How the previewer undoes this step to draw a recognisable picture (x * std + mean). Display only. */
+  readonly displayInverse?: (params: P) => { mean: number[]; std: number[] }
+  /**
+   * The params of this kind at strength m in [0, 1] (0 = gentle, 1 = strongest): kinds that have it can be
+   * drawn by a composition kind (RandAugment's ops at magnitude M).
+   */
+  readonly atMagnitude?: (m: number) => P
   /** Extra rule on the step probability (normalize must be 1); returns a message or null. */
   readonly checkP?: (p: number) => string | null
   /** Checks that need the image shape (e.g. normalize mean length = channels). Messages without label. */
@@ -107,7 +117,7 @@ export type AugmentApplyFn<P extends object = object, S extends object = object>
 ) => AugmentTensors
 
 /** A kind's spec plus its batched TF.js `apply` (apply/<x>.ts); listed in registry.ts. */
-export interface AugmentKindDef<K extends AugmentKind = AugmentKind, P extends object = object, S extends object = object>
+export interface AugmentKindDef<K extends string = string, P extends object = object, S extends object = object>
   extends AugmentKindSpec<K, P, S> {
   readonly apply: AugmentApplyFn<P, S>
 }

@@ -12,17 +12,16 @@
  *   (`<id>_relu`); a Dense with softmax that is the model's last layer becomes the studio's Output (one tfjs Dense
  *   with softmax, as in the file). Activation('linear') and Dropout keep their places (linear as nothing).
  * - Positions: columns by longest path from the inputs, left to right.
+ * - Which kind reads a layer, and how, is each kind's `fromTfjs` in the layer registry (shared/graph/layers.ts):
+ *   this module has no list of classes of its own.
  */
 import { analyzeGraph } from './analyze'
+import { getLayer, listLayers, type LayerDef } from './registry'
+import './layers'
+import { TfjsImportError, tfjsReader, type TfjsImport, type TfjsLayer } from './tfjs-config'
 import type { GraphDocument, GraphEdge, GraphNode, Params } from './types'
-import { flipBatchNormMomentum } from './layers'
 
-export class TfjsImportError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'TfjsImportError'
-  }
-}
+export { TfjsImportError } from './tfjs-config'
 
 export interface TfjsImportResult {
   readonly document: GraphDocument
@@ -102,185 +101,54 @@ function readLayers(className: string, config: unknown): { layers: RawLayer[]; o
   return { layers, outputs, name }
 }
 
-const pairOf = (v: unknown, fallback: number | number[]): number | number[] => {
-  if (typeof v === 'number') return v
-  if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number')) return v[0] === v[1] ? (v[0] as number) : [v[0] as number, v[1] as number]
-  return fallback
-}
-const num = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback)
-const bool = (v: unknown, fallback: boolean): boolean => (typeof v === 'boolean' ? v : fallback)
-
-/** Activation name (tfjs/Keras) -> activation node kind; null for linear. */
-const ACTIVATION_KINDS: Record<string, string | null> = {
-  linear: null,
-  relu: 'ReLU',
-  elu: 'ELU',
-  gelu: 'GELU',
-  swish: 'SiLU',
-  silu: 'SiLU',
-  sigmoid: 'Sigmoid',
-  tanh: 'Tanh',
-  softmax: 'Softmax',
-}
-
 interface Mapped {
   /** The main node (null: the layer is an identity and its output is its input). */
   readonly kind: string | null
   readonly params: Params
   /** A fused activation to put after the node. */
   readonly activation: string | null
+  /** The kind's check that needs the built graph (LayerNorm's axes). */
+  readonly check?: NonNullable<TfjsImport<Params>['check']>
 }
 
-function activationOf(layer: RawLayer): string | null {
-  const a = layer.config.activation
-  if (a === undefined || a === null) return null
-  if (typeof a !== 'string') throw new TfjsImportError(`Layer "${layer.name}" (${layer.className}) has an activation this importer does not read: ${JSON.stringify(a)}`)
-  if (!(a in ACTIVATION_KINDS)) {
-    throw new TfjsImportError(`Layer "${layer.name}" (${layer.className}) uses the activation '${a}', which the studio does not have (supported: ${Object.keys(ACTIVATION_KINDS).join(', ')})`)
+/** What the registry says about TF.js layers: activation names -> kinds, and the kinds reading each class. */
+interface ImportTable {
+  readonly activations: ReadonlyMap<string, string>
+  readonly byClass: ReadonlyMap<string, LayerDef[]>
+}
+
+function importTable(): ImportTable {
+  const activations = new Map<string, string>()
+  const byClass = new Map<string, LayerDef[]>()
+  for (const def of listLayers()) {
+    for (const a of def.fromTfjs?.activations ?? []) activations.set(a, def.kind)
+    for (const c of def.fromTfjs?.classNames ?? []) byClass.set(c, [...(byClass.get(c) ?? []), def])
   }
-  return ACTIVATION_KINDS[a] ?? null
+  // Kinds with a condition are asked first (Output before Dense).
+  for (const [c, defs] of byClass) byClass.set(c, [...defs.filter((d) => d.fromTfjs?.when), ...defs.filter((d) => !d.fromTfjs?.when)])
+  return { activations, byClass }
 }
 
-function requireChannelsLast(layer: RawLayer): void {
-  const f = layer.config.data_format
-  if (f !== undefined && f !== null && f !== 'channels_last') {
-    throw new TfjsImportError(`Layer "${layer.name}" (${layer.className}) uses data_format '${String(f)}'; the studio is channels-last only`)
+/** An `Activation('<name>')` layer: the kind that activation name means, with its defaults. */
+const ACTIVATION_CLASS = 'Activation'
+
+function mapLayer(raw: RawLayer, isOutput: boolean, table: ImportTable): Mapped {
+  const layer: TfjsLayer = { name: raw.name, className: raw.className, config: raw.config, isOutput }
+  const r = tfjsReader(layer, table.activations)
+  if (layer.className === ACTIVATION_CLASS) {
+    const kind = r.activation()
+    return { kind, params: kind === null ? {} : { ...getLayer(kind)!.defaults }, activation: null }
   }
-}
-
-function padding(layer: RawLayer): string {
-  const p = layer.config.padding ?? 'valid'
-  if (p !== 'same' && p !== 'valid') throw new TfjsImportError(`Layer "${layer.name}" (${layer.className}) uses padding ${JSON.stringify(p)} (only 'same' and 'valid')`)
-  return p
-}
-
-function mapLayer(layer: RawLayer, isLast: boolean): Mapped {
-  const c = layer.config
-  switch (layer.className) {
-    case 'InputLayer':
-      return { kind: 'Input', params: { shape: inputShapeOf(layer) }, activation: null }
-    case 'Conv2D': {
-      requireChannelsLast(layer)
-      if (num(c.groups, 1) !== 1) throw new TfjsImportError(`Layer "${layer.name}" (Conv2D) is a grouped convolution (groups ${String(c.groups)}), which the studio does not have`)
-      return {
-        kind: 'Conv2D',
-        params: {
-          filters: num(c.filters, 1),
-          kernelSize: pairOf(c.kernel_size, 3),
-          strides: pairOf(c.strides, 1),
-          padding: padding(layer),
-          dilationRate: pairOf(c.dilation_rate, 1),
-          useBias: bool(c.use_bias, true),
-          kernelInitializer: 'heNormal',
-          stddev: 0.01,
-        },
-        activation: activationOf(layer),
-      }
-    }
-    case 'DepthwiseConv2D':
-      requireChannelsLast(layer)
-      return {
-        kind: 'DepthwiseConv2D',
-        params: {
-          kernelSize: pairOf(c.kernel_size, 3),
-          strides: pairOf(c.strides, 1),
-          padding: padding(layer),
-          depthMultiplier: num(c.depth_multiplier, 1),
-          dilationRate: pairOf(c.dilation_rate, 1),
-          useBias: bool(c.use_bias, true),
-          depthwiseInitializer: 'heNormal',
-          stddev: 0.01,
-        },
-        activation: activationOf(layer),
-      }
-    case 'MaxPooling2D':
-    case 'AveragePooling2D': {
-      requireChannelsLast(layer)
-      const poolSize = pairOf(c.pool_size, 2)
-      return {
-        kind: layer.className === 'MaxPooling2D' ? 'MaxPool' : 'AvgPool',
-        params: { poolSize, strides: c.strides === null || c.strides === undefined ? poolSize : pairOf(c.strides, poolSize), padding: padding(layer) },
-        activation: null,
-      }
-    }
-    case 'GlobalAveragePooling2D':
-      requireChannelsLast(layer)
-      if (c.keepdims === true) throw new TfjsImportError(`Layer "${layer.name}" (GlobalAveragePooling2D) keeps the spatial dimensions (keepdims), which the studio does not have`)
-      return { kind: 'GlobalAveragePool', params: {}, activation: null }
-    case 'Flatten':
-      return { kind: 'Flatten', params: {}, activation: null }
-    case 'Dense': {
-      const activation = activationOf(layer)
-      const params = { units: num(c.units, 1), useBias: bool(c.use_bias, true), kernelInitializer: 'heNormal', stddev: 0.01 }
-      if (activation === 'Softmax' && isLast) return { kind: 'Output', params: { ...params, kernelInitializer: 'normal' }, activation: null }
-      return { kind: 'Dense', params, activation }
-    }
-    case 'BatchNormalization': {
-      const axis = c.axis ?? -1
-      if (axis !== -1 && axis !== 3 && !(Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 3))) {
-        throw new TfjsImportError(`Layer "${layer.name}" (BatchNormalization) normalizes axis ${JSON.stringify(axis)}; the studio's BatchNorm is per channel (axis -1)`)
-      }
-      return {
-        kind: 'BatchNorm',
-        params: { momentum: flipBatchNormMomentum(num(c.momentum, 0.99)), epsilon: num(c.epsilon, 0.001), center: bool(c.center, true), scale: bool(c.scale, true) },
-        activation: null,
-      }
-    }
-    case 'LayerNormalization':
-      // The axis is checked against the input rank after the graph is built (the studio normalizes all feature axes).
-      return { kind: 'LayerNorm', params: { epsilon: num(c.epsilon, 0.001), center: bool(c.center, true), scale: bool(c.scale, true) }, activation: null }
-    case 'InstanceNormalization':
-      return { kind: 'InstanceNorm', params: { epsilon: num(c.epsilon, 0.001) }, activation: null }
-    case 'GroupNormalization':
-      return { kind: 'GroupNorm', params: { groups: num(c.groups, 32), epsilon: num(c.epsilon, 0.001) }, activation: null }
-    case 'Dropout':
-      if (c.noise_shape !== undefined && c.noise_shape !== null) throw new TfjsImportError(`Layer "${layer.name}" (Dropout) has a noise_shape, which the studio does not have`)
-      return { kind: 'Dropout', params: { rate: num(c.rate, 0.5) }, activation: null }
-    case 'Activation': {
-      const kind = activationOf(layer)
-      return { kind, params: kind === 'ELU' ? { alpha: 1 } : {}, activation: null }
-    }
-    case 'ReLU':
-      if (c.max_value !== undefined && c.max_value !== null) {
-        throw new TfjsImportError(`Layer "${layer.name}" (ReLU) is capped at max_value ${String(c.max_value)} (ReLU6), which the studio does not have`)
-      }
-      return { kind: 'ReLU', params: {}, activation: null }
-    case 'LeakyReLU':
-      return { kind: 'LeakyReLU', params: { alpha: num(c.alpha, 0.3) }, activation: null }
-    case 'ELU':
-      if (num(c.alpha, 1) !== 1) throw new TfjsImportError(`Layer "${layer.name}" (ELU) has alpha ${String(c.alpha)}; tfjs 4.22 and the studio only implement alpha 1`)
-      return { kind: 'ELU', params: { alpha: 1 }, activation: null }
-    case 'Softmax': {
-      const axis = c.axis ?? -1
-      if (axis !== -1 && !(Array.isArray(axis) && axis.length === 1 && axis[0] === -1)) {
-        throw new TfjsImportError(`Layer "${layer.name}" (Softmax) is over axis ${JSON.stringify(axis)}; the studio's Softmax is over the last axis`)
-      }
-      return { kind: 'Softmax', params: {}, activation: null }
-    }
-    case 'Add':
-      return { kind: 'Add', params: {}, activation: null }
-    case 'Concatenate': {
-      const axis = c.axis ?? -1
-      if (axis !== -1) throw new TfjsImportError(`Layer "${layer.name}" (Concatenate) joins along axis ${JSON.stringify(axis)}; the studio concatenates channels (axis -1)`)
-      return { kind: 'Concatenate', params: {}, activation: null }
-    }
-    default:
-      throw new TfjsImportError(
-        `Layer "${layer.name}" (${layer.className}) cannot be imported: the studio has no ${layer.className} layer (supported: InputLayer, Conv2D, DepthwiseConv2D, MaxPooling2D, ` +
-          'AveragePooling2D, GlobalAveragePooling2D, Flatten, Dense, BatchNormalization, LayerNormalization, InstanceNormalization, GroupNormalization, ' +
-          'Dropout, Activation, ReLU, LeakyReLU, ELU, Softmax, Add, Concatenate)',
-      )
+  const def = (table.byClass.get(layer.className) ?? []).find((d) => d.fromTfjs!.when?.(layer) ?? true)
+  if (!def) {
+    const supported = [...table.byClass.keys(), ACTIVATION_CLASS]
+    throw new TfjsImportError(
+      `Layer "${layer.name}" (${layer.className}) cannot be imported: the studio has no ${layer.className} layer (supported: ${supported.join(', ')})`,
+    )
   }
-}
-
-function inputShapeOf(layer: RawLayer): number[] {
-  const c = layer.config
-  const batch = c.batch_input_shape ?? c.batch_shape
-  const shape = Array.isArray(batch) ? batch.slice(1) : Array.isArray(c.input_shape) ? c.input_shape : null
-  if (shape === null || shape.length === 0 || !shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d > 0)) {
-    throw new TfjsImportError(`Layer "${layer.name}" (${layer.className}) has no fixed input shape (${JSON.stringify(shape)}); the studio needs [H, W, C] or [D]`)
-  }
-  return shape as number[]
+  const imp = def.fromTfjs!
+  const out = imp.read!(layer, r)
+  return { kind: def.kind, params: out.params, activation: out.activation ?? null, ...(imp.check ? { check: imp.check } : {}) }
 }
 
 /** Maps a TF.js layers-model topology (a parsed model.json, or its `modelTopology`) onto a graph document. */
@@ -294,7 +162,7 @@ export function graphFromTfjsTopology(modelJson: unknown): TfjsImportResult {
   const chain: RawLayer[] = [...layers]
   if (sequential && chain[0]!.className !== 'InputLayer') {
     const first = chain[0]!
-    chain.unshift({ name: `${first.name}_input`, className: 'InputLayer', config: { batch_input_shape: [null, ...inputShapeOf(first)] }, inbound: null })
+    chain.unshift({ name: `${first.name}_input`, className: 'InputLayer', config: { batch_input_shape: [null, ...tfjsReader(first, new Map()).inputShape()] }, inbound: null })
   }
   const byName = new Map<string, RawLayer>()
   for (const l of chain) {
@@ -323,7 +191,8 @@ export function graphFromTfjsTopology(modelJson: unknown): TfjsImportResult {
       edges.push({ id: `e${edges.length + 1}`, source, target, ...(sources.length > 1 ? { targetHandle: i } : {}) })
     })
   }
-  const layerNormChecks: { id: string; layer: RawLayer }[] = []
+  const table = importTable()
+  const checks: { id: string; layer: RawLayer; check: NonNullable<Mapped['check']> }[] = []
 
   chain.forEach((layer, i) => {
     const inbound = sequential ? (i === 0 ? [] : [chain[i - 1]!.name]) : layer.inbound!
@@ -338,7 +207,7 @@ export function graphFromTfjsTopology(modelJson: unknown): TfjsImportResult {
     })
     if (layer.className === 'InputLayer' && sources.length > 0) throw new TfjsImportError(`Input layer "${layer.name}" has inputs`)
     if (layer.className !== 'InputLayer' && sources.length === 0) throw new TfjsImportError(`Layer "${layer.name}" (${layer.className}) has no input`)
-    const mapped = mapLayer(layer, lastLayers.has(layer.name))
+    const mapped = mapLayer(layer, lastLayers.has(layer.name), table)
     if (mapped.kind === null) {
       // An identity (Activation('linear')): its consumers read its input.
       if (sources.length !== 1) throw new TfjsImportError(`Layer "${layer.name}" (${layer.className}) has ${sources.length} inputs`)
@@ -350,11 +219,11 @@ export function graphFromTfjsTopology(modelJson: unknown): TfjsImportResult {
     layerIds[layer.name] = id
     nodes.push({ id, kind: mapped.kind, params: mapped.params, position: { x: 0, y: 0 }, ...(id !== layer.name ? { name: layer.name } : {}) })
     connect(sources, id)
-    if (mapped.kind === 'LayerNorm') layerNormChecks.push({ id, layer })
+    if (mapped.check) checks.push({ id, layer, check: mapped.check })
     let out = id
     if (mapped.activation !== null) {
       const actId = freshId(`${id}_${mapped.activation.toLowerCase()}`, false)
-      nodes.push({ id: actId, kind: mapped.activation, params: mapped.activation === 'ELU' ? { alpha: 1 } : {}, position: { x: 0, y: 0 } })
+      nodes.push({ id: actId, kind: mapped.activation, params: { ...getLayer(mapped.activation)!.defaults }, position: { x: 0, y: 0 } })
       connect([id], actId)
       out = actId
     }
@@ -365,17 +234,10 @@ export function graphFromTfjsTopology(modelJson: unknown): TfjsImportResult {
   layout(document)
 
   const analysis = analyzeGraph(document)
-  for (const { id, layer } of layerNormChecks) {
+  for (const { id, layer, check } of checks) {
     const src = analysis.nodes[id]?.inputs[0]
-    const shape = src === undefined ? undefined : analysis.nodes[src]?.outputShape
-    const axis = layer.config.axis ?? -1
-    const axes = (Array.isArray(axis) ? axis : [axis]).map((a) => (typeof a === 'number' && shape && a < 0 ? a + shape.length + 1 : a))
-    const all = shape ? Array.from({ length: shape.length }, (_, k) => k + 1) : null
-    if (all !== null && (axes.length !== all.length || axes.some((a, k) => a !== all[k]))) {
-      throw new TfjsImportError(
-        `Layer "${layer.name}" (LayerNormalization) normalizes axis ${JSON.stringify(axis)} of a ${shape!.length}-D input; the studio's LayerNorm normalizes all feature axes (${JSON.stringify(all)})`,
-      )
-    }
+    const shape = src === undefined ? undefined : (analysis.nodes[src]?.outputShape ?? undefined)
+    check({ name: layer.name, className: layer.className, config: layer.config, isOutput: lastLayers.has(layer.name) }, shape, tfjsReader(layer, table.activations))
   }
   const errors = analysis.issues.filter((x) => x.severity === 'error')
   if (errors.length > 0) {

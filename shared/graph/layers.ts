@@ -6,6 +6,7 @@ import type * as tfTypes from '@tensorflow/tfjs'
 import {
   ShapeError,
   convOutLength,
+  customLayer,
   defineLayer,
   fmtShape,
   pair,
@@ -14,6 +15,7 @@ import {
   type ParamSpec,
   type RfStep,
 } from './registry'
+import type { TfjsImport } from './tfjs-config'
 import type { Params, Shape } from './types'
 
 // ---- shared specs and helpers ----
@@ -131,6 +133,7 @@ export const InputLayer = defineLayer<InputParams>({
   flops: () => 0,
   receptiveField: () => 'identity',
   toTfjs: (p, { tf, name }) => tf.layers.inputLayer({ inputShape: [...p.shape], name }),
+  fromTfjs: { classNames: ['InputLayer'], read: (_l, r) => ({ params: { shape: r.inputShape() } }) },
 })
 
 // ---- Convolutions ----
@@ -208,6 +211,15 @@ export const Conv2D = defineLayer<ConvParams>({
       useBias: p.useBias,
       kernelInitializer: makeInitializer(tf, p.kernelInitializer, p.stddev, seed),
     }),
+  fromTfjs: {
+    classNames: ['Conv2D'],
+    read: (_l, r) => {
+      r.channelsLast()
+      if (r.num('groups', 1) !== 1) r.fail(`is a grouped convolution (groups ${String(r.config.groups)}), which the studio does not have`)
+      const params = { filters: r.num('filters', 1), kernelSize: r.pair('kernel_size', 3), strides: r.pair('strides', 1), padding: r.padding(), dilationRate: r.pair('dilation_rate', 1) }
+      return { params: { ...params, useBias: r.bool('use_bias', true), kernelInitializer: 'heNormal', stddev: 0.01 }, activation: r.activation() }
+    },
+  },
 })
 
 type DepthwiseParams = Omit<ConvParams, 'filters' | 'kernelInitializer'> & {
@@ -270,6 +282,14 @@ export const DepthwiseConv2D = defineLayer<DepthwiseParams>({
       useBias: p.useBias,
       depthwiseInitializer: makeInitializer(tf, p.depthwiseInitializer, p.stddev, seed),
     }),
+  fromTfjs: {
+    classNames: ['DepthwiseConv2D'],
+    read: (_l, r) => {
+      r.channelsLast()
+      const params = { kernelSize: r.pair('kernel_size', 3), strides: r.pair('strides', 1), padding: r.padding(), depthMultiplier: r.num('depth_multiplier', 1), dilationRate: r.pair('dilation_rate', 1) }
+      return { params: { ...params, useBias: r.bool('use_bias', true), depthwiseInitializer: 'heNormal', stddev: 0.01 }, activation: r.activation() }
+    },
+  },
 })
 
 // ---- Pooling ----
@@ -303,6 +323,14 @@ function definePool(kind: 'MaxPool' | 'AvgPool', label: string, description: str
       const args = { name, poolSize: pair(p.poolSize), strides: pair(p.strides), padding: p.padding as 'same' | 'valid' }
       return kind === 'MaxPool' ? tf.layers.maxPooling2d(args) : tf.layers.averagePooling2d(args)
     },
+    fromTfjs: {
+      classNames: [kind === 'MaxPool' ? 'MaxPooling2D' : 'AveragePooling2D'],
+      read: (_l, r) => {
+        r.channelsLast()
+        const poolSize = r.pair('pool_size', 2)
+        return { params: { poolSize, strides: r.config.strides === null || r.config.strides === undefined ? poolSize : r.pair('strides', poolSize), padding: r.padding() } }
+      },
+    },
   })
 }
 export const MaxPool = definePool(
@@ -326,6 +354,14 @@ export const GlobalAveragePool = defineLayer<NoParams>({
   flops: (_p, inputs) => product(need3d(inputs[0])),
   receptiveField: () => 'global',
   toTfjs: (_p, { tf, name }) => tf.layers.globalAveragePooling2d({ name }),
+  fromTfjs: {
+    classNames: ['GlobalAveragePooling2D'],
+    read: (_l, r) => {
+      r.channelsLast()
+      if (r.config.keepdims === true) r.fail('keeps the spatial dimensions (keepdims), which the studio does not have')
+      return { params: {} }
+    },
+  },
 })
 
 export const Flatten = defineLayer<NoParams>({
@@ -341,6 +377,7 @@ export const Flatten = defineLayer<NoParams>({
   flops: () => 0,
   receptiveField: () => 'global',
   toTfjs: (_p, { tf, name }) => tf.layers.flatten({ name }),
+  fromTfjs: { classNames: ['Flatten'], read: () => ({ params: {} }) },
 })
 
 // ---- Dense and the classifier head ----
@@ -379,6 +416,10 @@ export const Dense = defineLayer<DenseParams>({
       useBias: p.useBias,
       kernelInitializer: makeInitializer(tf, p.kernelInitializer, p.stddev, seed),
     }),
+  fromTfjs: {
+    classNames: ['Dense'],
+    read: (_l, r) => ({ params: { units: r.num('units', 1), useBias: r.bool('use_bias', true), kernelInitializer: 'heNormal', stddev: 0.01 }, activation: r.activation() }),
+  },
 })
 
 /**
@@ -416,6 +457,12 @@ export const Output = defineLayer<DenseParams>({
       activation: 'softmax',
       kernelInitializer: makeInitializer(tf, p.kernelInitializer, p.stddev, seed),
     }),
+  // A Dense with softmax that is a model output is the studio's Output (one tfjs Dense with softmax, as in the file).
+  fromTfjs: {
+    classNames: ['Dense'],
+    when: (l) => l.isOutput && l.config.activation === 'softmax',
+    read: (_l, r) => ({ params: { units: r.num('units', 1), useBias: r.bool('use_bias', true), kernelInitializer: 'normal', stddev: 0.01 } }),
+  },
 })
 
 // ---- Normalization ----
@@ -466,6 +513,16 @@ export const BatchNorm = defineLayer<BatchNormParams>({
   // tfjs' momentum is the fraction of the moving statistics kept: 1 - ours.
   toTfjs: (p, { tf, name }) =>
     tf.layers.batchNormalization({ name, axis: -1, momentum: flipBatchNormMomentum(p.momentum), epsilon: p.epsilon, center: p.center, scale: p.scale }),
+  fromTfjs: {
+    classNames: ['BatchNormalization'],
+    read: (_l, r) => {
+      const axis = r.config.axis ?? -1
+      if (axis !== -1 && axis !== 3 && !(Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 3))) {
+        r.fail(`normalizes axis ${JSON.stringify(axis)}; the studio's BatchNorm is per channel (axis -1)`)
+      }
+      return { params: { momentum: flipBatchNormMomentum(r.num('momentum', 0.99)), epsilon: r.num('epsilon', 0.001), center: r.bool('center', true), scale: r.bool('scale', true) } }
+    },
+  },
 })
 
 type LayerNormParams = { epsilon: number; center: boolean; scale: boolean }
@@ -493,6 +550,19 @@ export const LayerNorm = defineLayer<LayerNormParams>({
     const axis = Array.from({ length: rank }, (_, i) => i + 1)
     return tf.layers.layerNormalization({ name, axis, epsilon: p.epsilon, center: p.center, scale: p.scale })
   },
+  fromTfjs: {
+    classNames: ['LayerNormalization'],
+    read: (_l, r) => ({ params: { epsilon: r.num('epsilon', 0.001), center: r.bool('center', true), scale: r.bool('scale', true) } }),
+    // The studio normalizes all feature axes: the file's axes are checked against the input rank.
+    check: (_l, shape, r) => {
+      const axis = r.config.axis ?? -1
+      const axes = (Array.isArray(axis) ? axis : [axis]).map((a) => (typeof a === 'number' && shape && a < 0 ? a + shape.length + 1 : a))
+      const all = shape ? Array.from({ length: shape.length }, (_, k) => k + 1) : null
+      if (all !== null && (axes.length !== all.length || axes.some((a, k) => a !== all[k]))) {
+        r.fail(`normalizes axis ${JSON.stringify(axis)} of a ${shape!.length}-D input; the studio's LayerNorm normalizes all feature axes (${JSON.stringify(all)})`)
+      }
+    },
+  },
 })
 
 type InstanceNormParams = { epsilon: number }
@@ -509,7 +579,8 @@ export const InstanceNorm = defineLayer<InstanceNormParams>({
   paramCount: (_p, inputs) => ({ trainable: 2 * need3d(inputs[0])[2], nonTrainable: 0 }),
   flops: perElement(5),
   receptiveField: () => 'identity',
-  toTfjs: (p, { custom, name }) => new custom.InstanceNormalization({ name, epsilon: p.epsilon }),
+  toTfjs: (p, ctx) => customLayer(ctx, 'InstanceNormalization', { name: ctx.name, epsilon: p.epsilon }),
+  fromTfjs: { classNames: ['InstanceNormalization'], read: (_l, r) => ({ params: { epsilon: r.num('epsilon', 0.001) } }) },
 })
 
 type GroupNormParams = { groups: number; epsilon: number }
@@ -533,7 +604,8 @@ export const GroupNorm = defineLayer<GroupNormParams>({
   paramCount: (_p, inputs) => ({ trainable: 2 * need3d(inputs[0])[2], nonTrainable: 0 }),
   flops: perElement(5),
   receptiveField: () => 'identity',
-  toTfjs: (p, { custom, name }) => new custom.GroupNormalization({ name, groups: p.groups, epsilon: p.epsilon }),
+  toTfjs: (p, ctx) => customLayer(ctx, 'GroupNormalization', { name: ctx.name, groups: p.groups, epsilon: p.epsilon }),
+  fromTfjs: { classNames: ['GroupNormalization'], read: (_l, r) => ({ params: { groups: r.num('groups', 32), epsilon: r.num('epsilon', 0.001) } }) },
 })
 
 // ---- Regularization ----
@@ -555,6 +627,13 @@ export const Dropout = defineLayer<DropoutParams>({
   flops: () => 0,
   receptiveField: () => 'identity',
   toTfjs: (p, { tf, name }) => tf.layers.dropout({ name, rate: p.rate }),
+  fromTfjs: {
+    classNames: ['Dropout'],
+    read: (_l, r) => {
+      if (r.config.noise_shape !== undefined && r.config.noise_shape !== null) r.fail('has a noise_shape, which the studio does not have')
+      return { params: { rate: r.num('rate', 0.5) } }
+    },
+  },
 })
 
 // ---- Activations ----
@@ -566,6 +645,7 @@ function defineActivation<P extends Params>(
   defaults: P,
   params: { [K in keyof P]: ParamSpec },
   toTfjs: LayerDef<P>['toTfjs'],
+  fromTfjs: TfjsImport<P>,
 ) {
   return defineLayer<P>({
     kind,
@@ -580,10 +660,20 @@ function defineActivation<P extends Params>(
     flops: perElement(1),
     receptiveField: () => 'identity',
     toTfjs,
+    fromTfjs,
   })
 }
 
-export const ReLU = defineActivation('ReLU', 'ReLU', 'max(0, x). The default; ~6x faster convergence than sigmoid (Krizhevsky 2012); units die for x < 0.', {}, {}, (_p, { tf, name }) => tf.layers.reLU({ name }))
+export const ReLU = defineActivation('ReLU', 'ReLU', 'max(0, x). The default; ~6x faster convergence than sigmoid (Krizhevsky 2012); units die for x < 0.', {}, {}, (_p, { tf, name }) => tf.layers.reLU({ name }),
+  {
+    classNames: ['ReLU'],
+    activations: ['relu'],
+    read: (_l, r) => {
+      if (r.config.max_value !== undefined && r.config.max_value !== null) r.fail(`is capped at max_value ${String(r.config.max_value)} (ReLU6), which the studio does not have`)
+      return { params: {} }
+    },
+  },
+)
 export const LeakyReLU = defineActivation<{ alpha: number }>(
   'LeakyReLU',
   'Leaky ReLU',
@@ -591,6 +681,7 @@ export const LeakyReLU = defineActivation<{ alpha: number }>(
   { alpha: 0.01 },
   { alpha: { type: 'number', min: 0, label: 'Alpha (negative slope)' } },
   (p, { tf, name }) => tf.layers.leakyReLU({ name, alpha: p.alpha }),
+  { classNames: ['LeakyReLU'], read: (_l, r) => ({ params: { alpha: r.num('alpha', 0.3) } }) },
 )
 export const ELU = defineActivation<{ alpha: number }>(
   'ELU',
@@ -599,17 +690,42 @@ export const ELU = defineActivation<{ alpha: number }>(
   { alpha: 1 },
   { alpha: { type: 'number', min: 1, max: 1, label: 'Alpha', help: 'Fixed at 1: tfjs 4.22 does not implement other values.' } },
   (p, { tf, name }) => tf.layers.elu({ name, alpha: p.alpha }),
+  {
+    classNames: ['ELU'],
+    activations: ['elu'],
+    read: (_l, r) => {
+      if (r.num('alpha', 1) !== 1) r.fail(`has alpha ${String(r.config.alpha)}; tfjs 4.22 and the studio only implement alpha 1`)
+      return { params: { alpha: 1 } }
+    },
+  },
 )
 export const GELU = defineActivation('GELU', 'GELU', 'x * Phi(x), Phi the standard normal CDF (exact erf form).', {}, {}, (_p, { tf, name }) =>
   tf.layers.activation({ name, activation: 'gelu' }),
+  { activations: ['gelu'] },
 )
-export const SiLU = defineActivation('SiLU', 'SiLU (swish)', 'x * sigmoid(x).', {}, {}, (_p, { tf, name }) => tf.layers.activation({ name, activation: 'swish' }))
+export const SiLU = defineActivation('SiLU', 'SiLU (swish)', 'x * sigmoid(x).', {}, {}, (_p, { tf, name }) => tf.layers.activation({ name, activation: 'swish' }),
+  { activations: ['swish', 'silu'] },
+)
 export const Sigmoid = defineActivation('Sigmoid', 'Sigmoid', '1 / (1 + e^-x). Saturates and is not zero-centred: avoid in hidden layers.', {}, {}, (_p, { tf, name }) =>
   tf.layers.activation({ name, activation: 'sigmoid' }),
+  { activations: ['sigmoid'] },
 )
-export const Tanh = defineActivation('Tanh', 'Tanh', 'tanh(x): zero-centred but saturates.', {}, {}, (_p, { tf, name }) => tf.layers.activation({ name, activation: 'tanh' }))
+export const Tanh = defineActivation('Tanh', 'Tanh', 'tanh(x): zero-centred but saturates.', {}, {}, (_p, { tf, name }) => tf.layers.activation({ name, activation: 'tanh' }),
+  { activations: ['tanh'] },
+)
 export const Softmax = defineActivation('Softmax', 'Softmax', 'exp(x_i) / sum_j exp(x_j) over the last axis (channels).', {}, {}, (_p, { tf, name }) =>
   tf.layers.softmax({ name, axis: -1 }),
+  {
+    classNames: ['Softmax'],
+    activations: ['softmax'],
+    read: (_l, r) => {
+      const axis = r.config.axis ?? -1
+      if (axis !== -1 && !(Array.isArray(axis) && axis.length === 1 && axis[0] === -1)) {
+        r.fail(`is over axis ${JSON.stringify(axis)}; the studio's Softmax is over the last axis`)
+      }
+      return { params: {} }
+    },
+  },
 )
 
 // ---- Merges ----
@@ -638,6 +754,7 @@ export const Add = defineLayer<NoParams>({
   flops: (_p, inputs, out) => (inputs.length - 1) * product(out),
   receptiveField: () => 'identity',
   toTfjs: (_p, { tf, name }) => tf.layers.add({ name }),
+  fromTfjs: { classNames: ['Add'], read: () => ({ params: {} }) },
 })
 
 export const Concatenate = defineLayer<NoParams>({
@@ -666,4 +783,12 @@ export const Concatenate = defineLayer<NoParams>({
   flops: () => 0,
   receptiveField: () => 'identity',
   toTfjs: (_p, { tf, name }) => tf.layers.concatenate({ name, axis: -1 }),
+  fromTfjs: {
+    classNames: ['Concatenate'],
+    read: (_l, r) => {
+      const axis = r.config.axis ?? -1
+      if (axis !== -1) r.fail(`joins along axis ${JSON.stringify(axis)}; the studio concatenates channels (axis -1)`)
+      return { params: {} }
+    },
+  },
 })

@@ -1,12 +1,14 @@
 /**
  * The layer registry: one definition per layer kind serves parameter validation, shape inference, parameter and
- * FLOP counts, receptive-field math, UI metadata (labels, families, parameter forms, norm axes) and the tfjs
- * constructor. Nothing else in the code base switches on layer kinds.
+ * FLOP counts, receptive-field math, UI metadata (labels, families, parameter forms, norm axes), the tfjs
+ * constructor and how the kind reads a TF.js layer (`fromTfjs`, used by the importer). Nothing else in the code
+ * base switches on layer kinds.
  *
  * The registry imports tfjs for types only: `toTfjs` receives the tfjs namespace in its context, so shape math
  * (the editor, the CLI) never loads tfjs.
  */
 import type * as tfTypes from '@tensorflow/tfjs'
+import type { TfjsImport } from './tfjs-config'
 import type { ParamValue, Params, Shape } from './types'
 
 export type LayerFamily =
@@ -71,11 +73,21 @@ export interface TfjsContext {
   seed?: number
   inputShapes: Shape[]
   outputShape: Shape
-  /** Custom layer classes (shared/tfjs/layers), injected so the registry does not import tfjs at runtime. */
-  custom: {
-    InstanceNormalization: new (args: { name?: string; epsilon?: number }) => tfTypes.layers.Layer
-    GroupNormalization: new (args: { name?: string; groups: number; epsilon?: number }) => tfTypes.layers.Layer
-  }
+  /**
+   * Custom layer classes by TF.js class name (shared/tfjs/layers: CUSTOM_LAYERS), injected so the registry does
+   * not import tfjs at runtime. Kinds build them with `customLayer`.
+   */
+  custom: ReadonlyMap<string, CustomLayerClass>
+}
+
+/** A custom tfjs layer class (its constructor takes the layer's own args; `customLayer` passes them through). */
+export type CustomLayerClass = (new (args: never) => tfTypes.layers.Layer) & { readonly className: string }
+
+/** Builds the custom layer `className` from the context's map; a clear error when it is not registered. */
+export function customLayer(ctx: Pick<TfjsContext, 'custom'>, className: string, args: Record<string, unknown>): tfTypes.layers.Layer {
+  const C = ctx.custom.get(className)
+  if (!C) throw new Error(`The custom TF.js layer ${className} is not registered (shared/tfjs/layers/index.ts: CUSTOM_LAYERS)`)
+  return new (C as unknown as new (a: Record<string, unknown>) => tfTypes.layers.Layer)(args)
 }
 
 export interface LayerDef<P extends Params = Params> {
@@ -105,6 +117,8 @@ export interface LayerDef<P extends Params = Params> {
   normAxes?: NormAxes
   /** Build the tfjs layer. Not used for `Input` (the compiler calls `tf.input`). */
   toTfjs: (p: P, ctx: TfjsContext) => tfTypes.layers.Layer
+  /** How this kind reads a TF.js layer (import-tfjs.ts); kinds without it cannot be imported. */
+  fromTfjs?: TfjsImport<P>
 }
 
 /** Thrown by `inferShape` when the inputs do not fit; the message says why, in words, quoting the shapes. */
@@ -128,6 +142,16 @@ export function defineLayer<P extends Params>(def: LayerDef<P>): LayerDef<P> {
   if (registry.has(def.kind)) throw new Error(`Layer kind "${def.kind}" is already registered`)
   for (const key of Object.keys(def.defaults)) {
     if (!(key in def.params)) throw new Error(`Layer kind "${def.kind}": default "${key}" has no parameter spec`)
+  }
+  const imp = def.fromTfjs
+  if (imp?.classNames && !imp.read) throw new Error(`Layer kind "${def.kind}": fromTfjs names classes but has no read`)
+  for (const other of registry.values()) {
+    const o = other.fromTfjs
+    if (!imp || !o) continue
+    const cls = (imp.classNames ?? []).find((c) => o.classNames?.includes(c) && !imp.when && !o.when)
+    if (cls) throw new Error(`Layer kind "${def.kind}": the TF.js class ${cls} is already read by "${other.kind}" (give one a when)`)
+    const act = (imp.activations ?? []).find((a) => o.activations?.includes(a))
+    if (act) throw new Error(`Layer kind "${def.kind}": the TF.js activation '${act}' already means "${other.kind}"`)
   }
   registry.set(def.kind, def as unknown as LayerDef)
   const check = validateParams(def.kind, def.defaults, def.kind)

@@ -7,11 +7,11 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { analyzeGraph, type GraphAnalysis } from '../graph/analyze'
-import { getLayer, type TfjsContext } from '../graph/registry'
+import { getLayer } from '../graph/registry'
 import '../graph/layers'
 import type { GraphDocument } from '../graph/types'
 import { cyrb128 } from '../random/hash'
-import { GroupNormalization, InstanceNormalization } from './layers'
+import { CUSTOM_LAYERS } from './layers'
 
 export class CompileError extends Error {
   constructor(
@@ -35,8 +35,6 @@ export function tfjsLayerName(nodeId: string): string {
   const s = nodeId.replace(/[^A-Za-z0-9_]/g, '_')
   return /^[0-9]/.test(s) ? `n_${s}` : s
 }
-
-const custom: TfjsContext['custom'] = { InstanceNormalization, GroupNormalization }
 
 /** A layer's initializer seed: a function of the run seed and the layer name only (stable under graph edits elsewhere). */
 export function layerSeed(seed: number | string, layerName: string): number {
@@ -76,7 +74,7 @@ export function compileGraph(doc: GraphDocument, options: { name?: string; seed?
     const def = getLayer(node.kind)!
     const inputShapes = info.inputs.map((s) => analysis.nodes[s]!.outputShape!)
     const seed = options.seed === undefined ? undefined : layerSeed(options.seed, name)
-    const layer = def.toTfjs(info.params, { tf, name, inputShapes, outputShape: info.outputShape, custom, ...(seed === undefined ? {} : { seed }) })
+    const layer = def.toTfjs(info.params, { tf, name, inputShapes, outputShape: info.outputShape, custom: CUSTOM_LAYERS, ...(seed === undefined ? {} : { seed }) })
     const ins = info.inputs.map((s) => tensors.get(s)!)
     const y = layer.apply(ins.length === 1 ? ins[0]! : ins) as tf.SymbolicTensor
     tensors.set(id, y)

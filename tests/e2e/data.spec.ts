@@ -137,6 +137,13 @@ test('import a folder, browse samples and statistics, build an augmentation pipe
       await page.getByRole('button', { name: 'Add step' }).click()
       await page.getByRole('menuitem', { name: label, exact: true }).click()
     }
+    // RandAugment, the composition kind, is offered with its description; adding it and undoing leaves the four.
+    await page.getByRole('button', { name: 'Add step' }).click()
+    await expect(page.getByRole('menuitem', { name: 'RandAugment', exact: true })).toContainText('N ops per image')
+    await page.getByRole('menuitem', { name: 'RandAugment', exact: true }).click()
+    await expect(page.getByTestId('step-card')).toHaveCount(5)
+    await expect(page.getByRole('group', { name: 'RandAugment Ops' }).getByRole('checkbox')).toHaveCount(5)
+    await page.getByRole('button', { name: 'Undo pipeline edit' }).click()
     await expect(page.getByTestId('step-card')).toHaveCount(4)
     await page.getByLabel('Random resized crop Area scale min').fill('0.3')
     // Numbers for people: the default aspect ratio 4/3 reads 1.333, not 1.3333333333333333.

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { augmentBatch, createStep, type AugmentPipeline } from '@shared/augment'
 import { batchToTensors, InMemoryDataSource, Trainer, type DataBatch } from '@shared/train'
-import { describeSample, displayDenormalization, floatImageToRgba, previewBatch, previewRecord, type ImageShape } from '../../renderer/src/data/preview-core'
+import { describeSample, displayDenormalization, floatImageToRgba, previewBatch, type ImageShape } from '../../renderer/src/data/preview-core'
 
 const H = 12
 const W = 10
@@ -109,12 +109,16 @@ describe('augmentation preview = training', () => {
     }
   })
 
-  it('the replay record shown on hover is the one augmentBatch applied', async () => {
+  it('the replay record shown on hover is the one augmentBatch applied, returned by the same call', async () => {
     const batch = await data.batch('train', Int32Array.from([3, 1, 4, 1, 5, 9]))
     const t = batchToTensors(batch, SHAPE, CLASSES.length)
     const out = augmentBatch({ images: t.images, labels: t.labels, pipeline, seed: 42, step: 3 })
-    expect(previewRecord(BATCH, SHAPE, pipeline, 42, 3)).toEqual(out.params)
-    tf.dispose([t.images, t.labels, out.images, out.labels])
+    const prev = previewBatch(batch, SHAPE, CLASSES.length, pipeline, 42, 3)
+    expect(prev.params).toEqual(out.params)
+    expect(Buffer.from(prev.images.dataSync().buffer).equals(Buffer.from(out.images.dataSync().buffer))).toBe(true)
+    const plain = previewBatch(batch, SHAPE, CLASSES.length, null, 42, 3)
+    expect(plain.params).toBeNull()
+    tf.dispose([t.images, t.labels, out.images, out.labels, prev.images, prev.labels, plain.images, plain.labels])
     const labels = new Map(pipeline.steps.map((s) => [s.id, s.kind]))
     const lines = describeSample(out.params, 0, labels)
     expect(lines).toHaveLength(pipeline.steps.length)

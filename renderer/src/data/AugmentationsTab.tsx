@@ -12,7 +12,7 @@ import { ConfirmDialog, PromptDialog, reportError } from '../ui/dialogs'
 import { Icon } from '../ui/icons'
 import { PipelineEditor } from './PipelineEditor'
 import { usePipelineDoc, type SaveState } from './pipelineDoc'
-import { describeSample } from './preview-display'
+import { describeSample, drawsUndone } from './preview-display'
 import { requestPreview } from './preview-client'
 import type { PreviewResponse } from './preview-protocol'
 
@@ -220,7 +220,7 @@ export function AugmentationsTab({ projectId, detail }: { projectId: number; det
         {docIssues.map((i, k) => <div key={k} className="form-error" role="alert">{i.message}</div>)}
         {warnings.map((m, k) => <div key={k} className="form-warning">{m}</div>)}
         {doc.steps ? (
-          <PipelineEditor steps={doc.steps} setSteps={doc.setSteps} issues={issues} stats={detail.stats ? { mean: detail.stats.mean, std: detail.stats.std } : null} />
+          <PipelineEditor store={doc.store} issues={issues} stats={detail.stats ? { mean: detail.stats.mean, std: detail.stats.std } : null} />
         ) : (
           <div className="loading">Loading pipeline…</div>
         )}
@@ -353,5 +353,5 @@ export function AugmentationsTab({ projectId, detail }: { projectId: number; det
 }
 
 function displayNote(pipeline: AugmentPipeline | null): string {
-  return pipeline?.steps.some((s) => s.enabled && s.kind === 'normalize') ? ' Normalized tiles are drawn de-normalized (x·std + mean) so they stay recognisable.' : ''
+  return drawsUndone(pipeline) ? ' Normalized tiles are drawn de-normalized (x·std + mean) so they stay recognisable.' : ''
 }

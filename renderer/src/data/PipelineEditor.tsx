@@ -1,13 +1,16 @@
 /**
  * The ordered list of augmentation steps: add any registered kind, reorder (buttons or drag), enable/disable,
- * probability, parameters from the kind's paramDocs, with validatePipeline's messages under the fields.
+ * probability, parameters from the kind's paramDocs, with validatePipeline's messages under the fields, undo and
+ * redo. Every edit is a command of the editor's store (pipelineStore.ts); this component only renders it.
  */
 import { useEffect, useRef, useState } from 'react'
-import { getKindSpec, listAugmentKinds, normalizeParamsFromStats, type AugmentKind, type ParamDoc, type ValidationIssue } from '@shared/augment/spec-only'
+import { useStore } from 'zustand'
+import { getKindSpec, listAugmentKinds, type AugmentKind, type ChannelMoments, type ParamDoc, type ValidationIssue } from '@shared/augment/spec-only'
 import { Icon } from '../ui/icons'
-import { draftStep, type DraftStep } from './pipelineDoc'
+import type { DraftStep, PipelineEditorStore } from './pipelineStore'
 
 const KINDS = listAugmentKinds()
+const fromStats = (kind: AugmentKind) => getKindSpec(kind).paramsFromStats
 
 function parseNumberText(text: string): unknown {
   const t = text.trim()
@@ -102,6 +105,23 @@ function ParamControl({ doc, value, onChange, errors, stepLabel }: { doc: ParamD
     )
   } else if (doc.type === 'numberList') {
     control = <ListInput label={label} value={value} onChange={onChange} invalid={invalid} />
+  } else if (doc.type === 'kindList') {
+    const chosen = Array.isArray(value) ? (value as unknown[]) : []
+    control = (
+      <div className="kind-list" role="group" aria-label={label}>
+        {doc.options?.map((o) => (
+          <label key={o} className="check">
+            <input
+              type="checkbox"
+              aria-label={`${label} ${getKindSpec(o as AugmentKind).label}`}
+              checked={chosen.includes(o)}
+              onChange={(e) => onChange(e.target.checked ? doc.options!.filter((x) => x === o || chosen.includes(x)) : chosen.filter((x) => x !== o))}
+            />{' '}
+            {getKindSpec(o as AugmentKind).label}
+          </label>
+        ))}
+      </div>
+    )
   } else {
     control = (
       <div className="range-inputs">
@@ -124,7 +144,11 @@ function StepCard(props: {
   index: number
   count: number
   issues: ValidationIssue[]
-  onChange: (s: DraftStep) => void
+  onEnabled: (enabled: boolean) => void
+  onP: (p: unknown) => void
+  onParam: (name: string, value: unknown) => void
+  /** A field lost focus: the next edit is its own undo step. */
+  onFieldDone: () => void
   onMove: (to: number) => void
   onRemove: () => void
   onFromStats: (() => void) | null
@@ -144,6 +168,7 @@ function StepCard(props: {
       className={`step-card${step.enabled ? '' : ' disabled'}${issues.length ? ' has-error' : ''}${props.dragging ? ' dragging' : ''}${over ? ' drop-target' : ''}`}
       data-testid="step-card"
       data-kind={step.kind}
+      onBlur={props.onFieldDone}
       onDragOver={(e) => {
         e.preventDefault()
         setOver(true)
@@ -158,7 +183,7 @@ function StepCard(props: {
       <div className="step-head">
         <span className="drag-handle" draggable onDragStart={props.onDragStart} onDragEnd={props.onDragEnd} title="Drag to reorder" aria-hidden="true">⋮⋮</span>
         <label className="switch" title={step.enabled ? 'Enabled: click to skip this step' : 'Disabled: kept but skipped'}>
-          <input type="checkbox" aria-label={`Enable ${def.label}`} checked={step.enabled} onChange={(e) => props.onChange({ ...step, enabled: e.target.checked })} />
+          <input type="checkbox" aria-label={`Enable ${def.label}`} checked={step.enabled} onChange={(e) => props.onEnabled(e.target.checked)} />
           <span />
         </label>
         <span className="step-title" title={def.description}>{index + 1}. {def.label}</span>
@@ -179,10 +204,10 @@ function StepCard(props: {
               step={0.05}
               aria-label={`${def.label} probability slider`}
               value={typeof step.p === 'number' ? step.p : 0}
-              disabled={step.kind === 'normalize'}
-              onChange={(e) => props.onChange({ ...step, p: Number(e.target.value) })}
+              disabled={def.role === 'preprocess'}
+              onChange={(e) => props.onP(Number(e.target.value))}
             />
-            <NumInput label={`${def.label} probability`} value={step.p} step={0.05} min={0} max={1} invalid={pErrors.length > 0} onChange={(v) => props.onChange({ ...step, p: v })} />
+            <NumInput label={`${def.label} probability`} value={step.p} step={0.05} min={0} max={1} invalid={pErrors.length > 0} onChange={props.onP} />
           </div>
           {pErrors.map((m, i) => <span key={i} className="field-error" role="alert">{m}</span>)}
         </div>
@@ -193,7 +218,7 @@ function StepCard(props: {
             stepLabel={def.label}
             value={step.params[doc.name]}
             errors={paramErrors(doc.name)}
-            onChange={(v) => props.onChange({ ...step, params: { ...step.params, [doc.name]: v } })}
+            onChange={(v) => props.onParam(doc.name, v)}
           />
         ))}
         {props.onFromStats && (
@@ -205,7 +230,10 @@ function StepCard(props: {
   )
 }
 
-export function PipelineEditor({ steps, setSteps, issues, stats }: { steps: DraftStep[]; setSteps: (s: DraftStep[]) => void; issues: readonly ValidationIssue[]; stats: { mean: number[]; std: number[] } | null }) {
+export function PipelineEditor({ store, issues, stats }: { store: PipelineEditorStore; issues: readonly ValidationIssue[]; stats: ChannelMoments | null }) {
+  const steps = useStore(store, (s) => s.steps) ?? []
+  const undoable = useStore(store, (s) => s.history !== null && s.history.past.length > 0)
+  const redoable = useStore(store, (s) => s.history !== null && s.history.future.length > 0)
   const [menu, setMenu] = useState(false)
   const [drag, setDrag] = useState<number | null>(null)
   const menuRef = useRef<HTMLDivElement>(null)
@@ -224,19 +252,8 @@ export function PipelineEditor({ steps, setSteps, issues, stats }: { steps: Draf
   }, [menu])
 
   const add = (kind: AugmentKind) => {
-    const params = kind === 'normalize' && stats ? (normalizeParamsFromStats(stats) as unknown as Record<string, unknown>) : undefined
-    const step = draftStep(kind, steps, params)
-    // Normalize goes last; everything else goes before a trailing Normalize (steps after it see normalized values).
-    const lastNorm = steps.length > 0 && steps[steps.length - 1]!.kind === 'normalize' && kind !== 'normalize'
-    setSteps(lastNorm ? [...steps.slice(0, -1), step, steps[steps.length - 1]!] : [...steps, step])
+    store.addStep(kind, stats)
     setMenu(false)
-  }
-  const move = (from: number, to: number) => {
-    if (to < 0 || to >= steps.length || from === to) return
-    const next = [...steps]
-    const [s] = next.splice(from, 1)
-    next.splice(to, 0, s!)
-    setSteps(next)
   }
 
   return (
@@ -249,15 +266,18 @@ export function PipelineEditor({ steps, setSteps, issues, stats }: { steps: Draf
             index={i}
             count={steps.length}
             issues={issues.filter((x) => x.stepIndex === i)}
-            onChange={(next) => setSteps(steps.map((x, j) => (j === i ? next : x)))}
-            onMove={(to) => move(i, to)}
-            onRemove={() => setSteps(steps.filter((_, j) => j !== i))}
-            onFromStats={s.kind === 'normalize' && stats ? () => setSteps(steps.map((x, j) => (j === i ? { ...x, params: normalizeParamsFromStats(stats) as unknown as Record<string, unknown> } : x))) : null}
+            onEnabled={(enabled) => store.setEnabled(i, enabled)}
+            onP={(p) => store.setP(i, p)}
+            onParam={(name, value) => store.setParam(i, name, value)}
+            onFieldDone={store.endCoalesce}
+            onMove={(to) => store.moveStep(i, to)}
+            onRemove={() => store.removeStep(i)}
+            onFromStats={fromStats(s.kind) && stats ? () => store.fillFromStats(i, stats) : null}
             dragging={drag === i}
             onDragStart={() => setDrag(i)}
             onDragEnd={() => setDrag(null)}
             onDropHere={() => {
-              if (drag !== null) move(drag, i)
+              if (drag !== null) store.moveStep(drag, i)
               setDrag(null)
             }}
           />
@@ -268,6 +288,8 @@ export function PipelineEditor({ steps, setSteps, issues, stats }: { steps: Draf
         <button className="btn add-btn" aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu((m) => !m)}>
           <Icon name="plus" size={15} /> Add step
         </button>
+        <button className="btn" aria-label="Undo pipeline edit" title="Undo the last edit of the steps" disabled={!undoable} onClick={store.undo}>↶ Undo</button>
+        <button className="btn" aria-label="Redo pipeline edit" title="Redo" disabled={!redoable} onClick={store.redo}>↷ Redo</button>
         {menu && (
           <ul className="kind-menu" role="menu" aria-label="Augmentation kinds">
             {KINDS.map((k) => (

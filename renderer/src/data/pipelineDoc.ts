@@ -1,43 +1,35 @@
 /**
  * The Augmentations tab's pipeline document: loads the project's pipelines (creating "Default" when there is
- * none), keeps an editable draft that may be invalid while the user types, validates it as it changes with
- * validatePipeline (messages shown next to the fields), and autosaves valid drafts through api().pipelines.
+ * none) into the editor's store (pipelineStore.ts: the draft, its validation, undo/redo), and autosaves valid
+ * drafts through api().pipelines.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
+import { useStore } from 'zustand'
 import type { PipelineSummary } from '@shared/api'
-import { createStep, emptyPipeline, validatePipeline, type AugmentKind, type AugmentPipeline, type ImageShape, type PipelineValidation, type TtaSpec } from '@shared/augment/spec-only'
+import { emptyPipeline, validatePipeline, type ImageShape } from '@shared/augment/spec-only'
 import { api } from '../api/client'
 import { reportError } from '../ui/dialogs'
+import { createPipelineStore, draftOf } from './pipelineStore'
 
-/** A draft step: like AugmentStep, but its values may be anything the user typed. */
-export interface DraftStep {
-  id: string
-  kind: AugmentKind
-  enabled: boolean
-  p: unknown
-  params: Record<string, unknown>
-}
+export type { DraftStep } from './pipelineStore'
 
 export type SaveState = { kind: 'idle' } | { kind: 'saving' } | { kind: 'saved'; version: number; edits: number } | { kind: 'invalid'; count: number } | { kind: 'error'; message: string }
 
 export const AUTOSAVE_MS = 700
 
-export function newStepId(kind: AugmentKind, steps: readonly DraftStep[]): string {
-  let n = 1
-  while (steps.some((s) => s.id === `${kind}-${n}`)) n++
-  return `${kind}-${n}`
-}
-
-export function draftStep(kind: AugmentKind, steps: readonly DraftStep[], params?: Record<string, unknown>): DraftStep {
-  const s = createStep(kind, newStepId(kind, steps))
-  return { id: s.id, kind: s.kind, enabled: s.enabled, p: s.p, params: { ...(s.params as Record<string, unknown>), ...(params ?? {}) } }
-}
-
 export function usePipelineDoc(projectId: number, shape: ImageShape) {
+  const [store] = useState(() => {
+    const s = createPipelineStore()
+    s.setShape(shape)
+    return s
+  })
+  useEffect(() => store.setShape(shape), [store, shape])
+  const steps = useStore(store, (s) => s.steps)
+  const tta = useStore(store, (s) => s.tta)
+  const validation = useStore(store, (s) => s.validation)
+  const valid = useStore(store, (s) => s.valid)
   const [pipelines, setPipelines] = useState<PipelineSummary[]>([])
   const [currentId, setCurrentId] = useState<number | null>(null)
-  const [steps, setSteps] = useState<DraftStep[] | null>(null)
-  const [tta, setTta] = useState<TtaSpec | null>(null)
   const [save, setSave] = useState<SaveState>({ kind: 'idle' })
   const lastSaved = useRef<string>('')
   const lastVersion = useRef(0)
@@ -59,10 +51,9 @@ export function usePipelineDoc(projectId: number, shape: ImageShape) {
     lastVersion.current = version.version
     editsInVersion.current = 0
     setCurrentId(id)
-    setSteps(doc.steps.map((s) => ({ id: s.id, kind: s.kind, enabled: s.enabled, p: s.p, params: { ...(s.params as Record<string, unknown>) } })))
-    setTta(doc.tta ?? null)
+    store.load(draftOf(doc))
     setSave({ kind: 'saved', version: version.version, edits: 0 })
-  }, [])
+  }, [store])
 
   useEffect(() => {
     let live = true
@@ -82,12 +73,6 @@ export function usePipelineDoc(projectId: number, shape: ImageShape) {
       live = false
     }
   }, [projectId, refreshList, open])
-
-  const validation: PipelineValidation | null = useMemo(
-    () => (steps ? validatePipeline({ format: 1, steps, ...(tta ? { tta } : {}) }, shape) : null),
-    [steps, tta, shape],
-  )
-  const valid: AugmentPipeline | null = validation?.ok ? validation.pipeline : null
 
   // Autosave (debounced) whenever the draft is valid and differs from what was saved.
   useEffect(() => {
@@ -151,5 +136,5 @@ export function usePipelineDoc(projectId: number, shape: ImageShape) {
     }
   }, [currentId, projectId, refreshList, open])
 
-  return { pipelines, currentId, steps, setSteps, tta, setTta, validation, valid, save, open, create, rename, remove }
+  return { store, pipelines, currentId, steps, tta, setTta: store.setTta, validation, valid, save, open, create, rename, remove }
 }

@@ -9,25 +9,27 @@
  * batch the run draws at step j: the run shuffles the whole training split into batches of its own size.
  * Nothing here re-implements an augmentation.
  */
-import type * as tf from '@tensorflow/tfjs'
 import type { AugmentPipeline } from '@shared/augment'
 import type { DataBatch } from '@shared/train/data'
-import { trainingInputs } from '@shared/train/preprocess'
+import { trainingInputs, type ModelInputs } from '@shared/train/preprocess'
 import type { ImageShape } from './preview-display'
 
-// The TF.js-free half (replay record, display conversions, descriptions) lives in preview-display.ts so that the
+// The TF.js-free half (display conversions, descriptions of the record) lives in preview-display.ts so that the
 // UI thread can use it without bundling TF.js; re-exported here for the worker and the tests.
 export {
   describeSample,
   displayDenormalization,
+  drawsUndone,
   floatImageToRgba,
   formatValue,
-  previewRecord,
   uint8ImageToRgba,
   type ImageShape,
 } from './preview-display'
 
-/** One preview draw as tensors: the exact training tensors for (seed, step). The caller disposes them. */
+/**
+ * One preview draw: the exact training tensors for (seed, step) and the replay record augmentBatch sampled for
+ * them (what the hover shows; null without enabled steps). The caller disposes the tensors.
+ */
 export function previewBatch(
   batch: DataBatch,
   imageShape: ImageShape,
@@ -35,6 +37,6 @@ export function previewBatch(
   pipeline: AugmentPipeline | null,
   seed: number,
   step: number,
-): { images: tf.Tensor4D; labels: tf.Tensor2D } {
+): ModelInputs {
   return trainingInputs(batch, imageShape, classCount, pipeline, seed, step)
 }

@@ -1,31 +1,26 @@
 /**
- * The TF.js-free half of the augmentation previewer: the replay record of a draw (samplePipeline, the same call
- * augmentBatch makes), pixel conversions for display and the per-tile descriptions. The UI thread imports this
- * (not preview-core.ts, which brings TF.js and the training path); preview-core.ts re-exports it.
+ * The TF.js-free half of the augmentation previewer: pixel conversions for display and the per-tile descriptions
+ * of the replay record (the one augmentBatch returned with the pixels; nothing is sampled twice). The UI thread
+ * imports this (not preview-core.ts, which brings TF.js and the training path); preview-core.ts re-exports it.
  */
-import { samplePipeline, type AugmentPipeline, type BatchParams } from '@shared/augment/spec-only'
+import { getKindSpec, isAugmentKind, type AugmentPipeline, type BatchParams } from '@shared/augment/spec-only'
 
 export type ImageShape = readonly [number, number, number]
 
 /**
- * The replay record of the same draw (what every step drew for every image), from samplePipeline with the
- * arguments augmentBatch uses: same (seed, pipeline, shape, step) -> the record training applied. Null without
- * enabled steps.
- */
-export function previewRecord(batchSize: number, imageShape: ImageShape, pipeline: AugmentPipeline | null, seed: number, step: number): BatchParams | null {
-  if (!pipeline || !pipeline.steps.some((s) => s.enabled)) return null
-  const [height, width, channels] = imageShape
-  return samplePipeline(seed, pipeline, { batchSize, height, width, channels }, step)
-}
-
-/**
- * How a float image is shown: values in [0, 1] as they are; after a Normalize step, the last enabled
- * normalization is undone (x * std + mean) so the picture is recognisable. Display only: the tensor is untouched.
+ * How a float image is shown: values in [0, 1] as they are; after a step whose kind says how to undo it for
+ * display (`displayInverse`: Normalize), the last such step is undone (x * std + mean) so the picture is
+ * recognisable. Display only: the tensor is untouched.
  */
 export function displayDenormalization(pipeline: AugmentPipeline | null): { mean: number[]; std: number[] } | null {
-  const norm = pipeline?.steps.filter((s) => s.enabled && s.kind === 'normalize').at(-1)
-  if (!norm || norm.kind !== 'normalize') return null
-  return { mean: [...norm.params.mean], std: [...norm.params.std] }
+  const last = pipeline?.steps.filter((s) => s.enabled && getKindSpec(s.kind).displayInverse !== undefined).at(-1)
+  if (!last) return null
+  return getKindSpec(last.kind).displayInverse!(last.params)
+}
+
+/** True when the preview draws some tiles undone for display (see displayDenormalization). */
+export function drawsUndone(pipeline: AugmentPipeline | null): boolean {
+  return displayDenormalization(pipeline) !== null
 }
 
 /** RGBA bytes of image `index` of a float NHWC batch (grayscale replicated), clipped to [0, 1]. */
@@ -92,6 +87,11 @@ export function formatValue(v: unknown): string {
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>
     if (isBox(o)) return `${num(o['width'] as number)}×${num(o['height'] as number)} at (${num(o['left'] as number)}, ${num(o['top'] as number)})`
+    // An op a composition kind drew (RandAugment): the op's label and what it drew.
+    if (isAugmentKind(o['kind']) && typeof o['sample'] === 'object' && Object.keys(o).length === 2) {
+      const drawn = formatValue(o['sample'])
+      return `${getKindSpec(o['kind']).label}${drawn ? ` ${drawn}` : ''}`
+    }
     return Object.entries(o)
       .map(([k, x]) => `${k} ${formatValue(x)}`)
       .join(', ')

@@ -2,13 +2,13 @@
 /**
  * The augmentation previewer's worker: TF.js runs here so the UI never freezes. It receives the source images
  * (raw uint8, NHWC) and the pipeline document, runs previewBatch (the training path) for each requested step,
- * and answers RGBA pixels plus the replay records.
+ * and answers RGBA pixels plus the replay record that same call sampled.
  */
 import * as tf from '@tensorflow/tfjs'
 import type { AugmentPipeline } from '@shared/augment'
 import { selectBackend, type BackendName } from '../backend/backends'
 import { configureWasmThreads } from '../backend/wasm-threads'
-import { displayDenormalization, floatImageToRgba, previewBatch, previewRecord, uint8ImageToRgba } from './preview-core'
+import { displayDenormalization, floatImageToRgba, previewBatch, uint8ImageToRgba } from './preview-core'
 import type { PreviewDraw, PreviewRequest, PreviewResponse } from './preview-protocol'
 
 type PreviewResult = Extract<PreviewResponse, { type: 'result' }>
@@ -44,7 +44,7 @@ async function run(req: PreviewRequest): Promise<PreviewResult> {
     out.images.dispose()
     out.labels.dispose()
     const tiles = Array.from({ length: n }, (_, i) => floatImageToRgba(data, i, shape, denorm))
-    draws.push({ step, tiles, labels: Array.from({ length: n }, (_, i) => Array.from(soft.slice(i * req.classCount, (i + 1) * req.classCount))), record: previewRecord(n, shape, pipeline, req.seed, step) })
+    draws.push({ step, tiles, labels: Array.from({ length: n }, (_, i) => Array.from(soft.slice(i * req.classCount, (i + 1) * req.classCount))), record: out.params })
   }
   const sources = Array.from({ length: n }, (_, i) => uint8ImageToRgba(req.images, i, shape))
   return { type: 'result', id: req.id, backend: tf.getBackend(), fellBack, ms: performance.now() - started, sources, draws }

@@ -41,6 +41,10 @@ export const colorJitter: AugmentKindSpec<'colorJitter', ColorJitterParams, Colo
   ],
   schema: colorJitterSchema,
   mixesLabels: false,
+  role: 'augment',
+  expectsUnitRange: true,
+  // Brightness, contrast and saturation factors within 1 +- 0.9 m (RandAugment's enhance ops), hue unchanged.
+  atMagnitude: (m) => ({ brightness: [1 - 0.9 * m, 1 + 0.9 * m], contrast: [1 - 0.9 * m, 1 + 0.9 * m], saturation: [1 - 0.9 * m, 1 + 0.9 * m], hue: [0, 0] }),
   sample: (rng, p) => ({
     brightness: drawRange(rng, p.brightness),
     contrast: drawRange(rng, p.contrast),
@@ -63,5 +67,8 @@ export const grayscale: AugmentKindSpec<'grayscale', GrayscaleParams, Record<str
   paramDocs: [],
   schema: grayscaleSchema,
   mixesLabels: false,
+  role: 'augment',
+  expectsUnitRange: false,
+  atMagnitude: () => ({}),
   sample: () => ({}),
 }

@@ -40,6 +40,10 @@ export const cutout: AugmentKindSpec<'cutout', CutoutParams, CutoutSample> = {
   ],
   schema: cutoutSchema,
   mixesLabels: false,
+  role: 'augment',
+  expectsUnitRange: true,
+  // One box of up to 40% of the side at full strength.
+  atMagnitude: (m) => ({ size: [Math.max(0.01, 0.4 * m), Math.max(0.01, 0.4 * m)], count: 1, fill: 0, placement: 'anywhere' }),
   sample: (rng, p, ctx) => {
     const { height: H, width: W } = ctx
     const boxes: PixelBox[] = []

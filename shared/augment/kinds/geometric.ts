@@ -21,6 +21,8 @@ export const horizontalFlip: AugmentKindSpec<'horizontalFlip', FlipParams, FlipS
   paramDocs: [],
   schema: flipSchema,
   mixesLabels: false,
+  role: 'augment',
+  expectsUnitRange: false,
   sample: () => ({}),
 }
 
@@ -33,6 +35,8 @@ export const verticalFlip: AugmentKindSpec<'verticalFlip', FlipParams, FlipSampl
   paramDocs: [],
   schema: flipSchema,
   mixesLabels: false,
+  role: 'augment',
+  expectsUnitRange: false,
   sample: () => ({}),
 }
 
@@ -66,6 +70,8 @@ export const randomResizedCrop: AugmentKindSpec<'randomResizedCrop', RandomResiz
   ],
   schema: randomResizedCropSchema,
   mixesLabels: false,
+  role: 'augment',
+  expectsUnitRange: false,
   sample: (rng, p, ctx) => {
     const { height: H, width: W } = ctx
     const area = H * W
@@ -119,6 +125,8 @@ export const randomCrop: AugmentKindSpec<'randomCrop', RandomCropParams, RandomC
   ],
   schema: randomCropSchema,
   mixesLabels: false,
+  role: 'augment',
+  expectsUnitRange: true,
   checkContext: (p, ctx) =>
     p.paddingMode === 'reflect' && (p.padding >= ctx.height || p.padding >= ctx.width)
       ? [`padding must be smaller than the image (${ctx.height}x${ctx.width}) in reflect mode, received ${p.padding}`]
@@ -161,6 +169,10 @@ export const rotation: AugmentKindSpec<'rotation', RotationParams, RotationSampl
   ],
   schema: rotationSchema,
   mixesLabels: false,
+  role: 'augment',
+  expectsUnitRange: true,
+  // RandAugment's rotate: up to 30 degrees either way at full strength.
+  atMagnitude: (m) => ({ degrees: [-30 * m, 30 * m], fill: 0, interpolation: 'bilinear' }),
   sample: (rng, p) => ({ angle: drawRange(rng, p.degrees) }),
 }
 
@@ -193,6 +205,10 @@ export const translation: AugmentKindSpec<'translation', TranslationParams, Tran
   ],
   schema: translationSchema,
   mixesLabels: false,
+  role: 'augment',
+  expectsUnitRange: true,
+  // Up to 30% of the side either way at full strength.
+  atMagnitude: (m) => ({ x: [-0.3 * m, 0.3 * m], y: [-0.3 * m, 0.3 * m], fill: 0 }),
   sample: (rng, p, ctx) => ({
     dx: Math.round(drawRange(rng, p.x) * ctx.width) || 0,
     dy: Math.round(drawRange(rng, p.y) * ctx.height) || 0,

@@ -37,6 +37,8 @@ export const mixup: AugmentKindSpec<'mixup', MixParams, MixupSample> = {
   ],
   schema: alphaSchema,
   mixesLabels: true,
+  role: 'augment',
+  expectsUnitRange: false,
   sample: (rng, p, ctx) => {
     const partner = drawPartner(rng.fork('partner'), ctx)
     return { partner, lambda: rng.fork('lambda').beta(p.alpha, p.alpha) }
@@ -57,6 +59,8 @@ export const cutmix: AugmentKindSpec<'cutmix', MixParams, CutmixSample> = {
   ],
   schema: alphaSchema,
   mixesLabels: true,
+  role: 'augment',
+  expectsUnitRange: false,
   sample: (rng, p, ctx) => {
     const { height: H, width: W } = ctx
     const partner = drawPartner(rng.fork('partner'), ctx)

@@ -33,6 +33,10 @@ export const normalize: AugmentKindSpec<'normalize', NormalizeParams, Record<str
   ],
   schema: normalizeSchema,
   mixesLabels: false,
+  role: 'preprocess',
+  expectsUnitRange: true,
+  paramsFromStats: (stats) => normalizeParamsFromStats(stats),
+  displayInverse: (p) => ({ mean: [...p.mean], std: [...p.std] }),
   checkP: (p) => (p === 1 ? null : `probability must be 1 (normalization is not random), received ${fmt(p)}`),
   checkContext: (p, ctx) => {
     const out: string[] = []

@@ -106,6 +106,3 @@ export class GroupNormalization extends ChannelNormBase {
     return { ...super.getConfig(), groups: this.groups }
   }
 }
-
-tf.serialization.registerClass(InstanceNormalization)
-tf.serialization.registerClass(GroupNormalization)

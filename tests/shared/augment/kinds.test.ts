@@ -14,7 +14,7 @@ import {
   samplePipeline,
   validatePipeline,
 } from '../../../shared/augment'
-import type { AugmentKind, AugmentStep, PixelBox, SampleRecord } from '../../../shared/augment'
+import type { AugmentKind, AugmentStep, BatchParams, PixelBox, SampleRecord } from '../../../shared/augment'
 import { hsvToRgb, rgbToHsv } from '../../../shared/augment/ops'
 import { expectClose, expectNoLeak, oneHot, pipelineOf, px, ramp, rampValues, recordFor, useCpuBackend } from './helpers'
 
@@ -302,6 +302,38 @@ const fixtures: { [K in AugmentKind]: () => void } = {
       expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6)
       expect(row[i % 4]).toBeCloseTo(rec.lambda + (rec.partner % 4 === i % 4 ? 1 - rec.lambda : 0), 6)
     })
+  },
+
+  randAugment: () => {
+    // Image 0 drew cutout, then colour jitter (contrast 0.5); image 1 was not applied. The ops run in the drawn
+    // order: cutout's black box is then pulled towards the image mean by the contrast change.
+    const shape: [number, number, number, number] = [2, 4, 4, 3]
+    const values = rampValues(...shape)
+    const box: PixelBox = { top: 1, left: 1, height: 2, width: 2 }
+    const jitter = { brightness: 1, contrast: 0.5, saturation: 1, hue: 0 }
+    const step = createStep('randAugment', 'r', { params: { ops: ['colorJitter', 'cutout'], n: 2, magnitude: 10 } })
+    const { images } = applyRecord(step, [{ applied: true, ops: [{ kind: 'cutout', sample: { boxes: [box] } }, { kind: 'colorJitter', sample: jitter }] }, off], values, shape)
+    // The same two ops as ordinary steps with their magnitude-10 params.
+    const cut = createStep('cutout', 'c', { p: 1, params: { size: [0.4, 0.4], count: 1, fill: 0, placement: 'anywhere' } })
+    const col = createStep('colorJitter', 'j', { p: 1, params: { brightness: [0.1, 1.9], contrast: [0.1, 1.9], saturation: [0.1, 1.9], hue: [0, 0] } })
+    const x = tf.tensor4d(values, shape)
+    const y = oneHot([0, 0], 2)
+    const record: BatchParams = {
+      format: 1,
+      seed: 0,
+      batchIndex: 0,
+      ctx: { batchSize: 2, height: 4, width: 4, channels: 3 },
+      steps: [
+        { id: 'c', kind: 'cutout', samples: [{ applied: true, boxes: [box] } as SampleRecord, off] },
+        { id: 'j', kind: 'colorJitter', samples: [{ applied: true, ...jitter } as SampleRecord, off] },
+      ],
+    }
+    const expected = applyPipeline(x, y, pipelineOf(cut, col), record)
+    expect(images).toEqual(px(expected.images))
+    expect(images[1]).toEqual(px(x)[1])
+    // The box is no longer black: the order cutout -> jitter was kept.
+    expect((images[0] as number[][][])[1]![1]![0]).toBeGreaterThan(0)
+    tf.dispose([x, y, expected.images, expected.labels])
   },
 
   normalize: () => {

@@ -74,7 +74,7 @@ describe('validatePipeline: parameter messages quote the received value', () => 
     const r = validatePipeline(doc)
     expect(r.ok).toBe(false)
     expect(messages(r)).toEqual([
-      expect.stringMatching(/^Step 1: kind must be one of horizontalFlip, .*normalize, received "blur"$/),
+      expect.stringMatching(/^Step 1: kind must be one of horizontalFlip, .*normalize, randAugment, received "blur"$/),
       'Rotation: enabled must be true or false, received "yes"',
       'Rotation: probability must be in [0, 1], received 1.5',
       'Grayscale: id "b" is already used by step 2',
