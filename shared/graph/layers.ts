@@ -12,8 +12,10 @@ import {
   product,
   type LayerDef,
   type ParamSpec,
+  type PytorchLayer,
   type RfStep,
 } from './registry'
+import { fPadArg, pyBool, pyNum, pyTuple, tfjsFans, windowPads } from './pytorch'
 import type { Params, Shape } from './types'
 
 // ---- shared specs and helpers ----
@@ -106,6 +108,49 @@ const sameShape = (_p: unknown, inputs: readonly Shape[]): Shape => {
 }
 const SINGLE = { min: 1, max: 1 }
 
+/** The module's kernel initializer for the PyTorch export (`init` of PytorchLayer). */
+const ptInit = (initializer: string, stddev: number, shape: readonly number[]) => ({ torch: 'weight', initializer, stddev, ...tfjsFans(shape) })
+
+/** PyTorch forward of a layer computed by its module alone. */
+const callModule = (m: string, xs: readonly string[]) => `${m}(${xs[0]})`
+
+/**
+ * A normalization for the PyTorch export: the native module when the studio layer learns both gamma and beta,
+ * else the module without affine followed by `Affine` (model.py) holding the one it learns.
+ */
+function ptNorm(native: string, withoutAffine: string, p: { center: boolean; scale: boolean }, affineShape: readonly number[], viewShape: string, layout: 'copy' | 'hwc', stats: { running: boolean; shape: Shape }): PytorchLayer {
+  const statWeights = (prefix: string) =>
+    stats.running
+      ? [
+          { studio: 'moving_mean', torch: `${prefix}running_mean`, shape: stats.shape, layout: 'copy' as const },
+          { studio: 'moving_variance', torch: `${prefix}running_var`, shape: stats.shape, layout: 'copy' as const },
+        ]
+      : []
+  const studioShape = layout === 'hwc' ? [affineShape[1]!, affineShape[2]!, affineShape[0]!] : affineShape
+  if (p.center && p.scale) {
+    return {
+      module: native,
+      forward: callModule,
+      weights: [
+        { studio: 'gamma', torch: 'weight', shape: studioShape, layout },
+        { studio: 'beta', torch: 'bias', shape: studioShape, layout },
+        ...statWeights(''),
+      ],
+      ...(stats.running ? { extra: { num_batches_tracked: 0 } } : {}),
+    }
+  }
+  const affine = [
+    ...(p.scale ? [{ studio: 'gamma', torch: '1.weight', shape: studioShape, layout }] : []),
+    ...(p.center ? [{ studio: 'beta', torch: '1.bias', shape: studioShape, layout }] : []),
+  ]
+  return {
+    module: `nn.Sequential(${withoutAffine}, Affine(${pyTuple(affineShape)}, ${viewShape}, scale=${pyBool(p.scale)}, center=${pyBool(p.center)}))`,
+    forward: callModule,
+    weights: [...affine, ...statWeights('0.')],
+    ...(stats.running ? { extra: { '0.num_batches_tracked': 0 } } : {}),
+  }
+}
+
 function dilationStrideCheck(p: Params): string[] {
   const s = pair(p.strides)
   const d = pair(p.dilationRate)
@@ -131,6 +176,8 @@ export const InputLayer = defineLayer<InputParams>({
   flops: () => 0,
   receptiveField: () => 'identity',
   toTfjs: (p, { tf, name }) => tf.layers.inputLayer({ inputShape: [...p.shape], name }),
+  // The model's argument: [N, C, H, W] (the studio's [N, H, W, C] images transposed) or [N, D].
+  toPytorch: () => ({ forward: (_m, xs) => xs[0]! }),
 })
 
 // ---- Convolutions ----
@@ -208,6 +255,23 @@ export const Conv2D = defineLayer<ConvParams>({
       useBias: p.useBias,
       kernelInitializer: makeInitializer(tf, p.kernelInitializer, p.stddev, seed),
     }),
+  toPytorch: (p, { inputShapes }) => {
+    const [h, w, c] = need3d(inputShapes[0])
+    const [kh, kw] = pair(p.kernelSize)
+    const pads = windowPads([h, w], p.kernelSize, p.strides, p.dilationRate, p.padding)
+    const kernel = [kh, kw, c, p.filters]
+    const padding = pads.symmetric ? pyTuple([pads.top, pads.left]) : '0'
+    return {
+      module: `nn.Conv2d(${c}, ${p.filters}, kernel_size=${pyTuple([kh, kw])}, stride=${pyTuple(pair(p.strides))}, padding=${padding}, dilation=${pyTuple(pair(p.dilationRate))}, bias=${pyBool(p.useBias)})`,
+      // TF pads "same" asymmetrically (more at the bottom/right) when the total is odd: explicit F.pad then.
+      forward: (m, xs) => (pads.symmetric ? `${m}(${xs[0]})` : `${m}(F.pad(${xs[0]}, ${fPadArg(pads)}))`),
+      weights: [
+        { studio: 'kernel', torch: 'weight', shape: kernel, layout: 'conv2d' },
+        ...(p.useBias ? [{ studio: 'bias', torch: 'bias', shape: [p.filters], layout: 'copy' as const }] : []),
+      ],
+      init: ptInit(p.kernelInitializer, p.stddev, kernel),
+    }
+  },
 })
 
 type DepthwiseParams = Omit<ConvParams, 'filters' | 'kernelInitializer'> & {
@@ -270,6 +334,23 @@ export const DepthwiseConv2D = defineLayer<DepthwiseParams>({
       useBias: p.useBias,
       depthwiseInitializer: makeInitializer(tf, p.depthwiseInitializer, p.stddev, seed),
     }),
+  toPytorch: (p, { inputShapes }) => {
+    const [h, w, c] = need3d(inputShapes[0])
+    const [kh, kw] = pair(p.kernelSize)
+    const out = c * p.depthMultiplier
+    const pads = windowPads([h, w], p.kernelSize, p.strides, p.dilationRate, p.padding)
+    const kernel = [kh, kw, c, p.depthMultiplier]
+    const padding = pads.symmetric ? pyTuple([pads.top, pads.left]) : '0'
+    return {
+      module: `nn.Conv2d(${c}, ${out}, kernel_size=${pyTuple([kh, kw])}, stride=${pyTuple(pair(p.strides))}, padding=${padding}, dilation=${pyTuple(pair(p.dilationRate))}, groups=${c}, bias=${pyBool(p.useBias)})`,
+      forward: (m, xs) => (pads.symmetric ? `${m}(${xs[0]})` : `${m}(F.pad(${xs[0]}, ${fPadArg(pads)}))`),
+      weights: [
+        { studio: 'depthwise_kernel', torch: 'weight', shape: kernel, layout: 'depthwise2d' },
+        ...(p.useBias ? [{ studio: 'bias', torch: 'bias', shape: [out], layout: 'copy' as const }] : []),
+      ],
+      init: ptInit(p.depthwiseInitializer, p.stddev, kernel),
+    }
+  },
 })
 
 // ---- Pooling ----
@@ -303,6 +384,22 @@ function definePool(kind: 'MaxPool' | 'AvgPool', label: string, description: str
       const args = { name, poolSize: pair(p.poolSize), strides: pair(p.strides), padding: p.padding as 'same' | 'valid' }
       return kind === 'MaxPool' ? tf.layers.maxPooling2d(args) : tf.layers.averagePooling2d(args)
     },
+    // 'same' pads explicitly as TF does: -inf for max pooling; average pooling divides by the real (unpadded) count.
+    toPytorch: (p, { inputShapes }) => {
+      const [h, w] = need3d(inputShapes[0])
+      const k = pyTuple(pair(p.poolSize))
+      const s = pyTuple(pair(p.strides))
+      const pads = windowPads([h, w], p.poolSize, p.strides, undefined, p.padding)
+      if (kind === 'MaxPool') {
+        return {
+          module: `nn.MaxPool2d(kernel_size=${k}, stride=${s})`,
+          forward: (m, xs) => (pads.none ? `${m}(${xs[0]})` : `${m}(F.pad(${xs[0]}, ${fPadArg(pads)}, value=-math.inf))`),
+        }
+      }
+      return pads.none
+        ? { module: `nn.AvgPool2d(kernel_size=${k}, stride=${s})`, forward: callModule }
+        : { forward: (_m, xs) => `avg_pool_same(${xs[0]}, ${k}, ${s}, ${fPadArg(pads)})` }
+    },
   })
 }
 export const MaxPool = definePool(
@@ -326,6 +423,7 @@ export const GlobalAveragePool = defineLayer<NoParams>({
   flops: (_p, inputs) => product(need3d(inputs[0])),
   receptiveField: () => 'global',
   toTfjs: (_p, { tf, name }) => tf.layers.globalAveragePooling2d({ name }),
+  toPytorch: () => ({ forward: (_m, xs) => `${xs[0]}.mean(dim=(2, 3))` }),
 })
 
 export const Flatten = defineLayer<NoParams>({
@@ -341,6 +439,8 @@ export const Flatten = defineLayer<NoParams>({
   flops: () => 0,
   receptiveField: () => 'global',
   toTfjs: (_p, { tf, name }) => tf.layers.flatten({ name }),
+  // The studio flattens [H, W, C] (channels last): back to NHWC first, so a following Dense sees the same order.
+  toPytorch: () => ({ forward: (_m, xs) => `torch.flatten(${xs[0]}.permute(0, 2, 3, 1), 1)` }),
 })
 
 // ---- Dense and the classifier head ----
@@ -351,6 +451,20 @@ const denseCommonParams = {
   kernelInitializer: initSpec('Initializer'),
   stddev: stddevSpec('kernelInitializer'),
 } as const satisfies Record<string, ParamSpec>
+
+/** Dense and Output in PyTorch: nn.Linear (the Output head's softmax is left to the loss: the model returns logits). */
+function denseToPytorch(p: DenseParams, inputs: readonly Shape[], kind: string) {
+  const d = needFlat(inputs[0], kind)
+  return {
+    module: `nn.Linear(${d}, ${p.units}, bias=${pyBool(p.useBias)})`,
+    forward: callModule,
+    weights: [
+      { studio: 'kernel', torch: 'weight', shape: [d, p.units], layout: 'dense' as const },
+      ...(p.useBias ? [{ studio: 'bias', torch: 'bias', shape: [p.units], layout: 'copy' as const }] : []),
+    ],
+    init: ptInit(p.kernelInitializer, p.stddev, [d, p.units]),
+  }
+}
 
 function denseCount(p: DenseParams, inputs: readonly Shape[], kind: string) {
   const d = needFlat(inputs[0], kind)
@@ -379,6 +493,7 @@ export const Dense = defineLayer<DenseParams>({
       useBias: p.useBias,
       kernelInitializer: makeInitializer(tf, p.kernelInitializer, p.stddev, seed),
     }),
+  toPytorch: (p, { inputShapes }) => denseToPytorch(p, inputShapes, 'Dense'),
 })
 
 /**
@@ -416,6 +531,7 @@ export const Output = defineLayer<DenseParams>({
       activation: 'softmax',
       kernelInitializer: makeInitializer(tf, p.kernelInitializer, p.stddev, seed),
     }),
+  toPytorch: (p, { inputShapes }) => denseToPytorch(p, inputShapes, 'Output'),
 })
 
 // ---- Normalization ----
@@ -466,6 +582,15 @@ export const BatchNorm = defineLayer<BatchNormParams>({
   // tfjs' momentum is the fraction of the moving statistics kept: 1 - ours.
   toTfjs: (p, { tf, name }) =>
     tf.layers.batchNormalization({ name, axis: -1, momentum: flipBatchNormMomentum(p.momentum), epsilon: p.epsilon, center: p.center, scale: p.scale }),
+  // Our momentum is PyTorch's already. BatchNorm1d over a flat [D] input, BatchNorm2d over an image.
+  toPytorch: (p, { inputShapes }) => {
+    const shape = inputShapes[0]!
+    const c = shape.at(-1)!
+    const cls = shape.length === 3 ? 'nn.BatchNorm2d' : 'nn.BatchNorm1d'
+    const args = `${c}, eps=${pyNum(p.epsilon)}, momentum=${pyNum(p.momentum)}`
+    const view = shape.length === 3 ? pyTuple([1, c, 1, 1]) : pyTuple([1, c])
+    return ptNorm(`${cls}(${args})`, `${cls}(${args}, affine=False)`, p, [c], view, 'copy', { running: true, shape: [c] })
+  },
 })
 
 type LayerNormParams = { epsilon: number; center: boolean; scale: boolean }
@@ -493,6 +618,15 @@ export const LayerNorm = defineLayer<LayerNormParams>({
     const axis = Array.from({ length: rank }, (_, i) => i + 1)
     return tf.layers.layerNormalization({ name, axis, epsilon: p.epsilon, center: p.center, scale: p.scale })
   },
+  // Statistics over every feature of a sample (C, H, W in either layout); the per-element affine is stored
+  // [H, W, C] in the studio and [C, H, W] here.
+  toPytorch: (p, { inputShapes }) => {
+    const shape = inputShapes[0]!
+    const torchShape = shape.length === 3 ? [shape[2]!, shape[0]!, shape[1]!] : [...shape]
+    const args = `${pyTuple(torchShape)}, eps=${pyNum(p.epsilon)}`
+    const view = pyTuple([1, ...torchShape])
+    return ptNorm(`nn.LayerNorm(${args})`, `nn.LayerNorm(${args}, elementwise_affine=False)`, p, torchShape, view, shape.length === 3 ? 'hwc' : 'copy', { running: false, shape: [] })
+  },
 })
 
 type InstanceNormParams = { epsilon: number }
@@ -510,6 +644,11 @@ export const InstanceNorm = defineLayer<InstanceNormParams>({
   flops: perElement(5),
   receptiveField: () => 'identity',
   toTfjs: (p, { custom, name }) => new custom.InstanceNormalization({ name, epsilon: p.epsilon }),
+  // shared/tfjs/layers: per sample and channel over H, W, biased variance, no running statistics, gamma/beta per channel.
+  toPytorch: (p, { inputShapes }) => {
+    const c = need3d(inputShapes[0])[2]
+    return ptNorm(`nn.InstanceNorm2d(${c}, eps=${pyNum(p.epsilon)}, affine=True)`, '', { center: true, scale: true }, [c], '', 'copy', { running: false, shape: [] })
+  },
 })
 
 type GroupNormParams = { groups: number; epsilon: number }
@@ -534,6 +673,11 @@ export const GroupNorm = defineLayer<GroupNormParams>({
   flops: perElement(5),
   receptiveField: () => 'identity',
   toTfjs: (p, { custom, name }) => new custom.GroupNormalization({ name, groups: p.groups, epsilon: p.epsilon }),
+  // Groups of consecutive channels in both (the studio reshapes C into [groups, C / groups]).
+  toPytorch: (p, { inputShapes }) => {
+    const c = need3d(inputShapes[0])[2]
+    return ptNorm(`nn.GroupNorm(${p.groups}, ${c}, eps=${pyNum(p.epsilon)}, affine=True)`, '', { center: true, scale: true }, [c], '', 'copy', { running: false, shape: [] })
+  },
 })
 
 // ---- Regularization ----
@@ -555,6 +699,7 @@ export const Dropout = defineLayer<DropoutParams>({
   flops: () => 0,
   receptiveField: () => 'identity',
   toTfjs: (p, { tf, name }) => tf.layers.dropout({ name, rate: p.rate }),
+  toPytorch: (p) => ({ module: `nn.Dropout(p=${pyNum(p.rate)})`, forward: callModule }),
 })
 
 // ---- Activations ----
@@ -566,6 +711,7 @@ function defineActivation<P extends Params>(
   defaults: P,
   params: { [K in keyof P]: ParamSpec },
   toTfjs: LayerDef<P>['toTfjs'],
+  toPytorch: (p: P) => string,
 ) {
   return defineLayer<P>({
     kind,
@@ -580,10 +726,11 @@ function defineActivation<P extends Params>(
     flops: perElement(1),
     receptiveField: () => 'identity',
     toTfjs,
+    toPytorch: (p) => ({ module: toPytorch(p), forward: callModule }),
   })
 }
 
-export const ReLU = defineActivation('ReLU', 'ReLU', 'max(0, x). The default; ~6x faster convergence than sigmoid (Krizhevsky 2012); units die for x < 0.', {}, {}, (_p, { tf, name }) => tf.layers.reLU({ name }))
+export const ReLU = defineActivation('ReLU', 'ReLU', 'max(0, x). The default; ~6x faster convergence than sigmoid (Krizhevsky 2012); units die for x < 0.', {}, {}, (_p, { tf, name }) => tf.layers.reLU({ name }), () => 'nn.ReLU()')
 export const LeakyReLU = defineActivation<{ alpha: number }>(
   'LeakyReLU',
   'Leaky ReLU',
@@ -591,6 +738,7 @@ export const LeakyReLU = defineActivation<{ alpha: number }>(
   { alpha: 0.01 },
   { alpha: { type: 'number', min: 0, label: 'Alpha (negative slope)' } },
   (p, { tf, name }) => tf.layers.leakyReLU({ name, alpha: p.alpha }),
+  (p) => `nn.LeakyReLU(negative_slope=${pyNum(p.alpha)})`,
 )
 export const ELU = defineActivation<{ alpha: number }>(
   'ELU',
@@ -599,17 +747,23 @@ export const ELU = defineActivation<{ alpha: number }>(
   { alpha: 1 },
   { alpha: { type: 'number', min: 1, max: 1, label: 'Alpha', help: 'Fixed at 1: tfjs 4.22 does not implement other values.' } },
   (p, { tf, name }) => tf.layers.elu({ name, alpha: p.alpha }),
+  (p) => `nn.ELU(alpha=${pyNum(p.alpha)})`,
 )
 export const GELU = defineActivation('GELU', 'GELU', 'x * Phi(x), Phi the standard normal CDF (exact erf form).', {}, {}, (_p, { tf, name }) =>
   tf.layers.activation({ name, activation: 'gelu' }),
+  // tfjs' 'gelu' is the exact erf form, as is PyTorch's default.
+  () => "nn.GELU(approximate='none')",
 )
-export const SiLU = defineActivation('SiLU', 'SiLU (swish)', 'x * sigmoid(x).', {}, {}, (_p, { tf, name }) => tf.layers.activation({ name, activation: 'swish' }))
+export const SiLU = defineActivation('SiLU', 'SiLU (swish)', 'x * sigmoid(x).', {}, {}, (_p, { tf, name }) => tf.layers.activation({ name, activation: 'swish' }), () => 'nn.SiLU()')
 export const Sigmoid = defineActivation('Sigmoid', 'Sigmoid', '1 / (1 + e^-x). Saturates and is not zero-centred: avoid in hidden layers.', {}, {}, (_p, { tf, name }) =>
   tf.layers.activation({ name, activation: 'sigmoid' }),
+  () => 'nn.Sigmoid()',
 )
-export const Tanh = defineActivation('Tanh', 'Tanh', 'tanh(x): zero-centred but saturates.', {}, {}, (_p, { tf, name }) => tf.layers.activation({ name, activation: 'tanh' }))
+export const Tanh = defineActivation('Tanh', 'Tanh', 'tanh(x): zero-centred but saturates.', {}, {}, (_p, { tf, name }) => tf.layers.activation({ name, activation: 'tanh' }), () => 'nn.Tanh()')
 export const Softmax = defineActivation('Softmax', 'Softmax', 'exp(x_i) / sum_j exp(x_j) over the last axis (channels).', {}, {}, (_p, { tf, name }) =>
   tf.layers.softmax({ name, axis: -1 }),
+  // The channel axis: 1 in [N, C, H, W] and in [N, D].
+  () => 'nn.Softmax(dim=1)',
 )
 
 // ---- Merges ----
@@ -638,6 +792,7 @@ export const Add = defineLayer<NoParams>({
   flops: (_p, inputs, out) => (inputs.length - 1) * product(out),
   receptiveField: () => 'identity',
   toTfjs: (_p, { tf, name }) => tf.layers.add({ name }),
+  toPytorch: () => ({ forward: (_m, xs) => `(${xs.join(' + ')})` }),
 })
 
 export const Concatenate = defineLayer<NoParams>({
@@ -666,4 +821,6 @@ export const Concatenate = defineLayer<NoParams>({
   flops: () => 0,
   receptiveField: () => 'identity',
   toTfjs: (_p, { tf, name }) => tf.layers.concatenate({ name, axis: -1 }),
+  // The studio's last axis is the channel axis: dim 1 in [N, C, H, W] and in [N, D].
+  toPytorch: () => ({ forward: (_m, xs) => `torch.cat([${xs.join(', ')}], dim=1)` }),
 })
