@@ -1,7 +1,7 @@
 /**
  * The layer registry: one definition per layer kind serves parameter validation, shape inference, parameter and
- * FLOP counts, receptive-field math, UI metadata (labels, families, parameter forms, norm axes) and the tfjs
- * constructor. Nothing else in the code base switches on layer kinds.
+ * FLOP counts, receptive-field math, UI metadata (labels, families, parameter forms, norm axes), the tfjs
+ * constructor and the PyTorch emitter (shared/export/pytorch). Nothing else in the code base switches on layer kinds.
  *
  * The registry imports tfjs for types only: `toTfjs` receives the tfjs namespace in its context, so shape math
  * (the editor, the CLI) never loads tfjs.

@@ -45,6 +45,7 @@ export interface PytorchExportPart {
 }
 
 import { modelPart } from './model'
+export { PytorchExportError, planPytorchModel } from './model'
 import { convertPart } from './convert'
 import { snapshotPart } from './snapshot'
 

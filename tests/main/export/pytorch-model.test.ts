@@ -22,9 +22,9 @@ import { unpackCheckpoint } from '../../../main/services/runs'
 import { clientFor, openStudio, tempDataDir } from '../helpers'
 import { kindDesigns, templateDesigns, type Design } from './pytorch-designs'
 
-/** $PYTHON, else python3 on PATH, else Debian's: the first that imports torch. */
+/** $PYTHON when set (only it), else python3 on PATH, else Debian's: the first that imports torch. */
 function findTorch(): { python: string; version: string } | { reason: string } {
-  const candidates = [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => Boolean(p))
+  const candidates = process.env.PYTHON ? [process.env.PYTHON] : ['python3', '/usr/bin/python3']
   for (const p of candidates) {
     const r = spawnSync(p, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' })
     if (r.status === 0) return { python: p, version: r.stdout.trim() }
