@@ -100,7 +100,7 @@ const toCheckpoint = (r: CheckpointRow): CheckpointInfo => ({
  * the JSON meta, the weights bytes, the optimizer bytes. One file, written atomically.
  */
 const MAGIC = 0x43534b50 // "CSKP"
-function packCheckpoint(meta: unknown, weights: Buffer, optimizer: Buffer): Buffer {
+export function packCheckpoint(meta: unknown, weights: Buffer, optimizer: Buffer): Buffer {
   const metaBytes = Buffer.from(JSON.stringify(meta ?? null))
   const header = Buffer.alloc(20)
   header.writeUInt32LE(MAGIC, 0)
@@ -111,7 +111,7 @@ function packCheckpoint(meta: unknown, weights: Buffer, optimizer: Buffer): Buff
   return Buffer.concat([header, metaBytes, weights, optimizer])
 }
 
-function unpackCheckpoint(file: Buffer, path: string): { meta: unknown; weights: Buffer; optimizer: Buffer } {
+export function unpackCheckpoint(file: Buffer, path: string): { meta: unknown; weights: Buffer; optimizer: Buffer } {
   if (file.length < 20 || file.readUInt32LE(0) !== MAGIC) throw new ApiError('internal', `Checkpoint file ${path} is damaged (bad header)`)
   const metaLength = file.readUInt32LE(8)
   const weightsLength = file.readUInt32LE(12)

@@ -13,9 +13,11 @@ import {
   product,
   type LayerDef,
   type ParamSpec,
+  type PytorchLayer,
   type RfStep,
 } from './registry'
 import type { TfjsImport } from './tfjs-config'
+import { fPadArg, pyBool, pyNum, pyTuple, tfjsFans, windowPads } from './pytorch'
 import type { Params, Shape } from './types'
 
 // ---- shared specs and helpers ----
@@ -108,6 +110,49 @@ const sameShape = (_p: unknown, inputs: readonly Shape[]): Shape => {
 }
 const SINGLE = { min: 1, max: 1 }
 
+/** The module's kernel initializer for the PyTorch export (`init` of PytorchLayer). */
+const ptInit = (initializer: string, stddev: number, shape: readonly number[]) => ({ torch: 'weight', initializer, stddev, ...tfjsFans(shape) })
+
+/** PyTorch forward of a layer computed by its module alone. */
+const callModule = (m: string, xs: readonly string[]) => `${m}(${xs[0]})`
+
+/**
+ * A normalization for the PyTorch export: the native module when the studio layer learns both gamma and beta,
+ * else the module without affine followed by `Affine` (model.py) holding the one it learns.
+ */
+function ptNorm(native: string, withoutAffine: string, p: { center: boolean; scale: boolean }, affineShape: readonly number[], viewShape: string, layout: 'copy' | 'hwc', stats: { running: boolean; shape: Shape }): PytorchLayer {
+  const statWeights = (prefix: string) =>
+    stats.running
+      ? [
+          { studio: 'moving_mean', torch: `${prefix}running_mean`, shape: stats.shape, layout: 'copy' as const },
+          { studio: 'moving_variance', torch: `${prefix}running_var`, shape: stats.shape, layout: 'copy' as const },
+        ]
+      : []
+  const studioShape = layout === 'hwc' ? [affineShape[1]!, affineShape[2]!, affineShape[0]!] : affineShape
+  if (p.center && p.scale) {
+    return {
+      module: native,
+      forward: callModule,
+      weights: [
+        { studio: 'gamma', torch: 'weight', shape: studioShape, layout },
+        { studio: 'beta', torch: 'bias', shape: studioShape, layout },
+        ...statWeights(''),
+      ],
+      ...(stats.running ? { extra: { num_batches_tracked: 0 } } : {}),
+    }
+  }
+  const affine = [
+    ...(p.scale ? [{ studio: 'gamma', torch: '1.weight', shape: studioShape, layout }] : []),
+    ...(p.center ? [{ studio: 'beta', torch: '1.bias', shape: studioShape, layout }] : []),
+  ]
+  return {
+    module: `nn.Sequential(${withoutAffine}, Affine(${pyTuple(affineShape)}, ${viewShape}, scale=${pyBool(p.scale)}, center=${pyBool(p.center)}))`,
+    forward: callModule,
+    weights: [...affine, ...statWeights('0.')],
+    ...(stats.running ? { extra: { '0.num_batches_tracked': 0 } } : {}),
+  }
+}
+
 function dilationStrideCheck(p: Params): string[] {
   const s = pair(p.strides)
   const d = pair(p.dilationRate)
@@ -134,6 +179,8 @@ export const InputLayer = defineLayer<InputParams>({
   receptiveField: () => 'identity',
   toTfjs: (p, { tf, name }) => tf.layers.inputLayer({ inputShape: [...p.shape], name }),
   fromTfjs: { classNames: ['InputLayer'], read: (_l, r) => ({ params: { shape: r.inputShape() } }) },
+  // The model's argument: [N, C, H, W] (the studio's [N, H, W, C] images transposed) or [N, D].
+  toPytorch: () => ({ forward: (_m, xs) => xs[0]! }),
 })
 
 // ---- Convolutions ----
@@ -220,6 +267,23 @@ export const Conv2D = defineLayer<ConvParams>({
       return { params: { ...params, useBias: r.bool('use_bias', true), kernelInitializer: 'heNormal', stddev: 0.01 }, activation: r.activation() }
     },
   },
+  toPytorch: (p, { inputShapes }) => {
+    const [h, w, c] = need3d(inputShapes[0])
+    const [kh, kw] = pair(p.kernelSize)
+    const pads = windowPads([h, w], p.kernelSize, p.strides, p.dilationRate, p.padding)
+    const kernel = [kh, kw, c, p.filters]
+    const padding = pads.symmetric ? pyTuple([pads.top, pads.left]) : '0'
+    return {
+      module: `nn.Conv2d(${c}, ${p.filters}, kernel_size=${pyTuple([kh, kw])}, stride=${pyTuple(pair(p.strides))}, padding=${padding}, dilation=${pyTuple(pair(p.dilationRate))}, bias=${pyBool(p.useBias)})`,
+      // TF pads "same" asymmetrically (more at the bottom/right) when the total is odd: explicit F.pad then.
+      forward: (m, xs) => (pads.symmetric ? `${m}(${xs[0]})` : `${m}(F.pad(${xs[0]}, ${fPadArg(pads)}))`),
+      weights: [
+        { studio: 'kernel', torch: 'weight', shape: kernel, layout: 'conv2d' },
+        ...(p.useBias ? [{ studio: 'bias', torch: 'bias', shape: [p.filters], layout: 'copy' as const }] : []),
+      ],
+      init: ptInit(p.kernelInitializer, p.stddev, kernel),
+    }
+  },
 })
 
 type DepthwiseParams = Omit<ConvParams, 'filters' | 'kernelInitializer'> & {
@@ -290,6 +354,23 @@ export const DepthwiseConv2D = defineLayer<DepthwiseParams>({
       return { params: { ...params, useBias: r.bool('use_bias', true), depthwiseInitializer: 'heNormal', stddev: 0.01 }, activation: r.activation() }
     },
   },
+  toPytorch: (p, { inputShapes }) => {
+    const [h, w, c] = need3d(inputShapes[0])
+    const [kh, kw] = pair(p.kernelSize)
+    const out = c * p.depthMultiplier
+    const pads = windowPads([h, w], p.kernelSize, p.strides, p.dilationRate, p.padding)
+    const kernel = [kh, kw, c, p.depthMultiplier]
+    const padding = pads.symmetric ? pyTuple([pads.top, pads.left]) : '0'
+    return {
+      module: `nn.Conv2d(${c}, ${out}, kernel_size=${pyTuple([kh, kw])}, stride=${pyTuple(pair(p.strides))}, padding=${padding}, dilation=${pyTuple(pair(p.dilationRate))}, groups=${c}, bias=${pyBool(p.useBias)})`,
+      forward: (m, xs) => (pads.symmetric ? `${m}(${xs[0]})` : `${m}(F.pad(${xs[0]}, ${fPadArg(pads)}))`),
+      weights: [
+        { studio: 'depthwise_kernel', torch: 'weight', shape: kernel, layout: 'depthwise2d' },
+        ...(p.useBias ? [{ studio: 'bias', torch: 'bias', shape: [out], layout: 'copy' as const }] : []),
+      ],
+      init: ptInit(p.depthwiseInitializer, p.stddev, kernel),
+    }
+  },
 })
 
 // ---- Pooling ----
@@ -331,6 +412,22 @@ function definePool(kind: 'MaxPool' | 'AvgPool', label: string, description: str
         return { params: { poolSize, strides: r.config.strides === null || r.config.strides === undefined ? poolSize : r.pair('strides', poolSize), padding: r.padding() } }
       },
     },
+    // 'same' pads explicitly as TF does: -inf for max pooling; average pooling divides by the real (unpadded) count.
+    toPytorch: (p, { inputShapes }) => {
+      const [h, w] = need3d(inputShapes[0])
+      const k = pyTuple(pair(p.poolSize))
+      const s = pyTuple(pair(p.strides))
+      const pads = windowPads([h, w], p.poolSize, p.strides, undefined, p.padding)
+      if (kind === 'MaxPool') {
+        return {
+          module: `nn.MaxPool2d(kernel_size=${k}, stride=${s})`,
+          forward: (m, xs) => (pads.none ? `${m}(${xs[0]})` : `${m}(F.pad(${xs[0]}, ${fPadArg(pads)}, value=-math.inf))`),
+        }
+      }
+      return pads.none
+        ? { module: `nn.AvgPool2d(kernel_size=${k}, stride=${s})`, forward: callModule }
+        : { forward: (_m, xs) => `avg_pool_same(${xs[0]}, ${k}, ${s}, ${fPadArg(pads)})` }
+    },
   })
 }
 export const MaxPool = definePool(
@@ -362,6 +459,7 @@ export const GlobalAveragePool = defineLayer<NoParams>({
       return { params: {} }
     },
   },
+  toPytorch: () => ({ forward: (_m, xs) => `${xs[0]}.mean(dim=(2, 3))` }),
 })
 
 export const Flatten = defineLayer<NoParams>({
@@ -378,6 +476,8 @@ export const Flatten = defineLayer<NoParams>({
   receptiveField: () => 'global',
   toTfjs: (_p, { tf, name }) => tf.layers.flatten({ name }),
   fromTfjs: { classNames: ['Flatten'], read: () => ({ params: {} }) },
+  // The studio flattens [H, W, C] (channels last): back to NHWC first, so a following Dense sees the same order.
+  toPytorch: () => ({ forward: (_m, xs) => `torch.flatten(${xs[0]}.permute(0, 2, 3, 1), 1)` }),
 })
 
 // ---- Dense and the classifier head ----
@@ -388,6 +488,20 @@ const denseCommonParams = {
   kernelInitializer: initSpec('Initializer'),
   stddev: stddevSpec('kernelInitializer'),
 } as const satisfies Record<string, ParamSpec>
+
+/** Dense and Output in PyTorch: nn.Linear (the Output head's softmax is left to the loss: the model returns logits). */
+function denseToPytorch(p: DenseParams, inputs: readonly Shape[], kind: string) {
+  const d = needFlat(inputs[0], kind)
+  return {
+    module: `nn.Linear(${d}, ${p.units}, bias=${pyBool(p.useBias)})`,
+    forward: callModule,
+    weights: [
+      { studio: 'kernel', torch: 'weight', shape: [d, p.units], layout: 'dense' as const },
+      ...(p.useBias ? [{ studio: 'bias', torch: 'bias', shape: [p.units], layout: 'copy' as const }] : []),
+    ],
+    init: ptInit(p.kernelInitializer, p.stddev, [d, p.units]),
+  }
+}
 
 function denseCount(p: DenseParams, inputs: readonly Shape[], kind: string) {
   const d = needFlat(inputs[0], kind)
@@ -420,6 +534,7 @@ export const Dense = defineLayer<DenseParams>({
     classNames: ['Dense'],
     read: (_l, r) => ({ params: { units: r.num('units', 1), useBias: r.bool('use_bias', true), kernelInitializer: 'heNormal', stddev: 0.01 }, activation: r.activation() }),
   },
+  toPytorch: (p, { inputShapes }) => denseToPytorch(p, inputShapes, 'Dense'),
 })
 
 /**
@@ -463,6 +578,7 @@ export const Output = defineLayer<DenseParams>({
     when: (l) => l.isOutput && l.config.activation === 'softmax',
     read: (_l, r) => ({ params: { units: r.num('units', 1), useBias: r.bool('use_bias', true), kernelInitializer: 'normal', stddev: 0.01 } }),
   },
+  toPytorch: (p, { inputShapes }) => denseToPytorch(p, inputShapes, 'Output'),
 })
 
 // ---- Normalization ----
@@ -523,6 +639,15 @@ export const BatchNorm = defineLayer<BatchNormParams>({
       return { params: { momentum: flipBatchNormMomentum(r.num('momentum', 0.99)), epsilon: r.num('epsilon', 0.001), center: r.bool('center', true), scale: r.bool('scale', true) } }
     },
   },
+  // Our momentum is PyTorch's already. BatchNorm1d over a flat [D] input, BatchNorm2d over an image.
+  toPytorch: (p, { inputShapes }) => {
+    const shape = inputShapes[0]!
+    const c = shape.at(-1)!
+    const cls = shape.length === 3 ? 'nn.BatchNorm2d' : 'nn.BatchNorm1d'
+    const args = `${c}, eps=${pyNum(p.epsilon)}, momentum=${pyNum(p.momentum)}`
+    const view = shape.length === 3 ? pyTuple([1, c, 1, 1]) : pyTuple([1, c])
+    return ptNorm(`${cls}(${args})`, `${cls}(${args}, affine=False)`, p, [c], view, 'copy', { running: true, shape: [c] })
+  },
 })
 
 type LayerNormParams = { epsilon: number; center: boolean; scale: boolean }
@@ -563,6 +688,15 @@ export const LayerNorm = defineLayer<LayerNormParams>({
       }
     },
   },
+  // Statistics over every feature of a sample (C, H, W in either layout); the per-element affine is stored
+  // [H, W, C] in the studio and [C, H, W] here.
+  toPytorch: (p, { inputShapes }) => {
+    const shape = inputShapes[0]!
+    const torchShape = shape.length === 3 ? [shape[2]!, shape[0]!, shape[1]!] : [...shape]
+    const args = `${pyTuple(torchShape)}, eps=${pyNum(p.epsilon)}`
+    const view = pyTuple([1, ...torchShape])
+    return ptNorm(`nn.LayerNorm(${args})`, `nn.LayerNorm(${args}, elementwise_affine=False)`, p, torchShape, view, shape.length === 3 ? 'hwc' : 'copy', { running: false, shape: [] })
+  },
 })
 
 type InstanceNormParams = { epsilon: number }
@@ -581,6 +715,11 @@ export const InstanceNorm = defineLayer<InstanceNormParams>({
   receptiveField: () => 'identity',
   toTfjs: (p, ctx) => customLayer(ctx, 'InstanceNormalization', { name: ctx.name, epsilon: p.epsilon }),
   fromTfjs: { classNames: ['InstanceNormalization'], read: (_l, r) => ({ params: { epsilon: r.num('epsilon', 0.001) } }) },
+  // shared/tfjs/layers: per sample and channel over H, W, biased variance, no running statistics, gamma/beta per channel.
+  toPytorch: (p, { inputShapes }) => {
+    const c = need3d(inputShapes[0])[2]
+    return ptNorm(`nn.InstanceNorm2d(${c}, eps=${pyNum(p.epsilon)}, affine=True)`, '', { center: true, scale: true }, [c], '', 'copy', { running: false, shape: [] })
+  },
 })
 
 type GroupNormParams = { groups: number; epsilon: number }
@@ -606,6 +745,11 @@ export const GroupNorm = defineLayer<GroupNormParams>({
   receptiveField: () => 'identity',
   toTfjs: (p, ctx) => customLayer(ctx, 'GroupNormalization', { name: ctx.name, groups: p.groups, epsilon: p.epsilon }),
   fromTfjs: { classNames: ['GroupNormalization'], read: (_l, r) => ({ params: { groups: r.num('groups', 32), epsilon: r.num('epsilon', 0.001) } }) },
+  // Groups of consecutive channels in both (the studio reshapes C into [groups, C / groups]).
+  toPytorch: (p, { inputShapes }) => {
+    const c = need3d(inputShapes[0])[2]
+    return ptNorm(`nn.GroupNorm(${p.groups}, ${c}, eps=${pyNum(p.epsilon)}, affine=True)`, '', { center: true, scale: true }, [c], '', 'copy', { running: false, shape: [] })
+  },
 })
 
 // ---- Regularization ----
@@ -634,6 +778,7 @@ export const Dropout = defineLayer<DropoutParams>({
       return { params: { rate: r.num('rate', 0.5) } }
     },
   },
+  toPytorch: (p) => ({ module: `nn.Dropout(p=${pyNum(p.rate)})`, forward: callModule }),
 })
 
 // ---- Activations ----
@@ -646,6 +791,7 @@ function defineActivation<P extends Params>(
   params: { [K in keyof P]: ParamSpec },
   toTfjs: LayerDef<P>['toTfjs'],
   fromTfjs: TfjsImport<P>,
+  toPytorch: (p: P) => string,
 ) {
   return defineLayer<P>({
     kind,
@@ -661,6 +807,7 @@ function defineActivation<P extends Params>(
     receptiveField: () => 'identity',
     toTfjs,
     fromTfjs,
+    toPytorch: (p) => ({ module: toPytorch(p), forward: callModule }),
   })
 }
 
@@ -673,6 +820,7 @@ export const ReLU = defineActivation('ReLU', 'ReLU', 'max(0, x). The default; ~6
       return { params: {} }
     },
   },
+  () => 'nn.ReLU()',
 )
 export const LeakyReLU = defineActivation<{ alpha: number }>(
   'LeakyReLU',
@@ -682,6 +830,7 @@ export const LeakyReLU = defineActivation<{ alpha: number }>(
   { alpha: { type: 'number', min: 0, label: 'Alpha (negative slope)' } },
   (p, { tf, name }) => tf.layers.leakyReLU({ name, alpha: p.alpha }),
   { classNames: ['LeakyReLU'], read: (_l, r) => ({ params: { alpha: r.num('alpha', 0.3) } }) },
+  (p) => `nn.LeakyReLU(negative_slope=${pyNum(p.alpha)})`,
 )
 export const ELU = defineActivation<{ alpha: number }>(
   'ELU',
@@ -698,20 +847,26 @@ export const ELU = defineActivation<{ alpha: number }>(
       return { params: { alpha: 1 } }
     },
   },
+  (p) => `nn.ELU(alpha=${pyNum(p.alpha)})`,
 )
 export const GELU = defineActivation('GELU', 'GELU', 'x * Phi(x), Phi the standard normal CDF (exact erf form).', {}, {}, (_p, { tf, name }) =>
   tf.layers.activation({ name, activation: 'gelu' }),
   { activations: ['gelu'] },
+  // tfjs' 'gelu' is the exact erf form, as is PyTorch's default.
+  () => "nn.GELU(approximate='none')",
 )
 export const SiLU = defineActivation('SiLU', 'SiLU (swish)', 'x * sigmoid(x).', {}, {}, (_p, { tf, name }) => tf.layers.activation({ name, activation: 'swish' }),
   { activations: ['swish', 'silu'] },
+  () => 'nn.SiLU()',
 )
 export const Sigmoid = defineActivation('Sigmoid', 'Sigmoid', '1 / (1 + e^-x). Saturates and is not zero-centred: avoid in hidden layers.', {}, {}, (_p, { tf, name }) =>
   tf.layers.activation({ name, activation: 'sigmoid' }),
   { activations: ['sigmoid'] },
+  () => 'nn.Sigmoid()',
 )
 export const Tanh = defineActivation('Tanh', 'Tanh', 'tanh(x): zero-centred but saturates.', {}, {}, (_p, { tf, name }) => tf.layers.activation({ name, activation: 'tanh' }),
   { activations: ['tanh'] },
+  () => 'nn.Tanh()',
 )
 export const Softmax = defineActivation('Softmax', 'Softmax', 'exp(x_i) / sum_j exp(x_j) over the last axis (channels).', {}, {}, (_p, { tf, name }) =>
   tf.layers.softmax({ name, axis: -1 }),
@@ -726,6 +881,8 @@ export const Softmax = defineActivation('Softmax', 'Softmax', 'exp(x_i) / sum_j 
       return { params: {} }
     },
   },
+  // The channel axis: 1 in [N, C, H, W] and in [N, D].
+  () => 'nn.Softmax(dim=1)',
 )
 
 // ---- Merges ----
@@ -755,6 +912,7 @@ export const Add = defineLayer<NoParams>({
   receptiveField: () => 'identity',
   toTfjs: (_p, { tf, name }) => tf.layers.add({ name }),
   fromTfjs: { classNames: ['Add'], read: () => ({ params: {} }) },
+  toPytorch: () => ({ forward: (_m, xs) => `(${xs.join(' + ')})` }),
 })
 
 export const Concatenate = defineLayer<NoParams>({
@@ -791,4 +949,6 @@ export const Concatenate = defineLayer<NoParams>({
       return { params: {} }
     },
   },
+  // The studio's last axis is the channel axis: dim 1 in [N, C, H, W] and in [N, D].
+  toPytorch: () => ({ forward: (_m, xs) => `torch.cat([${xs.join(', ')}], dim=1)` }),
 })

@@ -1,8 +1,8 @@
 /**
  * The layer registry: one definition per layer kind serves parameter validation, shape inference, parameter and
  * FLOP counts, receptive-field math, UI metadata (labels, families, parameter forms, norm axes), the tfjs
- * constructor and how the kind reads a TF.js layer (`fromTfjs`, used by the importer). Nothing else in the code
- * base switches on layer kinds.
+ * constructor, how the kind reads a TF.js layer (`fromTfjs`, used by the importer) and the PyTorch emitter
+ * (`toPytorch`, shared/export/pytorch). Nothing else in the code base switches on layer kinds.
  *
  * The registry imports tfjs for types only: `toTfjs` receives the tfjs namespace in its context, so shape math
  * (the editor, the CLI) never loads tfjs.
@@ -90,6 +90,56 @@ export function customLayer(ctx: Pick<TfjsContext, 'custom'>, className: string,
   return new (C as unknown as new (a: Record<string, unknown>) => tfTypes.layers.Layer)(args)
 }
 
+/** How a studio (tfjs) weight's values are rearranged into its PyTorch tensor. */
+export type PytorchLayout =
+  /** Same shape, same order (biases, per-channel gamma/beta, moving statistics, flat LayerNorm affine). */
+  | 'copy'
+  /** Conv2D kernel [kh, kw, in, out] -> [out, in, kh, kw]. */
+  | 'conv2d'
+  /** DepthwiseConv2D kernel [kh, kw, C, mult] -> [C * mult, 1, kh, kw] (groups = C; output channel c * mult + m). */
+  | 'depthwise2d'
+  /** Dense kernel [in, out] -> [out, in]. */
+  | 'dense'
+  /** A per-element affine of a feature map [H, W, C] -> [C, H, W] (LayerNorm over an image). */
+  | 'hwc'
+
+export interface PytorchWeight {
+  /** The weight's name inside the studio layer (the tfjs variable name after `<layer>/`): kernel, bias, gamma, ... */
+  readonly studio: string
+  /** Its key in the module's state_dict, relative to the module (`weight`, `0.running_mean`). */
+  readonly torch: string
+  /** Its shape in the studio (tfjs) layout. */
+  readonly shape: Shape
+  readonly layout: PytorchLayout
+}
+
+export interface PytorchContext {
+  /** Input shapes in the studio's layout (channels-last [H, W, C], or [D]); PyTorch tensors are [N, C, H, W] / [N, D]. */
+  inputShapes: Shape[]
+  outputShape: Shape
+}
+
+/** The PyTorch side of a layer: the module to build, the forward expression and where the studio's weights go. */
+export interface PytorchLayer {
+  /** Python expression building the `nn.Module` (`nn.Conv2d(3, 32, ...)`); absent for layers computed inline (Add, Flatten). */
+  readonly module?: string
+  /**
+   * Python expression of the output, from `m` (the module, e.g. `self.conv1`) and the inputs' expressions in
+   * input-index order. Tensors are channels-first ([N, C, H, W]) or flat ([N, D]). The generated model.py defines
+   * the helpers an expression may use (`F`, `torch`, `math`, `avg_pool_same`, `Affine`).
+   */
+  readonly forward: (m: string, inputs: readonly string[]) => string
+  /** The studio weights, in the layer's weight order, and where each goes. */
+  readonly weights?: readonly PytorchWeight[]
+  /** state_dict entries without a studio weight (BatchNorm's `num_batches_tracked`), with the value to write. */
+  readonly extra?: Readonly<Record<string, number>>
+  /**
+   * The studio initializer of the module's kernel (the key in `weights` whose layout is not `copy`), so a fresh
+   * PyTorch model starts from the same distribution; fans as tfjs computes them from the studio kernel shape.
+   */
+  readonly init?: { readonly torch: string; readonly initializer: string; readonly stddev: number; readonly fanIn: number; readonly fanOut: number }
+}
+
 export interface LayerDef<P extends Params = Params> {
   kind: string
   family: LayerFamily
@@ -119,6 +169,8 @@ export interface LayerDef<P extends Params = Params> {
   toTfjs: (p: P, ctx: TfjsContext) => tfTypes.layers.Layer
   /** How this kind reads a TF.js layer (import-tfjs.ts); kinds without it cannot be imported. */
   fromTfjs?: TfjsImport<P>
+  /** The PyTorch module, forward expression and weight mapping (the PyTorch export, shared/export/pytorch). */
+  toPytorch: (p: P, ctx: PytorchContext) => PytorchLayer
 }
 
 /** Thrown by `inferShape` when the inputs do not fit; the message says why, in words, quoting the shapes. */

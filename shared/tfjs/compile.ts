@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs'
 import { analyzeGraph, type GraphAnalysis } from '../graph/analyze'
 import { getLayer } from '../graph/registry'
 import '../graph/layers'
+import { layerNames as nodeLayerNames, tfjsLayerName } from '../graph/names'
 import type { GraphDocument } from '../graph/types'
 import { cyrb128 } from '../random/hash'
 import { CUSTOM_LAYERS } from './layers'
@@ -30,11 +31,7 @@ export interface CompiledGraph {
   analysis: GraphAnalysis
 }
 
-/** tfjs layer name for a node id: `[A-Za-z0-9_]` only, never starting with a digit. */
-export function tfjsLayerName(nodeId: string): string {
-  const s = nodeId.replace(/[^A-Za-z0-9_]/g, '_')
-  return /^[0-9]/.test(s) ? `n_${s}` : s
-}
+export { tfjsLayerName }
 
 /** A layer's initializer seed: a function of the run seed and the layer name only (stable under graph edits elsewhere). */
 export function layerSeed(seed: number | string, layerName: string): number {
@@ -52,8 +49,7 @@ export function compileGraph(doc: GraphDocument, options: { name?: string; seed?
   if (errors.length > 0) {
     throw new CompileError(`The graph has ${errors.length} error(s):\n${errors.map((e) => `  ${e.message}`).join('\n')}`, analysis)
   }
-  const layerNames: Record<string, string> = {}
-  const used = new Set<string>()
+  const layerNames = nodeLayerNames(analysis)
   const tensors = new Map<string, tf.SymbolicTensor>()
   const inputs: tf.SymbolicTensor[] = []
   const flatById = new Map(analysis.flat.nodes.map((n) => [n.id, n]))
@@ -61,10 +57,7 @@ export function compileGraph(doc: GraphDocument, options: { name?: string; seed?
     const info = analysis.nodes[id]!
     const node = flatById.get(id)!
     if (!info.outputShape || !info.params) continue
-    let name = tfjsLayerName(id)
-    for (let i = 2; used.has(name); i++) name = `${tfjsLayerName(id)}_${i}`
-    used.add(name)
-    layerNames[id] = name
+    const name = layerNames[id]!
     if (node.kind === 'Input') {
       const x = tf.input({ shape: [...info.outputShape], name })
       inputs.push(x)

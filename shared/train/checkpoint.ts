@@ -3,9 +3,9 @@
  * (float32, concatenated in meta.optimizer.slots order). Restoring into a fresh model built from the same graph
  * and a fresh optimizer continues training bit-exactly (same backend): see tests/shared/train/resume.test.ts.
  *
- * Weights are matched by position in model.weights and checked by shape; names are recorded (and compared
- * when they are the canonical names of the same graph), so auto-named tfjs layers (`conv2d_Conv2D3`) of a
- * rebuilt model still restore.
+ * Weights are matched by name when the checkpoint holds exactly the model's canonical names (in any order: a
+ * checkpoint converted from PyTorch lists them in its own order), else by position in model.weights, and
+ * checked by shape, so auto-named tfjs layers (`conv2d_Conv2D3`) of a rebuilt model still restore.
  */
 import * as tf from '@tensorflow/tfjs'
 import type { CheckpointMeta } from './messages'
@@ -89,22 +89,34 @@ export function restoreCheckpoint(model: tf.LayersModel, optimizer: TrainOptimiz
   const all = new Float32Array(checkpoint.weights)
   const expected = meta.variables.reduce((a, v) => a + v.shape.reduce((x, y) => x * y, 1), 0)
   if (all.length !== expected) throw new Error(`Checkpoint weights hold ${all.length} values, its meta describes ${expected}`)
-  // old name -> this model's name (positional), for the optimizer state.
+  // Which checkpoint variable each model weight takes: by name when the checkpoint holds exactly this model's
+  // canonical names (its order may differ, e.g. a checkpoint written by the PyTorch export's convert.py), else
+  // by position. old name -> this model's name, for the optimizer state.
+  const modelNames = ws.map((w) => variableName(w))
+  const metaIndex = new Map(meta.variables.map((v, i) => [v.name, i]))
+  const byName =
+    metaIndex.size === meta.variables.length && new Set(modelNames).size === modelNames.length && modelNames.every((n) => metaIndex.has(n))
+  const offsets: number[] = []
+  let at = 0
+  for (const v of meta.variables) {
+    offsets.push(at)
+    at += v.shape.reduce((x, y) => x * y, 1)
+  }
   const rename = new Map<string, string>()
-  ws.forEach((w, i) => {
-    const v = meta.variables[i] as CheckpointMeta['variables'][number]
-    if (v.shape.length !== w.shape.length || v.shape.some((d, k) => d !== w.shape[k])) {
-      throw new Error(`Checkpoint weight ${i} (${v.name}) has shape [${v.shape.join(', ')}], the model's ${variableName(w)} has [${w.shape.join(', ')}]`)
+  const source = ws.map((w, i) => {
+    const k = byName ? metaIndex.get(modelNames[i]!)! : i
+    const v = meta.variables[k] as CheckpointMeta['variables'][number]
+    if (v.shape.length !== w.shape.length || v.shape.some((d, j) => d !== w.shape[j])) {
+      throw new Error(`Checkpoint weight ${k} (${v.name}) has shape [${v.shape.join(', ')}], the model's ${variableName(w)} has [${w.shape.join(', ')}]`)
     }
     rename.set(v.name, variableName(w))
+    return offsets[k]!
   })
-  let offset = 0
   tf.tidy(() => {
-    for (const w of ws) {
+    ws.forEach((w, i) => {
       const n = w.shape.reduce((a, b) => a * b, 1)
-      w.write(tf.tensor(all.subarray(offset, offset + n), w.shape, 'float32'))
-      offset += n
-    }
+      w.write(tf.tensor(all.subarray(source[i]!, source[i]! + n), w.shape, 'float32'))
+    })
   })
   if (optimizer !== null) optimizer.setState(optimizerStateOf(checkpoint, rename))
   return meta

@@ -1,6 +1,7 @@
 import { checkCommand } from '../check'
 import { datasetCommand } from '../dataset'
 import { evaluateCommand } from '../evaluate'
+import { exportCommand } from '../export'
 import { initLabCommand } from '../init-lab'
 import { lrSweepCommand } from '../lr-sweep'
 import { runsCommand } from '../runs'
@@ -12,4 +13,4 @@ import { inspectCommand } from './inspect'
  * All `studio` subcommands. To add one: write `main/cli/commands/<name>.ts` exporting a `Subcommand`
  * (see ../types.ts) and append it here.
  */
-export const COMMANDS: readonly Subcommand[] = [inspectCommand, datasetCommand, trainCommand, runsCommand, evaluateCommand, checkCommand, lrSweepCommand, initLabCommand]
+export const COMMANDS: readonly Subcommand[] = [inspectCommand, datasetCommand, trainCommand, runsCommand, evaluateCommand, checkCommand, lrSweepCommand, initLabCommand, exportCommand]

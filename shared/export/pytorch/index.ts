@@ -44,12 +44,16 @@ export interface PytorchExportPart {
   readonly requirements?: readonly string[]
 }
 
+import { modelPart } from './model'
+export { PytorchExportError, planPytorchModel } from './model'
+import { convertPart } from './convert'
+import { snapshotPart } from './snapshot'
 import { augmentPart } from './augment'
 import { dataPart } from './data'
 import { trainPart } from './train'
 
 /** Every part of the export, in README order. */
-export const PYTORCH_EXPORT_PARTS: readonly PytorchExportPart[] = [augmentPart, dataPart, trainPart]
+export const PYTORCH_EXPORT_PARTS: readonly PytorchExportPart[] = [modelPart, convertPart, snapshotPart, augmentPart, dataPart, trainPart]
 
 /** All files of the export folder. Throws when two parts write the same path. */
 export function exportPytorchProject(input: PytorchExportInput, parts: readonly PytorchExportPart[] = PYTORCH_EXPORT_PARTS): ExportFile[] {
