@@ -445,6 +445,13 @@ export class RunRecorder implements TrainEventSink {
     this.#finished = true
     this.#pauseClock()
     this.flushMetrics()
+    // Points a failed write gave back (after the last flush) get one more try before the end is written.
+    this.#enqueue(async () => {
+      if (this.#points.length === 0) return
+      const points = this.#points
+      this.#points = []
+      await this.#sink.appendMetrics(points)
+    })
     const end = outcome ?? this.#end ?? { status: 'failed' as const, reason: 'The trainer ended without a result', step: this.#step, epoch: this.#lastEpoch?.epoch ?? 0 }
     this.#end = end
     const fields: RunUpdate = { status: end.status, endedAt: new Date(this.#now()).toISOString(), ...this.#progress() }
