@@ -17,7 +17,7 @@
  * `post` is synchronous (it is the engine's sink); the service calls run in order on one queue. It is written
  * against a typed runs client, so it does not care which transport reaches the service.
  */
-import type { RunStatus, ServiceClient, runsContract } from '@shared/api'
+import type { CheckpointKind, RunStatus, ServiceClient, runsContract } from '@shared/api'
 import type { CheckpointMessage, EpochMessage, TrainEventSink, TrainMessage } from '../../shared/train/messages'
 
 type RunsClient = ServiceClient<typeof runsContract>
@@ -60,7 +60,6 @@ export interface RecorderTotals {
   readonly lastCheckpoint: { epoch: number; step: number } | null
 }
 
-const toBase64 = (b: ArrayBuffer) => Buffer.from(b).toString('base64')
 const finiteOnly = (m: Record<string, number | null>) => Object.fromEntries(Object.entries(m).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])))
 
 export class RunRecorder implements TrainEventSink {
@@ -212,12 +211,14 @@ export class RunRecorder implements TrainEventSink {
       latest && latest.epoch === m.epoch
         ? finiteOnly({ train_loss: latest.trainLoss, train_acc: latest.trainAcc, val_loss: latest.valLoss, val_acc: latest.valAcc })
         : undefined
-    const payload = { runId: this.runId, epoch: m.epoch, step: m.step, meta: m.meta, ...(metrics ? { metrics } : {}), weights: toBase64(m.weights), optimizer: toBase64(m.optimizerState) }
-    this.#lastCheckpoint = { epoch: m.epoch, step: m.step }
-    this.#enqueue(() => this.#runs.saveCheckpoint({ ...payload, kind: 'last' }))
-    if (m.best) this.#enqueue(() => this.#runs.saveCheckpoint({ ...payload, kind: 'best' }))
+    const kinds: CheckpointKind[] = ['last']
+    if (m.best) kinds.push('best')
     // The final epoch's `keep` is covered by 'last'; periodic copies only under a keepEvery policy.
-    if (m.keep && this.#keepEvery > 0 && m.epoch % this.#keepEvery === 0) this.#enqueue(() => this.#runs.saveCheckpoint({ ...payload, kind: 'periodic' }))
+    if (m.keep && this.#keepEvery > 0 && m.epoch % this.#keepEvery === 0) kinds.push('periodic')
+    // One call for all its kinds: the bytes cross the API once.
+    const payload = { runId: this.runId, kinds, epoch: m.epoch, step: m.step, meta: m.meta, ...(metrics ? { metrics } : {}), weights: new Uint8Array(m.weights), optimizer: new Uint8Array(m.optimizerState) }
+    this.#lastCheckpoint = { epoch: m.epoch, step: m.step }
+    this.#enqueue(() => this.#runs.saveCheckpoint(payload))
   }
 
   /**
@@ -227,7 +228,7 @@ export class RunRecorder implements TrainEventSink {
   saveLast(checkpoint: { meta: CheckpointMessage['meta']; weights: ArrayBuffer; optimizerState: ArrayBuffer }): void {
     const { meta } = checkpoint
     this.#lastCheckpoint = { epoch: meta.epoch, step: meta.step }
-    const payload = { runId: this.runId, kind: 'last' as const, epoch: meta.epoch, step: meta.step, meta, weights: toBase64(checkpoint.weights), optimizer: toBase64(checkpoint.optimizerState) }
+    const payload = { runId: this.runId, kinds: ['last' as const], epoch: meta.epoch, step: meta.step, meta, weights: new Uint8Array(checkpoint.weights), optimizer: new Uint8Array(checkpoint.optimizerState) }
     this.#enqueue(() => this.#runs.saveCheckpoint(payload))
   }
 

@@ -156,6 +156,8 @@ export async function runTrainingSession(o: TrainSessionOptions): Promise<Sessio
     } finally {
       o.signal?.removeEventListener('abort', onAbort)
     }
+    // Every write done before judging: a stop checkpoint that failed makes the run failed, not stopped.
+    await rec.flush()
     if (rec.error !== null && outcome.status !== 'failed') {
       const e = rec.error
       outcome = { ...outcome, status: 'failed', reason: `Recording the run failed: ${e instanceof Error ? e.message : String(e)}` }

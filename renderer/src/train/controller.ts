@@ -21,7 +21,7 @@ import { parseTrainingConfig } from '@shared/train/config'
 import type { TrainingConfig, TrainingConfigInput } from '@shared/train/config'
 import type { CheckpointMeta, TrainMessage } from '@shared/train/messages'
 import type { Api } from '../api/client'
-import { fromBase64, toBase64 } from './base64'
+import { arrayBufferOf } from '@shared/api'
 import type { BackendChoice, CheckpointPayload, SplitIndex, TransferInit, WorkerCommand, WorkerEvent } from './protocol'
 import { emptySteps, METRIC, seriesFromMetrics, STEP_METRICS, EPOCH_METRICS } from './series'
 import type { EpochRow, StepSeries } from './series'
@@ -331,6 +331,8 @@ export class TrainingController {
   #reloadChecked = false
   /** When the last checkpoint was saved or requested (now()), for checkpointEveryMs. */
   #lastCheckpointAt = 0
+  /** Why the stop checkpoint could not be saved (then the run is not marked stopped: it could not resume there). */
+  #stopCheckpointError: string | null = null
   /** The checkpoint position the current session started from (null: from the start). */
   #resumeMeta: CheckpointMeta | null = null
 
@@ -493,7 +495,7 @@ export class TrainingController {
       let resume: CheckpointPayload | null = null
       if (point) {
         const data = await api.runs.loadCheckpoint({ id: point.id })
-        resume = { meta: data.meta as CheckpointMeta, weights: fromBase64(data.weights), optimizerState: fromBase64(data.optimizer) }
+        resume = { meta: data.meta as CheckpointMeta, weights: arrayBufferOf(data.weights), optimizerState: arrayBufferOf(data.optimizer) }
       }
       const history = seriesFromMetrics(await api.runs.metrics({ runId, names: [...STEP_METRICS, ...EPOCH_METRICS] }))
       // A transfer run keeps its freeze plan; its weights come from its own checkpoint, or from the source again
@@ -557,7 +559,7 @@ export class TrainingController {
         freeze: t.freeze,
         pretrainedLrMultiplier: t.pretrainedLrMultiplier,
       },
-      source: { graph: graph as GraphDocument, checkpoint: { meta, weights: fromBase64(cp.weights), optimizerState: fromBase64(cp.optimizer) } },
+      source: { graph: graph as GraphDocument, checkpoint: { meta, weights: arrayBufferOf(cp.weights), optimizerState: arrayBufferOf(cp.optimizer) } },
     }
   }
 
@@ -584,6 +586,7 @@ export class TrainingController {
     this.#lastStepAt = null
     this.#lastLoss = null
     this.#ended = null
+    this.#stopCheckpointError = null
     this.#startedAtSet = run.startedAt !== null
     this.#keepEvery = snapshot.training.checkpoint.keepEvery
     const lastRow = history.epochs.at(-1)
@@ -703,7 +706,7 @@ export class TrainingController {
       case 'stop-checkpoint':
       case 'mid-checkpoint':
         if (event.type === 'mid-checkpoint') this.#lastCheckpointAt = now
-        this.#saveCheckpoint(runId, { meta: event.meta, weights: event.weights, optimizerState: event.optimizerState }, ['last'], null)
+        this.#saveCheckpoint(runId, { meta: event.meta, weights: event.weights, optimizerState: event.optimizerState }, ['last'], null, event.type === 'stop-checkpoint')
         return
       case 'exit':
         this.#finish()
@@ -814,7 +817,7 @@ export class TrainingController {
     }
   }
 
-  #saveCheckpoint(runId: number, cp: CheckpointPayload, kinds: ('last' | 'best' | 'periodic')[], best: boolean | null): void {
+  #saveCheckpoint(runId: number, cp: CheckpointPayload, kinds: ('last' | 'best' | 'periodic')[], best: boolean | null, stop = false): void {
     const last = this.#lastEpoch
     const metrics: Record<string, number> = {}
     if (last) {
@@ -826,10 +829,14 @@ export class TrainingController {
     // Metrics up to the checkpoint's step are written before the checkpoint: a saved checkpoint implies its history.
     this.#flush()
     this.#persist(async () => {
-      const weights = toBase64(cp.weights)
-      const optimizer = toBase64(cp.optimizerState)
-      for (const kind of kinds) {
-        await this.#deps.api.runs.saveCheckpoint({ runId, kind, epoch: cp.meta.epoch, step: cp.meta.step, meta: cp.meta, metrics, weights, optimizer })
+      // One call for all its kinds: the bytes cross the API once (binary, not base64).
+      const weights = new Uint8Array(cp.weights)
+      const optimizer = new Uint8Array(cp.optimizerState)
+      try {
+        await this.#deps.api.runs.saveCheckpoint({ runId, kinds, epoch: cp.meta.epoch, step: cp.meta.step, meta: cp.meta, metrics, weights, optimizer })
+      } catch (e) {
+        if (stop) this.#stopCheckpointError = message(e)
+        throw e
       }
       const live = this.#live
       const fields: Parameters<TrainApi['runs']['update']>[0] = {
@@ -888,7 +895,16 @@ export class TrainingController {
     const finalLoss = this.#lastEpoch?.trainLoss ?? this.#lastLoss
     if (finalLoss !== null && Number.isFinite(finalLoss)) Object.assign(fields, { finalLoss })
     if (live.bestValAcc !== null && live.bestEpoch !== null) Object.assign(fields, { bestValAccuracy: live.bestValAcc, bestEpoch: live.bestEpoch })
-    this.#persist(() => this.#deps.api.runs.update(fields))
+    this.#persist(() => {
+      // Runs after the stop checkpoint's write (the queue is in order): a stop whose checkpoint failed is a failure.
+      const lost = this.#stopCheckpointError
+      if (lost !== null && fields.status === 'stopped') {
+        const reason = `Stopped, but the checkpoint where it stopped could not be saved (${lost}); it resumes from its last saved checkpoint`
+        Object.assign(fields, { status: 'failed', summary: { ...fields.summary, message: reason, cause: 'checkpoint' } })
+        this.#update({ outcome: 'failed', message: reason })
+      }
+      return this.#deps.api.runs.update(fields)
+    })
     this.#update({ phase: 'ended', outcome: ended.status, message: ended.reason, activeMs: duration, segmentStart: null })
   }
 
