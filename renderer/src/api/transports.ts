@@ -61,9 +61,10 @@ export function webTransport(token: string, base = window.location.origin): Tran
         })
       } catch (error) {
         if (error instanceof ApiError) return { ok: false, error: error.toJSON() }
+        const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error)
         return {
           ok: false,
-          error: { code: 'internal', message: 'The studio host is not reachable. Is `npm run start:web` still running?' },
+          error: { code: 'internal', message: `The studio host is not reachable (${cause}). Is \`npm run start:web\` still running?` },
         }
       }
       return readResult(response)
