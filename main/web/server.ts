@@ -294,6 +294,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   // An idle kept-alive connection is closed after a minute, not Node's 5 s: a client that spends seconds building a
   // large body (a checkpoint) would otherwise send it on a socket the host is closing (ECONNRESET).
   server.keepAliveTimeout = 60_000
+  // Node ends a request not received within 5 minutes; a checkpoint of gigabytes on a busy machine may take longer.
+  server.requestTimeout = 30 * 60_000
   server.on('clientError', (error, socket) => {
     // Node's parser refused the request (bad request line, oversized headers): 400, as Node does by default.
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
