@@ -4,6 +4,7 @@
  */
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron'
 import { CHANNEL_PREFIX } from '../shared/api/contract'
+import { checkWireValue } from '../shared/api/wire'
 
 function checkChannel(channel: unknown): string {
   if (typeof channel !== 'string' || !channel.startsWith(CHANNEL_PREFIX)) {
@@ -16,7 +17,10 @@ const bridge = {
   host: 'electron' as const,
   invoke(channel: string, payload: unknown): Promise<unknown> {
     try {
-      return ipcRenderer.invoke(checkChannel(channel), payload)
+      const name = checkChannel(channel)
+      // Structured clone carries Uint8Array (checkpoint bytes) as it is; what it would mangle is refused here.
+      checkWireValue(payload)
+      return ipcRenderer.invoke(name, payload)
     } catch (error) {
       return Promise.reject(error)
     }

@@ -9,7 +9,7 @@
  */
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { datasetsContract, runsContract, type CheckpointInfo } from '@shared/api'
+import { arrayBufferOf, datasetsContract, runsContract, type CheckpointInfo } from '@shared/api'
 import { defaultDataDir } from '../host/paths'
 import { findDataset, parseNumberArg, withStudio } from './train'
 import { UsageError, type Subcommand } from './types'
@@ -206,10 +206,9 @@ export const evaluateCommand: Subcommand = {
         throw new UsageError(`Run ${runId} was trained on ${classes.length} classes, its dataset now has ${dataset.classes.length}: it cannot be evaluated on it`)
       }
       const loaded = await runs.loadCheckpoint({ id: checkpoint.id })
-      const bytes = Buffer.from(loaded.weights, 'base64')
       const { model } = compileGraph(snapshotGraph({ runId, config: run.config, fallbackDocument: undefined }, 'for evaluation'))
       try {
-        const weights = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
+        const weights = arrayBufferOf(loaded.weights)
         restoreCheckpoint(model, null, { meta: loaded.meta as Meta, weights, optimizerState: new ArrayBuffer(0) })
         const data = openDatasetSource(studio.db, studio.paths, dataset, { test: split === 'test' })
         const r = await evaluate(model, data, split, { allowTest: split === 'test', pipeline, tta: pipelineTta(pipeline), batchSize: 128 })

@@ -1,13 +1,15 @@
 /**
  * An in-process transport straight into a ServiceHost: the same validation path both real hosts use (the
- * payload goes through a JSON round trip, as it would over IPC or HTTP). For the CLI and the tests.
+ * payload goes through the browser host's encoding: JSON, or the binary envelope when it carries bytes, so
+ * Uint8Array fields arrive as Uint8Array). For the CLI and the tests.
  */
-import { createClient, type ServiceClient, type ServiceContract, type Transport } from '@shared/api'
+import { createClient, decodeEnvelope, encodeEnvelope, hasBytes, joinParts, type ServiceClient, type ServiceContract, type Transport } from '@shared/api'
 import type { ServiceHost } from './service-host'
 
 export function directTransport(host: { readonly services: ServiceHost }): Transport {
   return {
-    invoke: (channel, payload) => host.services.call(channel, JSON.parse(JSON.stringify(payload ?? {}))),
+    invoke: (channel, payload) =>
+      host.services.call(channel, hasBytes(payload) ? decodeEnvelope(joinParts(encodeEnvelope(payload))) : JSON.parse(JSON.stringify(payload ?? {}))),
     subscribe: (channel, listener) =>
       host.services.onEvent((c, payload) => {
         if (c === channel) listener(payload)

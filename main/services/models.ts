@@ -193,7 +193,7 @@ export async function importedCheckpoint(
   }
 }
 
-const base64 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64')
+const bytesOf = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
 
 export function createModelsService(host: { readonly services: ServiceHost }): ServiceImpl<typeof modelsContract> {
   const architectures = clientFor(host, architecturesContract)
@@ -214,7 +214,7 @@ export function createModelsService(host: { readonly services: ServiceHost }): S
         }
         const created = await runs.create({ projectId, name: `Imported: ${designName}`.slice(0, 200), config, architectureVersionId: architecture.id })
         runId = created.id
-        const checkpoint = await runs.saveCheckpoint({ runId, kind: 'last', epoch: 0, step: 0, meta, weights: base64(weights), optimizer: '' })
+        const checkpoint = (await runs.saveCheckpoint({ runId, kinds: ['last'], epoch: 0, step: 0, meta, weights: bytesOf(weights), optimizer: new Uint8Array(0) }))[0]!
         const t = new Date().toISOString()
         const run = await runs.update({
           id: runId,

@@ -3,7 +3,10 @@
  * appendMetrics merges a batch incrementally when it only appends after the last stored step (the training
  * case); a batch that rewrites earlier steps, and truncateMetrics, recompute the pair from the metrics table.
  */
-import type { Db } from '../store/db'
+import type Database from 'better-sqlite3'
+
+// The database handle (store/db.ts's Db), named here without importing store/db: migration 6 runs this code.
+type Db = Database.Database
 
 export interface MetricStats {
   count: number

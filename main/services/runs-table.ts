@@ -1,5 +1,5 @@
 /**
- * The runs table (sort, filter, extra columns), the denormalized snapshot facts it reads, and the overlay
+ * The runs table (sort, filter, extra columns) over the run facts (run-facts.ts), and the overlay
  * queries (metricsMany, valueAt). Everything here reads narrow columns and the run_metric_stats table; a run's
  * config JSON is only touched for extra config columns (with SQLite's `->`, never parsed whole in JS).
  */
@@ -14,80 +14,23 @@ import {
   type RunsTable,
   type runsContract,
 } from '@shared/api'
-import { downsampleMinMax, graphParamCount, metricGoal, parsePath, snapshotFacts } from '@shared/compare'
+import { downsampleMinMax, metricGoal, parsePath } from '@shared/compare'
 import type { Statement } from 'better-sqlite3'
 import type { z } from 'zod'
 import type { Db } from '../store/db'
+import { FACT_COLUMNS, factFields, type RunFactColumns } from './run-facts'
 
 type Methods = (typeof runsContract)['methods']
 type Input<K extends keyof Methods> = z.output<Methods[K]['input']>
 type Output<K extends keyof Methods> = MethodOutput<Methods[K]>
 
-/** The denormalized columns of a run (migration 3). */
-export interface DerivedFacts {
-  dataset_name: string | null
-  architecture_name: string | null
-  architecture_version: number | null
-  optimizer: string | null
-  learning_rate: number | null
-  batch_size: number | null
-  epochs: number | null
-  weight_decay: number | null
-  schedule: string | null
-  param_count: number | null
-}
+/** What the table reads of a run: a few base columns and every fact column (run-facts.ts). */
+const TABLE_BASE_COLUMNS = [
+  'id', 'project_id', 'group_id', 'name', 'status', 'created_at', 'started_at', 'ended_at', 'duration_ms', 'dataset_id',
+  'architecture_version_id', 'backend', 'tags', 'starred', 'notes',
+] as const
 
-export const DERIVED_COLUMNS = [
-  'dataset_name',
-  'architecture_name',
-  'architecture_version',
-  'optimizer',
-  'learning_rate',
-  'batch_size',
-  'epochs',
-  'weight_decay',
-  'schedule',
-  'param_count',
-] as const satisfies readonly (keyof DerivedFacts)[]
-
-/**
- * Reads the table facts from a config snapshot; the architecture version row fills what the snapshot lacks
- * (name, version, document), and the parameter count is computed from the graph when the snapshot has none.
- */
-export function deriveFacts(db: Db, config: unknown, architectureVersionId: number | null): DerivedFacts {
-  const f = snapshotFacts(config)
-  let name = f.architectureName
-  let version = f.architectureVersion
-  let document = f.graphDocument
-  if (architectureVersionId !== null && (name === null || version === null || document === undefined)) {
-    const v = db
-      .prepare(
-        `SELECT a.name AS name, v.version AS version, v.document AS document
-         FROM architecture_versions v JOIN architectures a ON a.id = v.architecture_id WHERE v.id = ?`,
-      )
-      .get(architectureVersionId) as { name: string; version: number; document: string } | undefined
-    if (v) {
-      name ??= v.name
-      version ??= v.version
-      if (document === undefined) document = v.document
-    }
-  }
-  const paramCount = f.paramCount ?? (document !== undefined ? graphParamCount(document) : null)
-  return {
-    dataset_name: f.datasetName,
-    architecture_name: name,
-    architecture_version: version,
-    optimizer: f.optimizer,
-    learning_rate: f.learningRate,
-    batch_size: f.batchSize === null ? null : Math.round(f.batchSize),
-    epochs: f.epochs === null ? null : Math.round(f.epochs),
-    weight_decay: f.weightDecay,
-    schedule: f.schedule,
-    param_count: paramCount === null ? null : Math.round(paramCount),
-  }
-}
-
-interface TableRowDb {
+type TableRowDb = RunFactColumns & {
   id: number
   project_id: number
   group_id: number | null
@@ -98,20 +41,7 @@ interface TableRowDb {
   ended_at: string | null
   duration_ms: number
   dataset_id: number | null
-  dataset_name: string | null
   architecture_version_id: number | null
-  architecture_name: string | null
-  architecture_version: number | null
-  optimizer: string | null
-  learning_rate: number | null
-  batch_size: number | null
-  epochs: number | null
-  weight_decay: number | null
-  schedule: string | null
-  best_val_accuracy: number | null
-  best_epoch: number | null
-  final_loss: number | null
-  param_count: number | null
   backend: string | null
   tags: string | null
   starred: number
@@ -173,12 +103,7 @@ const testThreshold = (v: unknown, op: string, x: number): boolean => {
 }
 
 export function createRunsQueries(db: Db) {
-  const tableRows = db.prepare(
-    `SELECT id, project_id, group_id, name, status, created_at, started_at, ended_at, duration_ms, dataset_id, dataset_name,
-            architecture_version_id, architecture_name, architecture_version, optimizer, learning_rate, batch_size, epochs,
-            weight_decay, schedule, best_val_accuracy, best_epoch, final_loss, param_count, backend, tags, starred, notes
-     FROM runs WHERE project_id = ?`,
-  )
+  const tableRows = db.prepare(`SELECT ${[...TABLE_BASE_COLUMNS, ...FACT_COLUMNS].join(', ')} FROM runs WHERE project_id = ?`)
   const nameIdOf = db.prepare('SELECT id FROM metric_names WHERE name = ?').pluck()
   const statsOfName = db.prepare(
     `SELECT s.run_id AS runId, s.count AS count, s.last_step AS lastStep, s.last_value AS lastValue, s.min_value AS minValue, s.max_value AS maxValue
@@ -271,20 +196,8 @@ export function createRunsQueries(db: Db) {
           endedAt: r.ended_at,
           durationMs: running ? Math.max(r.duration_ms, now - Date.parse(r.started_at as string)) : r.duration_ms,
           datasetId: r.dataset_id,
-          datasetName: r.dataset_name,
           architectureVersionId: r.architecture_version_id,
-          architectureName: r.architecture_name,
-          architectureVersion: r.architecture_version,
-          optimizer: r.optimizer,
-          learningRate: r.learning_rate,
-          batchSize: r.batch_size,
-          epochs: r.epochs,
-          weightDecay: r.weight_decay,
-          schedule: r.schedule,
-          bestValAccuracy: r.best_val_accuracy,
-          bestEpoch: r.best_epoch,
-          finalLoss: r.final_loss,
-          paramCount: r.param_count,
+          ...factFields(r),
           backend: r.backend,
           tags: r.tags ? (JSON.parse(r.tags) as string[]) : [],
           starred: r.starred === 1,

@@ -64,7 +64,8 @@ export function migrate(db: Db, migrations: readonly Migration[] = defaultMigrat
     const insert = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
     for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
       if (m.version <= from) continue
-      db.exec(m.sql)
+      if (m.sql) db.exec(m.sql)
+      m.run?.(db)
       insert.run(m.version, m.name, new Date().toISOString())
     }
     return { from, to: Math.max(from, latest) }

@@ -8,15 +8,35 @@ import { dirname, join, relative, sep } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { resolveInside } from './path-guard'
 
-export function writeFileAtomic(file: string, data: Uint8Array | string): void {
+export function writeFileAtomic(file: string, data: Uint8Array | string | readonly Uint8Array[]): void {
+  stageFileAtomic(file, data).commit()
+}
+
+/** A file written to a temporary name next to its target, fsynced, not yet in place. */
+export interface StagedFile {
+  readonly file: string
+  /** Renames it over its target (atomic) and fsyncs the folder. */
+  commit(): void
+  /** Removes the temporary file (after a failure elsewhere); the target is untouched. */
+  discard(): void
+}
+
+/**
+ * The first half of an atomic write: several files can be staged and only committed once all are written, so a
+ * failure (disk full) leaves every target as it was. `data` may be a list of parts, written one after another
+ * (no concatenation of large buffers).
+ */
+export function stageFileAtomic(file: string, data: Uint8Array | string | readonly Uint8Array[]): StagedFile {
   const dir = dirname(file)
   mkdirSync(dir, { recursive: true })
   const tmp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`)
+  const parts = typeof data === 'string' ? [Buffer.from(data)] : data instanceof Uint8Array ? [data] : data
   const fd = openSync(tmp, 'w')
   try {
-    const bytes = typeof data === 'string' ? Buffer.from(data) : data
-    let offset = 0
-    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset)
+    for (const bytes of parts) {
+      let offset = 0
+      while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset)
+    }
     fsyncSync(fd)
   } catch (error) {
     closeSync(fd)
@@ -24,13 +44,21 @@ export function writeFileAtomic(file: string, data: Uint8Array | string): void {
     throw error
   }
   closeSync(fd)
-  try {
-    renameSync(tmp, file)
-  } catch (error) {
-    rmSync(tmp, { force: true })
-    throw error
+  return {
+    file,
+    commit() {
+      try {
+        renameSync(tmp, file)
+      } catch (error) {
+        rmSync(tmp, { force: true })
+        throw error
+      }
+      fsyncDir(dir)
+    },
+    discard() {
+      rmSync(tmp, { force: true })
+    },
   }
-  fsyncDir(dir)
 }
 
 function fsyncDir(dir: string): void {

@@ -1,11 +1,18 @@
 /**
  * Numbered, append-only schema migrations. Never edit a shipped migration: add the next number.
- * Applied at start in one transaction and recorded in `schema_migrations`.
+ * Applied at start in one transaction and recorded in `schema_migrations`. A migration is SQL, a code step
+ * (`run`, for data that SQL cannot derive, e.g. from JSON snapshots), or both (SQL first); all in the same
+ * transaction, so a failing step leaves the database at the version before.
  */
+import type Database from 'better-sqlite3'
+import { DERIVED_SET, deriveFacts } from '../services/run-facts'
+import { createStatsStore } from '../services/runs-stats'
+
 export interface Migration {
   readonly version: number
   readonly name: string
-  readonly sql: string
+  readonly sql?: string
+  readonly run?: (db: Database.Database) => void
 }
 
 export const migrations: readonly Migration[] = [
@@ -180,7 +187,7 @@ CREATE INDEX datasets_by_status ON datasets (status);
     name: 'runs table, metric stats, evaluations',
     sql: /* sql */ `
 -- Denormalized from the run's config snapshot (and the graph in it) so the runs table sorts and filters without
--- parsing configs; filled by the runs service at creation, and at start for runs still marked derived = 0.
+-- parsing configs; filled by the runs service at creation, and by migration 6 for runs still marked derived = 0.
 ALTER TABLE runs ADD COLUMN dataset_name TEXT;
 ALTER TABLE runs ADD COLUMN architecture_name TEXT;
 ALTER TABLE runs ADD COLUMN architecture_version INTEGER;
@@ -267,6 +274,32 @@ UPDATE run_groups SET updated_at = created_at;
 CREATE UNIQUE INDEX run_groups_by_name ON run_groups (project_id, kind, name);
 CREATE INDEX run_groups_by_update ON run_groups (project_id, kind, updated_at);
 `,
+  },
+  {
+    version: 6,
+    name: 'run facts and metric statistics of runs recorded before migration 3',
+    // Runs recorded before migration 3 (derived = 0): their table columns from the config snapshot, and the
+    // statistics of their metrics. Until this migration the runs service did it at every start.
+    run(db) {
+      const pending = db.prepare('SELECT id, config, architecture_version_id FROM runs WHERE derived = 0').all() as {
+        id: number
+        config: string
+        architecture_version_id: number | null
+      }[]
+      if (!pending.length) return
+      const write = db.prepare(`UPDATE runs SET ${DERIVED_SET}, derived = 1 WHERE id = @id`)
+      const stats = createStatsStore(db)
+      for (const r of pending) {
+        let config: unknown = null
+        try {
+          config = JSON.parse(r.config)
+        } catch {
+          // A damaged snapshot leaves the columns empty.
+        }
+        write.run({ id: r.id, ...deriveFacts(db, config, r.architecture_version_id) })
+        stats.rebuildRun(r.id)
+      }
+    },
   },
 ]
 

@@ -162,10 +162,11 @@ export async function runTrainingSession(o: TrainSessionOptions): Promise<Sessio
       await t.run()
       outcome = rec.outcome ?? { status: 'failed', reason: 'The trainer ended without a final message', step: t.step, epoch: t.epoch }
       // A run stopped mid-epoch keeps where it was as its last checkpoint (resumable), after the epoch's one.
-      if (outcome.status === 'stopped' && t.step > (rec.lastCheckpoint?.step ?? 0)) rec.saveLast(await t.checkpoint())
+      if (outcome.status === 'stopped' && t.step > (rec.lastCheckpoint?.step ?? 0)) rec.saveLast(await t.checkpoint(), { stop: true })
     } finally {
       o.signal?.removeEventListener('abort', onAbort)
     }
+    // Every write done before judging: a stop checkpoint that failed makes the run failed, not stopped.
     await rec.settled()
     if (rec.error !== null && outcome.status !== 'failed') {
       const e = rec.error

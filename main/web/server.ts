@@ -5,6 +5,8 @@
  * always in a header (X-Studio-Token; for the WebSocket, which cannot send one, a Sec-WebSocket-Protocol entry),
  * never in the URL. Requests must name this host in their Host header (no DNS rebinding), and a request a
  * browser marks as coming from another origin (Origin, Sec-Fetch-Site) is refused even with the token.
+ * A call's body is JSON, or the binary envelope (shared/api/wire, `application/octet-stream`) when it carries
+ * bytes (a checkpoint's weights); a result that carries bytes is answered as an envelope too.
  * A malformed request gets 400 and a failing one 500 with the reason logged: nothing a client sends can end
  * the process (and with it a running training).
  */
@@ -13,9 +15,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { extname, join, relative } from 'node:path'
 import type { AddressInfo } from 'node:net'
+import { constants as bufferConstants } from 'node:buffer'
 import { pipeline, type Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { WEB_HOST, type CallResult } from '@shared/api'
+import { ApiError, decodeEnvelope, encodeEnvelope, envelopeLength, ENVELOPE_CONTENT_TYPE, hasBytes, WEB_HOST, type CallResult } from '@shared/api'
 import { CONTENT_SECURITY_POLICY, ISOLATION_HEADERS, MIME_TYPES } from '../host/renderer-headers'
 import { decodeRequestPath, resolveRendererFile, resolveServedFile } from '../host/served-files'
 import type { ServiceHost } from '../rpc/service-host'
@@ -26,7 +29,12 @@ const FILES_PREFIX = WEB_HOST.filesPrefix
 const TOKEN_HEADER = WEB_HOST.tokenHeader
 const EVENTS_PROTOCOL = WEB_HOST.eventsProtocol
 const EVENTS_TOKEN_PROTOCOL_PREFIX = WEB_HOST.eventsTokenProtocolPrefix
+/** A JSON body (no bytes in it). */
 const MAX_BODY_BYTES = 256 * 1024 * 1024
+/** A binary envelope (a checkpoint: VGG-16 with Adam state is about 1.7 GB): what one Node buffer holds. */
+const MAX_ENVELOPE_BYTES = Math.min(bufferConstants.MAX_LENGTH, 4 * 1024 ** 3) - 1
+
+const contentTypeOf = (req: IncomingMessage) => (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
 
 /**
  * The decoded path of a request target, or null when it is malformed: not a path (`*`, `//host`, absolute form),
@@ -134,27 +142,78 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       send(res, 401, { ok: false, error: { code: 'unauthorized', message: unauthorized } })
       return
     }
+    const envelope = contentTypeOf(req) === ENVELOPE_CONTENT_TYPE
+    const body = await readBody(req, res, envelope ? MAX_ENVELOPE_BYTES : MAX_BODY_BYTES)
+    if (!body) return
+    let payload: unknown
+    if (envelope) {
+      try {
+        payload = decodeEnvelope(body)
+      } catch (error) {
+        send(res, 400, { ok: false, error: error instanceof ApiError ? error.toJSON() : { code: 'invalid_payload', message: String(error) } })
+        return
+      }
+    } else {
+      try {
+        const text = body.toString('utf8')
+        payload = text.length ? JSON.parse(text) : {}
+      } catch {
+        send(res, 400, { ok: false, error: { code: 'invalid_payload', message: 'The request body is not valid JSON' } })
+        return
+      }
+    }
+    const result = await options.services.call(channel, payload)
+    if (result.ok && hasBytes(result.value)) sendEnvelope(res, result)
+    else send(res, 200, result)
+  }
+
+  /**
+   * The whole request body, at most `limit` bytes (413 beyond). With a Content-Length the buffer is allocated
+   * once (a checkpoint of a GB is not held twice); a body shorter than declared gets 400. Null when answered.
+   */
+  const readBody = async (req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer | null> => {
+    const tooLarge = () => {
+      send(res, 413, { ok: false, error: { code: 'invalid_payload', message: `Request larger than ${limit} bytes` } })
+      req.destroy()
+      return null
+    }
+    const declared = req.headers['content-length'] === undefined ? null : Number(req.headers['content-length'])
+    if (declared !== null && declared > limit) return tooLarge()
+    if (declared !== null && Number.isSafeInteger(declared)) {
+      const body = Buffer.allocUnsafe(declared)
+      let size = 0
+      for await (const chunk of req) {
+        const c = chunk as Buffer
+        if (size + c.length > declared) {
+          send(res, 400, { ok: false, error: { code: 'invalid_payload', message: `The request body is longer than its Content-Length (${declared} bytes)` } })
+          req.destroy()
+          return null
+        }
+        c.copy(body, size)
+        size += c.length
+      }
+      if (size !== declared) {
+        send(res, 400, { ok: false, error: { code: 'invalid_payload', message: `The request body ended after ${size} of its ${declared} bytes` } })
+        return null
+      }
+      return body
+    }
     const chunks: Buffer[] = []
     let size = 0
     for await (const chunk of req) {
       size += (chunk as Buffer).length
-      if (size > MAX_BODY_BYTES) {
-        send(res, 413, { ok: false, error: { code: 'invalid_payload', message: `Request larger than ${MAX_BODY_BYTES} bytes` } })
-        req.destroy()
-        return
-      }
+      if (size > limit) return tooLarge()
       chunks.push(chunk as Buffer)
     }
-    let payload: unknown
-    try {
-      const text = Buffer.concat(chunks).toString('utf8')
-      payload = text.length ? JSON.parse(text) : {}
-    } catch {
-      send(res, 400, { ok: false, error: { code: 'invalid_payload', message: 'The request body is not valid JSON' } })
-      return
-    }
-    const result = await options.services.call(channel, payload)
-    send(res, 200, result)
+    return Buffer.concat(chunks)
+  }
+
+  /** A result that carries bytes, as the binary envelope: its parts written as they are (no joined copy). */
+  const sendEnvelope = (res: ServerResponse, result: CallResult) => {
+    const parts = encodeEnvelope(result)
+    res.writeHead(200, { ...BASE_HEADERS, 'Content-Type': ENVELOPE_CONTENT_TYPE, 'Content-Length': envelopeLength(parts), 'Cache-Control': 'no-store' })
+    for (const p of parts) res.write(p)
+    res.end()
   }
 
   const serveDataFile = (req: IncomingMessage, res: ServerResponse, relativePath: string) => {
@@ -232,6 +291,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const server: Server = createServer((req, res) => {
     handleRequest(req, res).catch((error: unknown) => failRequest(req, res, error))
   })
+  // An idle kept-alive connection is closed after a minute, not Node's 5 s: a client that spends seconds building a
+  // large body (a checkpoint) would otherwise send it on a socket the host is closing (ECONNRESET).
+  server.keepAliveTimeout = 60_000
+  // Node ends a request not received within 5 minutes; a checkpoint of gigabytes on a busy machine may take longer.
+  server.requestTimeout = 30 * 60_000
   server.on('clientError', (error, socket) => {
     // Node's parser refused the request (bad request line, oversized headers): 400, as Node does by default.
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')

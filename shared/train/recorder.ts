@@ -163,6 +163,7 @@ export class RunRecorder implements TrainEventSink {
   readonly #onWrite: ((error: unknown) => void) | undefined
   #queue: Promise<void> = Promise.resolve()
   #error: unknown = null
+  #stopCheckpointError: unknown = null
   #points: MetricPoint[] = []
   #bufferedSteps = 0
   #lastFlushAt: number
@@ -403,7 +404,7 @@ export class RunRecorder implements TrainEventSink {
     }
   }
 
-  #saveCheckpoint(c: Pick<CheckpointMessage, 'meta' | 'weights' | 'optimizerState'>, kinds: CheckpointKind[]): void {
+  #saveCheckpoint(c: Pick<CheckpointMessage, 'meta' | 'weights' | 'optimizerState'>, kinds: CheckpointKind[], onError?: (error: unknown) => void): void {
     const { epoch, step } = c.meta
     const last = this.#lastEpoch
     const metrics =
@@ -412,7 +413,14 @@ export class RunRecorder implements TrainEventSink {
     this.flushMetrics()
     this.#lastCheckpoint = { epoch, step }
     const record: CheckpointRecord = { kinds, epoch, step, meta: c.meta, ...(metrics ? { metrics } : {}), weights: c.weights, optimizerState: c.optimizerState }
-    this.#enqueue(() => this.#sink.saveCheckpoint(record))
+    this.#enqueue(async () => {
+      try {
+        await this.#sink.saveCheckpoint(record)
+      } catch (error) {
+        onError?.(error)
+        throw error
+      }
+    })
     const fields = this.#progress()
     this.#enqueue(() => this.#sink.update(fields))
   }
@@ -420,10 +428,12 @@ export class RunRecorder implements TrainEventSink {
   /**
    * Saves a checkpoint taken outside the engine's messages (where a stopped run ended, mid-epoch) as 'last', so the
    * run resumes from there; its meta tells the position. Skipped when the last checkpoint is already there.
+   * `stop`: the checkpoint where a stopped run ended; when it cannot be saved, the run ends failed, not stopped
+   * (`finish` says why), since it could not resume from where it stopped.
    */
-  saveLast(checkpoint: Pick<CheckpointMessage, 'meta' | 'weights' | 'optimizerState'>): void {
+  saveLast(checkpoint: Pick<CheckpointMessage, 'meta' | 'weights' | 'optimizerState'>, options: { stop?: boolean } = {}): void {
     if (this.#lastCheckpoint !== null && this.#lastCheckpoint.step >= checkpoint.meta.step) return
-    this.#saveCheckpoint(checkpoint, ['last'])
+    this.#saveCheckpoint(checkpoint, ['last'], options.stop ? (error) => (this.#stopCheckpointError = error) : undefined)
   }
 
   /** Waits for every queued write. */
@@ -452,7 +462,13 @@ export class RunRecorder implements TrainEventSink {
       this.#points = []
       await this.#sink.appendMetrics(points)
     })
-    const end = outcome ?? this.#end ?? { status: 'failed' as const, reason: 'The trainer ended without a result', step: this.#step, epoch: this.#lastEpoch?.epoch ?? 0 }
+    // A stop checkpoint still being written decides the end (below).
+    await this.settled()
+    let end = outcome ?? this.#end ?? { status: 'failed' as const, reason: 'The trainer ended without a result', step: this.#step, epoch: this.#lastEpoch?.epoch ?? 0 }
+    if (end.status === 'stopped' && this.#stopCheckpointError !== null) {
+      const e = this.#stopCheckpointError
+      end = { ...end, status: 'failed', reason: `Stopped, but the checkpoint where it stopped could not be saved (${e instanceof Error ? e.message : String(e)}); the run can only restart from its last saved checkpoint` }
+    }
     this.#end = end
     const fields: RunUpdate = { status: end.status, endedAt: new Date(this.#now()).toISOString(), ...this.#progress() }
     this.#enqueue(() => this.#sink.update(fields))

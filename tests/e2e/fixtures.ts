@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test as base, chromium, _electron, expect, type Browser, type ElectronApplication, type Page } from '@playwright/test'
 import { toyConvnet } from '../../shared/graph/templates'
+import { decodeEnvelope } from '../../shared/api/wire'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 export const CHROMIUM_ARGS = [
@@ -139,10 +140,20 @@ export function screenshotDir(studio: StudioSession): string {
 
 /** Calls the studio API from the page (the same way the renderer does). */
 export async function call<T>(page: Page, host: string, channel: string, payload: unknown): Promise<T> {
+  // Bytes in an answer (a checkpoint) come back to Node as base64 here, only for this hop out of the page: the
+  // browser host sends them as the binary envelope, Electron's IPC as Uint8Array.
   const result = await page.evaluate(
     async ([host, channel, payload]) => {
+      const b64 = (u8: Uint8Array) => {
+        let s = ''
+        for (let i = 0; i < u8.length; i += 0x8000) s += String.fromCharCode(...u8.subarray(i, i + 0x8000))
+        return btoa(s)
+      }
       if (host === 'electron') {
-        return (window as unknown as { studioBridge: { invoke(c: string, p: unknown): Promise<unknown> } }).studioBridge.invoke(channel as string, payload)
+        const r = await (window as unknown as { studioBridge: { invoke(c: string, p: unknown): Promise<unknown> } }).studioBridge.invoke(channel as string, payload)
+        const plain = (v: unknown): unknown =>
+          v instanceof Uint8Array ? { __bytes: b64(v) } : Array.isArray(v) ? v.map(plain) : typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)])) : v
+        return plain(r)
       }
       const token = document.querySelector<HTMLMetaElement>('meta[name="studio-token"]')!.content
       const response = await fetch(`/api/${encodeURIComponent(channel as string)}`, {
@@ -150,11 +161,18 @@ export async function call<T>(page: Page, host: string, channel: string, payload
         headers: { 'Content-Type': 'application/json', 'X-Studio-Token': token },
         body: JSON.stringify(payload),
       })
+      if ((response.headers.get('content-type') ?? '').startsWith('application/octet-stream')) return { __envelope: b64(new Uint8Array(await response.arrayBuffer())) }
       return response.json()
     },
     [host, channel, payload] as const,
   )
-  const r = result as { ok: boolean; value?: T; error?: { message: string } }
+  const revive = (v: unknown): unknown =>
+    typeof v === 'object' && v !== null && '__bytes' in v
+      ? new Uint8Array(Buffer.from((v as { __bytes: string }).__bytes, 'base64'))
+      : Array.isArray(v) ? v.map(revive) : typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, revive(x)])) : v
+  const r = (typeof result === 'object' && result !== null && '__envelope' in result
+    ? decodeEnvelope(new Uint8Array(Buffer.from((result as { __envelope: string }).__envelope, 'base64')))
+    : revive(result)) as { ok: boolean; value?: T; error?: { message: string } }
   if (!r.ok) throw new Error(`${channel}: ${r.error?.message}`)
   return r.value as T
 }
@@ -189,13 +207,13 @@ export async function setupToyMnist(studio: StudioSession, options: { project: s
 /** A checkpoint as `runs.loadCheckpoint` returns it (the parts the specs read). */
 export interface CheckpointData {
   runId: number
-  weights: string
+  weights: Uint8Array
   meta: { variables: { name: string; shape: number[] }[] }
 }
 
 /** Each variable's float32 bytes (the checkpoint's weights are every variable, in meta order, concatenated). */
 export function checkpointVariables(cp: CheckpointData): Map<string, Buffer> {
-  const bytes = Buffer.from(cp.weights, 'base64')
+  const bytes = Buffer.from(cp.weights.buffer, cp.weights.byteOffset, cp.weights.byteLength)
   const out = new Map<string, Buffer>()
   let offset = 0
   for (const v of cp.meta.variables) {

@@ -41,7 +41,7 @@ async function flipAveragedAccuracy(runId: number, checkpointId: number): Promis
     const dataset = await clientFor(studio, datasetsContract).get({ id: run.datasetId! })
     const ckpt = await runs.loadCheckpoint({ id: checkpointId })
     const { model } = compileGraph(snapshotGraph({ runId, config: run.config, fallbackDocument: undefined }))
-    const bytes = Buffer.from(ckpt.weights, 'base64')
+    const bytes = ckpt.weights
     restoreCheckpoint(model, null, { meta: ckpt.meta as CheckpointMeta, weights: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, optimizerState: new ArrayBuffer(0) })
     const data = openDatasetSource(studio.db, studio.paths, dataset)
     const n = data.count('val')

@@ -74,7 +74,7 @@ describe('studio train (in-process)', () => {
       expect(checkpoints[0]!.metrics).toMatchObject({ val_acc: expect.closeTo(epoch.valAcc as number, 4) })
       const last = await runs.loadCheckpoint({ id: checkpoints.find((c) => c.kind === 'last')!.id })
       expect(last.meta).toMatchObject({ format: 1, step: 8, epoch: 1, stepInEpoch: 0, seed: 7 })
-      expect(Buffer.from(last.weights, 'base64').length).toBe(4 * ((3 * 3 * 1 * 8 + 8) + (3 * 3 * 8 * 16 + 16) + (7 * 7 * 16 * 10 + 10)))
+      expect(last.weights.byteLength).toBe(4 * ((3 * 3 * 1 * 8 + 8) + (3 * 3 * 8 * 16 + 16) + (7 * 7 * 16 * 10 + 10)))
     } finally {
       studio.close()
     }

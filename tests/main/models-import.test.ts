@@ -103,8 +103,8 @@ describe('models.importFolder', () => {
     const cp = await runs.loadCheckpoint({ id: imported.checkpoint.id })
     const checkpoint = {
       meta: cp.meta as CheckpointMeta,
-      weights: new Uint8Array(Buffer.from(cp.weights, 'base64')).buffer,
-      optimizerState: new Uint8Array(Buffer.from(cp.optimizer, 'base64')).buffer,
+      weights: new Uint8Array(cp.weights).buffer,
+      optimizerState: new Uint8Array(cp.optimizer).buffer,
     }
     const { model } = compileGraph(doc)
     restoreCheckpoint(model, null, checkpoint)

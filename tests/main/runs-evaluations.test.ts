@@ -84,7 +84,7 @@ describe('evaluations', () => {
     await runs.saveEvaluation({ ...base, count: 9, confusion: result.confusion, predictions: result.predictions })
     // A newer 'best' checkpoint replaces the file and the row: the evaluation stays, its checkpoint id cleared.
     const loaded = await runs.loadCheckpoint({ id: checkpoint.id })
-    await runs.saveCheckpoint({ runId: run.id, kind: 'best', epoch: 3, step: 15, meta: loaded.meta, weights: loaded.weights, optimizer: loaded.optimizer })
+    await runs.saveCheckpoint({ runId: run.id, kinds: ['best'], epoch: 3, step: 15, meta: loaded.meta, weights: loaded.weights, optimizer: loaded.optimizer })
     const [kept] = await runs.evaluations({ runId: run.id })
     expect(kept).toMatchObject({ checkpointId: null, checkpoint: { kind: 'best', epoch: 2, step: 10 }, count: 9 })
     await runs.delete({ id: run.id })

@@ -85,14 +85,14 @@ export async function runWithCheckpoint(model: tf.LayersModel, doc: GraphDocumen
     best: { valAcc: null, trainLoss: null, epoch: null },
     metrics: null,
   })
-  const info = await runs.saveCheckpoint({
+  const [info] = await runs.saveCheckpoint({
     runId: run.id,
-    kind: 'best',
+    kinds: ['best'],
     epoch: 2,
     step: 10,
     meta: ckpt.meta,
-    weights: Buffer.from(ckpt.weights).toString('base64'),
-    optimizer: Buffer.from(ckpt.optimizerState).toString('base64'),
+    weights: new Uint8Array(ckpt.weights),
+    optimizer: new Uint8Array(ckpt.optimizerState),
   })
-  return { dir: t.dir, studio, runs, run, checkpoint: info, close: () => (studio.close(), t.cleanup()) }
+  return { dir: t.dir, studio, runs, run, checkpoint: info!, close: () => (studio.close(), t.cleanup()) }
 }

@@ -226,12 +226,14 @@ describe('runs table', () => {
     expect(row.extra).toEqual({ 'metric:a:count': 129, 'metric:a:max': 500, 'metric:b:min': -70 })
   })
 
-  it('derives the table columns and statistics of runs recorded before the migration, at start', async () => {
+  it('derives the table columns and statistics of runs recorded before migration 3, by migration 6 when such a database opens', async () => {
     const s = await setup()
     const run = await s.runs().create({ projectId: s.project.id, config: trainSnapshot({ lr: 0.2 }) })
     await s.runs().appendMetrics({ runId: run.id, points: curve('val/acc', 5, (x) => x / 10) })
     s.studio.db.prepare('UPDATE runs SET derived = 0, learning_rate = NULL, param_count = NULL, dataset_name = NULL WHERE id = ?').run(run.id)
     s.studio.db.prepare('DELETE FROM run_metric_stats').run()
+    // A database at schema 5 (before the backfill was a migration): reopening it runs migration 6.
+    s.studio.db.prepare('DELETE FROM schema_migrations WHERE version >= 6').run()
     s.reopen()
     const [row] = (await s.runs().table({ projectId: s.project.id, extraColumns: ['metric:val/acc:best'] })).rows
     expect(row).toMatchObject({ learningRate: 0.2, datasetName: 'MNIST', paramCount: analyzeGraph(lenet).totals.params, extra: { 'metric:val/acc:best': 0.5 } })
@@ -295,7 +297,7 @@ describe('overlay queries', () => {
     const { project, runs, dir, studio } = await setup()
     const run = await runs().create({ projectId: project.id, config: {} })
     await runs().appendMetrics({ runId: run.id, points: curve('train/loss', 10, () => 1) })
-    await runs().saveCheckpoint({ runId: run.id, kind: 'best', epoch: 1, step: 10, meta: {}, weights: '', optimizer: '' })
+    await runs().saveCheckpoint({ runId: run.id, kinds: ['best'], epoch: 1, step: 10, meta: {}, weights: new Uint8Array(0), optimizer: new Uint8Array(0) })
     const runDir = join(dir, 'projects', String(project.id), 'runs', String(run.id))
     expect(existsSync(join(runDir, 'checkpoint-best.ckpt'))).toBe(true)
     await runs().delete({ id: run.id })

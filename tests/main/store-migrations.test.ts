@@ -8,8 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { latestSchemaVersion } from '../../main/store/migrations'
-import { DB_FILE, currentSchemaVersion } from '../../main/store/db'
+import { latestSchemaVersion, migrations } from '../../main/store/migrations'
+import { DB_FILE, currentSchemaVersion, openDatabase } from '../../main/store/db'
 import { parseGraphDocument } from '../../shared/graph/index'
 import { cleanups, openStudio, tempDataDir } from './helpers'
 
@@ -85,4 +85,54 @@ describe('schema upgrades from every earlier version', () => {
       expect(dataset).toMatchObject({ name: 'Tiny digits', itemCount: 4, classes: ['0', '1'] })
     })
   }
+
+  it('migration 6 derives the table facts and metric statistics of runs recorded before migration 3', async () => {
+    const t = tempDataDir()
+    temps.push(t.cleanup)
+    const old = new Database(join(t.dir, DB_FILE))
+    old.exec(readFileSync(join(FIXTURES, 'schema-v2.sql'), 'utf8'))
+    old.close()
+    const studio = openStudio(t.dir)
+    temps.unshift(() => studio.close())
+    const facts = studio.db.prepare('SELECT id, derived, architecture_name, architecture_version, param_count FROM runs ORDER BY id').all()
+    // Run 1's snapshot names LeNet-5 and carries its graph (44,426 parameters); its version row is version 2.
+    expect(facts).toEqual([
+      { id: 1, derived: 1, architecture_name: 'LeNet-5', architecture_version: 2, param_count: 44426 },
+      { id: 2, derived: 1, architecture_name: null, architecture_version: null, param_count: null },
+    ])
+    expect(studio.db.prepare('SELECT name_id, count, last_step, min_value, max_value FROM run_metric_stats WHERE run_id = 1 ORDER BY name_id').all()).toEqual([
+      { name_id: 1, count: 5, last_step: 4, min_value: 1.9, max_value: 2.3 },
+      { name_id: 2, count: 5, last_step: 4, min_value: 0, max_value: 0.4 },
+    ])
+    // The runs table reads them (no derivation at service start any more).
+    const table = await studio.services.call('studio:runs.table', { projectId: 1, extraColumns: ['metric:val/acc:best'] })
+    expect(table.ok && (table.value as { rows: { id: number; architectureName: string | null; paramCount: number | null; extra: Record<string, unknown> }[] }).rows.find((r) => r.id === 1)).toMatchObject({
+      architectureName: 'LeNet-5',
+      paramCount: 44426,
+      extra: { 'metric:val/acc:best': 0.4 },
+    })
+  })
+
+  it('a migration whose code step fails leaves the database at the version before, its SQL undone', () => {
+    const t = tempDataDir()
+    temps.push(t.cleanup)
+    const db = openDatabase(t.dir)
+    db.close()
+    const broken = [
+      ...migrations,
+      {
+        version: latestSchemaVersion + 1,
+        name: 'fails in code',
+        sql: 'CREATE TABLE doomed (x INTEGER) STRICT;',
+        run: () => {
+          throw new Error('backfill failed')
+        },
+      },
+    ]
+    expect(() => openDatabase(t.dir, { migrations: broken })).toThrow(/backfill failed/)
+    const again = openDatabase(t.dir)
+    temps.unshift(() => again.close())
+    expect(currentSchemaVersion(again)).toBe(latestSchemaVersion)
+    expect(again.prepare(`SELECT name FROM sqlite_master WHERE name = 'doomed'`).all()).toEqual([])
+  })
 })

@@ -32,7 +32,7 @@ function run(status: Run['status'] = 'queued'): Run {
   }
 }
 
-function fakeApi(opts: { checkpoints?: CheckpointInfo[]; metrics?: Record<string, MetricSeries>; status?: Run['status']; trial?: boolean } = {}) {
+function fakeApi(opts: { checkpoints?: CheckpointInfo[]; metrics?: Record<string, MetricSeries>; status?: Run['status']; trial?: boolean; saveError?: string } = {}) {
   const calls: Call[] = []
   const rec = (method: string, result: (input: Record<string, unknown>) => unknown) =>
     vi.fn(async (input: Record<string, unknown>) => {
@@ -50,11 +50,14 @@ function fakeApi(opts: { checkpoints?: CheckpointInfo[]; metrics?: Record<string
       appendMetrics: rec('runs.appendMetrics', (i) => ({ written: (i.points as unknown[]).length })),
       truncateMetrics: rec('runs.truncateMetrics', () => ({ removed: 3 })),
       metrics: rec('runs.metrics', () => opts.metrics ?? {}),
-      saveCheckpoint: rec('runs.saveCheckpoint', (i) => ({ id: 1, runId: 5, kind: i.kind, epoch: i.epoch, step: i.step, bytes: 1, metrics: null, createdAt: '' })),
+      saveCheckpoint: rec('runs.saveCheckpoint', (i) => {
+        if (opts.saveError) throw new Error(opts.saveError)
+        return (i.kinds as string[]).map((kind) => ({ id: 1, runId: 5, kind, epoch: i.epoch, step: i.step, bytes: 1, metrics: null, createdAt: '' }))
+      }),
       checkpoints: rec('runs.checkpoints', () => opts.checkpoints ?? []),
       loadCheckpoint: rec('runs.loadCheckpoint', (i) => {
         const c = (opts.checkpoints ?? []).find((x) => x.id === i.id)!
-        return { ...c, meta: meta(c.step, c.epoch), weights: btoa('abcd'), optimizer: btoa('') }
+        return { ...c, meta: meta(c.step, c.epoch), weights: new TextEncoder().encode('abcd'), optimizer: new Uint8Array(0) }
       }),
     },
     datasets: {
@@ -183,7 +186,8 @@ describe('TrainingController', () => {
     w.emit({ type: 'checkpoint', epoch: 1, step: 6, best: true, keep: false, meta: meta(6, 1), weights: new ArrayBuffer(8), optimizerState: new ArrayBuffer(4), time: 2001 })
     await controller.settled()
     const order = calls.map((c) => c.method).filter((m) => m === 'runs.appendMetrics' || m === 'runs.saveCheckpoint')
-    expect(order).toEqual(['runs.appendMetrics', 'runs.appendMetrics', 'runs.saveCheckpoint', 'runs.saveCheckpoint'])
+    // One save for all kinds of the checkpoint (its bytes cross the API once), as bytes.
+    expect(order).toEqual(['runs.appendMetrics', 'runs.appendMetrics', 'runs.saveCheckpoint'])
     const second = calls.filter((c) => c.method === 'runs.appendMetrics')[1]!.input.points as { name: string; step: number; epoch: number }[]
     expect(second.filter((p) => p.name === 'train/loss').map((p) => p.step)).toEqual([4, 5, 6])
     expect(second.filter((p) => p.name.startsWith('epoch/') || p.name.startsWith('val/')).map((p) => [p.name, p.step, p.epoch])).toEqual([
@@ -193,11 +197,9 @@ describe('TrainingController', () => {
       ['val/acc', 6, 1],
       ['epoch/seconds', 6, 1],
     ])
-    const saves = calls.filter((c) => c.method === 'runs.saveCheckpoint').map((c) => [c.input.kind, c.input.step])
-    expect(saves).toEqual([
-      ['last', 6],
-      ['best', 6],
-    ])
+    const saves = calls.filter((c) => c.method === 'runs.saveCheckpoint').map((c) => [c.input.kinds, c.input.step])
+    expect(saves).toEqual([[['last', 'best'], 6]])
+    expect(calls.find((c) => c.method === 'runs.saveCheckpoint')!.input.weights).toEqual(new Uint8Array(8))
     expect(calls.filter((c) => c.method === 'runs.update').at(-1)!.input).toMatchObject({ bestValAccuracy: 0.7, bestEpoch: 1, finalLoss: 0.5 })
 
     // Epoch 2 is a keepEvery (2) epoch: a periodic checkpoint too.
@@ -207,7 +209,7 @@ describe('TrainingController', () => {
     w.emit({ type: 'stopped', reason: 'Stopped by the user', step: 12, epoch: 2, time: 3002 })
     w.emit({ type: 'exit', time: 3003 })
     await controller.settled()
-    expect(calls.filter((c) => c.method === 'runs.saveCheckpoint').slice(2).map((c) => c.input.kind)).toEqual(['last', 'periodic'])
+    expect(calls.filter((c) => c.method === 'runs.saveCheckpoint').slice(1).map((c) => c.input.kinds)).toEqual([['last', 'periodic']])
     expect(calls.filter((c) => c.method === 'runs.update').at(-1)!.input).toMatchObject({ status: 'stopped', bestValAccuracy: 0.7, bestEpoch: 1 })
     expect(w.port.terminate).toHaveBeenCalled()
     // Every step was written exactly once.
@@ -278,13 +280,30 @@ describe('TrainingController', () => {
     expect(asked()).toBe(1)
     w.emit({ type: 'checkpoint', epoch: 0, step: 3, best: false, keep: false, requested: true, meta: meta(3, 0), weights: new ArrayBuffer(8), optimizerState: new ArrayBuffer(4), time: 4 })
     await controller.settled()
-    expect(calls.filter((c) => c.method === 'runs.saveCheckpoint').map((c) => [c.input.kind, c.input.step])).toEqual([['last', 3]])
+    expect(calls.filter((c) => c.method === 'runs.saveCheckpoint').map((c) => [c.input.kinds, c.input.step])).toEqual([[['last'], 3]])
     // The steps up to the checkpoint were written before it.
     const methods = calls.map((c) => c.method)
     expect(methods.lastIndexOf('runs.appendMetrics')).toBeLessThan(methods.indexOf('runs.saveCheckpoint'))
     w.emit({ type: 'paused', step: 3, epoch: 1, time: 5 })
     await vi.advanceTimersByTimeAsync(12_000)
     expect(asked()).toBe(1)
+  })
+
+  it('a stop whose checkpoint could not be saved is not marked stopped: the run says so and the error is shown', async () => {
+    const { controller, calls, w } = setup({ saveError: 'The checkpoint (epoch 0) could not be written to the data folder, nothing was replaced: ENOSPC' })
+    await controller.start({ projectId: 2, architectureId: 1, datasetId: 3, pipelineId: null, config: snapshot().training, backend: 'wasm' })
+    w.emit({ type: 'started', startStep: 0, startEpoch: 0, totalSteps: 18, stepsPerEpoch: 6, epochs: 3, updatedVariables: 4, frozenVariables: 0, time: 1 })
+    for (let s = 1; s <= 3; s++) w.emit(step(s, 1))
+    w.emit({ type: 'stop-checkpoint', meta: meta(3, 0), weights: new ArrayBuffer(8), optimizerState: new ArrayBuffer(4) })
+    w.emit({ type: 'stopped', reason: 'Stopped by the user', step: 3, epoch: 0, time: 5 })
+    w.emit({ type: 'exit', time: 6 })
+    await controller.settled()
+    const end = calls.filter((c) => c.method === 'runs.update').at(-1)!.input
+    expect(end).toMatchObject({ status: 'failed', summary: { cause: 'checkpoint' } })
+    expect((end.summary as { message: string }).message).toMatch(/could not be saved \(The checkpoint \(epoch 0\) could not be written.*ENOSPC\)/)
+    const live = useTraining.getState().live!
+    expect(live.outcome).toBe('failed')
+    expect(live.message).toMatch(/^Stopped, but the checkpoint where it stopped could not be saved .*ENOSPC/)
   })
 
   it('marks setup failures (no backend, incompatible design) as failed with the reason', async () => {

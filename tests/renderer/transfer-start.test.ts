@@ -44,11 +44,11 @@ function fakeApi(opts: { sourceConfig?: unknown; targetCheckpoints?: CheckpointI
       appendMetrics: rec('runs.appendMetrics', () => ({ written: 0 })),
       truncateMetrics: rec('runs.truncateMetrics', () => ({ removed: 0 })),
       metrics: rec('runs.metrics', () => ({})),
-      saveCheckpoint: rec('runs.saveCheckpoint', () => ({})),
+      saveCheckpoint: rec('runs.saveCheckpoint', () => []),
       checkpoints: rec('runs.checkpoints', () => opts.targetCheckpoints ?? []),
       loadCheckpoint: rec('runs.loadCheckpoint', (i) => {
         const c = i.id === 40 ? sourceCheckpoint : opts.targetCheckpoints!.find((x) => x.id === i.id)!
-        return { ...c, meta: meta(c.step, c.epoch), weights: btoa(i.id === 40 ? 'source-w' : 'target-w'), optimizer: btoa('opt') }
+        return { ...c, meta: meta(c.step, c.epoch), weights: new TextEncoder().encode(i.id === 40 ? 'source-w' : 'target-w'), optimizer: new TextEncoder().encode('opt') }
       }),
     },
     datasets: {

@@ -1,4 +1,4 @@
-import { WEB_HOST, type CallResult, type Transport } from '@shared/api'
+import { ApiError, decodeEnvelope, encodeEnvelope, ENVELOPE_CONTENT_TYPE, hasBytes, WEB_HOST, type CallResult, type Transport } from '@shared/api'
 
 interface StudioBridge {
   readonly host: 'electron'
@@ -21,7 +21,10 @@ export function bridgeTransport(bridge: StudioBridge): Transport {
   }
 }
 
-/** Browser host: HTTP POST per call, one WebSocket for all events (reconnecting). */
+/**
+ * Browser host: HTTP POST per call, one WebSocket for all events (reconnecting). A payload with bytes (a
+ * checkpoint) goes as the binary envelope (shared/api/wire), and a result with bytes comes back as one.
+ */
 export function webTransport(token: string, base = window.location.origin): Transport {
   const listeners = new Map<string, Set<(payload: unknown) => void>>()
   let socket: WebSocket | null = null
@@ -49,18 +52,22 @@ export function webTransport(token: string, base = window.location.origin): Tran
     async invoke(channel, payload) {
       let response: Response
       try {
+        const binary = hasBytes(payload)
         response = await fetch(new URL(`${WEB_HOST.apiPrefix}${encodeURIComponent(channel)}`, base), {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json', [WEB_HOST.tokenHeader]: token },
-          body: JSON.stringify(payload ?? {}),
+          headers: { 'Content-Type': binary ? ENVELOPE_CONTENT_TYPE : 'application/json', [WEB_HOST.tokenHeader]: token },
+          // A Blob of the parts: the bytes are not joined into one more buffer, nor ever made a string.
+          body: binary ? new Blob(encodeEnvelope(payload) as BlobPart[]) : JSON.stringify(payload ?? {}),
         })
-      } catch {
+      } catch (error) {
+        if (error instanceof ApiError) return { ok: false, error: error.toJSON() }
+        const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error)
         return {
           ok: false,
-          error: { code: 'internal', message: 'The studio host is not reachable. Is `npm run start:web` still running?' },
+          error: { code: 'internal', message: `The studio host is not reachable (${cause}). Is \`npm run start:web\` still running?` },
         }
       }
-      return (await response.json()) as CallResult
+      return readResult(response)
     },
     subscribe(channel, listener) {
       let set = listeners.get(channel)
@@ -72,6 +79,19 @@ export function webTransport(token: string, base = window.location.origin): Tran
         if (!set.size) listeners.delete(channel)
       }
     },
+  }
+}
+
+/** A call's answer: JSON, or the binary envelope when it carries bytes. */
+async function readResult(response: Response): Promise<CallResult> {
+  try {
+    if ((response.headers.get('content-type') ?? '').startsWith(ENVELOPE_CONTENT_TYPE)) {
+      return decodeEnvelope(new Uint8Array(await response.arrayBuffer())) as CallResult
+    }
+    return (await response.json()) as CallResult
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    return { ok: false, error: { code: 'internal', message: `The studio host's answer (HTTP ${response.status}) could not be read: ${reason}` } }
   }
 }
 

@@ -6,7 +6,7 @@
 import { useEffect, useState } from 'react'
 import { api } from '../api/client'
 import type { RunSnapshot } from '../train/controller'
-import { fromBase64 } from '../train/base64'
+import { arrayBufferOf } from '@shared/api'
 import type { BackendChoice } from '../train/protocol'
 import { useJob } from './client'
 import { InitLabView } from './InitLabView'
@@ -28,8 +28,8 @@ export function TrainedLab({ ctx, backend }: { ctx: ProcedureContext; backend: B
       const snap = run.config as Partial<RunSnapshot>
       if (!snap.architecture?.document || snap.seed === undefined) throw new Error(`Run “${run.name}” has no design snapshot with a seed: it was not started from the Train section`)
       setInfo({ steps: cp.step, transfer: snap.transfer !== undefined })
-      const weights = fromBase64(cp.weights)
-      const optimizerState = fromBase64(cp.optimizer)
+      const weights = arrayBufferOf(cp.weights)
+      const optimizerState = arrayBufferOf(cp.optimizer)
       return {
         job: { kind: 'trained-lab', graph: snap.architecture.document, seed: snap.seed, backend, samples: n, bins: 30, checkpoint: { meta: cp.meta, weights, optimizerState } },
         transfer: [weights, optimizerState],

@@ -11,7 +11,7 @@ import { adviceFor, type DataSize, type FreezeSpec, type Similarity } from '@sha
 import { api } from '../api/client'
 import { useApp } from '../app/store'
 import type { RunSnapshot } from '../train/controller'
-import { fromBase64 } from '../train/base64'
+import { arrayBufferOf } from '@shared/api'
 import { trainingController } from '../train/instance'
 import { RunCharts } from '../train/RunCharts'
 import type { BackendChoice } from '../train/protocol'
@@ -116,8 +116,8 @@ export function TransferCard({ ctx, backend }: { ctx: ProcedureContext; backend:
       const snap = run.config as Partial<RunSnapshot>
       if (!snap.architecture?.document) throw new Error(`Run “${run.name}” has no design snapshot: it was not started from the Train section`)
       const [graph, dataset] = await Promise.all([designGraph(ctx.architectureId!), api().datasets.get({ id: ctx.datasetId! })])
-      const weights = fromBase64(cp.weights)
-      const optimizerState = fromBase64(cp.optimizer)
+      const weights = arrayBufferOf(cp.weights)
+      const optimizerState = arrayBufferOf(cp.optimizer)
       return {
         job: { kind: 'transfer-plan', graph: graph.document, backend, seed: 'transfer', classes: dataset.classes.length, source: { graph: snap.architecture.document, meta: cp.meta, weights, optimizerState }, freeze, lrMultiplier: Number(mult) },
         transfer: [weights, optimizerState],

@@ -4,7 +4,6 @@ import type { GraphDocument } from '@shared/graph/types'
 import { api } from '../api/client'
 import { dataFileUrl } from '../api/data-file'
 import { studioBackend } from '../backend/probe'
-import { fromBase64 } from '../train/base64'
 import type { CacheSpec, EvalRequest, EvalResponse, ModelSpec, SplitRows } from './eval-protocol'
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void }
@@ -52,9 +51,9 @@ export async function evalRequest<R>(req: DistributiveOmit<EvalRequest, 'id' | '
   })
 }
 
-const checkpointCache = new Map<number, Promise<{ meta: unknown; weights: string }>>()
+const checkpointCache = new Map<number, Promise<{ meta: unknown; weights: Uint8Array }>>()
 
-/** A checkpoint's weights for the worker (the base64 text is kept; each call decodes a fresh buffer to transfer). */
+/** A checkpoint's weights for the worker (the bytes are kept; each call copies a fresh buffer to transfer). */
 export async function modelSpec(checkpointId: number, graph: GraphDocument): Promise<ModelSpec> {
   let p = checkpointCache.get(checkpointId)
   if (!p) {
@@ -65,7 +64,7 @@ export async function modelSpec(checkpointId: number, graph: GraphDocument): Pro
     p.catch(() => checkpointCache.delete(checkpointId))
   }
   const c = await p
-  return { key: checkpointId, graph, meta: c.meta, weights: fromBase64(c.weights) }
+  return { key: checkpointId, graph, meta: c.meta, weights: new Uint8Array(c.weights).buffer }
 }
 
 export function cacheSpec(dataset: DatasetDetail): CacheSpec {

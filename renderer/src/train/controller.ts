@@ -25,7 +25,7 @@ import { RunRecorder, type RecordedOutcome } from '@shared/train/recorder'
 import { buildRunSnapshot, parseRunSnapshot, type FreezeSpec, type RunSnapshot as SharedRunSnapshot, type TransferSnapshot } from '@shared/train/run-snapshot'
 import { runsSink } from '@shared/train/runs-sink'
 import type { Api } from '../api/client'
-import { fromBase64 } from './base64'
+import { arrayBufferOf } from '@shared/api'
 import { LiveView, useTraining, type LiveOutcome, type LiveRun } from './live'
 import type { BackendChoice, CheckpointPayload, SplitIndex, TransferInit, WorkerCommand, WorkerEvent } from './protocol'
 import { forgetActiveRun, readActiveRun, recordActiveRun, reloadNotice, type ReloadResume, type SessionStore } from './reload'
@@ -288,7 +288,7 @@ export class TrainingController {
       let resume: CheckpointPayload | null = null
       if (point) {
         const data = await api.runs.loadCheckpoint({ id: point.id })
-        resume = { meta: data.meta as CheckpointMeta, weights: fromBase64(data.weights), optimizerState: fromBase64(data.optimizer) }
+        resume = { meta: data.meta as CheckpointMeta, weights: arrayBufferOf(data.weights), optimizerState: arrayBufferOf(data.optimizer) }
       }
       const history = seriesFromMetrics(await api.runs.metrics({ runId, names: [...STEP_METRICS, ...EPOCH_METRICS] }))
       // A transfer run keeps its freeze plan; its weights come from its own checkpoint, or from the source again
@@ -351,7 +351,7 @@ export class TrainingController {
         freeze: t.freeze,
         pretrainedLrMultiplier: t.pretrainedLrMultiplier,
       },
-      source: { graph: graph as GraphDocument, checkpoint: { meta, weights: fromBase64(cp.weights), optimizerState: fromBase64(cp.optimizer) } },
+      source: { graph: graph as GraphDocument, checkpoint: { meta, weights: arrayBufferOf(cp.weights), optimizerState: arrayBufferOf(cp.optimizer) } },
     }
   }
 
@@ -509,7 +509,7 @@ export class TrainingController {
         this.#view.update({ outcome: 'failed', message: event.reason })
         return
       case 'stop-checkpoint':
-        rec.saveLast({ meta: event.meta, weights: event.weights, optimizerState: event.optimizerState })
+        rec.saveLast({ meta: event.meta, weights: event.weights, optimizerState: event.optimizerState }, { stop: true })
         return
       case 'exit':
         this.#finish()

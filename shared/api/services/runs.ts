@@ -58,9 +58,9 @@ export interface CheckpointInfo {
 
 export interface CheckpointData extends CheckpointInfo {
   readonly meta: unknown
-  /** Base64 of the float32 weights and of the optimizer state. */
-  readonly weights: string
-  readonly optimizer: string
+  /** The float32 weights and the optimizer state, as bytes (never base64: see shared/api/wire). */
+  readonly weights: Uint8Array
+  readonly optimizer: Uint8Array
 }
 
 /** Base columns of the runs table (sortable, and numeric ones usable in thresholds). */
@@ -224,7 +224,8 @@ export interface ExportedModel {
 }
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number')
-const base64 = z.base64({ error: 'must be base64-encoded binary data' })
+/** Binary data: a Uint8Array (Electron IPC clones it as it is; the browser host sends it in the binary envelope, shared/api/wire). */
+const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { error: 'must be binary data (a Uint8Array)' })
 
 export const metricPoint = z.object({
   name: z.string().min(1).max(100),
@@ -333,16 +334,24 @@ export const runsContract = defineService(
     /** Drops metrics after a step (resuming from a checkpoint replays the steps after it). */
     truncateMetrics: method<{ removed: number }>()(z.object({ runId: entityId, afterStep: z.number().int().min(0) })),
     metrics: method<Record<string, MetricSeries>>()(z.object({ runId: entityId, names: z.array(z.string()).optional() })),
-    saveCheckpoint: method<CheckpointInfo>()(
+    /**
+     * Saves one checkpoint under every kind it is (`last`, and `best` and/or `periodic` when it is those too): its
+     * bytes cross the API once. All files are written (atomically) before any replaces its predecessor; the rows
+     * come back in the order of `kinds`. A failed write changes nothing and answers an error.
+     */
+    saveCheckpoint: method<CheckpointInfo[]>()(
       z.object({
         runId: entityId,
-        kind: z.enum(CHECKPOINT_KINDS),
+        kinds: z
+          .array(z.enum(CHECKPOINT_KINDS))
+          .min(1, 'name at least one checkpoint kind')
+          .refine((k) => new Set(k).size === k.length, 'each checkpoint kind at most once'),
         epoch: z.number().int().min(0),
         step: z.number().int().min(0),
         meta: z.unknown(),
         metrics: z.record(z.string(), finite).optional(),
-        weights: base64,
-        optimizer: base64,
+        weights: bytes,
+        optimizer: bytes,
       }),
     ),
     checkpoints: method<CheckpointInfo[]>()(z.object({ runId: entityId })),

@@ -18,7 +18,7 @@ import { createRng } from '@shared/random'
 import { compileGraph } from '../../../shared/tfjs/compile'
 import { captureCheckpoint, restoreCheckpoint, TrainOptimizer, type CheckpointMeta } from '../../../shared/train'
 import { logitsFunction } from '../../../shared/train/loss'
-import { unpackCheckpoint } from '../../../main/services/runs'
+import { decodeCheckpoint } from '../../../main/store/checkpoint-files'
 import { clientFor, openStudio, tempDataDir } from '../helpers'
 import { kindDesigns, templateDesigns, type Design } from './pytorch-designs'
 
@@ -206,8 +206,8 @@ describe.skipIf('reason' in torch)(`PyTorch export parity (${'reason' in torch ?
         epochAccum: { lossSum: 0, correct: 0, samples: 0, steps: 0 }, best: { valAcc: null, trainLoss: null, epoch: null }, metrics: null,
       })
       await runs.saveCheckpoint({
-        runId: run.id, kind: 'best', epoch: 1, step: 4, meta: ckpt.meta,
-        weights: Buffer.from(ckpt.weights).toString('base64'), optimizer: Buffer.from(ckpt.optimizerState).toString('base64'),
+        runId: run.id, kinds: ['best'], epoch: 1, step: 4, meta: ckpt.meta,
+        weights: new Uint8Array(ckpt.weights), optimizer: new Uint8Array(ckpt.optimizerState),
       })
       const x = fixtureBatch(design.doc, 200 + i)
       writeFileSync(join(dir, 'input.bin'), Buffer.from((x.dataSync() as Float32Array).buffer))
@@ -248,7 +248,7 @@ describe.skipIf('reason' in torch)(`PyTorch export parity (${'reason' in torch ?
     expect(maxAbs(readF32(join(p.dir, 'torch_logits.bin')), p.logits)).toBeLessThan(TOL)
 
     // Back: the checkpoint convert.py wrote restores into a fresh studio model, which then gives torch's logits.
-    const { meta, weights, optimizer } = unpackCheckpoint(readFileSync(join(p.dir, 'back.ckpt')), 'back.ckpt')
+    const { meta, weights, optimizer } = decodeCheckpoint(readFileSync(join(p.dir, 'back.ckpt')), 'back.ckpt')
     const { model } = compileGraph(p.design.doc)
     try {
       restoreCheckpoint(model, null, { meta: meta as CheckpointMeta, weights: new Uint8Array(weights).buffer, optimizerState: new Uint8Array(optimizer).buffer })
