@@ -16,7 +16,7 @@ from studio_random import Rng, create_rng, js_round
 
 KINDS = (
     "horizontalFlip", "verticalFlip", "randomResizedCrop", "randomCrop", "rotation", "translation",
-    "colorJitter", "grayscale", "cutout", "mixup", "cutmix", "normalize",
+    "colorJitter", "grayscale", "cutout", "mixup", "cutmix", "normalize", "randAugment",
 )
 GRAY_WEIGHTS = (0.299, 0.587, 0.114)
 
@@ -120,6 +120,35 @@ def _no_params(rng, p, ctx, index):
     return {}
 
 
+# RandAugment (shared/augment/kinds/randAugment.ts): each op's params at strength m = M / MAX_MAGNITUDE, the kinds'
+# atMagnitude (shared/augment/kinds/*.ts), in the same floating-point operations.
+MAX_MAGNITUDE = 10
+AT_MAGNITUDE = {
+    "rotation": lambda m: {"degrees": [-30 * m, 30 * m], "fill": 0, "interpolation": "bilinear"},
+    "translation": lambda m: {"x": [-0.3 * m, 0.3 * m], "y": [-0.3 * m, 0.3 * m], "fill": 0},
+    "colorJitter": lambda m: {"brightness": [1 - 0.9 * m, 1 + 0.9 * m], "contrast": [1 - 0.9 * m, 1 + 0.9 * m],
+                              "saturation": [1 - 0.9 * m, 1 + 0.9 * m], "hue": [0, 0]},
+    "grayscale": lambda m: {},
+    "cutout": lambda m: {"size": [max(0.01, 0.4 * m), max(0.01, 0.4 * m)], "count": 1, "fill": 0, "placement": "anywhere"},
+}
+
+
+def op_params(kind, magnitude):
+    """The params of RandAugment op kind at magnitude M (0..MAX_MAGNITUDE)."""
+    if kind not in AT_MAGNITUDE:
+        raise AugmentError("RandAugment: %s has no magnitude scale and cannot be drawn (choose from %s)" % (kind, ", ".join(AT_MAGNITUDE)))
+    return AT_MAGNITUDE[kind](magnitude / MAX_MAGNITUDE)
+
+
+def _sample_rand_augment(rng, p, ctx, index):
+    ops = []
+    for j in range(p["n"]):
+        slot = rng.fork("op:%d" % j)
+        kind = p["ops"][slot.int(0, len(p["ops"]) - 1)]
+        ops.append({"kind": kind, "sample": SAMPLERS[kind](slot.fork("params"), op_params(kind, p["magnitude"]), ctx, index)})
+    return {"ops": ops}
+
+
 SAMPLERS = {
     "horizontalFlip": _no_params,
     "verticalFlip": _no_params,
@@ -138,6 +167,7 @@ SAMPLERS = {
     "mixup": _sample_mixup,
     "cutmix": _sample_cutmix,
     "normalize": _no_params,
+    "randAugment": _sample_rand_augment,
 }
 
 
@@ -152,6 +182,10 @@ def check_pipeline(pipeline, channels):
                 n = len(step["params"][key])
                 if n not in (1, channels):
                     raise AugmentError("Normalize: %s must have 1 or %d values (one per channel), received %r" % (key, channels, step["params"][key]))
+        if kind == "randAugment" and step.get("enabled", True):
+            for op in step["params"]["ops"]:
+                if op not in AT_MAGNITUDE:
+                    raise AugmentError("RandAugment: ops lists %r, which cannot be drawn (choose from %s)" % (op, ", ".join(AT_MAGNITUDE)))
 
 
 def sample_step(rng, step, ctx):
@@ -439,6 +473,25 @@ def _normalize(x, y, p, samples, ctx):
     return _select(samples, (x - mean) / std, x), y
 
 
+def _rand_augment(x, y, p, samples, ctx):
+    """Op slot j = 0..N-1 in turn: each kind drawn in that slot is applied once to the batch, for the images that
+    drew it (shared/augment/apply/randAugment.ts), so each image gets its ops in its drawn order."""
+    for j in range(p["n"]):
+        drawn = []
+        for s in samples:
+            kind = s["ops"][j]["kind"] if s["applied"] and j < len(s["ops"]) else None
+            if kind is not None and kind not in drawn:
+                drawn.append(kind)
+        for kind in drawn:
+            if kind not in AT_MAGNITUDE:
+                raise AugmentError("RandAugment record names the kind %r, which it cannot draw" % kind)
+            records = [dict(s["ops"][j]["sample"], applied=True)
+                       if s["applied"] and j < len(s["ops"]) and s["ops"][j]["kind"] == kind else {"applied": False}
+                       for s in samples]
+            x, y = APPLY[kind](x, y, op_params(kind, p["magnitude"]), records, ctx)
+    return x, y
+
+
 APPLY = {
     "horizontalFlip": _flip_h,
     "verticalFlip": _flip_v,
@@ -452,6 +505,7 @@ APPLY = {
     "mixup": _mixup,
     "cutmix": _cutmix,
     "normalize": _normalize,
+    "randAugment": _rand_augment,
 }
 
 

@@ -9,8 +9,9 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { applyPipeline, createStep, samplePipeline } from '../../../shared/augment'
-import type { AugmentKind, AugmentStep, BatchParams } from '../../../shared/augment'
-import { AUGMENT_KINDS } from '../../../shared/augment/spec-only'
+import type { AugmentKind, AugmentKindSpec, AugmentStep, BatchParams, RandAugmentSample, SampleRecord } from '../../../shared/augment'
+import { AUGMENT_KINDS, augmentSpecRegistry, composableKinds, getKindSpec, MAX_MAGNITUDE } from '../../../shared/augment/spec-only'
+import { opParams } from '../../../shared/augment/kinds/randAugment'
 import { AUGMENT_TOLERANCES, augmentPart } from '../../../shared/export/pytorch/augment'
 import { createRng } from '../../../shared/random'
 import { useCpuBackend } from '../augment/helpers'
@@ -44,6 +45,8 @@ const CASES: Case[] = [
   { name: 'mixup', kind: 'mixup', step: createStep('mixup', 'a', { p: 0.8, params: { alpha: 0.4 } }), shape: [6, 8, 8, 3] },
   { name: 'cutmix', kind: 'cutmix', step: createStep('cutmix', 'a', { p: 0.8 }), shape: [6, 9, 11, 3] },
   { name: 'normalize', kind: 'normalize', step: createStep('normalize', 'a', { params: { mean: [0.4, 0.5, 0.6], std: [0.2, 0.25, 0.3] } }), shape: [6, 8, 8, 3] },
+  { name: 'randAugment every op', kind: 'randAugment', step: createStep('randAugment', 'a', { params: { n: 3, magnitude: 9 } }), shape: [8, 10, 12, 3] },
+  { name: 'randAugment grey p < 1', kind: 'randAugment', step: createStep('randAugment', 'a', { p: 0.8, params: { ops: ['cutout', 'rotation', 'translation'], n: 2, magnitude: 4 } }), shape: [8, 11, 9, 1] },
 ]
 
 const SEED = 20261201
@@ -73,7 +76,8 @@ for c in cases:
     own = augment.sample_pipeline(c["seed"], pipeline, ctx, c["batchIndex"])
     xo, yo = augment.apply_pipeline(x, y, pipeline, c["record"])
     out.append({"name": c["name"], "record": own, "images": xo.permute(0, 2, 3, 1).reshape(-1).tolist(), "labels": yo.reshape(-1).tolist()})
-json.dump(out, open(sys.argv[3], "w"))
+at = {k: [augment.op_params(k, m) for m in range(augment.MAX_MAGNITUDE + 1)] for k in augment.AT_MAGNITUDE}
+json.dump({"cases": out, "atMagnitude": at}, open(sys.argv[3], "w"))
 `
 
 /** Every number in a record, flattened in a stable order, with the non-numbers kept for exact comparison. */
@@ -87,6 +91,7 @@ function flatten(v: unknown, path = '', out: [string, unknown][] = []): [string,
 describe.skipIf(torch.python === null)(`augment.py matches the studio's augmentation (${torch.reason ?? torch.python})`, () => {
   const studio = new Map<string, { images: Float32Array; labels: Float32Array; record: BatchParams }>()
   let python: Map<string, CaseOut>
+  let pythonAtMagnitude: Record<string, unknown[]>
 
   beforeAll(async () => {
     await useCpuBackend()
@@ -106,11 +111,32 @@ describe.skipIf(torch.python === null)(`augment.py matches the studio's augmenta
     writeFileSync(join(dir, 'cases.json'), JSON.stringify(inputs))
     writeFileSync(join(dir, 'check.py'), SCRIPT)
     execFileSync(torch.python as string, [join(dir, 'check.py'), dir, join(dir, 'cases.json'), join(dir, 'out.json')], { stdio: 'pipe', timeout: 120_000 })
-    python = new Map((JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as CaseOut[]).map((o) => [o.name, o]))
+    const out = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as { cases: CaseOut[]; atMagnitude: Record<string, unknown[]> }
+    python = new Map(out.cases.map((o) => [o.name, o]))
+    pythonAtMagnitude = out.atMagnitude
   }, 180_000)
 
   it('covers every augmentation kind', () => {
     expect(new Set(CASES.map((c) => c.kind))).toEqual(new Set(AUGMENT_KINDS))
+  })
+
+  it('RandAugment: augment.py draws from the same kinds, with each kind\'s params at every magnitude (atMagnitude)', () => {
+    const kinds = composableKinds(augmentSpecRegistry as unknown as Record<string, AugmentKindSpec>)
+    expect(Object.keys(pythonAtMagnitude).sort()).toEqual([...kinds].sort())
+    for (const kind of kinds) {
+      const spec = getKindSpec(kind as AugmentKind) as AugmentKindSpec
+      const studioParams = Array.from({ length: MAX_MAGNITUDE + 1 }, (_, m) => opParams(spec, m))
+      expect(pythonAtMagnitude[kind], kind).toEqual(studioParams)
+    }
+  })
+
+  it('RandAugment cases draw several kinds in several orders (the op order is exercised)', () => {
+    for (const c of CASES.filter((x) => x.kind === 'randAugment')) {
+      const samples = studio.get(c.name)?.record.steps[0]?.samples as SampleRecord<RandAugmentSample>[]
+      const orders = samples.filter((s) => s.applied).map((s) => s.ops.map((o) => o.kind).join('>'))
+      expect(new Set(orders.flatMap((o) => o.split('>'))).size, c.name).toBeGreaterThanOrEqual(3)
+      expect(orders.some((o) => new Set(o.split('>')).size > 1), c.name).toBe(true)
+    }
   })
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s: augment.py samples the studio\'s parameters for the same seed', (name) => {
