@@ -121,7 +121,7 @@ const formDefaults = new Map<string, string>()
  * Register an optimizer kind. Throws when the type or a choice value is taken, a form key is shared with another
  * default, the schema's defaults do not match `hyperparameters`, or a choice's preset does not validate.
  */
-export function defineOptimizer<Z extends OptimizerSchema, K extends string>(def: OptimizerDef<Z, K>): OptimizerDef<Z, K> {
+export function defineOptimizer<Z extends OptimizerSchema, K extends string = never>(def: OptimizerDef<Z, K>): OptimizerDef<Z, K> {
   const where = `Optimizer kind "${String(def.type)}"`
   if (registry.has(def.type)) throw new Error(`${where} is already registered`)
   const defaults = def.schema.safeParse({ type: def.type })

@@ -50,7 +50,7 @@ type AnyScheduleDef = ScheduleDef<any, any>
 const registry = new Map<string, AnyScheduleDef>()
 
 /** Register a schedule kind. Throws when the type is taken or the form's default fields do not validate. */
-export function defineSchedule<Z extends ScheduleSchema, K extends string>(def: ScheduleDef<Z, K>): ScheduleDef<Z, K> {
+export function defineSchedule<Z extends ScheduleSchema, K extends string = never>(def: ScheduleDef<Z, K>): ScheduleDef<Z, K> {
   const where = `Schedule kind "${def.type}"`
   if (registry.has(def.type)) throw new Error(`${where} is already registered`)
   const names = Object.keys(def.schema.shape).filter((k) => k !== 'type')
