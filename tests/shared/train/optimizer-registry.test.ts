@@ -124,7 +124,7 @@ describe('every registered optimizer kind', () => {
     // The meta names the kind and each updated variable's slots; it survives JSON (as the run files store it).
     const meta = checkpointMetaSchema.parse(JSON.parse(JSON.stringify(cp.meta)))
     expect(meta.optimizer.type).toBe(def.type)
-    const slots = def.slots(spec)
+    const slots = def.slots(spec as never)
     const variables = [...new Set(meta.optimizer.slots.map((s) => s.variable))]
     for (const v of variables) expect(meta.optimizer.slots.filter((s) => s.variable === v).map((s) => s.slot)).toEqual([...slots])
     if (slots.length > 0) expect(new Float32Array(cp.optimizerState).some((x) => x !== 0)).toBe(true)
