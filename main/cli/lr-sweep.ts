@@ -4,6 +4,8 @@
  * recommended; `--range-test` adds the continuous LR range test. MNIST digits by default, WASM backend.
  */
 import { parseArgs } from 'node:util'
+import type { OptimizerSpecInput } from '../../shared/train/config'
+import { findOptimizerChoice, optimizerChoices, specOfChoice } from '../../shared/train/optimizer-kinds'
 import { MODEL_OPTIONS, MODEL_USAGE, modelAndData, numberArg, pipelineArg, useBackend } from './check'
 import { UsageError, type Subcommand } from './types'
 
@@ -15,7 +17,8 @@ Short runs at each learning rate from the same initial weights; NaN or loss > 3x
   --rates a,b,...        default 1e-1,1e-2,1e-3,1e-4,1e-5
   --weight-decay W       default 1e-4
   --batch B              default 32
-  --optimizer O          momentum (SGD + momentum 0.9, default), sgd or adam
+  --optimizer O          ${optimizerChoices().map((c) => c.choice.value).join(', ')} (default momentum: SGD + momentum 0.9);
+                         each with its default hyperparameters (\`studio train --help\` lists them)
   --examples N           training examples (default 2048)
   --data random|mnist    default mnist
   --range-test           also run the LR range test (LR raised exponentially over one pass)
@@ -51,8 +54,8 @@ export const lrSweepCommand: Subcommand = {
     const batchSize = v.batch !== undefined ? numberArg('--batch', v.batch, { int: true, min: 1 }) : 32
     const examples = v.examples !== undefined ? numberArg('--examples', v.examples, { int: true, min: 1 }) : 2048
     const opt = v.optimizer ?? 'momentum'
-    if (!['adam', 'sgd', 'momentum'].includes(opt)) throw new UsageError(`--optimizer must be momentum, sgd or adam, received ${JSON.stringify(opt)}`)
-    const optimizer = opt === 'adam' ? { type: 'adam' as const } : { type: 'sgd' as const, momentum: opt === 'momentum' ? 0.9 : 0 }
+    if (!findOptimizerChoice(opt)) throw new UsageError(`--optimizer must be one of ${optimizerChoices().map((c) => c.choice.value).join(', ')}, received ${JSON.stringify(opt)}`)
+    const optimizer = specOfChoice(opt, (f) => Number(f.default)) as OptimizerSpecInput
     await useBackend(v.backend, io, json)
     const { model, data, source, dataLabel } = await modelAndData(v, io, 'lr-sweep', { defaultData: 'mnist', count: examples })
     try {

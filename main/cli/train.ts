@@ -8,14 +8,33 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ApiError, datasetsContract, projectsContract, type DatasetSummary, type Project, type ServiceClient } from '@shared/api'
 import { TEMPLATES, getTemplate } from '../../shared/graph/templates'
+import { findOptimizerChoice, optimizerChoices, specOfChoice } from '../../shared/train/optimizer-kinds'
+import { listSchedules, scheduleByCliName } from '../../shared/train/schedules'
 import { defaultDataDir } from '../host/paths'
 import type { Studio } from '../studio'
 import { pipelineArg } from './check'
 import { UsageError, type Subcommand } from './types'
 
 export const CLI_PROJECT_NAME = 'Command line'
-const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adam', 'adamw'] as const
-const SCHEDULES = ['constant', 'step', 'exp', 'cosine', 'inv', 'sqrt'] as const
+/** `--optimizer` values: every choice of every registered kind (shared/train/optimizer-kinds). */
+const OPTIMIZERS = optimizerChoices().map((c) => c.choice.value)
+const SCHEDULES = listSchedules().map((d) => d.cliName ?? d.type)
+/** One flag per optimizer hyperparameter a choice lets people type (`--momentum`, `--beta1`), with its choices. */
+const HYPER_FLAGS = (() => {
+  const flags = new Map<string, { label: string; uses: string[] }>()
+  for (const { choice } of optimizerChoices()) {
+    for (const f of choice.fields) {
+      const flag = flags.get(f.param) ?? { label: f.label, uses: [] }
+      flag.uses.push(`${choice.value} ${f.default}`)
+      flags.set(f.param, flag)
+    }
+  }
+  return [...flags]
+})()
+const or = (items: readonly string[]) => (items.length > 1 ? `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}` : (items[0] ?? ''))
+const optimizerList = optimizerChoices()
+  .map(({ def, choice }) => `    ${choice.value.padEnd(20)} ${choice.label}: lr ${def.defaultLearningRate}, ${def.weightDecay === 'l2' ? 'L2' : 'decoupled'} weight decay`)
+  .join('\n')
 
 const usage = `Usage: studio train (--graph <file> | --template <name>) --dataset <name|id> [options]
 
@@ -27,11 +46,11 @@ app's run list). Training uses the dataset's train split, validation its val spl
   --dataset <name|id>    a dataset of the data folder (\`studio dataset list\`)
   --epochs N             (default 10)
   --batch B              batch size (default 64)
-  --lr X                 base learning rate (default 0.001 for adam/adamw, 0.01 for sgd/momentum/nesterov)
-  --optimizer O          sgd, momentum, nesterov, adam or adamw (default adam)
-  --momentum M           momentum of momentum/nesterov (default 0.9)
-  --weight-decay W       L2 (sgd, adam) or decoupled (adamw) weight decay (default 0)
-  --schedule S           constant, step, exp, cosine, inv or sqrt (default constant)
+  --lr X                 base learning rate (default: the optimizer's, listed below)
+  --optimizer O          ${or(OPTIMIZERS)} (default adam)
+${HYPER_FLAGS.map(([param, f]) => `  ${`--${param} X`.padEnd(22)} ${f.label} (default ${f.uses.join(', ')})`).join('\n')}
+  --weight-decay W       L2 or decoupled weight decay, as the optimizer's convention says (default 0)
+  --schedule S           ${or(SCHEDULES)} (default constant)
   --warmup-epochs E      linear warm-up over E epochs (may be fractional; default 0)
   --seed S               run seed: data order, augmentation (default 0)
   --pipeline <file>      an augmentation pipeline document (.json); default none
@@ -40,7 +59,9 @@ app's run list). Training uses the dataset's train split, validation its val spl
   --name <run name>      (default: "<template or file> on <dataset>")
   --data-dir <dir>       the studio data folder (default: the app's, ${defaultDataDir()})
   --json                 one JSON line per epoch and a final summary line
-Ctrl-C stops the run cleanly between steps: status "stopped", its checkpoints kept (exit code 130).`
+Ctrl-C stops the run cleanly between steps: status "stopped", its checkpoints kept (exit code 130).
+Optimizers (--optimizer):
+${optimizerList}`
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i
 
@@ -117,7 +138,7 @@ export const trainCommand: Subcommand = {
         batch: { type: 'string' },
         lr: { type: 'string' },
         optimizer: { type: 'string' },
-        momentum: { type: 'string' },
+        ...Object.fromEntries(HYPER_FLAGS.map(([param]) => [param, { type: 'string' as const }])),
         'weight-decay': { type: 'string' },
         schedule: { type: 'string' },
         'warmup-epochs': { type: 'string' },
@@ -138,30 +159,30 @@ export const trainCommand: Subcommand = {
     const epochs = v.epochs !== undefined ? parseNumberArg('--epochs', v.epochs, { int: true, min: 1 }) : 10
     const batchSize = v.batch !== undefined ? parseNumberArg('--batch', v.batch, { int: true, min: 1 }) : 64
     const optimizerName = oneOf('--optimizer', v.optimizer ?? 'adam', OPTIMIZERS)
-    const learningRate = v.lr !== undefined ? parseNumberArg('--lr', v.lr, { positive: true }) : optimizerName.startsWith('adam') ? 1e-3 : 1e-2
-    const momentum = v.momentum !== undefined ? parseNumberArg('--momentum', v.momentum, { min: 0 }) : 0.9
-    if (momentum >= 1) throw new UsageError(`--momentum must be in [0, 1), received ${JSON.stringify(v.momentum)}`)
+    const chosen = findOptimizerChoice(optimizerName)!
+    const learningRate = v.lr !== undefined ? parseNumberArg('--lr', v.lr, { positive: true }) : chosen.def.defaultLearningRate
+    const given = v as Record<string, string | boolean | undefined>
+    for (const [param] of HYPER_FLAGS) {
+      if (given[param] !== undefined && !chosen.choice.fields.some((f) => f.param === param)) {
+        throw new UsageError(`--${param} does not apply to --optimizer ${optimizerName} (it takes ${chosen.choice.fields.map((f) => `--${f.param}`).join(', ') || 'no hyperparameter flags'})`)
+      }
+    }
+    const optimizer = specOfChoice(optimizerName, (f) => {
+      const text = given[f.param]
+      return typeof text === 'string' ? parseNumberArg(`--${f.param}`, text) : Number(f.default)
+    })
     const weightDecay = v['weight-decay'] !== undefined ? parseNumberArg('--weight-decay', v['weight-decay'], { min: 0 }) : 0
     const scheduleName = oneOf('--schedule', v.schedule ?? 'constant', SCHEDULES)
     const warmupEpochs = v['warmup-epochs'] !== undefined ? parseNumberArg('--warmup-epochs', v['warmup-epochs'], { min: 0 }) : 0
     const seed: number | string = v.seed === undefined ? 0 : NUMBER.test(v.seed.trim()) && Number.isFinite(Number(v.seed)) ? Number(v.seed) : v.seed
     const backendChoice = oneOf('--backend', v.backend ?? 'wasm', ['wasm', 'cpu'] as const)
-    const optimizer =
-      optimizerName === 'sgd'
-        ? { type: 'sgd' as const }
-        : optimizerName === 'momentum'
-          ? { type: 'sgd' as const, momentum }
-          : optimizerName === 'nesterov'
-            ? { type: 'sgd' as const, momentum, nesterov: true }
-            : { type: optimizerName }
-    const schedule =
-      scheduleName === 'step'
-        ? { type: 'step' as const, everyEpochs: Math.max(1, Math.round(epochs / 3)), gamma: 0.1, warmupEpochs }
-        : scheduleName === 'exp'
-          ? { type: 'exponential' as const, warmupEpochs }
-          : scheduleName === 'inv'
-            ? { type: 'inverseTime' as const, k: 0.5, warmupEpochs }
-            : { type: scheduleName, warmupEpochs }
+    const scheduleDef = scheduleByCliName(scheduleName)!
+    const schedule = {
+      type: scheduleDef.type,
+      ...Object.fromEntries(scheduleDef.fields.map((f) => [f.param, Number(f.default)])),
+      ...scheduleDef.cliDefaults?.(epochs),
+      warmupEpochs,
+    }
     const { parseTrainingConfig } = await import('../../shared/train/config')
     const cfg = parseTrainingConfig({ epochs, batchSize, seed, learningRate, optimizer, schedule, weightDecay })
     if (!cfg.ok) throw new UsageError(cfg.errors.join('; '))

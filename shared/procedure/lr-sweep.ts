@@ -26,7 +26,7 @@
  */
 import type * as tf from '@tensorflow/tfjs'
 import type { AugmentPipeline } from '../augment'
-import type { DataSource, OptimizerSpec } from '../train'
+import type { DataSource, OptimizerSpecInput } from '../train'
 import { firstStepLoss, fmt, headMean, restoreWeights, runSteps, snapshotWeights, tailMean } from './steps'
 import type { StepPoint } from './steps'
 
@@ -85,7 +85,7 @@ export interface LrSweepOptions {
   readonly weightDecay?: number
   readonly batchSize?: number
   /** Default SGD with momentum 0.9. */
-  readonly optimizer?: OptimizerSpec | { type: 'sgd' | 'adam' | 'adamw'; momentum?: number }
+  readonly optimizer?: OptimizerSpecInput
   readonly seed?: number | string
   /** The run's pipeline, applied as the Trainer applies it (augmentation and normalize). */
   readonly pipeline?: AugmentPipeline | null
@@ -215,7 +215,7 @@ export interface RangeTestOptions {
   readonly steps?: number
   readonly batchSize?: number
   readonly weightDecay?: number
-  readonly optimizer?: OptimizerSpec | { type: 'sgd' | 'adam' | 'adamw'; momentum?: number }
+  readonly optimizer?: OptimizerSpecInput
   readonly seed?: number | string
   /** The run's pipeline, applied as the Trainer applies it (augmentation and normalize). */
   readonly pipeline?: AugmentPipeline | null

@@ -25,7 +25,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { AugmentPipeline } from '../augment'
 import { evalInputs, evalPipeline, initialLoss, logitsFunction, planParams, softmaxCrossEntropy, TrainOptimizer } from '../train'
-import type { DataSource, LogitsFn, OptimizerSpec } from '../train'
+import type { DataSource, LogitsFn, OptimizerSpecInput } from '../train'
 import { firstStepLoss, fmt, runSteps, SubsetSource, withModel } from './steps'
 import type { ModelSource, StepPoint } from './steps'
 
@@ -201,7 +201,7 @@ export interface OverfitOptions {
   /** Default 1e-3 with adam, 1e-2 with sgd. */
   readonly lr?: number
   /** Default adam. No weight decay, no augmentation. */
-  readonly optimizer?: OptimizerSpec | { type: 'sgd' | 'adam' | 'adamw'; momentum?: number }
+  readonly optimizer?: OptimizerSpecInput
   /** The run's pipeline: only its normalize steps are applied (no augmentation while overfitting). */
   readonly pipeline?: AugmentPipeline | null
   /** Target training loss (default 0.05). */

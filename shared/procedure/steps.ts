@@ -19,7 +19,7 @@ import {
   trainingInputs,
   TrainOptimizer,
 } from '../train'
-import type { DataBatch, DataSource, DataSplit, OptimizerSpec, ParamGroup } from '../train'
+import type { DataBatch, DataSource, DataSplit, OptimizerSpecInput, ParamGroup } from '../train'
 
 /** A model, or a function that builds a fresh one (then the procedure disposes it when done). */
 export type ModelSource = tf.LayersModel | (() => tf.LayersModel)
@@ -94,7 +94,7 @@ export interface StepRunOptions {
   readonly batchSize: number
   /** A constant learning rate or one per 0-based step. */
   readonly lr: number | ((step: number) => number)
-  readonly optimizer?: OptimizerSpec | { type: 'sgd' | 'adam' | 'adamw'; momentum?: number }
+  readonly optimizer?: OptimizerSpecInput
   readonly weightDecay?: number
   readonly groups?: readonly ParamGroup[]
   /** Data order and augmentation seed (a new permutation of the split every pass, as the Trainer does). */

@@ -3,41 +3,21 @@
  * received value, e.g. `batchSize must be an integer >= 1, received 0`.
  */
 import { z } from 'zod'
-import { fmtValue, scheduleSpecSchema } from './schedules'
+import { fmtValue, int, num, bool } from './fields'
+import { OPTIMIZER_KINDS, OPTIMIZER_TYPES } from './optimizer-kinds'
+import { scheduleSpecSchema } from './schedules'
 
-const num = (what: string, ok: (v: number) => boolean, rule: string) =>
-  z
-    .number({ error: (iss) => `${what} must be a number, received ${fmtValue(iss.input)}` })
-    .refine((v) => Number.isFinite(v) && ok(v), { error: (iss) => `${what} must be ${rule}, received ${fmtValue(iss.input)}` })
-
-const int = (what: string, min: number) => num(what, (v) => Number.isInteger(v) && v >= min, `an integer >= ${min}`)
-const bool = (what: string) => z.boolean({ error: (iss) => `${what} must be true or false, received ${fmtValue(iss.input)}` })
-
-const betas = {
-  beta1: num('beta1', (v) => v >= 0 && v < 1, 'in [0, 1)').default(0.9),
-  beta2: num('beta2', (v) => v >= 0 && v < 1, 'in [0, 1)').default(0.999),
-  epsilon: num('epsilon', (v) => v > 0, '> 0').default(1e-8),
-}
+type SchemasOf<T extends readonly { readonly schema: unknown }[]> = { -readonly [I in keyof T]: T[I]['schema'] }
 
 /**
- * Optimizers. Weight decay (`TrainingConfig.weightDecay`) is COUPLED L2 for sgd and adam: `lambda * w` is added
- * to the gradient (the gradient of lambda/2 ||W||^2 added to the loss; the reported `loss` includes that term),
- * and DECOUPLED for adamw: w <- w - lr * lambda * w, outside the adaptive update (Loshchilov & Hutter).
+ * The optimizer spec: the union of the registered kinds' schemas (./optimizer-kinds). `TrainingConfig.weightDecay`
+ * acts as each kind's `weightDecay` convention says: coupled L2 for sgd and adam, decoupled for adamw and lion.
  */
-export const optimizerSpecSchema = z.discriminatedUnion(
-  'type',
-  [
-    z.strictObject({
-      type: z.literal('sgd'),
-      momentum: num('momentum', (v) => v >= 0 && v < 1, 'in [0, 1)').default(0),
-      nesterov: bool('nesterov').default(false),
-    }),
-    z.strictObject({ type: z.literal('adam'), ...betas }),
-    z.strictObject({ type: z.literal('adamw'), ...betas }),
-  ],
-  { error: (iss) => `optimizer type must be one of sgd, adam, adamw, received ${fmtValue((iss.input as { type?: unknown } | undefined)?.type ?? iss.input)}` },
-)
+export const optimizerSpecSchema = z.discriminatedUnion('type', OPTIMIZER_KINDS.map((d) => d.schema) as unknown as SchemasOf<typeof OPTIMIZER_KINDS>, {
+  error: (iss) => `optimizer type must be one of ${OPTIMIZER_TYPES.join(', ')}, received ${fmtValue((iss.input as { type?: unknown } | undefined)?.type ?? iss.input)}`,
+})
 export type OptimizerSpec = z.infer<typeof optimizerSpecSchema>
+export type OptimizerSpecInput = z.input<typeof optimizerSpecSchema>
 
 /** A group of variables selected by a regular expression on the variable name (e.g. `^conv1/`). First match wins. */
 export const paramGroupSchema = z.strictObject({
@@ -69,7 +49,7 @@ export const trainingConfigSchema = z.strictObject({
   learningRate: num('learningRate', (v) => v > 0, '> 0'),
   optimizer: optimizerSpecSchema,
   schedule: scheduleSpecSchema.default({ type: 'constant', warmupEpochs: 0 }),
-  /** lambda: coupled L2 for sgd/adam, decoupled for adamw (see optimizerSpecSchema). */
+  /** lambda: coupled L2 or decoupled, as the optimizer kind's `weightDecay` convention says. */
   weightDecay: num('weightDecay', (v) => v >= 0, '>= 0').default(0),
   /** Also decay biases and normalization gamma/beta (excluded by default). */
   decayBiasAndNorm: bool('decayBiasAndNorm').default(false),

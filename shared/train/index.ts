@@ -4,9 +4,15 @@
  * checkpoints that resume bit-exactly, and evaluation helpers.
  */
 export { assertTrainingConfig, optimizerSpecSchema, paramGroupSchema, parseTrainingConfig, trainingConfigSchema, TrainingConfigError } from './config'
-export type { ConfigParse, OptimizerSpec, ParamGroup, TrainingConfig, TrainingConfigInput } from './config'
-export { fmtValue, learningRateAt, scheduleCurve, scheduleSpecSchema, warmupSteps } from './schedules'
-export type { CurvePoint, ScheduleSpec, ScheduleSpecInput, ScheduleType } from './schedules'
+export type { ConfigParse, OptimizerSpec, OptimizerSpecInput, ParamGroup, TrainingConfig, TrainingConfigInput } from './config'
+export { fmtValue, learningRateAt, SCHEDULE_KINDS, SCHEDULE_TYPES, scheduleCurve, scheduleSpecSchema, warmupSteps } from './schedules'
+export type { CurvePoint, ScheduleFormKey, ScheduleSpec, ScheduleSpecInput, ScheduleType } from './schedules'
+export { getSchedule, listSchedules, scheduleByCliName } from './schedules'
+export type { ScheduleContext, ScheduleDef } from './schedule-registry'
+export { OPTIMIZER_KINDS, OPTIMIZER_TYPES } from './optimizer-kinds'
+export type { OptimizerFormKey, OptimizerType } from './optimizer-kinds'
+export { choiceOfSpec, findOptimizerChoice, getOptimizer, listOptimizers, optimizerChoices, specOfChoice } from './optimizer-kinds'
+export type { FormField, Hyperparameter, OptimizerChoice, OptimizerDef, UpdateContext, WeightDecayConvention } from './optimizer-registry'
 export { slotNames, TrainOptimizer } from './optimizers'
 export type { OptimizerHyper, OptimizerParam, OptimizerState } from './optimizers'
 export { NORM_LAYER_CLASSES, planParams, trainableParams, variableName } from './params'

@@ -7,6 +7,7 @@
  * a step belongs to, or the epoch just finished); `time` is wall-clock milliseconds (Date.now()).
  */
 import { z } from 'zod'
+import { OPTIMIZER_TYPES } from './optimizer-kinds'
 
 const metric = z.number().nullable()
 
@@ -82,7 +83,8 @@ export const checkpointMetaSchema = z.object({
   /** Every model weight (trainable and not, model order), float32, concatenated in this order. */
   variables: z.array(z.object({ name: z.string(), shape: z.array(z.number()), dtype: z.string(), trainable: z.boolean() })),
   optimizer: z.object({
-    type: z.enum(['sgd', 'adam', 'adamw']),
+    /** A registered optimizer kind (./optimizer-kinds); its slots are the kind's `slots` for the run's spec. */
+    type: z.enum(OPTIMIZER_TYPES),
     t: z.number(),
     /** Slots concatenated in this order into optimizerState (float32). */
     slots: z.array(z.object({ variable: z.string(), slot: z.string(), length: z.number() })),

@@ -1,20 +1,18 @@
 /**
  * Optimizers as an explicit update loop (no model.fit, no tf.train optimizers), so that weight decay, bias/norm
- * exclusion, per-group learning rates, frozen variables and the state layout are ours and serializable.
- *
- * For each updated variable w with gradient g, effective learning rate a = lr * lrMultiplier:
+ * exclusion, per-group learning rates, frozen variables and the state layout are ours and serializable. The update
+ * rules, their state slots and weight-decay conventions are the registered kinds (./optimizer-kinds); this engine
+ * applies them to every updated variable with gradient g, effective learning rate a = lr * lrMultiplier:
  *   clipping (optional):  g <- g * min(1, maxNorm / ||G||), ||G|| the global L2 norm over all updated variables
- *   coupled L2 (sgd, adam, decayed variables): g <- g + lambda * w        (= gradient of lambda/2 ||W||^2)
- *   sgd:        w <- w - a * g
- *   momentum:   v <- mu * v + g;  w <- w - a * v                  (PyTorch convention, v starts at 0)
- *   nesterov:   v <- mu * v + g;  w <- w - a * (g + mu * v)
- *   adam:       m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;  t counts updates from 1
- *               w <- w - a * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
- *   adamw:      adam on the raw gradient, then decoupled decay (decayed variables): w <- w - a * lambda * w_old
+ *   'l2' kinds, decayed variables:        g <- g + lambda * w        (= gradient of lambda/2 ||W||^2)
+ *   the kind's update:                    w <- update(w, g, a, t, slots)
+ *   'decoupled' kinds, decayed variables: w <- w - a * lambda * w_old
  * Variables that are not passed in (frozen, non-trainable) are never touched.
  */
 import * as tf from '@tensorflow/tfjs'
 import type { OptimizerSpec } from './config'
+import { OPTIMIZER_TYPES } from './optimizer-kinds'
+import { getOptimizer } from './optimizer-registry'
 
 export interface OptimizerParam {
   /** Key of the variable in the optimizer state (canonical variable name). */
@@ -27,7 +25,7 @@ export interface OptimizerParam {
 
 export interface OptimizerHyper {
   readonly spec: OptimizerSpec
-  /** lambda (0 = none). Coupled L2 for sgd/adam, decoupled for adamw. */
+  /** lambda (0 = none), applied as the kind's weightDecay convention says (coupled L2 or decoupled). */
   readonly weightDecay: number
   readonly clipGradNorm: number | null
 }
@@ -40,15 +38,22 @@ export interface OptimizerState {
   readonly slots: Record<string, Record<string, Float32Array>>
 }
 
-/** Slot names per optimizer type. */
+/** The registered definition of a spec's kind. */
+function definitionOf(spec: OptimizerSpec) {
+  const def = getOptimizer(spec.type)
+  if (!def) throw new Error(`Optimizer type ${JSON.stringify(spec.type)} is not registered (known: ${OPTIMIZER_TYPES.join(', ')})`)
+  return def
+}
+
+/** State slot names of a spec (the kind's `slots`). */
 export function slotNames(spec: OptimizerSpec): readonly string[] {
-  if (spec.type === 'sgd') return spec.momentum > 0 ? ['momentum'] : []
-  return ['m', 'v']
+  return definitionOf(spec).slots(spec)
 }
 
 export class TrainOptimizer {
   readonly hyper: OptimizerHyper
   readonly params: readonly OptimizerParam[]
+  readonly #def: ReturnType<typeof definitionOf>
   #t = 0
   readonly #slots: Map<string, Map<string, tf.Variable>> = new Map()
   #disposed = false
@@ -56,6 +61,7 @@ export class TrainOptimizer {
   constructor(params: readonly OptimizerParam[], hyper: OptimizerHyper) {
     this.params = params
     this.hyper = hyper
+    this.#def = definitionOf(hyper.spec)
     const names = new Set<string>()
     for (const p of params) {
       if (names.has(p.name)) throw new Error(`Optimizer: variable name ${JSON.stringify(p.name)} appears twice`)
@@ -76,7 +82,7 @@ export class TrainOptimizer {
     const { spec, weightDecay } = this.hyper
     return tf.tidy(() => {
       const decayed = this.params.filter((p) => p.decay)
-      if (spec.type === 'adamw' || weightDecay === 0 || decayed.length === 0) return tf.scalar(0)
+      if (this.#def.weightDecay === 'decoupled' || weightDecay === 0 || decayed.length === 0) return tf.scalar(0)
       return tf.mul(tf.addN(decayed.map((p) => tf.sum(tf.square(p.variable)))), weightDecay / 2) as tf.Scalar
     })
   }
@@ -91,6 +97,7 @@ export class TrainOptimizer {
     this.#t += 1
     const t = this.#t
     const { spec, weightDecay: wd, clipGradNorm } = this.hyper
+    const def = this.#def
     let normOut: tf.Scalar | null = null
     tf.tidy(() => {
       let gs = grads as tf.Tensor[]
@@ -104,33 +111,11 @@ export class TrainOptimizer {
         const w = p.variable
         let g = gs[i] as tf.Tensor
         const a = lr * p.lrMultiplier
-        const slots = this.#slots.get(p.name) as Map<string, tf.Variable>
+        const slots = Object.fromEntries(this.#slots.get(p.name) as Map<string, tf.Variable>)
         const decay = p.decay && wd > 0
-        if (decay && spec.type !== 'adamw') g = tf.add(g, tf.mul(w, wd))
-        let next: tf.Tensor
-        if (spec.type === 'sgd') {
-          if (spec.momentum > 0) {
-            const v = slots.get('momentum') as tf.Variable
-            const vNew = tf.add(tf.mul(v, spec.momentum), g)
-            v.assign(vNew)
-            const step = spec.nesterov ? tf.add(g, tf.mul(vNew, spec.momentum)) : vNew
-            next = tf.sub(w, tf.mul(step, a))
-          } else {
-            next = tf.sub(w, tf.mul(g, a))
-          }
-        } else {
-          const m = slots.get('m') as tf.Variable
-          const v = slots.get('v') as tf.Variable
-          const mNew = tf.add(tf.mul(m, spec.beta1), tf.mul(g, 1 - spec.beta1))
-          const vNew = tf.add(tf.mul(v, spec.beta2), tf.mul(tf.square(g), 1 - spec.beta2))
-          m.assign(mNew)
-          v.assign(vNew)
-          const mHat = tf.div(mNew, 1 - Math.pow(spec.beta1, t))
-          const vHat = tf.div(vNew, 1 - Math.pow(spec.beta2, t))
-          const update = tf.div(mHat, tf.add(tf.sqrt(vHat), spec.epsilon))
-          next = tf.sub(w, tf.mul(update, a))
-          if (decay && spec.type === 'adamw') next = tf.sub(next, tf.mul(w, a * wd))
-        }
+        if (decay && def.weightDecay === 'l2') g = tf.add(g, tf.mul(w, wd))
+        let next = def.update({ tf, spec, w, g, lr: a, t, slots })
+        if (decay && def.weightDecay === 'decoupled') next = tf.sub(next, tf.mul(w, a * wd))
         w.assign(next)
       })
       if (norm !== null) normOut = tf.keep(norm)

@@ -116,7 +116,9 @@ describe('studio train (in-process)', () => {
       [['train', '--template', 'toy-convnet', '--dataset', '1', '--lr', 'fast'], /--lr must be a number, received "fast"/],
       [['train', '--template', 'toy-convnet', '--dataset', '1', '--lr', '0'], /--lr must be greater than 0, received "0"/],
       [['train', '--template', 'toy-convnet', '--dataset', '1', '--weight-decay=-1'], /--weight-decay must be a number >= 0/],
-      [['train', '--template', 'toy-convnet', '--dataset', '1', '--optimizer', 'rmsprop'], /--optimizer must be one of sgd, momentum, nesterov, adam, adamw, received "rmsprop"/],
+      [['train', '--template', 'toy-convnet', '--dataset', '1', '--optimizer', 'rmsprop'], /--optimizer must be one of sgd, momentum, nesterov, adam, adamw, lion, received "rmsprop"/],
+      [['train', '--template', 'toy-convnet', '--dataset', '1', '--optimizer', 'adam', '--momentum', '0.5'], /--momentum does not apply to --optimizer adam \(it takes --beta1, --beta2\)/],
+      [['train', '--template', 'toy-convnet', '--dataset', '1', '--optimizer', 'lion', '--beta2', '1'], /beta2 must be in \[0, 1\), received 1/],
       [['train', '--template', 'toy-convnet', '--dataset', '1', '--schedule', 'linear'], /--schedule must be one of constant, step, exp, cosine, inv, sqrt/],
       [['train', '--template', 'toy-convnet', '--dataset', '1', '--backend', 'webgpu'], /--backend must be one of wasm, cpu/],
       [['train', '--template', 'toy-convnet', '--dataset', '1', '--project', 'Nope'], /Unknown project "Nope"/],
@@ -137,6 +139,28 @@ describe('studio train (in-process)', () => {
       const runs = await Promise.all(projects.map((p) => clientFor(studio, runsContract).list({ projectId: p.id })))
       expect(runs.flat().map((r) => r.status)).not.toContain('queued')
       expect(runs.flat().map((r) => r.status)).not.toContain('failed')
+    } finally {
+      studio.close()
+    }
+  })
+
+  it('trains with Lion (a registered optimizer kind): its defaults, its flags, its checkpoint state', async () => {
+    const io = capture()
+    const code = await runCli(['train', '--template', 'toy-convnet', '--dataset', '1', '--epochs', '1', '--batch', '100', '--optimizer', 'lion', '--beta1', '0.95', '--json', '--data-dir', dataDir], io)
+    expect(code, io.err).toBe(0)
+    const start = JSON.parse(io.out.trim().split('\n')[0]!) as { runId: number }
+    const studio = openStudio(dataDir)
+    try {
+      const runs = clientFor(studio, runsContract)
+      const run = await runs.get({ id: start.runId })
+      expect(run.status).toBe('completed')
+      const config = run.config as { training: Record<string, unknown> }
+      // --lr not given: Lion's own 1e-4; beta2 its default 0.99.
+      expect(config.training).toMatchObject({ learningRate: 1e-4, optimizer: { type: 'lion', beta1: 0.95, beta2: 0.99 } })
+      const last = await runs.loadCheckpoint({ id: (await runs.checkpoints({ runId: start.runId })).find((c) => c.kind === 'last')!.id })
+      const opt = (last.meta as { optimizer: { type: string; slots: { slot: string }[] } }).optimizer
+      expect(opt.type).toBe('lion')
+      expect(new Set(opt.slots.map((s) => s.slot))).toEqual(new Set(['m']))
     } finally {
       studio.close()
     }

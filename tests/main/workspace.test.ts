@@ -117,7 +117,7 @@ describe('workspace service (Train form and searches in studio.db)', () => {
   it('reads back the fields of an older form that still fit and leaves the others out', async () => {
     const s = studioOn(folder())
     const p = await s.projects.create({ name: 'p' })
-    s.db.prepare('INSERT INTO train_forms (project_id, form, updated_at) VALUES (?, ?, ?)').run(p.id, JSON.stringify({ epochs: '4', optimizer: 'lion', gone: 1, pipelineId: 7 }), 't')
+    s.db.prepare('INSERT INTO train_forms (project_id, form, updated_at) VALUES (?, ?, ?)').run(p.id, JSON.stringify({ epochs: '4', optimizer: 'rmsprop', gone: 1, pipelineId: 7 }), 't')
     expect((await s.workspace.getTrainForm({ projectId: p.id }))?.form).toEqual({ epochs: '4', pipelineId: 7 })
   })
 

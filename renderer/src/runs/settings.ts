@@ -12,7 +12,10 @@ import type { Run } from '@shared/api'
 import { AUGMENT_KINDS, getKindSpec, type AugmentKind } from '@shared/augment/spec-only'
 import { canonicalJson, fingerprint, flattenConfig, getPath, type Leaf } from '@shared/compare'
 import { BACKEND_LABELS, type BackendName } from '../backend/labels'
-import { OPTIMIZERS, SCHEDULES } from '../train/form'
+import { OPTIMIZER_KINDS } from '@shared/train/optimizer-kinds'
+import { choiceOfSpec, getOptimizer } from '@shared/train/optimizer-kinds'
+import { getSchedule } from '@shared/train/schedules'
+import { SCHEDULE_KINDS } from '@shared/train/schedules'
 import { formatNumber } from './table-state'
 
 export type SettingSection = 'Engine' | 'Design' | 'Data' | 'Optimizer' | 'Schedule' | 'Regularization' | 'Run' | 'Checkpoints' | 'Transfer' | 'Search trial' | 'Other'
@@ -44,10 +47,10 @@ const MISSING: SettingValue = { key: undefined, text: '—' }
 const yesNo = (v: unknown) => (v === true ? 'yes' : v === false ? 'no' : formatNumber(v))
 const docKey = (v: unknown): Leaf | undefined => (v === undefined ? undefined : v === null ? null : `#${fingerprint(canonicalJson(v))}`)
 
-/** The optimizer type as the Train form names it (`adam` -> Adam). */
+/** The optimizer type by its kind's label (`adam` -> Adam). */
 export function optimizerLabel(type: string | null): string {
   if (type === null) return '—'
-  return OPTIMIZERS.find((o) => o.value === type)?.label.replace(/ \(.*\)$/, '') ?? type
+  return getOptimizer(type)?.label ?? type
 }
 
 /** A backend as the Train form names it (`wasm` -> WASM). */
@@ -63,11 +66,25 @@ function backendText(v: unknown): string {
 
 function optimizerText(opt: unknown): string {
   if (!isObject(opt)) return formatNumber(opt)
-  const choice = opt.type === 'sgd' ? (opt.nesterov === true ? 'nesterov' : typeof opt.momentum === 'number' && opt.momentum > 0 ? 'momentum' : 'sgd') : opt.type
-  return OPTIMIZERS.find((o) => o.value === choice)?.label ?? String(opt.type)
+  return choiceOfSpec(opt)?.label ?? String(opt.type)
 }
 
-const scheduleText = (type: unknown) => SCHEDULES.find((s) => s.value === type)?.label ?? formatNumber(type)
+const scheduleText = (type: unknown) => (typeof type === 'string' ? getSchedule(type)?.label : undefined) ?? formatNumber(type)
+
+/** One row per hyperparameter name of any kind (kinds sharing a name share the row; the first label wins). */
+function hyperRows<D extends { readonly hyperparameters: readonly { readonly name: string; readonly label: string }[] }>(kinds: readonly D[], skip: ReadonlySet<string>) {
+  const seen = new Map<string, string>()
+  for (const d of kinds) for (const h of d.hyperparameters) if (!skip.has(h.name) && !seen.has(h.name)) seen.set(h.name, h.label)
+  return [...seen]
+}
+type ChoiceShape = { readonly preset: object; readonly fields: readonly { readonly param: string }[] }
+const CHOICES = OPTIMIZER_KINDS.flatMap((d) => d.choices as readonly ChoiceShape[])
+/** Hyperparameters that only a choice's preset sets (SGD's `nesterov`): the Update rule row says them. */
+const PRESET_ONLY = new Set(
+  CHOICES.flatMap((c) => Object.keys(c.preset)).filter((n) => !CHOICES.some((c) => c.fields.some((f) => f.param === n))),
+)
+const OPTIMIZER_ROWS = hyperRows(OPTIMIZER_KINDS, PRESET_ONLY)
+const SCHEDULE_ROWS = hyperRows(SCHEDULE_KINDS, new Set())
 
 function engineText(config: unknown): string {
   const engine = getPath(config, 'engine')
@@ -202,22 +219,16 @@ const DESCRIPTORS: readonly Descriptor[] = [
     },
   },
 
-  { id: T('optimizer'), section: 'Optimizer', label: 'Update rule', covers: [T('optimizer.type'), T('optimizer.nesterov')], read: (r) => {
+  { id: T('optimizer'), section: 'Optimizer', label: 'Update rule', covers: [T('optimizer.type'), ...[...PRESET_ONLY].map((n) => T(`optimizer.${n}`))], read: (r) => {
     const o = getPath(r.config, T('optimizer'))
     return o === undefined ? MISSING : { key: optimizerText(o), text: optimizerText(o) }
   } },
   at(T('learningRate'), 'Optimizer', 'Learning rate'),
-  at(T('optimizer.momentum'), 'Optimizer', 'Momentum'),
-  at(T('optimizer.beta1'), 'Optimizer', 'β1'),
-  at(T('optimizer.beta2'), 'Optimizer', 'β2'),
-  at(T('optimizer.epsilon'), 'Optimizer', 'ε'),
+  ...OPTIMIZER_ROWS.map(([name, label]) => at(T(`optimizer.${name}`), 'Optimizer', label)),
 
   at(T('schedule.type'), 'Schedule', 'Learning-rate schedule', scheduleText),
   at(T('schedule.warmupEpochs'), 'Schedule', 'Warmup (epochs)'),
-  at(T('schedule.everyEpochs'), 'Schedule', 'Decay every (epochs)'),
-  at(T('schedule.gamma'), 'Schedule', 'Factor'),
-  at(T('schedule.minFactor'), 'Schedule', 'Final factor'),
-  at(T('schedule.k'), 'Schedule', 'k'),
+  ...SCHEDULE_ROWS.map(([name, label]) => at(T(`schedule.${name}`), 'Schedule', label)),
 
   at(T('weightDecay'), 'Regularization', 'Weight decay'),
   at(T('clipGradNorm'), 'Regularization', 'Gradient clipping', (v) => (v === null ? 'off' : formatNumber(v))),

@@ -1,11 +1,12 @@
 /** The Train configuration form: data, model, optimizer, schedule (with its preview), regularization, run, checkpoints. */
-import { useMemo, type ReactNode } from 'react'
+import { Fragment, useMemo, type ReactNode } from 'react'
 import type { ArchitectureSummary, DatasetSummary, PipelineSummary } from '@shared/api'
 import { scheduleCurve } from '@shared/train/schedules'
 import { LineChart } from '../charts/LineChart'
 import { useApp } from '../app/store'
 import { BACKEND_LABELS, BACKEND_ORDER } from '../backend/labels'
-import { OPTIMIZERS, SCHEDULES, scheduleOf, type FormField, type FormValidation, type TrainForm } from './form'
+import { findOptimizerChoice } from '@shared/train/optimizer-kinds'
+import { defaultLearningRate, OPTIMIZERS, optimizerFields, SCHEDULES, scheduleFields, scheduleOf, type FormField, type FormValidation, type TrainForm } from './form'
 import { useSeriesColors } from './RunCharts'
 
 export function stepsPerEpochFor(dataset: DatasetSummary | undefined, form: TrainForm): number | null {
@@ -77,7 +78,7 @@ export function ConfigForm({ form, set, validation, architectures, datasets, pip
   const schedule = scheduleOf(form)
   const scheduleKey = JSON.stringify(schedule)
   const curve = useMemo(() => {
-    if (spe === null || !(Number.isInteger(epochs) && epochs >= 1) || !(lr > 0) || errors.warmupEpochs || errors.stepEvery || errors.stepGamma || errors.expGamma || errors.cosineMin || errors.invK) return null
+    if (spe === null || !(Number.isInteger(epochs) && epochs >= 1) || !(lr > 0) || errors.warmupEpochs || scheduleFields(form).some((f) => errors[f.formKey])) return null
     try {
       const pts = scheduleCurve(schedule, spe, epochs, 160, lr)
       return { x: pts.map((p) => p.step + 1), y: pts.map((p) => p.lr) }
@@ -88,7 +89,13 @@ export function ConfigForm({ form, set, validation, architectures, datasets, pip
   }, [scheduleKey, spe, epochs, lr, errors])
   const previewSeries = useMemo(() => (curve ? [{ label: 'learning rate', color: colors.lr, values: curve.y, width: 2 }] : []), [curve, colors])
 
-  const sgd = form.optimizer === 'sgd' || form.optimizer === 'momentum' || form.optimizer === 'nesterov'
+  const optimizer = findOptimizerChoice(form.optimizer)
+  // A new update rule brings its own learning rate unless the user typed one.
+  const chooseOptimizer = (choice: string) => {
+    const untouched = Number(form.learningRate) === defaultLearningRate(form.optimizer)
+    const next = defaultLearningRate(choice)
+    set(untouched && next !== undefined ? { optimizer: choice, learningRate: String(next) } : { optimizer: choice })
+  }
   return (
     <div className="train-form" data-testid="train-form">
       <Section title="Data">
@@ -139,18 +146,20 @@ export function ConfigForm({ form, set, validation, architectures, datasets, pip
       <Section title="Optimizer">
         <label className="tf-field">
           <span className="tf-label">Update rule</span>
-          <select aria-label="Optimizer" value={form.optimizer} disabled={disabled} onChange={(e) => set({ optimizer: e.target.value as TrainForm['optimizer'] })}>
+          <select aria-label="Optimizer" value={form.optimizer} disabled={disabled} onChange={(e) => chooseOptimizer(e.target.value)}>
             {OPTIMIZERS.map((o) => (
               <option key={o.value} value={o.value}>
                 {o.label}
               </option>
             ))}
           </select>
+          {optimizer && <span className="tf-hint">{optimizer.def.description}</span>}
         </label>
         <div className="tf-row">
           {text('learningRate', 'Learning rate')}
-          {sgd ? form.optimizer !== 'sgd' && text('momentum', 'Momentum') : text('beta1', 'β1')}
-          {!sgd && text('beta2', 'β2')}
+          {optimizerFields(form).map((f) => (
+            <Fragment key={f.formKey}>{text(f.formKey, f.label, { hint: f.hint, unit: f.unit })}</Fragment>
+          ))}
         </div>
       </Section>
 
@@ -169,15 +178,9 @@ export function ConfigForm({ form, set, validation, architectures, datasets, pip
           {text('warmupEpochs', 'Warmup', { unit: 'epochs' })}
         </div>
         <div className="tf-row">
-          {form.schedule === 'step' && (
-            <>
-              {text('stepEvery', 'Decay every', { unit: 'epochs' })}
-              {text('stepGamma', 'Factor', { hint: '×0.1 is Krizhevsky’s' })}
-            </>
-          )}
-          {form.schedule === 'exponential' && text('expGamma', 'Factor per epoch')}
-          {form.schedule === 'cosine' && text('cosineMin', 'Final factor', { hint: '0 decays to zero' })}
-          {form.schedule === 'inverseTime' && text('invK', 'k', { hint: 'lr / (1 + k·epoch)' })}
+          {scheduleFields(form).map((f) => (
+            <Fragment key={f.formKey}>{text(f.formKey, f.label, { hint: f.hint, unit: f.unit })}</Fragment>
+          ))}
         </div>
         <div className="schedule-preview" data-testid="schedule-preview">
           {curve ? (
@@ -190,7 +193,7 @@ export function ConfigForm({ form, set, validation, architectures, datasets, pip
 
       <Section title="Regularization">
         <div className="tf-row">
-          {text('weightDecay', 'Weight decay', { hint: form.optimizer === 'adamw' ? 'Decoupled (AdamW)' : 'L2 penalty λ/2·‖W‖²' })}
+          {text('weightDecay', 'Weight decay', { hint: optimizer?.def.weightDecay === 'decoupled' ? `Decoupled (${optimizer.def.label})` : 'L2 penalty λ/2·‖W‖²' })}
           {text('clipGradNorm', 'Gradient clipping', { placeholder: 'off', hint: 'Max global L2 norm' })}
         </div>
         <label className="tf-check">

@@ -2,6 +2,8 @@
  * The Train section: configuration form and Start (left), the live or opened run with its curves (center), the
  * project's runs (right). Training itself lives in the controller, so it goes on while the user is elsewhere.
  */
+import { getOptimizer } from '@shared/train/optimizer-kinds'
+import { getSchedule } from '@shared/train/schedules'
 import { useCallback, useEffect, useMemo, useState } from 'react'
 import type { ArchitectureSummary, DatasetSummary, PipelineSummary, Run, RunSummary } from '@shared/api'
 import { api } from '../api/client'
@@ -517,28 +519,13 @@ function Stat({ label, value, testId }: { label: string; value: string; testId?:
 }
 
 function describeOptimizer(t: RunSnapshot['training']): string {
-  const o = t.optimizer
-  if (o.type === 'sgd') return o.momentum > 0 ? `SGD + ${o.nesterov ? 'Nesterov ' : ''}momentum ${o.momentum}` : 'SGD'
-  return `${o.type === 'adam' ? 'Adam' : 'AdamW'} (β1 ${o.beta1}, β2 ${o.beta2})`
+  return getOptimizer(t.optimizer.type)?.describe(t.optimizer) ?? t.optimizer.type
 }
 
 function describeSchedule(t: RunSnapshot['training']): string {
   const s = t.schedule
   const warm = s.warmupEpochs > 0 ? `, warmup ${s.warmupEpochs} epoch${s.warmupEpochs === 1 ? '' : 's'}` : ''
-  switch (s.type) {
-    case 'constant':
-      return `constant${warm}`
-    case 'step':
-      return `×${s.gamma} every ${s.everyEpochs} epochs${warm}`
-    case 'exponential':
-      return `×${s.gamma} per epoch${warm}`
-    case 'cosine':
-      return `cosine to ×${s.minFactor}${warm}`
-    case 'inverseTime':
-      return `1/(1 + ${s.k}·epoch)${warm}`
-    case 'sqrt':
-      return `sqrt(1 − t/T)${warm}`
-  }
+  return `${getSchedule(s.type)?.describe(s) ?? s.type}${warm}`
 }
 
 function SnapshotView({ run }: { run: Run }) {

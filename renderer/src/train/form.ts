@@ -4,7 +4,11 @@
  */
 import { parseTrainingConfig } from '@shared/train/config'
 import type { TrainingConfigInput } from '@shared/train/config'
-import type { ScheduleSpecInput, ScheduleType } from '@shared/train/schedules'
+import { OPTIMIZER_FORM_FIELDS, OPTIMIZER_KINDS, type OptimizerFormKey } from '@shared/train/optimizer-kinds'
+import { findOptimizerChoice, specOfChoice } from '@shared/train/optimizer-kinds'
+import type { FormField as KindField } from '@shared/train/optimizer-registry'
+import { getSchedule } from '@shared/train/schedules'
+import { SCHEDULE_FORM_FIELDS, SCHEDULE_KINDS, type ScheduleFormKey, type ScheduleSpecInput, type ScheduleType } from '@shared/train/schedules'
 import { trainFormFields, type OptimizerChoice, type StoredTrainForm } from '@shared/api'
 import { BACKEND_ORDER } from '../backend/labels'
 import type { BackendChoice } from './protocol'
@@ -12,7 +16,7 @@ import type { BackendChoice } from './protocol'
 export type { OptimizerChoice }
 
 /** The form's fields as typed; the API's schema (`trainFormSchema`) is their one description. */
-export type TrainForm = Omit<StoredTrainForm, 'backend'> & { backend: BackendChoice }
+export type TrainForm = Required<Omit<StoredTrainForm, 'backend'>> & { backend: BackendChoice }
 
 export const DEFAULT_FORM: TrainForm = {
   architectureId: null,
@@ -20,19 +24,12 @@ export const DEFAULT_FORM: TrainForm = {
   pipelineId: null,
   optimizer: 'adam',
   learningRate: '0.001',
-  momentum: '0.9',
-  beta1: '0.9',
-  beta2: '0.999',
+  ...kindDefaults(),
   weightDecay: '0',
   excludeBiasNorm: true,
   clipGradNorm: '',
   schedule: 'constant',
   warmupEpochs: '0',
-  stepEvery: '10',
-  stepGamma: '0.1',
-  expGamma: '0.97',
-  cosineMin: '0',
-  invK: '0.5',
   batchSize: '32',
   epochs: '10',
   dropLast: false,
@@ -43,22 +40,31 @@ export const DEFAULT_FORM: TrainForm = {
 
 export type FormField = Exclude<keyof TrainForm, 'architectureId' | 'datasetId' | 'pipelineId' | 'optimizer' | 'excludeBiasNorm' | 'schedule' | 'dropLast' | 'backend'>
 
-export const SCHEDULES: { value: ScheduleType; label: string }[] = [
-  { value: 'constant', label: 'Constant' },
-  { value: 'step', label: 'Step decay' },
-  { value: 'exponential', label: 'Exponential decay' },
-  { value: 'cosine', label: 'Cosine' },
-  { value: 'inverseTime', label: '1/t decay' },
-  { value: 'sqrt', label: 'sqrt(1 − t/T)' },
-]
+export const SCHEDULES: { value: ScheduleType; label: string }[] = SCHEDULE_KINDS.map((d) => ({ value: d.type, label: d.label }))
 
-export const OPTIMIZERS: { value: OptimizerChoice; label: string }[] = [
-  { value: 'sgd', label: 'SGD' },
-  { value: 'momentum', label: 'SGD + momentum' },
-  { value: 'nesterov', label: 'SGD + Nesterov momentum' },
-  { value: 'adam', label: 'Adam' },
-  { value: 'adamw', label: 'AdamW (decoupled decay)' },
-]
+/** The optimizer list: every choice of every registered kind. */
+export const OPTIMIZERS: { value: OptimizerChoice; label: string }[] = OPTIMIZER_KINDS.flatMap((d) => d.choices.map((c) => ({ value: c.value, label: c.label })))
+
+/** The form's text of every optimizer and schedule field (kinds sharing a key share its default). */
+function kindDefaults(): Record<StoredFieldKey, string> {
+  return Object.fromEntries([...OPTIMIZER_FORM_FIELDS, ...SCHEDULE_FORM_FIELDS].map((f) => [f.formKey, f.default])) as Record<StoredFieldKey, string>
+}
+type StoredFieldKey = OptimizerFormKey | ScheduleFormKey
+
+/** The fields the chosen optimizer shows (its registry choice's). */
+export function optimizerFields(form: TrainForm): readonly KindField<FormField>[] {
+  return (findOptimizerChoice(form.optimizer)?.choice.fields ?? []) as readonly KindField<FormField>[]
+}
+
+/** The fields the chosen schedule shows besides the warmup. */
+export function scheduleFields(form: TrainForm): readonly KindField<FormField>[] {
+  return (getSchedule(form.schedule)?.fields ?? []) as readonly KindField<FormField>[]
+}
+
+/** The chosen optimizer kind's learning rate for a fresh run (the command line's default too). */
+export function defaultLearningRate(choice: string): number | undefined {
+  return findOptimizerChoice(choice)?.def.defaultLearningRate
+}
 
 /** A number as typed: empty or malformed text becomes NaN, which the schema reports with the field's name. */
 function num(text: string): number {
@@ -66,31 +72,19 @@ function num(text: string): number {
   return t === '' ? NaN : Number(t)
 }
 
+const fieldValue = (form: TrainForm) => (f: KindField) => num(form[f.formKey as FormField])
+
 export function scheduleOf(form: TrainForm): ScheduleSpecInput {
-  const warmupEpochs = num(form.warmupEpochs)
-  switch (form.schedule) {
-    case 'constant':
-      return { type: 'constant', warmupEpochs }
-    case 'step':
-      return { type: 'step', everyEpochs: num(form.stepEvery), gamma: num(form.stepGamma), warmupEpochs }
-    case 'exponential':
-      return { type: 'exponential', gamma: num(form.expGamma), warmupEpochs }
-    case 'cosine':
-      return { type: 'cosine', minFactor: num(form.cosineMin), warmupEpochs }
-    case 'inverseTime':
-      return { type: 'inverseTime', k: num(form.invK), warmupEpochs }
-    case 'sqrt':
-      return { type: 'sqrt', warmupEpochs }
-  }
+  const spec: Record<string, unknown> = { type: form.schedule }
+  for (const f of scheduleFields(form)) spec[f.param] = fieldValue(form)(f)
+  spec.warmupEpochs = num(form.warmupEpochs)
+  return spec as ScheduleSpecInput
 }
 
 export function configOf(form: TrainForm): TrainingConfigInput {
   const seedText = form.seed.trim()
   const seed = /^-?\d+$/.test(seedText) && Number.isSafeInteger(Number(seedText)) ? Number(seedText) : seedText
-  const optimizer: TrainingConfigInput['optimizer'] =
-    form.optimizer === 'adam' || form.optimizer === 'adamw'
-      ? { type: form.optimizer, beta1: num(form.beta1), beta2: num(form.beta2) }
-      : { type: 'sgd', momentum: form.optimizer === 'sgd' ? 0 : num(form.momentum), nesterov: form.optimizer === 'nesterov' }
+  const optimizer = specOfChoice(form.optimizer, fieldValue(form)) as TrainingConfigInput['optimizer']
   return {
     epochs: num(form.epochs),
     batchSize: num(form.batchSize),
@@ -109,15 +103,7 @@ export function configOf(form: TrainForm): TrainingConfigInput {
 /** Which field a schema message is about, and the words users read for the schema's names. */
 const FIELD_OF: [RegExp, FormField, string][] = [
   [/^warmupEpochs\b/, 'warmupEpochs', 'Warmup'],
-  [/^step schedule everyEpochs\b/, 'stepEvery', 'Decay every'],
-  [/^step schedule gamma\b/, 'stepGamma', 'Factor'],
-  [/^exponential schedule gamma\b/, 'expGamma', 'Factor per epoch'],
-  [/^cosine schedule minFactor\b/, 'cosineMin', 'Final factor'],
-  [/^1\/t schedule k\b/, 'invK', 'k'],
   [/^learningRate\b/, 'learningRate', 'Learning rate'],
-  [/^momentum\b/, 'momentum', 'Momentum'],
-  [/^beta1\b/, 'beta1', 'β1'],
-  [/^beta2\b/, 'beta2', 'β2'],
   [/^weightDecay\b/, 'weightDecay', 'Weight decay'],
   [/^clipGradNorm\b/, 'clipGradNorm', 'Gradient clipping'],
   [/^batchSize\b/, 'batchSize', 'Batch size'],
@@ -141,8 +127,11 @@ export function validateForm(form: TrainForm): FormValidation {
   const fields: Partial<Record<FormField, string>> = {}
   const general: string[] = []
   if (!r.ok) {
+    // The chosen kinds' fields, by the name their schema's messages start with.
+    const kindFields = [...optimizerFields(form), ...scheduleFields(form)].map((f): [RegExp, FormField, string] => [new RegExp(`^${escapeRe(f.says ?? f.param)}\\b`), f.formKey, f.label])
+    const fieldOf = [...kindFields, ...FIELD_OF]
     for (const msg of r.errors) {
-      const hit = FIELD_OF.find(([re]) => re.test(msg))
+      const hit = fieldOf.find(([re]) => re.test(msg))
       if (hit) {
         const [re, field, label] = hit
         fields[field] ??= msg.replace(re, label)
@@ -153,6 +142,8 @@ export function validateForm(form: TrainForm): FormValidation {
   }
   return { ok: r.ok, config, fields, general }
 }
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
 
 const isBackend = (v: unknown): v is BackendChoice => v === 'auto' || (BACKEND_ORDER as readonly unknown[]).includes(v)
 

@@ -5,38 +5,42 @@
  */
 import { z } from 'zod'
 import { searchStateSchema } from '../../procedure/search'
-import type { ScheduleType } from '../../train/schedules'
+import { OPTIMIZER_FORM_FIELDS, OPTIMIZER_KINDS, type OptimizerFormKey } from '../../train/optimizer-kinds'
+import { SCHEDULE_FORM_FIELDS, SCHEDULE_TYPES, type ScheduleFormKey } from '../../train/schedules'
 import { defineService, method } from '../contract'
 import { entityId } from './projects'
 
-export const OPTIMIZER_CHOICES = ['sgd', 'momentum', 'nesterov', 'adam', 'adamw'] as const
-export type OptimizerChoice = (typeof OPTIMIZER_CHOICES)[number]
+/** The Train form's optimizer list: every choice of every registered kind (`momentum` is SGD with momentum). */
+export const OPTIMIZER_CHOICES = OPTIMIZER_KINDS.flatMap((d) => d.choices.map((c) => c.value)) as [string, ...string[]]
+export type OptimizerChoice = string
 
-export const SCHEDULE_TYPES = ['constant', 'step', 'exponential', 'cosine', 'inverseTime', 'sqrt'] as const satisfies readonly ScheduleType[]
+export { SCHEDULE_TYPES }
 
 /** A number as the user typed it (the form validates it when it builds the training config). */
 const typed = z.string({ error: 'Expected the text of a form field' }).max(100, 'A form field holds at most 100 characters')
 
+/**
+ * A text field per form key of the registered optimizer and schedule kinds (`beta1`, `stepEvery`). Optional, so a
+ * form saved before a kind was added still saves and loads (the renderer fills a missing field with its default).
+ */
+const optionalTyped = typed.optional()
+const kindFields = Object.fromEntries(
+  [...OPTIMIZER_FORM_FIELDS, ...SCHEDULE_FORM_FIELDS].map((f) => [f.formKey, optionalTyped]),
+) as Record<OptimizerFormKey | ScheduleFormKey, typeof optionalTyped>
+
 /** The Train form's fields, as typed (numbers stay text so a half-typed value survives a restart). */
 export const trainFormSchema = z.object({
+  ...kindFields,
   architectureId: entityId.nullable(),
   datasetId: entityId.nullable(),
   pipelineId: entityId.nullable(),
   optimizer: z.enum(OPTIMIZER_CHOICES, { error: `Optimizer must be one of ${OPTIMIZER_CHOICES.join(', ')}` }),
   learningRate: typed,
-  momentum: typed,
-  beta1: typed,
-  beta2: typed,
   weightDecay: typed,
   excludeBiasNorm: z.boolean(),
   clipGradNorm: typed,
   schedule: z.enum(SCHEDULE_TYPES, { error: `Schedule must be one of ${SCHEDULE_TYPES.join(', ')}` }),
   warmupEpochs: typed,
-  stepEvery: typed,
-  stepGamma: typed,
-  expGamma: typed,
-  cosineMin: typed,
-  invK: typed,
   batchSize: typed,
   epochs: typed,
   dropLast: z.boolean(),

@@ -124,7 +124,7 @@ describe('training config schema', () => {
     const r = parseTrainingConfig({ ...base, optimizer: { type: 'rmsprop' }, schedule: { type: 'poly' } })
     expect(r.ok).toBe(false)
     if (r.ok) return
-    expect(r.errors.join('\n')).toContain('optimizer type must be one of sgd, adam, adamw, received "rmsprop"')
+    expect(r.errors.join('\n')).toContain('optimizer type must be one of sgd, adam, adamw, lion, received "rmsprop"')
     expect(r.errors.join('\n')).toContain('schedule type must be one of constant, step, exponential, cosine, inverseTime, sqrt, received "poly"')
   })
 })
