@@ -123,8 +123,9 @@ export function RunDetail(props: { runId: number; onBack: () => void }) {
       setRunning({ checkpointId: checkpoint.id, split, started: Date.now() })
       const [rows, model] = await Promise.all([splitRows(dataset.id, split, split === 'test'), modelSpec(checkpoint.id, graph)])
       const classes = ((run.config as { dataset?: { classes?: string[] } }).dataset?.classes ?? dataset.classes).slice()
-      const r = await evalRequest<EvaluateResult>(
-        { type: 'evaluate', model, cache: cacheSpec(dataset), classes, split, rows, pipeline: pipelineOf(run), allowTest: split === 'test' },
+      const r = await evalRequest(
+        'evaluate',
+        { model, cache: cacheSpec(dataset), classes, split, rows, pipeline: pipelineOf(run), allowTest: split === 'test' },
         [model.weights, rows.indices.buffer, rows.labels.buffer],
       )
       const predictions = Array.from(r.predicted, (p, i) => ({ index: i, label: r.labels[i] as number, predicted: p, confidence: Math.min(1, r.confidence[i] as number) }))

@@ -21,6 +21,7 @@ import { parseTrainingConfig } from '@shared/train/config'
 import type { TrainingConfig, TrainingConfigInput } from '@shared/train/config'
 import type { CheckpointMeta, TrainMessage } from '@shared/train/messages'
 import type { Api } from '../api/client'
+import { readSplit } from '../api/splits'
 import { fromBase64, toBase64 } from './base64'
 import type { BackendChoice, CheckpointPayload, SplitIndex, TransferInit, WorkerCommand, WorkerEvent } from './protocol'
 import { emptySteps, METRIC, seriesFromMetrics, STEP_METRICS, EPOCH_METRICS } from './series'
@@ -291,20 +292,6 @@ interface MetricPoint {
   time: number
 }
 
-async function readSplit(api: TrainApi, datasetId: number, split: 'train' | 'val'): Promise<SplitIndex> {
-  const indices: number[] = []
-  const labels: number[] = []
-  let offset = 0
-  for (;;) {
-    const page = await api.datasets.readSplit({ id: datasetId, split, offset, limit: 10_000, withImages: false })
-    indices.push(...page.indices)
-    labels.push(...page.labels)
-    offset += page.indices.length
-    if (page.indices.length === 0 || offset >= page.total) break
-  }
-  return { indices: Int32Array.from(indices), labels: Int32Array.from(labels) }
-}
-
 function message(e: unknown): string {
   if (e && typeof e === 'object' && 'message' in e) return String((e as { message: unknown }).message)
   return String(e)
@@ -570,7 +557,7 @@ export class TrainingController {
     init: TransferInit | null = null,
   ): Promise<void> {
     const { api } = this.#deps
-    const [train, val] = await Promise.all([readSplit(api, dataset.id, 'train'), dataset.splitTotals.val > 0 ? readSplit(api, dataset.id, 'val') : null])
+    const [train, val] = await Promise.all([readSplit(api.datasets, dataset.id, 'train'), dataset.splitTotals.val > 0 ? readSplit(api.datasets, dataset.id, 'val') : null])
     const emptySplit: SplitIndex = { indices: new Int32Array(0), labels: new Int32Array(0) }
     const best = history.epochs.reduce<{ acc: number | null; epoch: number | null }>(
       (b, r) => (r.valAcc !== null && (b.acc === null || r.valAcc > b.acc) ? { acc: r.valAcc, epoch: r.epoch } : b),
