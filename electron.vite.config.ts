@@ -40,6 +40,9 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(import.meta.dirname, 'renderer'),
+    // The packaged assets (the app's icons): copied as they are to the renderer's root, where both hosts serve
+    // them (index.html links the favicon); the Electron window takes its icon from the same folder.
+    publicDir: resolve(import.meta.dirname, 'resources'),
     resolve: { alias: [...Object.entries(alias).map(([find, replacement]) => ({ find, replacement })), threadedWasmFactory] },
     plugins: [react()],
     worker: { format: 'es' },

@@ -20,6 +20,15 @@ const layer = (message, { names = [], patterns = [], folders = [] }) => ({
   ],
 })
 
+/** no-restricted-imports takes one options object: two layers' restrictions together. */
+const both = (a, b) => ({ paths: [...a.paths, ...b.paths], patterns: [...a.patterns, ...b.patterns] })
+
+const rendererMessage = 'The renderer reaches the back end only through the typed API client'
+const rendererLayer = { names: [...nodeBuiltins, 'electron', ...nodeOnlyPackages], patterns: ['node:*'], folders: ['main', 'preload'] }
+/** renderer/src/: the features, and the shared pieces below them (see docs/architecture.md, "The renderer's order"). */
+const rendererFeatures = ['architecture', 'backend', 'data', 'procedure', 'projects', 'runs', 'train', 'workspace']
+const rendererShared = ['workers', 'charts', 'ui', 'api']
+
 export default tseslint.config(
   {
     ignores: ['node_modules/**', 'out/**', 'dist/**', '.cache/**', '.electron-native/**', 'test-results/**', 'resources/**'],
@@ -110,13 +119,22 @@ export default tseslint.config(
   {
     files: ['renderer/**/*.{ts,tsx}'],
     rules: {
+      'no-restricted-imports': ['error', layer(rendererMessage, rendererLayer)],
+    },
+  },
+  {
+    // The renderer's order: the shell (app/, main.tsx) -> features -> shared UI pieces. A shared piece is used by
+    // features and never uses one (a chart that needs a feature's data is given it as props).
+    files: [`renderer/src/{${rendererShared.join(',')}}/**/*.{ts,tsx}`],
+    rules: {
       'no-restricted-imports': [
         'error',
-        layer('The renderer reaches the back end only through the typed API client', {
-          names: [...nodeBuiltins, 'electron', ...nodeOnlyPackages],
-          patterns: ['node:*'],
-          folders: ['main', 'preload'],
-        }),
+        both(
+          layer(rendererMessage, rendererLayer),
+          layer(`Shared UI pieces (${rendererShared.map((f) => `${f}/`).join(', ')}) do not import features or the shell`, {
+            folders: [...rendererFeatures, 'app', 'main'],
+          }),
+        ),
       ],
     },
   },

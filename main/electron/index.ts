@@ -25,6 +25,8 @@ import { loadWindowState, trackWindowState } from './window-state'
 protocol.registerSchemesAsPrivileged(PRIVILEGED_SCHEMES)
 
 const rendererDir = join(import.meta.dirname, '../renderer')
+/** The window's icon, from the top-level resources/ (the packaged assets; the browser host's favicon is the same). */
+const windowIcon = () => join(app.getAppPath(), 'resources', 'icon-512.png')
 const devServerUrl = process.env.ELECTRON_RENDERER_URL || undefined
 
 function serveRenderer(dataDir: string): void {
@@ -98,6 +100,7 @@ async function main(): Promise<void> {
       show: false,
       title: 'CNN Studio',
       backgroundColor: '#16181d',
+      icon: windowIcon(),
       webPreferences: windowWebPreferences(join(import.meta.dirname, '../preload/index.cjs')),
     })
     if (state?.maximized) window.maximize()

@@ -5,7 +5,7 @@
  * plus the CSP on the real built index.html.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CONTENT_SECURITY_POLICY } from '../../main/host/renderer-headers'
@@ -29,6 +29,12 @@ test('the built Electron main process: locked-down window, navigation and new wi
     for (const url of ['studio://app/index.html', 'studio://app/']) {
       expect(report.protocolAnswers[url]).toEqual({ status: 200, csp: CONTENT_SECURITY_POLICY, coop: 'same-origin' })
     }
+    // The window's icon is the packaged one in resources/, and the built renderer carries the favicon it links.
+    expect(report.icon).toMatch(/[\\/]resources[\\/]icon-512\.png$/)
+    expect(existsSync(report.icon!), report.icon!).toBe(true)
+    expect(readFileSync(report.icon!).subarray(1, 4).toString()).toBe('PNG')
+    expect(readFileSync('out/renderer/index.html', 'utf8')).toMatch(/<link rel="icon" type="image\/svg\+xml" href="\.?\/icon\.svg"/)
+    expect(report.protocolAnswers['studio://app/icon.svg']).toEqual({ status: 200, csp: CONTENT_SECURITY_POLICY, coop: 'same-origin' })
   } finally {
     rmSync(dataDir, { recursive: true, force: true })
   }

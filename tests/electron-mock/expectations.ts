@@ -3,6 +3,8 @@ export interface MainReport {
   schemes: { scheme: string; privileges: Record<string, boolean> }[]
   protocols: string[]
   webPreferences: Record<string, unknown>
+  /** The window's icon file (BrowserWindow's `icon`). */
+  icon: string | null
   windowCount: number
   loadedUrls: string[]
   navigation: Record<string, Record<string, boolean | string>>

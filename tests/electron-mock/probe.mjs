@@ -72,7 +72,7 @@ export async function probeMain() {
     return { status: response.status, csp: response.headers.get('content-security-policy'), coop: response.headers.get('cross-origin-opener-policy') }
   }
   const protocolAnswers = {}
-  for (const url of ['studio://app/index.html', 'studio://app/', 'studio://app/%E0%A4%A', 'studio://app/a%00b', 'studio://app/..%2F..%2Fpackage.json', 'studio://app/files/studio.db', 'studio://other/index.html']) {
+  for (const url of ['studio://app/index.html', 'studio://app/', 'studio://app/%E0%A4%A', 'studio://app/a%00b', 'studio://app/..%2F..%2Fpackage.json', 'studio://app/files/studio.db', 'studio://other/index.html', 'studio://app/icon.svg']) {
     protocolAnswers[url] = await answer(url)
   }
 
@@ -81,6 +81,7 @@ export async function probeMain() {
     schemes: recorded.schemes,
     protocols: [...recorded.protocolHandlers.keys()],
     webPreferences: window.options.webPreferences,
+    icon: window.options.icon ?? null,
     windowCount: recorded.windows.length,
     loadedUrls: recorded.loadedUrls,
     navigation,

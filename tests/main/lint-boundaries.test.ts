@@ -25,6 +25,16 @@ describe('import boundaries', () => {
     ['renderer/src/planted.ts', `import { openDatabase } from '../../main/store/db'`, /no imports from main/],
     ['preload/planted.ts', `import { readFileSync } from 'node:fs'`, /generic bridge/],
     ['renderer/src/planted.ts', `export const r = Math.random()`, /seeded generator/],
+    // The renderer's order: the shared UI pieces never import a feature or the shell (type-only imports neither).
+    ['renderer/src/workers/planted.ts', `import { studioBackend } from '../backend/probe'`, /Shared UI pieces .*no imports from backend/],
+    ['renderer/src/workers/planted.ts', `import type { WorkerData } from '../train/protocol'`, /Shared UI pieces .*no imports from train/],
+    ['renderer/src/charts/planted.ts', `import { runColor } from '../runs/colors'`, /Shared UI pieces .*no imports from runs/],
+    ['renderer/src/ui/planted.ts', `import { useData } from '../data/store'`, /Shared UI pieces .*no imports from data/],
+    ['renderer/src/ui/deeper/planted.ts', `import { ProcedurePanel } from '../../procedure/ProcedurePanel'`, /Shared UI pieces .*no imports from procedure/],
+    ['renderer/src/api/planted.ts', `import { useApp } from '../app/store'`, /Shared UI pieces .*no imports from app/],
+    ['renderer/src/api/planted.ts', `import { editor } from '../architecture/session'`, /Shared UI pieces .*no imports from architecture/],
+    // ...and keep the renderer's own rules.
+    ['renderer/src/api/planted.ts', `import { readFileSync } from 'node:fs'`, /typed API client/],
   ])('%s rejects %s', async (file, code, expected) => {
     const messages = await lint(file, code)
     expect(messages.some((m) => expected.test(m)), messages.join('\n')).toBe(true)
@@ -38,6 +48,9 @@ describe('import boundaries', () => {
     ['preload/planted.ts', `import { contextBridge } from 'electron'\nexport const b = contextBridge`],
     // A local module named like a Node built-in is not the built-in.
     ['renderer/src/planted.ts', `import { InspectorPanel } from './Inspector'\nexport const i = InspectorPanel`],
+    // Features use the shared pieces and each other; the shared pieces use each other.
+    ['renderer/src/train/planted.ts', `import { LineChart } from '../charts/LineChart'\nimport { api } from '../api/client'\nimport { useRuns } from '../runs/Compare'\nexport const x = [LineChart, api, useRuns]`],
+    ['renderer/src/charts/planted.ts', `import { formatValue } from './ticks'\nimport { reportError } from '../ui/dialogs'\nexport const x = [formatValue, reportError]`],
   ])('%s accepts allowed imports', async (file, code) => {
     expect(await lint(file, code)).toEqual([])
   })

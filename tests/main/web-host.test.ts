@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { connect } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -20,6 +20,23 @@ describe('browser host', () => {
     expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin')
     expect(res.headers.get('cross-origin-embedder-policy')).toBe('require-corp')
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'")
+  })
+
+  it('serves the favicons index.html links, from the packaged resources/ (copied to the renderer root by the build)', async () => {
+    const { web, rendererDir } = await host()
+    // What the build does with resources/ (electron.vite.config.ts: the renderer's publicDir).
+    for (const name of readdirSync('resources')) copyFileSync(join('resources', name), join(rendererDir, name))
+    const links = [...readFileSync('renderer/index.html', 'utf8').matchAll(/<link rel="icon" type="([^"]+)"[^>]* href="\/([^"]+)"/g)]
+    expect(links.map((m) => m[2])).toEqual(['icon.svg', 'icon-256.png'])
+    for (const [, type, name] of links) {
+      const res = await fetch(new URL(`/${name}`, web.url))
+      expect(res.status, name).toBe(200)
+      expect(res.headers.get('content-type')).toBe(type)
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'")
+      expect(Buffer.from(await res.arrayBuffer()).equals(readFileSync(join('resources', name!)))).toBe(true)
+    }
+    // The path guard still holds next to them.
+    expect((await fetch(new URL('/..%2Fresources%2Ficon.svg', web.url))).status).toBe(404)
   })
 
   it('answers API calls only with the token, and validates payloads', async () => {

@@ -1,16 +1,8 @@
 import { api } from '../api/client'
 import { editorCommands } from '../architecture/commands'
+import type { Command } from '../ui/command'
 import { reportError } from '../ui/dialogs'
 import { SECTIONS, useApp, type Section } from './store'
-
-/** Every app command, reachable from shortcuts, the command palette and the native menu. */
-export interface Command {
-  readonly id: string
-  readonly title: string
-  readonly shortcut?: string
-  readonly when?: () => boolean
-  run(): void
-}
 
 const inWorkspace = () => useApp.getState().route.name === 'workspace'
 
@@ -24,6 +16,7 @@ export function broadcast(command: string): void {
   window.dispatchEvent(new CustomEvent('studio-command', { detail: command }))
 }
 
+/** Every app command, reachable from shortcuts, the command palette and the native menu. */
 export const commands: Command[] = [
   {
     id: 'project.new',

@@ -2,8 +2,8 @@
  * Editor commands: reachable from the command palette (Ctrl+K) and as shortcuts while the architecture editor
  * is shown and the focus is not in a text field (so Ctrl+Z in an inspector field stays the field's own undo).
  */
-import type { Command } from '../app/commands'
 import { useApp } from '../app/store'
+import type { Command } from '../ui/command'
 import { editor, useSession } from './session'
 import { canvasView, layoutNow } from './view'
 

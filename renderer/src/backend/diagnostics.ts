@@ -3,6 +3,8 @@
  * Nothing in the app calls it. `wasmThreads(n)` starts a throwaway worker that initialises the WASM backend as
  * the training worker does, with `n` threads (default: the app's policy), runs a conv2d and reports what it got.
  */
+import { workerClient } from '../workers/client'
+import type { Method } from '../workers/protocol'
 import type { BackendName } from './labels'
 import type { WasmThreadsPlan } from './wasm-threads'
 
@@ -22,6 +24,11 @@ export interface WasmThreadsReport {
   ms: number
 }
 
+/** The diagnostics worker's one method (./diagnostics.worker.ts). */
+export type DiagnosticsMethods = {
+  wasmThreads: Method<{ readonly threads?: number | undefined; readonly logicalCores?: number | undefined }, WasmThreadsReport>
+}
+
 export interface StudioDiagnostics {
   /**
    * `threads`: asked of the WASM backend (default: the app's policy). `logicalCores`: emulated
@@ -36,20 +43,14 @@ declare global {
   }
 }
 
+// A throwaway worker per report: the emulated core count must not leak into another one.
+const diagnosticsWorker = workerClient<DiagnosticsMethods>(() => new Worker(new URL('./diagnostics.worker.ts', import.meta.url), { type: 'module' }), {
+  perCall: true,
+  crashed: (detail) => `diagnostics worker failed: ${detail}`,
+})
+
 function wasmThreads(threads?: number, logicalCores?: number): Promise<WasmThreadsReport> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./diagnostics.worker.ts', import.meta.url), { type: 'module' })
-    const done = () => worker.terminate()
-    worker.onmessage = (event: MessageEvent<WasmThreadsReport>) => {
-      resolve(event.data)
-      done()
-    }
-    worker.onerror = (event) => {
-      reject(new Error(event.message || 'diagnostics worker failed'))
-      done()
-    }
-    worker.postMessage({ threads, logicalCores })
-  })
+  return diagnosticsWorker.call('wasmThreads', { threads, logicalCores })
 }
 
 export function installDiagnostics(): void {

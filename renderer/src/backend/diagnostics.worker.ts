@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs'
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm'
 import { selectBackend } from './backends'
-import type { WasmThreadsReport } from './diagnostics'
+import { serve } from '../workers/serve'
+import type { DiagnosticsMethods, WasmThreadsReport } from './diagnostics'
 import { configureWasmThreads } from './wasm-threads'
 
 declare const self: DedicatedWorkerGlobalScope
@@ -21,13 +22,13 @@ function conv(): { sum: number; values: Float32Array } {
   })
 }
 
-self.onmessage = async (e: MessageEvent<{ threads?: number; logicalCores?: number }>) => {
+async function wasmThreads(request: DiagnosticsMethods['wasmThreads']['request']): Promise<WasmThreadsReport> {
   const t0 = performance.now()
   // tfjs' C++ side caps XNNPACK's pool at half of navigator.hardwareConcurrency (read when the module starts),
   // so proving 2 threads on a 2-core machine needs the core count emulated, in this throwaway worker only.
-  const cores = e.data.logicalCores
+  const cores = request.logicalCores
   if (cores !== undefined) Object.defineProperty(navigator, 'hardwareConcurrency', { value: cores, configurable: true })
-  const plan = configureWasmThreads(e.data.threads)
+  const plan = configureWasmThreads(request.threads)
   const probe = await selectBackend('wasm')
   let threads: number | null = null
   try {
@@ -38,7 +39,7 @@ self.onmessage = async (e: MessageEvent<{ threads?: number; logicalCores?: numbe
   const report: WasmThreadsReport = {
     crossOriginIsolated: self.crossOriginIsolated === true,
     hardwareConcurrency: navigator.hardwareConcurrency,
-    requested: e.data.threads ?? null,
+    requested: request.threads ?? null,
     plan,
     backend: probe.backend,
     tried: probe.tried,
@@ -56,5 +57,7 @@ self.onmessage = async (e: MessageEvent<{ threads?: number; logicalCores?: numbe
     report.conv2d = { sum: wasm.sum, maxAbsDiffVsCpu: maxAbsDiff }
   }
   report.ms = performance.now() - t0
-  self.postMessage(report)
+  return report
 }
+
+serve<DiagnosticsMethods>({ wasmThreads })

@@ -1,14 +1,21 @@
-/** Messages of the backend probe worker (./probe.worker.ts). */
+/** The methods of the backend probe worker (./probe.worker.ts), over the one worker protocol (../workers/). */
+import type { Method } from '../workers/protocol'
 import type { BackendFacts } from './auto'
 import type { BackendName } from './labels'
 
-export type ProbeRequest = { readonly type: 'facts' } | { readonly type: 'bench'; readonly backend: BackendName; readonly steps: number; readonly budgetMs: number }
+export interface FactsReply {
+  readonly facts: BackendFacts
+  readonly wasmThreads: number | null
+  readonly tried: { readonly backend: BackendName; readonly error: string | null }[]
+}
 
-export type ProbeReply =
-  | {
-      readonly type: 'facts'
-      readonly facts: BackendFacts
-      readonly wasmThreads: number | null
-      readonly tried: { readonly backend: BackendName; readonly error: string | null }[]
-    }
-  | { readonly type: 'bench'; readonly backend: BackendName; readonly msPerStep: number | null; readonly error: string | null }
+export interface BenchReply {
+  readonly backend: BackendName
+  readonly msPerStep: number | null
+  readonly error: string | null
+}
+
+export type ProbeMethods = {
+  facts: Method<Record<string, never>, FactsReply>
+  bench: Method<{ readonly backend: BackendName; readonly steps: number; readonly budgetMs: number }, BenchReply>
+}

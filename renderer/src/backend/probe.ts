@@ -11,7 +11,9 @@ import { reportError } from '../ui/dialogs'
 import { backendStatus, probeKey, type BackendSetting, type BackendStatus, type ProbeTimings } from './auto'
 import { installDiagnostics } from './diagnostics'
 import type { BackendName } from './labels'
-import type { ProbeReply, ProbeRequest } from './probe-protocol'
+import { workerClient } from '../workers/client'
+import { errorMessage } from '../workers/protocol'
+import type { FactsReply, ProbeMethods } from './probe-protocol'
 
 installDiagnostics()
 
@@ -20,40 +22,23 @@ const BENCH_STEPS = 5
 const BENCH_BUDGET_MS = 1500
 const BENCH_TIMEOUT_MS = 6000
 
-type FactsReply = Extract<ProbeReply, { type: 'facts' }>
-
-function ask<R extends ProbeReply>(request: ProbeRequest, timeoutMs: number | null, onTimeout: () => R): Promise<R> {
-  return new Promise<R>((resolve) => {
-    const worker = new Worker(new URL('./probe.worker.ts', import.meta.url), { type: 'module', name: `backend-${request.type}` })
-    const done = (reply: R) => {
-      clearTimeout(timer)
-      worker.terminate()
-      resolve(reply)
-    }
-    const timer = timeoutMs === null ? undefined : setTimeout(() => done(onTimeout()), timeoutMs)
-    worker.onmessage = (event: MessageEvent<R>) => done(event.data)
-    worker.onerror = (event) => {
-      event.preventDefault()
-      done(onTimeout())
-    }
-    worker.postMessage(request)
-  })
-}
+// Each probe in its own worker, ended with its answer (a bench that hangs is terminated at its timeout).
+const probeWorker = workerClient<ProbeMethods>((method) => new Worker(new URL('./probe.worker.ts', import.meta.url), { type: 'module', name: `backend-${method}` }), {
+  perCall: true,
+  crashed: () => 'the probe worker failed',
+})
 
 let factsPending: Promise<FactsReply> | null = null
 
 /** This machine's backend facts (once per page). */
 export function backendFacts(): Promise<FactsReply> {
-  return (factsPending ??= ask<FactsReply>({ type: 'facts' }, null, () => ({ type: 'facts', facts: { webgpu: null, webgpuError: 'the probe worker failed', wasm: false }, wasmThreads: null, tried: [] })))
+  return (factsPending ??= probeWorker.call('facts', {}).catch((error: unknown) => ({ facts: { webgpu: null, webgpuError: errorMessage(error), wasm: false }, wasmThreads: null, tried: [] })))
 }
 
 async function bench(backend: BackendName): Promise<number | null> {
-  const reply = await ask<Extract<ProbeReply, { type: 'bench' }>>({ type: 'bench', backend, steps: BENCH_STEPS, budgetMs: BENCH_BUDGET_MS }, BENCH_TIMEOUT_MS, () => ({
-    type: 'bench',
-    backend,
-    msPerStep: null,
-    error: `no answer within ${BENCH_TIMEOUT_MS / 1000} s`,
-  }))
+  const reply = await probeWorker
+    .call('bench', { backend, steps: BENCH_STEPS, budgetMs: BENCH_BUDGET_MS }, { timeoutMs: BENCH_TIMEOUT_MS })
+    .catch((error: unknown) => ({ backend, msPerStep: null, error: errorMessage(error) }))
   if (reply.error) console.info(`CNN Studio: speed probe on ${backend}: ${reply.error}`)
   return reply.msPerStep
 }

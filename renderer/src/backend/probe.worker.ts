@@ -10,12 +10,11 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm'
 import { registerWasmTrainingKernels } from '@shared/tfjs/wasm'
 import { selectBackend, webgpuAdapterFacts } from './backends'
 import type { BackendName } from './labels'
-import type { ProbeReply, ProbeRequest } from './probe-protocol'
+import { serve } from '../workers/serve'
+import type { BenchReply, FactsReply, ProbeMethods } from './probe-protocol'
 import { configureWasmThreads } from './wasm-threads'
 
-declare const self: DedicatedWorkerGlobalScope
-
-async function facts(): Promise<ProbeReply> {
+async function facts(): Promise<FactsReply> {
   configureWasmThreads()
   const gpu = await webgpuAdapterFacts()
   const wasm = await selectBackend('wasm')
@@ -28,7 +27,6 @@ async function facts(): Promise<ProbeReply> {
     }
   }
   return {
-    type: 'facts',
     facts: { webgpu: gpu.adapter, webgpuError: gpu.error, wasm: wasm.backend === 'wasm' },
     wasmThreads,
     tried: wasm.tried,
@@ -36,11 +34,11 @@ async function facts(): Promise<ProbeReply> {
 }
 
 /** Milliseconds per training step (after a first, warm-up step) of a small conv net on `backend`; null if it does not start. */
-async function bench(backend: BackendName, steps: number, budgetMs: number): Promise<ProbeReply> {
+async function bench(backend: BackendName, steps: number, budgetMs: number): Promise<BenchReply> {
   registerWasmTrainingKernels()
   configureWasmThreads()
   const started = await selectBackend(backend)
-  if (started.backend !== backend) return { type: 'bench', backend, msPerStep: null, error: started.tried.at(-1)?.error ?? 'did not start' }
+  if (started.backend !== backend) return { backend, msPerStep: null, error: started.tried.at(-1)?.error ?? 'did not start' }
   const init = (seed: number) => tf.initializers.glorotUniform({ seed })
   const model = tf.sequential({
     layers: [
@@ -66,15 +64,11 @@ async function bench(backend: BackendName, steps: number, budgetMs: number): Pro
     await step()
     n++
   }
-  return { type: 'bench', backend, msPerStep: (performance.now() - t0) / n, error: null }
+  return { backend, msPerStep: (performance.now() - t0) / n, error: null }
 }
 
-self.onmessage = async (e: MessageEvent<ProbeRequest>) => {
-  const req = e.data
-  try {
-    self.postMessage(req.type === 'facts' ? await facts() : await bench(req.backend, req.steps, req.budgetMs))
-  } catch (error) {
-    const text = error instanceof Error ? error.message : String(error)
-    self.postMessage(req.type === 'facts' ? ({ type: 'facts', facts: { webgpu: null, webgpuError: text, wasm: false }, wasmThreads: null, tried: [] } satisfies ProbeReply) : ({ type: 'bench', backend: req.backend, msPerStep: null, error: text } satisfies ProbeReply))
-  }
-}
+// A failure is answered as an error; the page turns it into "no facts" or "no timing" (./probe.ts).
+serve<ProbeMethods>({
+  facts: () => facts(),
+  bench: ({ backend, steps, budgetMs }) => bench(backend, steps, budgetMs),
+})

@@ -10,11 +10,12 @@ import { api } from '../api/client'
 import { BACKEND_LABELS, type BackendName } from '../backend/labels'
 import { ConfirmDialog, PromptDialog, reportError } from '../ui/dialogs'
 import { Icon } from '../ui/icons'
+import { errorMessage } from '../workers/protocol'
 import { PipelineEditor } from './PipelineEditor'
 import { usePipelineDoc, type SaveState } from './pipelineDoc'
 import { describeSample, drawsUndone } from './preview-display'
 import { requestPreview } from './preview-client'
-import type { PreviewResponse } from './preview-protocol'
+import type { PreviewResult } from './preview-protocol'
 
 const PREVIEW_DEBOUNCE_MS = 120
 
@@ -131,7 +132,7 @@ export function AugmentationsTab({ projectId, detail }: { projectId: number; det
   const [showOriginal, setShowOriginal] = useState(false)
   const [tileSize, setTileSize] = useState(() => (detail.size.width <= 32 ? 64 : 80))
   const [page, setPage] = useState(0)
-  const [result, setResult] = useState<Extract<PreviewResponse, { type: 'result' }> | null>(null)
+  const [result, setResult] = useState<PreviewResult | null>(null)
   const [previewError, setPreviewError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
   const [hover, setHover] = useState<{ row: number; col: number; x: number; y: number } | null>(null)
@@ -165,15 +166,19 @@ export function AugmentationsTab({ projectId, detail }: { projectId: number; det
         pipeline,
         seed,
         steps: Array.from({ length: cols }, (_, j) => j),
-      }).then((res) => {
-        if (ticket !== latest.current) return
-        setBusy(false)
-        if (res.type === 'error') setPreviewError(res.message)
-        else {
+      }).then(
+        (res) => {
+          if (ticket !== latest.current) return
+          setBusy(false)
           setPreviewError(null)
           setResult(res)
-        }
-      }, reportError)
+        },
+        (error: unknown) => {
+          if (ticket !== latest.current) return
+          setBusy(false)
+          setPreviewError(errorMessage(error))
+        },
+      )
     }, PREVIEW_DEBOUNCE_MS)
     return () => clearTimeout(timer)
   }, [sources, pipelineKey, seed, cols, detail])

@@ -1,9 +1,9 @@
-/** Messages between the Augmentations tab and preview.worker.ts. */
+/** The preview worker's method (preview.worker.ts), over the one worker protocol (../workers/). */
 import type { AugmentPipeline, BatchParams } from '@shared/augment'
 import type { BackendName } from '../backend/labels'
+import type { Method } from '../workers/protocol'
 
 export interface PreviewRequest {
-  readonly id: number
   /** N*H*W*C uint8, NHWC: the source images in tile-row order. */
   readonly images: Uint8Array
   readonly labels: Int32Array
@@ -27,14 +27,14 @@ export interface PreviewDraw {
   readonly record: BatchParams | null
 }
 
-export type PreviewResponse =
-  | {
-      readonly type: 'result'
-      readonly id: number
-      readonly backend: string
-      readonly fellBack: boolean
-      readonly ms: number
-      readonly sources: Uint8ClampedArray<ArrayBuffer>[]
-      readonly draws: PreviewDraw[]
-    }
-  | { readonly type: 'error'; readonly id: number; readonly message: string }
+export interface PreviewResult {
+  readonly backend: string
+  readonly fellBack: boolean
+  readonly ms: number
+  readonly sources: Uint8ClampedArray<ArrayBuffer>[]
+  readonly draws: PreviewDraw[]
+}
+
+export type PreviewMethods = {
+  preview: Method<PreviewRequest, PreviewResult>
+}

@@ -9,9 +9,8 @@ import type { AugmentPipeline } from '@shared/augment'
 import { selectBackend, type BackendName } from '../backend/backends'
 import { configureWasmThreads } from '../backend/wasm-threads'
 import { displayDenormalization, floatImageToRgba, previewBatch, uint8ImageToRgba } from './preview-core'
-import type { PreviewDraw, PreviewRequest, PreviewResponse } from './preview-protocol'
-
-type PreviewResult = Extract<PreviewResponse, { type: 'result' }>
+import { serve } from '../workers/serve'
+import type { PreviewDraw, PreviewMethods, PreviewRequest, PreviewResult } from './preview-protocol'
 
 // The backend each request names (the studio's setting, as training's), started once; again if a request names another.
 let ready: { wanted: BackendName; backend: Promise<BackendName | null> } | null = null
@@ -47,12 +46,11 @@ async function run(req: PreviewRequest): Promise<PreviewResult> {
     draws.push({ step, tiles, labels: Array.from({ length: n }, (_, i) => Array.from(soft.slice(i * req.classCount, (i + 1) * req.classCount))), record: out.params })
   }
   const sources = Array.from({ length: n }, (_, i) => uint8ImageToRgba(req.images, i, shape))
-  return { type: 'result', id: req.id, backend: tf.getBackend(), fellBack, ms: performance.now() - started, sources, draws }
+  return { backend: tf.getBackend(), fellBack, ms: performance.now() - started, sources, draws }
 }
 
-self.onmessage = async (event: MessageEvent<PreviewRequest>) => {
-  const req = event.data
-  try {
+serve<PreviewMethods>({
+  async preview(req, ctx) {
     const backend = await ensureBackend(req.backend)
     if (!backend) throw new Error('No TF.js backend works in this worker')
     let res: PreviewResult
@@ -65,10 +63,7 @@ self.onmessage = async (event: MessageEvent<PreviewRequest>) => {
       fellBack = true
       res = await run(req)
     }
-    const transfer: Transferable[] = [...res.sources.map((s) => s.buffer), ...res.draws.flatMap((d) => d.tiles.map((t) => t.buffer))]
-    self.postMessage(res, transfer)
-  } catch (error) {
-    const message: PreviewResponse = { type: 'error', id: req.id, message: error instanceof Error ? error.message : String(error) }
-    self.postMessage(message)
-  }
-}
+    ctx.transfer(...res.sources.map((s) => s.buffer), ...res.draws.flatMap((d) => d.tiles.map((t) => t.buffer)))
+    return res
+  },
+})

@@ -9,7 +9,8 @@ import { LineChart, type ChartSeries } from '../charts/LineChart'
 import { useSeriesColors } from '../train/RunCharts'
 import { seriesFromMetrics, smooth, smoothingFor, type EpochRow, type StepSeries } from '../train/series'
 import { bandsFor, curveSetOf, describeEvidence } from './logic'
-import { Card, Verdict, type ProcedureContext } from './ProcedurePanel'
+import { Card, Verdict } from './card-parts'
+import type { ProcedureContext } from './context'
 
 function useStoredSeries(runId: number | null, skip: boolean, status: string | undefined) {
   const [series, setSeries] = useState<{ id: number; steps: StepSeries; epochs: EpochRow[] } | null>(null)

@@ -4,7 +4,7 @@ import type { InitLabResult } from '@shared/procedure'
 import { LineChart, type ChartSeries } from '../charts/LineChart'
 import { fmt, labLayers, labVerdict } from './logic'
 import { MiniHistogram } from './Scatter'
-import { palette, Verdict } from './ProcedurePanel'
+import { palette, Verdict } from './card-parts'
 
 export function InitLabView({ results }: { results: readonly InitLabResult[] }) {
   const pal = palette()

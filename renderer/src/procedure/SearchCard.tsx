@@ -18,7 +18,8 @@ import {
   type SearchParam,
   type SearchSetup,
 } from './logic'
-import { Card, Field, palette, Verdict, type ProcedureContext } from './ProcedurePanel'
+import { Card, Field, palette, Verdict } from './card-parts'
+import type { ProcedureContext } from './context'
 import { Scatter } from './Scatter'
 import { designGraph } from './client'
 import { countDropout } from './design-variants'

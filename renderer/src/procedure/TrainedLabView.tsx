@@ -11,7 +11,8 @@ import type { BackendChoice } from '../train/protocol'
 import { useJob } from './client'
 import { InitLabView } from './InitLabView'
 import { fmt, RATIO_KIND_TEXT, ratioRows } from './logic'
-import { Field, JobStatus, Verdict, type ProcedureContext } from './ProcedurePanel'
+import { Field, JobStatus, Verdict } from './card-parts'
+import type { ProcedureContext } from './context'
 import { RunCheckpointPicker, useRunCheckpoints } from './RunCheckpointPicker'
 
 export function TrainedLab({ ctx, backend }: { ctx: ProcedureContext; backend: BackendChoice }) {

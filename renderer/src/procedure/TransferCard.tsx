@@ -18,7 +18,8 @@ import type { BackendChoice } from '../train/protocol'
 import { designGraph } from './client'
 import { useJob } from './client'
 import { fmt } from './logic'
-import { Card, Field, JobStatus, Verdict, type ProcedureContext } from './ProcedurePanel'
+import { Card, Field, JobStatus, Verdict } from './card-parts'
+import type { ProcedureContext } from './context'
 import { RunCheckpointPicker, useRunCheckpoints } from './RunCheckpointPicker'
 
 export function TransferCard({ ctx, backend }: { ctx: ProcedureContext; backend: BackendChoice }) {

@@ -31,20 +31,14 @@ import { startBackend } from '../backend/backends'
 import { fetchDataFile } from '../api/data-file'
 import { CacheDataSource } from '../train/cache-source'
 import type { WorkerData } from '../train/protocol'
-import type { ProcedureEvent, ProcedureJob, ProgressPoint } from './protocol'
+import { serve, type CallContext } from '../workers/serve'
+import type { JobResult, ProcedureJob, ProcedureMethods, ProgressPoint } from './protocol'
 
-declare const self: DedicatedWorkerGlobalScope
-
-function post(event: ProcedureEvent): void {
-  self.postMessage(event)
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e)
-}
+type Reporter = CallContext<ProcedureMethods['run']['progress']>
 
 /** Buffers progress points and posts them at most every 150 ms. */
 class Progress {
+  constructor(private readonly ctx: Reporter) {}
   #points: ProgressPoint[] = []
   #last = 0
   #text = ''
@@ -58,12 +52,12 @@ class Progress {
   }
   flush(): void {
     this.#last = performance.now()
-    post({ type: 'progress', text: this.#text, fraction: this.#fraction, points: this.#points })
+    this.ctx.progress({ type: 'progress', text: this.#text, fraction: this.#fraction, points: this.#points })
     this.#points = []
   }
 }
 
-async function chooseBackend(choice: ProcedureJob['backend']): Promise<void> {
+async function chooseBackend(choice: ProcedureJob['backend'], ctx: Reporter): Promise<void> {
   registerWasmTrainingKernels()
   env().set('WASM_HAS_MULTITHREAD_SUPPORT', false)
   try {
@@ -73,7 +67,7 @@ async function chooseBackend(choice: ProcedureJob['backend']): Promise<void> {
   }
   const probe = await startBackend(choice)
   if (probe.backend === null) throw new Error(`No TF.js backend works here: ${probe.tried.map((t) => `${t.backend}: ${t.error ?? 'ok'}`).join('; ')}`)
-  post({ type: 'backend', backend: probe.backend })
+  ctx.progress({ type: 'backend', backend: probe.backend })
 }
 
 async function loadData(d: WorkerData): Promise<CacheDataSource> {
@@ -93,10 +87,10 @@ function build(job: ProcedureJob, classes?: number): tf.LayersModel {
   return model
 }
 
-async function run(job: ProcedureJob): Promise<void> {
-  const progress = new Progress()
+async function run(job: ProcedureJob, ctx: Reporter): Promise<JobResult> {
+  const progress = new Progress(ctx)
   progress.push('Starting the backend…', null)
-  await chooseBackend(job.backend)
+  await chooseBackend(job.backend, ctx)
   switch (job.kind) {
     case 'initial-loss': {
       progress.push('Loading the dataset…', null)
@@ -107,11 +101,10 @@ async function run(job: ProcedureJob): Promise<void> {
         const initial = await checkInitialLoss(model, data, { pipeline: job.pipeline })
         progress.push('Raising the regularization…', 0.7)
         const regularization = await checkRegularizationRaisesLoss(model, data, { pipeline: job.pipeline })
-        post({ type: 'result', result: { kind: 'initial-loss', value: { initial, regularization } } })
+        return { kind: 'initial-loss', value: { initial, regularization } }
       } finally {
         model.dispose()
       }
-      return
     }
     case 'overfit': {
       progress.push('Loading the dataset…', null)
@@ -128,11 +121,10 @@ async function run(job: ProcedureJob): Promise<void> {
           onStep: (s, loss) => progress.push(`Step ${s + 1} of at most ${job.maxSteps}: loss ${loss.toFixed(4)}`, (s + 1) / job.maxSteps, { series: 'loss', step: s + 1, loss }),
         })
         progress.flush()
-        post({ type: 'result', result: { kind: 'overfit', value } })
+        return { kind: 'overfit', value }
       } finally {
         model.dispose()
       }
-      return
     }
     case 'lr-sweep': {
       progress.push('Loading the dataset…', null)
@@ -154,11 +146,10 @@ async function run(job: ProcedureJob): Promise<void> {
           },
         })
         progress.flush()
-        post({ type: 'result', result: { kind: 'lr-sweep', value } })
+        return { kind: 'lr-sweep', value }
       } finally {
         model.dispose()
       }
-      return
     }
     case 'range-test': {
       progress.push('Loading the dataset…', null)
@@ -167,11 +158,10 @@ async function run(job: ProcedureJob): Promise<void> {
       try {
         progress.push(`Raising the rate from ${job.minLr} to ${job.maxLr} over ${job.steps} steps…`, null)
         const value = await lrRangeTest(model, data, { minLr: job.minLr, maxLr: job.maxLr, steps: job.steps, batchSize: job.batchSize, optimizer: job.optimizer as OptimizerSpec, seed: job.seed, pipeline: job.pipeline })
-        post({ type: 'result', result: { kind: 'range-test', value } })
+        return { kind: 'range-test', value }
       } finally {
         model.dispose()
       }
-      return
     }
     case 'init-lab': {
       progress.push('Building the model…', 0)
@@ -191,12 +181,11 @@ async function run(job: ProcedureJob): Promise<void> {
           progress.push(`Initializer ${i + 1} of ${job.schemes.length} done`, (i + 1) / job.schemes.length, { lab: r })
           progress.flush()
         }
-        post({ type: 'result', result: { kind: 'init-lab', value: out } })
+        return { kind: 'init-lab', value: out }
       } finally {
         x.dispose()
         model.dispose()
       }
-      return
     }
     case 'trained-lab': {
       progress.push('Building the run’s initial model (its graph and seed)…', 0.1)
@@ -213,13 +202,12 @@ async function run(job: ProcedureJob): Promise<void> {
         const after = await kernelSnapshot(trained)
         progress.push('Activations at the trained weights…', 0.7)
         const trainedStats = await initLab(trained, { input: x, bins: job.bins })
-        post({ type: 'result', result: { kind: 'trained-lab', value: { atInit: { ...atInit, label: 'at init' }, trained: { ...trainedStats, label: 'trained' }, ratios: updateRatios(before, after) } } })
+        return { kind: 'trained-lab', value: { atInit: { ...atInit, label: 'at init' }, trained: { ...trainedStats, label: 'trained' }, ratios: updateRatios(before, after) } }
       } finally {
         x.dispose()
         init.dispose()
         trained?.dispose()
       }
-      return
     }
     case 'transfer-plan': {
       progress.push('Loading the checkpoint and building both models…', null)
@@ -230,18 +218,13 @@ async function run(job: ProcedureJob): Promise<void> {
       )
       try {
         const plan = freezePlan(model, job.freeze, { pretrainedLrMultiplier: job.lrMultiplier })
-        post({ type: 'result', result: { kind: 'transfer-plan', value: { report, plan } } })
+        return { kind: 'transfer-plan', value: { report, plan } }
       } finally {
         model.dispose()
       }
-      return
     }
   }
 }
 
-let started = false
-self.onmessage = (event: MessageEvent<ProcedureJob>) => {
-  if (started) return
-  started = true
-  run(event.data).catch((e: unknown) => post({ type: 'error', message: message(e) }))
-}
+// One job per worker (the page starts a worker for each and terminates it to cancel).
+serve<ProcedureMethods>({ run })

@@ -1,12 +1,13 @@
 /**
- * Messages between the Procedure cards and their worker (one short-lived worker per job; cancelling a job
- * terminates it). The worker runs shared/procedure's engine on a design compiled from its graph document and,
+ * The procedure worker's method, over the one worker protocol (../workers/): one short-lived worker per job;
+ * cancelling a job terminates it. The worker runs shared/procedure's engine on a design compiled from its graph document and,
  * where a job needs data, the dataset cache fetched once (the same CacheDataSource the training worker uses).
  */
 import type { AugmentPipeline } from '@shared/augment/spec-only'
 import type { GraphDocument } from '@shared/graph/types'
 import type { InitScheme, InitLabResult, UpdateRatio, InitialLossCheck, LrSweepResult, OverfitResult, RangeTestResult, RegularizationCheck, FreezeSpec, FreezePlan, TransferReport } from '@shared/procedure'
 import type { BackendChoice, WorkerData } from '../train/protocol'
+import type { Method } from '../workers/protocol'
 
 import type { TrainingConfigInput } from '@shared/train/config'
 
@@ -86,8 +87,11 @@ export type JobResult =
 /** A live point: a loss at a step (of a rate, for the sweep), or one initializer's lab result. */
 export type ProgressPoint = { readonly series: string; readonly step: number; readonly loss: number } | { readonly lab: InitLabResult }
 
-export type ProcedureEvent =
+/** What a job reports while it runs: the backend it started, and its progress. */
+export type ProcedureProgress =
   | { readonly type: 'backend'; readonly backend: string }
   | { readonly type: 'progress'; readonly text: string; readonly fraction: number | null; readonly points?: readonly ProgressPoint[] }
-  | { readonly type: 'result'; readonly result: JobResult }
-  | { readonly type: 'error'; readonly message: string }
+
+export type ProcedureMethods = {
+  run: Method<ProcedureJob, JobResult, ProcedureProgress>
+}

@@ -12,6 +12,7 @@ import { api } from '../api/client'
 import { LineChart } from '../charts/LineChart'
 import { ParallelCoords, type PcAxis } from '../charts/ParallelCoords'
 import { reportError } from '../ui/dialogs'
+import { changes, useLive } from '../ui/live'
 import { ArchDiff } from './ArchDiff'
 import { runColor } from './colors'
 import { buildOverlay, spansDecades, X_LABEL, type CurveSpec, type XAxis } from './overlay'
@@ -44,59 +45,31 @@ export const CHARTS: readonly { id: string; title: string; yLabel: string; specs
 
 const METRIC_NAMES = [...new Set(CHARTS.flatMap((c) => c.specs.map((s) => s.name)))]
 
+const NO_RUNS = new Map<number, Run>()
+const NO_SERIES: RunSeries[] = []
+
 export function useRuns(ids: readonly number[]): Map<number, Run> {
-  const [runs, setRuns] = useState<Map<number, Run>>(new Map())
-  const key = ids.join(',')
-  useEffect(() => {
-    let live = true
-    const load = () =>
+  // A run that cannot be read (deleted meanwhile) is left out of the comparison.
+  const runs = useLive(
+    () =>
       Promise.all(ids.map((id) => api().runs.get({ id }).catch(() => null))).then((list) => {
-        if (!live) return
         const m = new Map<number, Run>()
         for (const r of list) if (r) m.set(r.id, r)
-        setRuns(m)
-      }, reportError)
-    void load()
-    const off = api().runs.on('onDidChange', (e) => {
-      if (ids.includes(e.runId)) void load()
-    })
-    return () => {
-      live = false
-      off()
-    }
-  }, [key])
-  return runs
+        return m
+      }),
+    [ids.join(',')],
+    { on: [changes(api().runs, 'onDidChange', (e) => ids.includes(e.runId))] },
+  ).value
+  return runs ?? NO_RUNS
 }
 
 export function useSeries(ids: readonly number[], names: readonly string[]): RunSeries[] {
-  const [series, setSeries] = useState<RunSeries[]>([])
-  const key = `${ids.join(',')}|${names.join(',')}`
-  useEffect(() => {
-    if (ids.length === 0) {
-      setSeries([])
-      return
-    }
-    let live = true
-    let timer: ReturnType<typeof setTimeout> | null = null
-    const load = () =>
-      api()
-        .runs.metricsMany({ runIds: [...ids].slice(0, 50), names: [...names], downsample: { maxPoints: 2000 } })
-        .then((s) => live && setSeries(s), reportError)
-    void load()
-    const off = api().runs.on('onDidAppendMetrics', (e) => {
-      if (!ids.includes(e.runId) || timer) return
-      timer = setTimeout(() => {
-        timer = null
-        void load()
-      }, 1000)
-    })
-    return () => {
-      live = false
-      off()
-      if (timer) clearTimeout(timer)
-    }
-  }, [key])
-  return series
+  const series = useLive(() => api().runs.metricsMany({ runIds: [...ids].slice(0, 50), names: [...names], downsample: { maxPoints: 2000 } }), [ids.join(','), names.join(',')], {
+    enabled: ids.length > 0,
+    on: [changes(api().runs, 'onDidAppendMetrics', (e) => ids.includes(e.runId))],
+    debounceMs: 1000,
+  }).value
+  return series ?? NO_SERIES
 }
 
 export function CurveCharts(props: { runIds: readonly number[]; nameOf: (id: number) => string; testId?: string }) {

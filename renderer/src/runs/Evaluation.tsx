@@ -82,7 +82,7 @@ function Mistakes(props: { evaluation: EvaluationRecord; dataset: DatasetDetail 
     let live = true
     setError(null)
     splitRows(ds.id, ev.split, ev.split === 'test')
-      .then((rows) => evalRequest<ImagesResult>({ type: 'images', cache: cacheSpec(ds), rows: items.map((m) => rows.indices[m.index] ?? 0) }))
+      .then((rows) => evalRequest('images', { cache: cacheSpec(ds), rows: items.map((m) => rows.indices[m.index] ?? 0) }))
       .then(
         (r) => live && setImages(r),
         (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),

@@ -48,7 +48,7 @@ export function InspectPanel(props: { run: Run; checkpoints: readonly Checkpoint
     setError(null)
     setBusy(true)
     modelSpec(cp.id, graph)
-      .then((model) => evalRequest<InspectResult>({ type: 'inspect', model }, [model.weights]))
+      .then((model) => evalRequest('inspect', { model }, [model.weights]))
       .then(
         (r) => {
           if (!live) return
@@ -74,10 +74,10 @@ export function InspectPanel(props: { run: Run; checkpoints: readonly Checkpoint
       setValCount(rows.indices.length)
       const row = rows.indices[Math.min(sample, rows.indices.length - 1)] ?? 0
       const cache = cacheSpec(ds)
-      const img = await evalRequest<ImagesResult>({ type: 'images', cache, rows: [row] })
+      const img = await evalRequest('images', { cache, rows: [row] })
       if (live) setImage(img)
       const model = await modelSpec(cp.id, graph)
-      const a = await evalRequest<ActivationsResult>({ type: 'activations', model, cache, row, layer, pipeline: pipelineOf(props.run), maxChannels: 64 }, [model.weights])
+      const a = await evalRequest('activations', { model, cache, row, layer, pipeline: pipelineOf(props.run), maxChannels: 64 }, [model.weights])
       if (live) setActs(a)
     })().catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)))
     return () => {

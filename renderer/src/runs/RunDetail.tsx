@@ -11,9 +11,9 @@ import { api } from '../api/client'
 import { setSubPath, subPath, useApp } from '../app/store'
 import { ConfirmDialog, Modal, PromptDialog, reportError, useToasts } from '../ui/dialogs'
 import { Icon } from '../ui/icons'
+import { changes, useLive } from '../ui/live'
 import { CurveCharts } from './Compare'
 import { cacheSpec, evalRequest, modelSpec, splitRows } from './eval-client'
-import type { EvaluateResult } from './eval-protocol'
 import { EvaluationView } from './Evaluation'
 import { InspectPanel, pipelineOf } from './Inspect'
 import { NotesDialog, RunSwatch, StatusChip } from './RunsTable'
@@ -56,11 +56,10 @@ function ConfigTable({ config }: { config: unknown }) {
 
 type Pending = { checkpoint: CheckpointInfo; split: 'val' | 'test' } | null
 
+const NONE: never[] = []
+
 export function RunDetail(props: { runId: number; onBack: () => void }) {
-  const [run, setRun] = useState<Run | null>(null)
   const [missing, setMissing] = useState(false)
-  const [checkpoints, setCheckpoints] = useState<CheckpointInfo[]>([])
-  const [evaluations, setEvaluations] = useState<EvaluationRecord[]>([])
   const [dataset, setDataset] = useState<DatasetDetail | null>(null)
   const [tab, setTabState] = useState<Tab>(() => {
     const [, t] = subPath('runs')
@@ -79,25 +78,20 @@ export function RunDetail(props: { runId: number; onBack: () => void }) {
   const canPick = useApp((s) => s.info?.capabilities.canPickFolder ?? false)
   const id = props.runId
 
-  const load = useCallback(async () => {
-    try {
-      const [r, cps, evs] = await Promise.all([api().runs.get({ id }), api().runs.checkpoints({ runId: id }), api().runs.evaluations({ runId: id })])
-      setRun(r)
-      setCheckpoints(cps)
-      setEvaluations(evs)
-    } catch (e) {
-      if ((e as { code?: string }).code === 'not_found') setMissing(true)
-      else reportError(e)
-    }
-  }, [id])
-
-  useEffect(() => {
-    void load()
-    const off = api().runs.on('onDidChange', (e) => {
-      if (e.runId === id) void load()
-    })
-    return off
-  }, [load])
+  const detail = useLive(
+    async () => {
+      const [run, checkpoints, evaluations] = await Promise.all([api().runs.get({ id }), api().runs.checkpoints({ runId: id }), api().runs.evaluations({ runId: id })])
+      return { run, checkpoints, evaluations }
+    },
+    [id],
+    {
+      on: [changes(api().runs, 'onDidChange', (e) => e.runId === id)],
+      onError: (e) => ((e as { code?: string }).code === 'not_found' ? setMissing(true) : reportError(e)),
+    },
+  )
+  const run: Run | null = detail.value?.run ?? null
+  const checkpoints: CheckpointInfo[] = detail.value?.checkpoints ?? NONE
+  const evaluations: EvaluationRecord[] = detail.value?.evaluations ?? NONE
 
   useEffect(() => {
     if (!run?.datasetId) return
@@ -123,8 +117,9 @@ export function RunDetail(props: { runId: number; onBack: () => void }) {
       setRunning({ checkpointId: checkpoint.id, split, started: Date.now() })
       const [rows, model] = await Promise.all([splitRows(dataset.id, split, split === 'test'), modelSpec(checkpoint.id, graph)])
       const classes = ((run.config as { dataset?: { classes?: string[] } }).dataset?.classes ?? dataset.classes).slice()
-      const r = await evalRequest<EvaluateResult>(
-        { type: 'evaluate', model, cache: cacheSpec(dataset), classes, split, rows, pipeline: pipelineOf(run), allowTest: split === 'test' },
+      const r = await evalRequest(
+        'evaluate',
+        { model, cache: cacheSpec(dataset), classes, split, rows, pipeline: pipelineOf(run), allowTest: split === 'test' },
         [model.weights, rows.indices.buffer, rows.labels.buffer],
       )
       const predictions = Array.from(r.predicted, (p, i) => ({ index: i, label: r.labels[i] as number, predicted: p, confidence: Math.min(1, r.confidence[i] as number) }))
@@ -141,7 +136,7 @@ export function RunDetail(props: { runId: number; onBack: () => void }) {
         tta: r.tta ? { views: r.tta.views, loss: Number.isFinite(r.tta.loss) ? r.tta.loss : null, accuracy: Number.isFinite(r.tta.accuracy) ? r.tta.accuracy : null } : null,
       })
       setShownEval(saved.id)
-      setEvaluations(await api().runs.evaluations({ runId: run.id }))
+      await detail.reload()
     } catch (e) {
       setEvalError(e instanceof Error ? e.message : String(e))
     } finally {

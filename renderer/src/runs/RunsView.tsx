@@ -8,6 +8,7 @@ import { api } from '../api/client'
 import { useApp } from '../app/store'
 import { reportError } from '../ui/dialogs'
 import { Icon } from '../ui/icons'
+import { changes, useLive } from '../ui/live'
 import { Compare } from './Compare'
 import { RunDetail } from './RunDetail'
 import { RunsTable } from './RunsTable'
@@ -15,68 +16,28 @@ import { useRunsView } from './store'
 import { toQuery } from './table-state'
 import './runs.css'
 
+const NO_TAGS: { tag: string; runs: number }[] = []
+const NO_METRICS: MetricNameInfo[] = []
+
 export function RunsView({ projectId }: { projectId: number }) {
   const { table, selected, detail, forProject, setTable, setSelected, open } = useRunsView()
   const navigate = useApp((s) => s.navigate)
-  const [data, setData] = useState<RunsTableData | null>(null)
-  const [loading, setLoading] = useState(true)
-  const [tags, setTags] = useState<{ tag: string; runs: number }[]>([])
-  const [metricNames, setMetricNames] = useState<MetricNameInfo[]>([])
-  const [version, setVersion] = useState(0)
   const ready = useRunsView((s) => s.projectId === projectId)
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null)
 
   useEffect(() => forProject(projectId), [projectId])
 
-  useEffect(() => {
-    const off = api().runs.on('onDidChange', (e) => {
-      if (e.projectId !== projectId || timer.current) return
-      timer.current = setTimeout(() => {
-        timer.current = null
-        setVersion((v) => v + 1)
-      }, 250)
-    })
-    return () => {
-      off()
-      if (timer.current) clearTimeout(timer.current)
-      timer.current = null
-    }
-  }, [projectId])
-
-  useEffect(() => {
-    if (!ready) return
-    let live = true
-    setLoading(true)
-    api()
-      .runs.table(toQuery(projectId, table))
-      .then(
-        (t) => {
-          if (!live) return
-          setData(t)
-          setLoading(false)
-        },
-        (e: unknown) => {
-          if (!live) return
-          setLoading(false)
-          reportError(e)
-        },
-      )
-    return () => {
-      live = false
-    }
-  }, [projectId, table, version, ready])
-
-  useEffect(() => {
-    let live = true
-    Promise.all([api().runs.tagsInUse({ projectId }), api().runs.metricNames({ projectId })]).then(([t, m]) => {
-      if (!live) return
-      setTags(t)
-      setMetricNames(m)
-    }, reportError)
-    return () => {
-      live = false
-    }
-  }, [projectId, version])
+  // A burst of run changes (a training run's epochs) is one reload of the table.
+  const runChanges = [changes(api().runs, 'onDidChange', (e) => e.projectId === projectId)]
+  const tableLive = useLive(() => api().runs.table(toQuery(projectId, table)), [projectId, table], { enabled: ready, on: runChanges, debounceMs: 250 })
+  const data: RunsTableData | null = tableLive.value ?? null
+  const loading = tableLive.loading
+  const facets = useLive(
+    () => Promise.all([api().runs.tagsInUse({ projectId }), api().runs.metricNames({ projectId })]).then(([tags, metricNames]) => ({ tags, metricNames })),
+    [projectId],
+    { on: runChanges, debounceMs: 250 },
+  ).value
+  const tags: { tag: string; runs: number }[] = facets?.tags ?? NO_TAGS
+  const metricNames: MetricNameInfo[] = facets?.metricNames ?? NO_METRICS
 
   if (!ready) return null
   if (detail !== null) return <RunDetail key={detail} runId={detail} onBack={() => open(null)} />

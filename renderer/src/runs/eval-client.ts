@@ -3,52 +3,23 @@ import type { DatasetDetail } from '@shared/api'
 import type { GraphDocument } from '@shared/graph/types'
 import { api } from '../api/client'
 import { dataFileUrl } from '../api/data-file'
+import { readSplit } from '../api/splits'
 import { studioBackend } from '../backend/probe'
-import type { CacheSpec, EvalRequest, EvalResponse, ModelSpec, SplitRows } from './eval-protocol'
+import { workerClient } from '../workers/client'
+import type { CacheSpec, EvalMethods, ModelSpec, SplitRows } from './eval-protocol'
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void }
-
-let worker: Worker | null = null
-let nextId = 1
-const pending = new Map<number, Pending>()
-
-function failAll(message: string): void {
-  for (const p of pending.values()) p.reject(new Error(message))
-  pending.clear()
-  worker?.terminate()
-  worker = null
-}
-
-function ensureWorker(): Worker {
-  if (worker) return worker
-  const w = new Worker(new URL('./eval.worker.ts', import.meta.url), { type: 'module', name: 'evaluate' })
-  w.onmessage = (event: MessageEvent<EvalResponse>) => {
-    const m = event.data
-    const p = pending.get(m.id)
-    if (!p) return
-    pending.delete(m.id)
-    if (m.type === 'result') p.resolve(m.result)
-    else p.reject(new Error(m.message))
-  }
-  w.onerror = (event) => {
-    event.preventDefault()
-    failAll(`The evaluation worker crashed: ${event.message || 'see the console'}`)
-  }
-  worker = w
-  return w
-}
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+const evalWorker = workerClient<EvalMethods>(() => new Worker(new URL('./eval.worker.ts', import.meta.url), { type: 'module', name: 'evaluate' }), {
+  crashed: (detail) => `The evaluation worker crashed: ${detail}`,
+})
 
 /** Sends a request to the worker, on the backend of the studio's setting; resolves with its result. */
-export async function evalRequest<R>(req: DistributiveOmit<EvalRequest, 'id' | 'backend'>, transfer: Transferable[] = []): Promise<R> {
+export async function evalRequest<K extends keyof EvalMethods>(
+  method: K,
+  request: Omit<EvalMethods[K]['request'], 'backend'>,
+  transfer: Transferable[] = [],
+): Promise<EvalMethods[K]['result']> {
   const { backend } = await studioBackend()
-  const w = ensureWorker()
-  const id = nextId++
-  return new Promise<R>((resolve, reject) => {
-    pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
-    w.postMessage({ ...req, id, backend: backend ?? 'cpu' } as EvalRequest, transfer)
-  })
+  return evalWorker.call(method, { ...request, backend: backend ?? 'cpu' } as EvalMethods[K]['request'], { transfer })
 }
 
 const checkpointCache = new Map<number, Promise<{ meta: unknown; weights: Uint8Array }>>()
@@ -79,19 +50,7 @@ export function splitRows(datasetId: number, split: 'val' | 'test', allowTest = 
   const key = `${datasetId}/${split}`
   let p = splitCache.get(key)
   if (!p) {
-    p = (async () => {
-      const indices: number[] = []
-      const labels: number[] = []
-      let total = Infinity
-      while (indices.length < total) {
-        const page = await api().datasets.readSplit({ id: datasetId, split, offset: indices.length, limit: 10_000, withImages: false, ...(allowTest ? { allowTest: true } : {}) })
-        total = page.total
-        if (page.indices.length === 0) break
-        indices.push(...page.indices)
-        labels.push(...page.labels)
-      }
-      return { indices: Int32Array.from(indices), labels: Int32Array.from(labels) }
-    })()
+    p = readSplit(api().datasets, datasetId, split, { allowTest })
     splitCache.set(key, p)
     p.catch(() => splitCache.delete(key))
   }

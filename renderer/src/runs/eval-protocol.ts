@@ -1,11 +1,13 @@
 /**
- * Messages between the Runs view and its evaluation worker (eval.worker.ts). Every request carries an id; the
- * worker answers it with one `result` or `error` of the same id. The dataset cache (whole images.u8) and the
- * compiled model of the last checkpoint stay in the worker between requests.
+ * The methods of the Runs view's evaluation worker (eval.worker.ts), over the one worker protocol (../workers/).
+ * The dataset cache (whole images.u8) and the compiled model of the last checkpoint stay in the worker between
+ * requests.
  */
 import type { AugmentPipeline } from '@shared/augment'
-import type { BackendName } from '../backend/labels'
 import type { GraphDocument } from '@shared/graph/types'
+import type { BackendName } from '../backend/labels'
+import type { SplitRows } from '../api/splits'
+import type { Method } from '../workers/protocol'
 
 export interface ModelSpec {
   /** Cache key (the checkpoint id): the worker compiles and restores again only when it changes. */
@@ -21,38 +23,31 @@ export interface CacheSpec {
   readonly shape: readonly [number, number, number]
 }
 
-export interface SplitRows {
-  /** Cache rows of the split's samples. */
-  readonly indices: Int32Array
-  readonly labels: Int32Array
-}
+export type { SplitRows } from '../api/splits'
 
 /** Every request names the backend to run on: the studio's backend setting applied (renderer/src/backend/probe.ts). */
-export type EvalRequest = { readonly backend: BackendName } & (
-  | {
-      readonly type: 'evaluate'
-      readonly id: number
-      readonly model: ModelSpec
-      readonly cache: CacheSpec
-      readonly classes: readonly string[]
-      readonly split: 'val' | 'test'
-      readonly rows: SplitRows
-      readonly pipeline: AugmentPipeline | null
-      readonly allowTest: boolean
-    }
-  | { readonly type: 'inspect'; readonly id: number; readonly model: ModelSpec }
-  | {
-      readonly type: 'activations'
-      readonly id: number
-      readonly model: ModelSpec
-      readonly cache: CacheSpec
-      readonly row: number
-      readonly layer: string
-      readonly pipeline: AugmentPipeline | null
-      readonly maxChannels: number
-    }
-  | { readonly type: 'images'; readonly id: number; readonly cache: CacheSpec; readonly rows: readonly number[] }
-)
+interface OnBackend {
+  readonly backend: BackendName
+}
+
+export interface EvaluateRequest extends OnBackend {
+  readonly model: ModelSpec
+  readonly cache: CacheSpec
+  readonly classes: readonly string[]
+  readonly split: 'val' | 'test'
+  readonly rows: SplitRows
+  readonly pipeline: AugmentPipeline | null
+  readonly allowTest: boolean
+}
+
+export interface ActivationsRequest extends OnBackend {
+  readonly model: ModelSpec
+  readonly cache: CacheSpec
+  readonly row: number
+  readonly layer: string
+  readonly pipeline: AugmentPipeline | null
+  readonly maxChannels: number
+}
 
 export interface EvaluateResult {
   readonly backend: string
@@ -97,6 +92,9 @@ export interface ImagesResult {
   readonly images: Uint8Array
 }
 
-export type EvalResponse =
-  | { readonly type: 'result'; readonly id: number; readonly result: EvaluateResult | InspectResult | ActivationsResult | ImagesResult }
-  | { readonly type: 'error'; readonly id: number; readonly message: string }
+export type EvalMethods = {
+  evaluate: Method<EvaluateRequest, EvaluateResult>
+  inspect: Method<OnBackend & { readonly model: ModelSpec }, InspectResult>
+  activations: Method<ActivationsRequest, ActivationsResult>
+  images: Method<OnBackend & { readonly cache: CacheSpec; readonly rows: readonly number[] }, ImagesResult>
+}

@@ -19,9 +19,10 @@ import type { CheckpointMeta } from '@shared/train/messages'
 import { evalPipeline, preprocessBatch } from '@shared/train/preprocess'
 import { selectBackend, type BackendName } from '../backend/backends'
 import { fetchDataFile } from '../api/data-file'
-import type { ActivationsResult, CacheSpec, EvalRequest, EvalResponse, EvaluateResult, ImagesResult, InspectResult, LayerInfo, ModelSpec, SplitRows } from './eval-protocol'
+import { serve, type CallContext } from '../workers/serve'
+import type { ActivationsResult, CacheSpec, EvalMethods, EvaluateResult, ImagesResult, InspectResult, LayerInfo, ModelSpec, SplitRows } from './eval-protocol'
 
-declare const self: DedicatedWorkerGlobalScope
+type Request<K extends keyof EvalMethods> = EvalMethods[K]['request']
 
 let backend: { name: BackendName; ready: Promise<string> } | null = null
 let cache: { url: string; images: Promise<Uint8Array> } | null = null
@@ -110,7 +111,8 @@ class SplitSource implements DataSource {
   }
 }
 
-async function runEvaluate(req: Extract<EvalRequest, { type: 'evaluate' }>): Promise<{ result: EvaluateResult; transfer: ArrayBuffer[] }> {
+async function runEvaluate(req: Request<'evaluate'>, ctx: CallContext<never>): Promise<EvaluateResult> {
+  await ensureBackend(req.backend)
   const t0 = performance.now()
   const [model, pixels, name] = await Promise.all([modelOf(req.model), images(req.cache), backend!.ready])
   const data = new SplitSource(pixels, req.split, req.rows, req.classes, req.cache.shape)
@@ -126,7 +128,8 @@ async function runEvaluate(req: Extract<EvalRequest, { type: 'evaluate' }>): Pro
   })
   const tta = r.tta ? { views: r.tta.views, loss: r.tta.loss, accuracy: r.tta.accuracy } : null
   const result: EvaluateResult = { backend: name, count: r.count, loss: r.loss, accuracy: r.accuracy, confusion: r.confusion, predicted, confidence, labels, tta, ms: performance.now() - t0 }
-  return { result, transfer: [predicted.buffer, confidence.buffer, labels.buffer] }
+  ctx.transfer(predicted.buffer, confidence.buffer, labels.buffer)
+  return result
 }
 
 function imageShapeOf(shape: readonly (number | null)[]): [number, number, number] | null {
@@ -135,7 +138,8 @@ function imageShapeOf(shape: readonly (number | null)[]): [number, number, numbe
   return typeof h === 'number' && typeof w === 'number' && typeof c === 'number' ? [h, w, c] : null
 }
 
-async function runInspect(req: Extract<EvalRequest, { type: 'inspect' }>): Promise<{ result: InspectResult; transfer: ArrayBuffer[] }> {
+async function runInspect(req: Request<'inspect'>, ctx: CallContext<never>): Promise<InspectResult> {
+  await ensureBackend(req.backend)
   const model = await modelOf(req.model)
   const layers: LayerInfo[] = []
   let filters: InspectResult['filters'] = null
@@ -153,10 +157,12 @@ async function runInspect(req: Extract<EvalRequest, { type: 'inspect' }>): Promi
     const shape = Array.isArray(out) && !Array.isArray(out[0]) ? imageShapeOf(out as (number | null)[]) : null
     if (shape) layers.push({ name: layer.name, className: cls, shape })
   }
-  return { result: { filters, layers }, transfer: filters ? [filters.values.buffer as ArrayBuffer] : [] }
+  if (filters) ctx.transfer(filters.values.buffer as ArrayBuffer)
+  return { filters, layers }
 }
 
-async function runActivations(req: Extract<EvalRequest, { type: 'activations' }>): Promise<{ result: ActivationsResult; transfer: ArrayBuffer[] }> {
+async function runActivations(req: Request<'activations'>, ctx: CallContext<never>): Promise<ActivationsResult> {
+  await ensureBackend(req.backend)
   const [model, pixels] = await Promise.all([modelOf(req.model), images(req.cache)])
   const layer = model.getLayer(req.layer)
   const probe = tf.model({ inputs: model.inputs, outputs: layer.output as tf.SymbolicTensor })
@@ -178,43 +184,20 @@ async function runActivations(req: Extract<EvalRequest, { type: 'activations' }>
   const shape = out.t.shape as [number, number, number]
   out.t.dispose()
   const result: ActivationsResult = { layer: req.layer, shape, channels: out.channels, values: new Float32Array(values) }
-  return { result, transfer: [result.values.buffer as ArrayBuffer] }
+  ctx.transfer(result.values.buffer as ArrayBuffer)
+  return result
 }
 
-async function runImages(req: Extract<EvalRequest, { type: 'images' }>): Promise<{ result: ImagesResult; transfer: ArrayBuffer[] }> {
+async function runImages(req: Request<'images'>, ctx: CallContext<never>): Promise<ImagesResult> {
+  await ensureBackend(req.backend)
   const pixels = await images(req.cache)
   const [h, w, c] = req.cache.shape
   const size = h * w * c
   const out = new Uint8Array(req.rows.length * size)
   req.rows.forEach((row, i) => out.set(pixels.subarray(row * size, (row + 1) * size), i * size))
-  return { result: { shape: req.cache.shape, images: out }, transfer: [out.buffer] }
-}
-
-async function handle(req: EvalRequest): Promise<{ result: EvaluateResult | InspectResult | ActivationsResult | ImagesResult; transfer: ArrayBuffer[] }> {
-  switch (req.type) {
-    case 'evaluate':
-      return runEvaluate(req)
-    case 'inspect':
-      return runInspect(req)
-    case 'activations':
-      return runActivations(req)
-    case 'images':
-      return runImages(req)
-  }
+  ctx.transfer(out.buffer)
+  return { shape: req.cache.shape, images: out }
 }
 
 // One request at a time, in order (they share the model and the backend).
-let queue: Promise<void> = Promise.resolve()
-
-self.onmessage = (event: MessageEvent<EvalRequest>) => {
-  const req = event.data
-  queue = queue.then(async () => {
-    try {
-      await ensureBackend(req.backend)
-      const { result, transfer } = await handle(req)
-      self.postMessage({ type: 'result', id: req.id, result } satisfies EvalResponse, transfer)
-    } catch (e) {
-      self.postMessage({ type: 'error', id: req.id, message: e instanceof Error ? e.message : String(e) } satisfies EvalResponse)
-    }
-  })
-}
+serve<EvalMethods>({ evaluate: runEvaluate, inspect: runInspect, activations: runActivations, images: runImages }, { sequential: true })

@@ -12,6 +12,7 @@ import { BACKEND_LABELS, type BackendName } from '../backend/labels'
 import { reportError } from '../ui/dialogs'
 import { formatRelativeTime } from '../ui/format'
 import { Icon } from '../ui/icons'
+import { changes, useLive } from '../ui/live'
 import { ConfigForm } from './ConfigForm'
 import { displayStatus, elapsedMs, etaMs, isResumable, liveActivity, useTraining, type LiveRun, type RunSnapshot } from './controller'
 import { validateForm, type TrainForm } from './form'
@@ -82,34 +83,18 @@ function liveStatus(live: LiveRun): string {
   return live.phase
 }
 
+const NO_RUNS: RunSummary[] = []
+
 /** The project's designs, datasets, pipelines and runs, kept fresh through the services' events. */
 function useProjectLists(projectId: number) {
-  const [architectures, setArchitectures] = useState<ArchitectureSummary[] | null>(null)
-  const [datasets, setDatasets] = useState<DatasetSummary[] | null>(null)
+  const architectures: ArchitectureSummary[] | null =
+    useLive(() => api().architectures.list({ projectId }), [projectId], { on: [changes(api().architectures, 'onDidChange', (e) => e.projectId === projectId)] }).value ?? null
+  const datasets: DatasetSummary[] | null =
+    useLive(() => api().datasets.list({ projectId }).then((r) => r.filter((x) => x.status === 'ready')), [projectId], { on: [changes(api().datasets, 'onDidChange')] }).value ?? null
   // null until loaded: an empty list would read as "the chosen pipeline was deleted" and clear the choice.
-  const [pipelines, setPipelines] = useState<PipelineSummary[] | null>(null)
-  const [runs, setRuns] = useState<RunSummary[]>([])
-  useEffect(() => {
-    let live = true
-    const a = () => api().architectures.list({ projectId }).then((r) => live && setArchitectures(r), reportError)
-    const d = () => api().datasets.list({ projectId }).then((r) => live && setDatasets(r.filter((x) => x.status === 'ready')), reportError)
-    const p = () => api().pipelines.list({ projectId }).then((r) => live && setPipelines(r), reportError)
-    const r = () => api().runs.list({ projectId }).then((x) => live && setRuns(x), reportError)
-    void a()
-    void d()
-    void p()
-    void r()
-    const offs = [
-      api().architectures.on('onDidChange', (e) => e.projectId === projectId && void a()),
-      api().datasets.on('onDidChange', () => void d()),
-      api().pipelines.on('onDidChange', (e) => e.projectId === projectId && void p()),
-      api().runs.on('onDidChange', (e) => e.projectId === projectId && void r()),
-    ]
-    return () => {
-      live = false
-      for (const off of offs) off()
-    }
-  }, [projectId])
+  const pipelines: PipelineSummary[] | null =
+    useLive(() => api().pipelines.list({ projectId }), [projectId], { on: [changes(api().pipelines, 'onDidChange', (e) => e.projectId === projectId)] }).value ?? null
+  const runs: RunSummary[] = useLive(() => api().runs.list({ projectId }), [projectId], { on: [changes(api().runs, 'onDidChange', (e) => e.projectId === projectId)] }).value ?? NO_RUNS
   return { architectures, datasets, pipelines, runs }
 }
 
@@ -398,19 +383,14 @@ function LivePanel({ live, onResume, busy }: { live: LiveRun; onResume: (id: num
 }
 
 function useRun(runId: number): Run | null {
-  const [run, setRun] = useState<Run | null>(null)
-  useEffect(() => {
-    let live = true
-    setRun(null)
-    const load = () => api().runs.get({ id: runId }).then((r) => live && setRun(r), () => undefined)
-    void load()
-    const off = api().runs.on('onDidChange', (e) => e.runId === runId && void load())
-    return () => {
-      live = false
-      off()
-    }
-  }, [runId])
-  return run
+  return (
+    useLive(() => api().runs.get({ id: runId }), [runId], {
+      on: [changes(api().runs, 'onDidChange', (e) => e.runId === runId)],
+      resetOnChange: true,
+      // A run deleted while shown: the panel shows nothing (the list no longer offers it).
+      onError: () => undefined,
+    }).value ?? null
+  )
 }
 
 function StoredPanel({ runId, onResume, busy }: { runId: number; live: boolean; onResume: (id: number) => void; busy: boolean }) {

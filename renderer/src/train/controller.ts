@@ -27,6 +27,7 @@ import { runsSink } from '@shared/train/runs-sink'
 import type { Api } from '../api/client'
 import { arrayBufferOf } from '@shared/api'
 import { LiveView, useTraining, type LiveOutcome, type LiveRun } from './live'
+import { readSplit } from '../api/splits'
 import type { BackendChoice, CheckpointPayload, SplitIndex, TransferInit, WorkerCommand, WorkerEvent } from './protocol'
 import { forgetActiveRun, readActiveRun, recordActiveRun, reloadNotice, type ReloadResume, type SessionStore } from './reload'
 import { emptySteps, seriesFromMetrics } from './series'
@@ -120,20 +121,6 @@ export function resumePoint(checkpoints: readonly CheckpointInfo[]): CheckpointI
     if (!best || c.step > best.step || (c.step === best.step && c.kind === 'last' && best.kind !== 'last')) best = c
   }
   return best
-}
-
-async function readSplit(api: TrainApi, datasetId: number, split: 'train' | 'val'): Promise<SplitIndex> {
-  const indices: number[] = []
-  const labels: number[] = []
-  let offset = 0
-  for (;;) {
-    const page = await api.datasets.readSplit({ id: datasetId, split, offset, limit: 10_000, withImages: false })
-    indices.push(...page.indices)
-    labels.push(...page.labels)
-    offset += page.indices.length
-    if (page.indices.length === 0 || offset >= page.total) break
-  }
-  return { indices: Int32Array.from(indices), labels: Int32Array.from(labels) }
 }
 
 function message(e: unknown): string {
@@ -365,7 +352,7 @@ export class TrainingController {
     init: TransferInit | null,
   ): Promise<void> {
     const { api } = this.#deps
-    const [train, val] = await Promise.all([readSplit(api, dataset.id, 'train'), dataset.splitTotals.val > 0 ? readSplit(api, dataset.id, 'val') : null])
+    const [train, val] = await Promise.all([readSplit(api.datasets, dataset.id, 'train'), dataset.splitTotals.val > 0 ? readSplit(api.datasets, dataset.id, 'val') : null])
     const emptySplit: SplitIndex = { indices: new Int32Array(0), labels: new Int32Array(0) }
     const startStep = resume?.meta.step ?? 0
     const epochs = history.epochs.filter((r) => r.step <= startStep)

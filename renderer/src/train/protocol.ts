@@ -8,16 +8,13 @@ import type { GraphDocument } from '@shared/graph/types'
 import type { FreezePlan, FreezeSpec, TransferReport } from '@shared/procedure/transfer'
 import type { CheckpointMeta, TrainCommand, TrainMessage } from '@shared/train/messages'
 import type { TrainingConfigInput } from '@shared/train/config'
+import type { SplitRows } from '../api/splits'
 import type { BackendName } from '../backend/labels'
 
 export type BackendChoice = BackendName | 'auto'
 
-export interface SplitIndex {
-  /** Positions in the dataset cache (row index of images.u8). */
-  readonly indices: Int32Array
-  /** Class index of each position. */
-  readonly labels: Int32Array
-}
+/** A split's cache rows and labels (the one reader: ../api/splits.ts). */
+export type SplitIndex = SplitRows
 
 export interface WorkerData {
   /** URL of the whole dataset cache (N*H*W*C uint8, channels-last). */

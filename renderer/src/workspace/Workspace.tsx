@@ -10,6 +10,7 @@ import { DesignPill } from '../architecture/DesignPill'
 import { TrainView } from '../train/TrainView'
 import { reportError } from '../ui/dialogs'
 import { Icon, type IconName } from '../ui/icons'
+import { changes, useLive } from '../ui/live'
 
 export const SECTION_META: Record<Section, { label: string; icon: IconName; key: string }> = {
   architecture: { label: 'Architecture', icon: 'architecture', key: '1' },
@@ -43,31 +44,13 @@ const EMPTY: Record<Section, { title: string; body: string; next: string }> = {
 
 export function Workspace({ projectId, section }: { projectId: number; section: Section }) {
   const navigate = useApp((s) => s.navigate)
-  const [project, setProject] = useState<Project | null>(null)
   const [missing, setMissing] = useState(false)
 
-  useEffect(() => {
-    let live = true
-    const load = () =>
-      api()
-        .projects.get({ id: projectId })
-        .then(
-          (p) => live && setProject(p),
-          (e: { code?: string }) => {
-            if (!live) return
-            if (e.code === 'not_found') setMissing(true)
-            else reportError(e)
-          },
-        )
-    void load()
-    const off = api().projects.on('onDidChange', (event) => {
-      if (event.id === projectId) void load()
-    })
-    return () => {
-      live = false
-      off()
-    }
-  }, [projectId])
+  const project: Project | null =
+    useLive(() => api().projects.get({ id: projectId }), [projectId], {
+      on: [changes(api().projects, 'onDidChange', (event) => event.id === projectId)],
+      onError: (e) => ((e as { code?: string }).code === 'not_found' ? setMissing(true) : reportError(e)),
+    }).value ?? null
 
   if (missing) {
     return (

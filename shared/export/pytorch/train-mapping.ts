@@ -28,13 +28,50 @@ type OptimizerMapping = { readonly [T in OptimizerSpec['type']]: (spec: Extract<
  * torch.optim equivalents (per-group weight_decay is 0 for groups that are not decayed, lr is set every step):
  *  - sgd: v <- mu v + g (v starts at g, the same as v0 = 0), Nesterov g + mu v, coupled L2 g + lambda w: torch's SGD;
  *  - adam: coupled L2, bias-corrected moments: torch's Adam (weight_decay adds lambda w to the gradient);
- *  - adamw: decoupled w <- w - lr lambda w_old, then the Adam step on the raw gradient: torch's AdamW.
+ *  - adamw: decoupled w <- w - lr lambda w_old, then the Adam step on the raw gradient: torch's AdamW;
+ *  - lion: torch has no Lion (1.13 nor 2.x), so train.py gets the studio's update as a torch.optim.Optimizer
+ *    (LION_PYTHON), decoupled decay as for adamw.
  */
 const OPTIMIZERS: OptimizerMapping = {
   sgd: (s) => `torch.optim.SGD(groups, lr=0.0, momentum=${py(s.momentum)}, nesterov=${py(s.nesterov && s.momentum > 0)})`,
   adam: (s) => `torch.optim.Adam(groups, lr=0.0, betas=(${py(s.beta1)}, ${py(s.beta2)}), eps=${py(s.epsilon)})`,
   adamw: (s) => `torch.optim.AdamW(groups, lr=0.0, betas=(${py(s.beta1)}, ${py(s.beta2)}), eps=${py(s.epsilon)})`,
+  lion: (s) => `Lion(groups, lr=0.0, betas=(${py(s.beta1)}, ${py(s.beta2)}))`,
 }
+
+/** The studio's Lion (shared/train/optimizer-kinds.ts) as a torch optimizer; written into train.py only when used. */
+const LION_PYTHON = [
+  'class Lion(torch.optim.Optimizer):',
+  '    """The studio\'s Lion (Chen et al. 2023): c = sign(b1 m + (1 - b1) g); m <- b2 m + (1 - b2) g;',
+  '    w <- w - lr c - lr wd w_old (decoupled decay, as the studio). PyTorch has no Lion of its own."""',
+  '',
+  '    def __init__(self, params, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0):',
+  '        super().__init__(params, dict(lr=lr, betas=betas, weight_decay=weight_decay))',
+  '',
+  '    @torch.no_grad()',
+  '    def step(self, closure=None):',
+  '        loss = None',
+  '        if closure is not None:',
+  '            with torch.enable_grad():',
+  '                loss = closure()',
+  '        for group in self.param_groups:',
+  '            b1, b2 = group["betas"]',
+  '            lr, wd = group["lr"], group["weight_decay"]',
+  '            for p in group["params"]:',
+  '                if p.grad is None:',
+  '                    continue',
+  '                state = self.state[p]',
+  '                if "m" not in state:',
+  '                    state["m"] = torch.zeros_like(p)',
+  '                m = state["m"]',
+  '                c = torch.sign(m * b1 + p.grad * (1 - b1))',
+  '                m.mul_(b2).add_(p.grad, alpha=1 - b2)',
+  '                step = c * lr',
+  '                if wd != 0:',
+  '                    step = step + p * (lr * wd)',
+  '                p.sub_(step)',
+  '        return loss',
+].join('\n')
 
 type ScheduleMapping = { readonly [T in ScheduleType]: (spec: Extract<ScheduleSpec, { type: T }>) => string }
 
@@ -59,10 +96,11 @@ export function trainingPython(config: TrainingConfig): string {
     `CONFIG = ${py(config)}`,
     '',
     '# Weight decay is coupled L2 (added to the gradient, its penalty reported in the loss) for sgd and adam,',
-    '# decoupled for adamw (shared/train/optimizers.ts).',
-    `COUPLED_DECAY = ${py(opt.type !== 'adamw')}`,
+    '# decoupled for adamw and lion (shared/train/optimizers.ts).',
+    `COUPLED_DECAY = ${py(opt.type === 'sgd' || opt.type === 'adam')}`,
     '',
     '',
+    ...(opt.type === 'lion' ? [LION_PYTHON, '', ''] : []),
     'def make_optimizer(groups):',
     `    """The studio's ${opt.type} update${opt.type === 'sgd' ? ` (momentum ${opt.momentum}${opt.nesterov ? ', Nesterov' : ''})` : ''}."""`,
     `    return ${makeOptimizer}`,

@@ -38,6 +38,7 @@ const OPT_CASES: OptCase[] = [
   { name: 'nesterov', training: { ...base, optimizer: { type: 'sgd', momentum: 0.8, nesterov: true }, weightDecay: 0.001 } },
   { name: 'adam + L2', training: { ...base, optimizer: { type: 'adam', beta1: 0.8, beta2: 0.99, epsilon: 1e-7 }, weightDecay: 0.01 } },
   { name: 'adamw + decoupled decay + clipping', training: { ...base, optimizer: { type: 'adamw' }, weightDecay: 0.05, clipGradNorm: 1 } },
+  { name: 'lion + decoupled decay', training: { ...base, learningRate: 0.01, optimizer: { type: 'lion', beta1: 0.9, beta2: 0.99 }, weightDecay: 0.1 } },
 ]
 const SCHEDULES: ScheduleSpecInput[] = [
   { type: 'constant', warmupEpochs: 1 },
