@@ -14,6 +14,7 @@
 import { create } from 'zustand'
 import type { AugmentPipeline } from '@shared/augment'
 import type { CheckpointInfo, DatasetDetail, Run, RunStatus } from '@shared/api'
+import { assertDatasetFit } from '@shared/graph/fit'
 import type { GraphDocument } from '@shared/graph/types'
 import { snapshotFacts } from '@shared/compare/snapshot'
 import type { FreezeSpec } from '@shared/procedure/transfer'
@@ -428,6 +429,7 @@ export class TrainingController {
         req.pipelineId === null ? Promise.resolve(null) : api.pipelines.get({ id: req.pipelineId }),
       ])
       if (!dataset.cachePath) throw new Error(`Dataset “${dataset.name}” has no image cache yet: wait for its import to finish`)
+      assertDatasetFit(req.document ?? arch.version.document, { shape: [dataset.size.height, dataset.size.width, dataset.channels], classes: dataset.classes.length }, { design: arch.architecture.name, dataset: dataset.name })
       const source = req.transfer ? await this.#loadTransferSource(req.transfer) : null
       const snapshot: RunSnapshot = {
         kind: 'cnn-studio/train',

@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs'
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm'
 import { freezePlan, transferWeights } from '@shared/procedure/transfer'
 import type { TransferReport } from '@shared/procedure/transfer'
+import { assertDatasetFit } from '@shared/graph/fit'
 import { compileGraph } from '@shared/tfjs/compile'
 import { registerWasmTrainingKernels } from '@shared/tfjs/wasm'
 import { Trainer } from '@shared/train/trainer'
@@ -133,6 +134,7 @@ async function start(cmd: StartCommand): Promise<void> {
     post({ type: 'phase', phase: 'compile', time: Date.now() })
     const t2 = performance.now()
     // Seeded initializers: the same run seed gives the same initial weights here and in the `studio` command.
+    assertDatasetFit(cmd.graph, { shape: cmd.data.shape, classes: cmd.data.classes.length })
     model = compileGraph(cmd.graph, { seed: cmd.config.seed }).model
     const inShape = model.inputs[0]?.shape.slice(1) ?? []
     const [h, w, c] = cmd.data.shape
@@ -141,7 +143,7 @@ async function start(cmd: StartCommand): Promise<void> {
     }
     const outUnits = model.outputs[0]?.shape.at(-1)
     if (outUnits !== cmd.data.classes.length) {
-      throw new Error(`The design outputs ${String(outUnits)} values but the dataset has ${cmd.data.classes.length} classes: set the last Dense layer to ${cmd.data.classes.length} units`)
+      throw new Error(`The design outputs ${String(outUnits)} values but the dataset has ${cmd.data.classes.length} classes: set the Output (classifier) node's Classes to ${cmd.data.classes.length}`)
     }
     const config = cmd.init ? applyTransfer(cmd, model) : cmd.config
     const compileMs = performance.now() - t2
