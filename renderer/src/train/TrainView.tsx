@@ -622,6 +622,7 @@ function SnapshotView({ run }: { run: Run }) {
     ['Schedule', describeSchedule(t)],
     ['Weight decay', `${t.weightDecay}${t.weightDecay > 0 ? (t.decayBiasAndNorm ? ' (all parameters)' : ' (biases and norms excluded)') : ''}`],
     ['Gradient clipping', t.clipGradNorm === null ? 'off' : `global norm ${t.clipGradNorm}`],
+    ['Class weights', t.classWeighting === 'balanced' ? 'balanced (rare classes count more)' : 'none (every image alike)'],
     ['Batch size', `${t.batchSize}${t.dropLast ? ' (last partial batch dropped)' : ''}`],
     ['Epochs', String(t.epochs)],
     ['Seed', String(t.seed)],
