@@ -4,10 +4,11 @@ import type { GraphDocument } from '@shared/graph/types'
 import { api } from '../api/client'
 import { dataFileUrl } from '../api/data-file'
 import { studioBackend } from '../backend/probe'
+import type { BackendName } from '../backend/backends'
 import { fromBase64 } from '../train/base64'
 import type { CacheSpec, EvalRequest, EvalResponse, ModelSpec, SplitRows } from './eval-protocol'
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void }
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; onProgress?: (done: number, total: number) => void }
 
 let worker: Worker | null = null
 let nextId = 1
@@ -27,6 +28,10 @@ function ensureWorker(): Worker {
     const m = event.data
     const p = pending.get(m.id)
     if (!p) return
+    if (m.type === 'progress') {
+      p.onProgress?.(m.done, m.total)
+      return
+    }
     pending.delete(m.id)
     if (m.type === 'result') p.resolve(m.result)
     else p.reject(new Error(m.message))
@@ -41,13 +46,20 @@ function ensureWorker(): Worker {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 
-/** Sends a request to the worker, on the backend of the studio's setting; resolves with its result. */
-export async function evalRequest<R>(req: DistributiveOmit<EvalRequest, 'id' | 'backend'>, transfer: Transferable[] = []): Promise<R> {
-  const { backend } = await studioBackend()
+/**
+ * Sends a request to the worker, on `options.backend` (a run's own) or else the backend of the studio's setting
+ * (Auto: the fastest that works here, never software WebGPU); resolves with its result.
+ */
+export async function evalRequest<R>(
+  req: DistributiveOmit<EvalRequest, 'id' | 'backend'>,
+  transfer: Transferable[] = [],
+  options: { backend?: BackendName | null; onProgress?: (done: number, total: number) => void } = {},
+): Promise<R> {
+  const backend = options.backend ?? (await studioBackend()).backend
   const w = ensureWorker()
   const id = nextId++
   return new Promise<R>((resolve, reject) => {
-    pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
+    pending.set(id, { resolve: resolve as (v: unknown) => void, reject, ...(options.onProgress ? { onProgress: options.onProgress } : {}) })
     w.postMessage({ ...req, id, backend: backend ?? 'cpu' } as EvalRequest, transfer)
   })
 }

@@ -100,3 +100,5 @@ export interface ImagesResult {
 export type EvalResponse =
   | { readonly type: 'result'; readonly id: number; readonly result: EvaluateResult | InspectResult | ActivationsResult | ImagesResult }
   | { readonly type: 'error'; readonly id: number; readonly message: string }
+  /** An evaluation's images done so far (after each batch). */
+  | { readonly type: 'progress'; readonly id: number; readonly done: number; readonly total: number }

@@ -114,7 +114,9 @@ async function runEvaluate(req: Extract<EvalRequest, { type: 'evaluate' }>): Pro
   const t0 = performance.now()
   const [model, pixels, name] = await Promise.all([modelOf(req.model), images(req.cache), backend!.ready])
   const data = new SplitSource(pixels, req.split, req.rows, req.classes, req.cache.shape)
-  const r = await evaluate(model, data, req.split, { allowTest: req.allowTest, pipeline: req.pipeline, tta: pipelineTta(req.pipeline), batchSize: 128 })
+  const r = await evaluate(model, data, req.split, { allowTest: req.allowTest, pipeline: req.pipeline, tta: pipelineTta(req.pipeline), batchSize: 128,
+    onProgress: (done, total) => self.postMessage({ type: 'progress', id: req.id, done, total } satisfies EvalResponse),
+  })
   const n = r.predictions.length
   const predicted = new Int32Array(n)
   const confidence = new Float32Array(n)
