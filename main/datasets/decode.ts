@@ -1,6 +1,7 @@
 /**
  * Decoding one image to the training resolution: sharp for PNG, JPEG, WebP and GIF (first frame), our own
- * decoder for BMP. EXIF orientation is applied, transparency is flattened onto black, then the image is
+ * decoder for BMP. EXIF orientation is applied, transparency is flattened onto the target's background (black
+ * unless the import chose another; the image says whether it had an alpha channel), then the image is
  * converted to 1 or 3 channels and fitted with the aspect policy:
  *  - resize: stretch to exactly H x W;
  *  - center-crop: scale to cover H x W, then crop the centre;
@@ -16,6 +17,16 @@ export interface TargetFormat {
   readonly width: number
   readonly channels: 1 | 3
   readonly aspect: AspectPolicy
+  /** What transparent pixels are flattened onto (sRGB 0..255); black when absent. */
+  readonly background?: { readonly r: number; readonly g: number; readonly b: number }
+}
+
+const BLACK = { r: 0, g: 0, b: 0 }
+
+/** "#ffffff" -> { r: 255, g: 255, b: 255 }; null for anything else. */
+export function parseHexColour(hex: string): { r: number; g: number; b: number } | null {
+  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex.trim())
+  return m ? { r: parseInt(m[1]!, 16), g: parseInt(m[2]!, 16), b: parseInt(m[3]!, 16) } : null
 }
 
 export interface DecodedImage {
@@ -23,6 +34,8 @@ export interface DecodedImage {
   readonly pixels: Buffer
   readonly originalWidth: number
   readonly originalHeight: number
+  /** The source had an alpha channel (flattened onto the background). */
+  readonly hadAlpha?: boolean
 }
 
 /** An image that cannot be used; `reason` is for people ("not a valid JPEG (premature end of data)"). */
@@ -122,7 +135,7 @@ async function fit(input: Sharp, target: TargetFormat): Promise<Buffer> {
       : target.aspect === 'center-crop'
         ? { fit: 'cover', position: 'centre' }
         : { fit: 'contain', position: 'centre', background: { r: 0, g: 0, b: 0, alpha: 1 } }
-  let pipeline = input.autoOrient().flatten({ background: { r: 0, g: 0, b: 0 } }).resize(target.width, target.height, options)
+  let pipeline = input.autoOrient().flatten({ background: target.background ?? BLACK }).resize(target.width, target.height, options)
   pipeline = target.channels === 1 ? pipeline.greyscale() : pipeline.toColourspace('srgb')
   const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true })
   if (info.width !== target.width || info.height !== target.height) {
@@ -174,7 +187,7 @@ export async function decodeImage(bytes: Uint8Array, fileName: string, target: T
     const h = meta.height
     if (!w || !h) throw new Error('no image size')
     const pixels = await fit(image, target)
-    return { pixels, originalWidth: swap ? h : w, originalHeight: swap ? w : h }
+    return { pixels, originalWidth: swap ? h : w, originalHeight: swap ? w : h, hadAlpha: meta.hasAlpha === true }
   } catch (error) {
     throw new ImageDecodeError(explain(format, error, bytes))
   }
@@ -186,7 +199,8 @@ export async function decodeRaw(input: RawInput, target: TargetFormat): Promise<
     return { pixels: Buffer.from(input.data), originalWidth: input.width, originalHeight: input.height }
   }
   const image = sharp(input.data, { raw: { width: input.width, height: input.height, channels: input.channels } })
-  return { pixels: await fit(image, target), originalWidth: input.width, originalHeight: input.height }
+  const hadAlpha = input.channels === 2 || input.channels === 4
+  return { pixels: await fit(image, target), originalWidth: input.width, originalHeight: input.height, ...(hadAlpha ? { hadAlpha } : {}) }
 }
 
 /** PNG of H*W*C uint8 pixels (thumbnails for the sample browser). */

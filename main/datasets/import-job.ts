@@ -101,6 +101,7 @@ export async function runImport(options: ImportJobOptions, source: ImportSource,
   const widths: number[] = []
   const heights: number[] = []
   const skipped: SkippedFile[] = []
+  let withAlpha = 0
   try {
     let last = 0
     for (let start = 0; start < items.length; start += CONCURRENCY) {
@@ -116,6 +117,7 @@ export async function runImport(options: ImportJobOptions, source: ImportSource,
           sources.push(item.source)
           widths.push(result.value.originalWidth)
           heights.push(result.value.originalHeight)
+          if (result.value.hadAlpha) withAlpha++
         } else if (result.reason instanceof ImageDecodeError) {
           skipped.push({ path: item.source ?? `item ${start + k}`, reason: result.reason.reason })
         } else {
@@ -149,7 +151,12 @@ export async function runImport(options: ImportJobOptions, source: ImportSource,
   const cache = DatasetCache.open(imagesFile, { count: labels.length, height: target.height, width: target.width, channels: target.channels })
   const channel = trainingChannelStats(cache, trainIdx)
   options.progress('statistics', trainIdx.length, trainIdx.length)
-  const stats = buildStats(countSplits(labels, splits, classes.length), summarizeSizes(widths, heights), channel)
+  const bg = target.background ?? { r: 0, g: 0, b: 0 }
+  const hex = `#${[bg.r, bg.g, bg.b].map((v) => v.toString(16).padStart(2, '0')).join('')}`
+  const stats = {
+    ...buildStats(countSplits(labels, splits, classes.length), summarizeSizes(widths, heights), channel),
+    ...(withAlpha > 0 ? { transparency: { images: withAlpha, background: hex } } : {}),
+  }
   checkpoint()
 
   options.progress('writing', 0, 1)

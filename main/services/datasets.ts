@@ -15,10 +15,11 @@ import {
   type SplitRatios,
 } from '@shared/api'
 import { DatasetCache, splitIndices } from '../datasets/cache'
-import { decodeRaw, encodePng, type TargetFormat } from '../datasets/decode'
+import { decodeRaw, encodePng, parseHexColour, type TargetFormat } from '../datasets/decode'
 import { discardImport, fileItem, ImportCancelled, runImport, type ImportItem, type ImportSource } from '../datasets/import-job'
 import { MNIST_CLASSES, MNIST_SIDE, mnistImage, mnistPerClass, readMnistDigit } from '../datasets/mnist'
 import { checkFolder, scanFolder } from '../datasets/scan'
+import { probeFolder } from '../datasets/probe'
 import type { Emitter } from '../rpc/service-host'
 import type { Db } from '../store/db'
 import type { DataPaths } from '../store/files'
@@ -215,11 +216,15 @@ export function createDatasetsService(db: Db, paths: DataPaths, emit: Emitter<ty
     `FROM dataset_items WHERE dataset_id = @id${split ? ' AND split = @split' : ''}${classIndex !== undefined ? ' AND class = @classIndex' : ''}`
 
   return {
-    async import({ path, name, projectId, size, channels, aspect, split, seed }) {
+    async probe({ path }) {
+      checkPathArgument(path, 'Folder path')
+      return probeFolder(path)
+    },
+    async import({ path, name, projectId, size, channels, aspect, background, split, seed }) {
       checkProject(projectId)
       checkPathArgument(path, 'Folder path')
       await checkFolder(path)
-      const target: TargetFormat = { height: size.height, width: size.width, channels, aspect }
+      const target: TargetFormat = { height: size.height, width: size.width, channels, aspect, background: parseHexColour(background) ?? { r: 0, g: 0, b: 0 } }
       return start({ projectId, name, source: 'folder', sourcePath: path, target, split, seed }, {
         async prepare(isCancelled) {
           const scan = await scanFolder(path, isCancelled)

@@ -58,6 +58,13 @@ export const trainingConfigSchema = z.strictObject({
   groups: z.array(paramGroupSchema, { error: (iss) => `groups must be a list, received ${fmtValue(iss.input)}` }).default([]),
   /** Drop the last incomplete training batch of each epoch. */
   dropLast: bool('dropLast').default(false),
+  /**
+   * 'balanced': the training loss weights each class by N / (C * n_c) over the training split (rare classes count
+   * more; PyTorch's CrossEntropyLoss(weight) normalization: sum(w_i * l_i) / sum(w_i)). Absent = every sample alike.
+   */
+  classWeighting: z
+    .enum(['balanced'], { error: (iss) => `classWeighting must be "balanced" (or left out), received ${fmtValue(iss.input)}` })
+    .optional(),
   /** Validation batch size (default: batchSize). */
   evalBatchSize: int('evalBatchSize', 1).optional(),
   checkpoint: z

@@ -22,7 +22,10 @@ export interface DataSource {
   /** Number of samples in the split (0 when the split is absent; 'test' is only read by evaluate with allowTest). */
   count(split: DataSplit): number
   batch(split: DataSplit, indices: Int32Array): Promise<DataBatch>
+  /** The split's class labels in sample order, without the images (class weighting counts them). */
+  labels?(split: DataSplit): ArrayLike<number>
 }
+
 
 export interface InMemorySplit {
   readonly images: Uint8Array
@@ -63,6 +66,10 @@ export class InMemoryDataSource implements DataSource {
 
   count(split: DataSplit): number {
     return this.#splits[split]?.labels.length ?? 0
+  }
+
+  labels(split: DataSplit): Int32Array {
+    return this.#splits[split]?.labels ?? new Int32Array(0)
   }
 
   batch(split: DataSplit, indices: Int32Array): Promise<DataBatch> {

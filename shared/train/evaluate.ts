@@ -58,6 +58,8 @@ export interface EvaluateOptions {
    * (ttaProbabilities). The plain numbers stay in the result; the TTA ones are in `result.tta`.
    */
   readonly tta?: TtaSpec | null
+  /** Called after each batch with the images done so far and the split's total. */
+  readonly onProgress?: (done: number, total: number) => void
 }
 
 /** Evaluates `model` (inference mode) on a split. */
@@ -118,6 +120,7 @@ export async function evaluate(model: tf.LayersModel, data: DataSource, split: D
         ;(ttaConfusion[y] as number[])[q] = ((ttaConfusion[y] as number[])[q] as number) + 1
       }
     }
+    options.onProgress?.(Math.min(start + bs, count), count)
   }
   const mean = (sum: number) => (count > 0 ? sum / count : NaN)
   return {

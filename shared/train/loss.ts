@@ -64,6 +64,18 @@ export function softmaxCrossEntropy(labels: tf.Tensor2D, logits: tf.Tensor2D): t
   return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), -1))) as tf.Scalar)
 }
 
+/**
+ * Class-weighted cross-entropy: sum_i w_{y_i} l_i / sum_i w_{y_i} (PyTorch's CrossEntropyLoss(weight) with mean
+ * reduction), the weight of a sample being labels_i . weights (soft labels mix their classes' weights).
+ */
+export function weightedSoftmaxCrossEntropy(labels: tf.Tensor2D, logits: tf.Tensor2D, weights: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const w = tf.sum(tf.mul(labels, weights), -1)
+    const perSample = tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), -1))
+    return tf.div(tf.sum(tf.mul(w, perSample)), tf.maximum(tf.sum(w), 1e-12)) as tf.Scalar
+  })
+}
+
 /** Per-sample cross-entropy [N]. */
 export function softmaxCrossEntropyPerSample(labels: tf.Tensor2D, logits: tf.Tensor2D): tf.Tensor1D {
   return tf.tidy(() => tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), -1)) as tf.Tensor1D)

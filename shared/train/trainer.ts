@@ -16,10 +16,11 @@ import { assertTrainingConfig } from './config'
 import type { TrainingConfig, TrainingConfigInput } from './config'
 import { captureCheckpoint, restoreCheckpoint } from './checkpoint'
 import type { Checkpoint, CheckpointProgress } from './checkpoint'
+import { balancedClassWeights, classCounts } from './balance'
 import type { DataBatch, DataSource } from './data'
 import { dropoutLayers, seedDropout } from './dropout'
 import { evaluate } from './evaluate'
-import { correctCount, logitsFunction, softmaxCrossEntropy } from './loss'
+import { correctCount, logitsFunction, softmaxCrossEntropy, weightedSoftmaxCrossEntropy } from './loss'
 import type { LogitsFn } from './loss'
 import type { CheckpointMeta, TrainCommand, TrainEventSink, TrainMessage } from './messages'
 import { TrainOptimizer } from './optimizers'
@@ -133,6 +134,8 @@ export class Trainer {
   readonly totalSteps: number
   readonly #sink: TrainEventSink
   readonly #logits: LogitsFn
+  /** The loss's class weights ('balanced' class weighting), else null. */
+  readonly #classWeights: tf.Tensor1D | null = null
   /** Frozen BatchNorm layers: they train in inference mode (moving statistics fixed). */
   readonly #heldNorms: tf.layers.Layer[]
   readonly #dropouts: tf.layers.Layer[]
@@ -178,6 +181,11 @@ export class Trainer {
       clipGradNorm: this.config.clipGradNorm,
     })
     this.#logits = logitsFunction(options.model).fn
+    if (this.config.classWeighting === 'balanced') {
+      const labels = options.data.labels?.('train')
+      if (!labels) throw new Error('Balanced class weights need the training labels, and this data source does not give them')
+      this.#classWeights = tf.keep(tf.tensor1d(balancedClassWeights(classCounts(labels, options.data.classes.length))))
+    }
     this.#dropouts = dropoutLayers(options.model)
     this.#heldNorms = frozenBatchNorms(options.model, new Set(this.plan.frozen.map((p) => p.name)))
     if (options.resumeFrom !== undefined) {
@@ -340,7 +348,7 @@ export class Trainer {
           const { value, grads } = tf.variableGrads(() => {
             const logits = holdMovingStatistics(this.#heldNorms, () => this.#logits(images, true))
             correct = tf.keep(correctCount(labels, logits))
-            return softmaxCrossEntropy(labels, logits)
+            return this.#classWeights ? weightedSoftmaxCrossEntropy(labels, logits, this.#classWeights) : softmaxCrossEntropy(labels, logits)
           }, vars)
           const gradList = this.plan.params.map((p) => {
             const g = grads[p.variable.name]
@@ -462,6 +470,7 @@ export class Trainer {
   dispose(): void {
     this.#disposed = true
     this.optimizer.dispose()
+    this.#classWeights?.dispose()
   }
 }
 

@@ -39,8 +39,20 @@ async function evaluateBest(page: Page, runName: string) {
   await page.getByRole('button', { name: runName, exact: true }).first().click()
   await expect(page.getByTestId('run-title')).toHaveText(runName)
   await page.getByRole('tab', { name: 'Checkpoints & evaluation' }).click()
+  // The button counts the images as the worker reports them (seen however fast the evaluation is).
+  await page.evaluate(() => {
+    const seen: string[] = []
+    ;(window as unknown as { evalProgress: string[] }).evalProgress = seen
+    new MutationObserver(() => {
+      for (const b of document.querySelectorAll('button')) if (/^Evaluating… \d+ of \d+ images$/.test(b.textContent ?? '')) seen.push(b.textContent!)
+    }).observe(document.body, { subtree: true, childList: true, characterData: true })
+  })
   await page.getByTestId('checkpoint-row').filter({ hasText: 'best' }).getByRole('button', { name: 'Evaluate', exact: true }).click()
   await expect(page.getByTestId('confusion-matrix')).toBeVisible({ timeout: 120_000 })
+  const seen = await page.evaluate(() => (window as unknown as { evalProgress: string[] }).evalProgress)
+  expect(seen.length).toBeGreaterThan(0)
+  const [, done, total] = /(\d+) of (\d+)/.exec(seen.at(-1)!)!
+  expect(Number(done)).toBe(Number(total))
 }
 
 test('run detail evaluation shows the accuracy with and without the pipeline test-time augmentation', async ({ studio }) => {

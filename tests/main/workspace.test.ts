@@ -49,6 +49,7 @@ const FORM: StoredTrainForm = {
   batchSize: '64',
   epochs: '7',
   dropLast: false,
+  balanceClasses: true,
   seed: 'abc',
   backend: 'wasm',
   keepEvery: '0',

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { CheckpointInfo, MetricSeries, Run } from '@shared/api'
 import type { CheckpointMeta } from '@shared/train/messages'
+import { toyConvnet } from '@shared/graph/templates'
+import type { GraphDocument } from '@shared/graph/types'
 import { ACTIVE_RUN_KEY, displayStatus, readActiveRun, resumePoint, TrainingController, useTraining, type ControllerDeps, type RunSnapshot, type SessionStore, type TrainApi, type WorkerPort } from '../../renderer/src/train/controller'
 import type { StartCommand, WorkerCommand, WorkerEvent } from '../../renderer/src/train/protocol'
 import { validateForm, DEFAULT_FORM } from '../../renderer/src/train/form'
@@ -32,7 +34,7 @@ function run(status: Run['status'] = 'queued'): Run {
   }
 }
 
-function fakeApi(opts: { checkpoints?: CheckpointInfo[]; metrics?: Record<string, MetricSeries>; status?: Run['status']; trial?: boolean; saveError?: string } = {}) {
+function fakeApi(opts: { document?: GraphDocument; checkpoints?: CheckpointInfo[]; metrics?: Record<string, MetricSeries>; status?: Run['status']; trial?: boolean; saveError?: string } = {}) {
   const calls: Call[] = []
   const rec = (method: string, result: (input: Record<string, unknown>) => unknown) =>
     vi.fn(async (input: Record<string, unknown>) => {
@@ -64,7 +66,7 @@ function fakeApi(opts: { checkpoints?: CheckpointInfo[]; metrics?: Record<string
       get: rec('datasets.get', () => ({ id: 3, name: 'MNIST', classes: ['0', '1'], size: { height: 28, width: 28 }, channels: 1, splitTotals: { train: 44, val: 8, test: 8 }, split: null, stats: null, cachePath: 'datasets/3/images.u8' })),
       readSplit: rec('datasets.readSplit', (i) => ({ total: i.split === 'train' ? 44 : 8, offset: 0, indices: Array.from({ length: i.split === 'train' ? 44 : 8 }, (_, k) => k), labels: Array.from({ length: i.split === 'train' ? 44 : 8 }, (_, k) => k % 2) })),
     },
-    architectures: { get: rec('architectures.get', () => ({ architecture: { id: 1, name: 'Toy' }, version: { id: 11, version: 1, document: { format: 1 } } })) },
+    architectures: { get: rec('architectures.get', () => ({ architecture: { id: 1, name: 'Toy' }, version: { id: 11, version: 1, document: opts.document ?? toyConvnet([28, 28, 1], 2) } })) },
     pipelines: { get: rec('pipelines.get', () => null) },
   } as unknown as TrainApi
   return { api, calls }
@@ -313,6 +315,18 @@ describe('TrainingController', () => {
     w.emit({ type: 'exit', time: 2 })
     await controller.settled()
     expect(calls.filter((c) => c.method === 'runs.update').at(-1)!.input).toMatchObject({ status: 'failed', summary: { message: expect.stringContaining('32x32x3') } })
+  })
+})
+
+describe('a design that does not fit the dataset', () => {
+  it('creates no run and starts no worker, and says which node to change in the editor\'s words', async () => {
+    const { controller, calls, w } = setup({ document: toyConvnet([28, 28, 1], 10) })
+    await expect(controller.start({ projectId: 2, architectureId: 1, datasetId: 3, pipelineId: null, config: snapshot().training, backend: 'wasm' })).rejects.toThrow(
+      'The design “Toy” does not fit the dataset “MNIST”: Output (classifier) “fc”: set Classes to 2 (it gives 10 outputs; the dataset has 2 classes)',
+    )
+    expect(calls.some((c) => c.method === 'runs.create')).toBe(false)
+    expect(w.commands).toEqual([])
+    expect(useTraining.getState().busy).toBe(false)
   })
 })
 

@@ -6,12 +6,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { CheckpointInfo, Run } from '@shared/api'
 import type { CheckpointMeta } from '@shared/train/messages'
+import { toyConvnet } from '@shared/graph/templates'
 import { TrainingController, useTraining, type RunSnapshot, type TrainApi, type WorkerPort } from '../../renderer/src/train/controller'
 import type { StartCommand, WorkerCommand, WorkerEvent } from '../../renderer/src/train/protocol'
 import { DEFAULT_FORM, validateForm } from '../../renderer/src/train/form'
 
 const SOURCE_GRAPH = { format: 1, name: 'source design' }
-const TARGET_GRAPH = { format: 1, name: 'target design' }
+// The target fits the 8x8x1, 2-class dataset below (the controller checks that before it creates the run).
+const TARGET_GRAPH = toyConvnet([8, 8, 1], 2)
 const meta = (step: number, epoch: number) => ({ format: 1, step, epoch, stepInEpoch: 0, stepsPerEpoch: 4, totalSteps: 8 }) as unknown as CheckpointMeta
 const training = validateForm({ ...DEFAULT_FORM, epochs: '2', batchSize: '8' }).config as RunSnapshot['training']
 

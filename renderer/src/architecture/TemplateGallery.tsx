@@ -1,6 +1,8 @@
-import { useMemo, useState } from 'react'
+import { useEffect, useMemo, useState } from 'react'
+import type { DatasetSummary } from '@shared/api'
 import type { GraphAnalysis } from '@shared/graph'
 import { TEMPLATES, analyzeGraph, emptyDocument, formatCompact, formatFlops, setPositions, type GraphDocument, type Shape } from '@shared/graph'
+import { api } from '../api/client'
 import { reportError } from '../ui/dialogs'
 import { Glyph } from './glyphs'
 import { autoLayout } from './layout'
@@ -17,13 +19,57 @@ function parseShape(text: string): Shape | string {
   return `Input size must be H x W x C (e.g. 32x32x3) or D with positive integers, received ${JSON.stringify(text)}`
 }
 
+/** The project's ready datasets (null while loading), for sizing a template to the data it will train on. */
+function useReadyDatasets(projectId: number | null): DatasetSummary[] | null {
+  const [list, setList] = useState<DatasetSummary[] | null>(null)
+  useEffect(() => {
+    if (projectId === null) return
+    let live = true
+    const load = () =>
+      api()
+        .datasets.list({ projectId })
+        .then((r) => live && setList(r.filter((d) => d.status === 'ready')), reportError)
+    void load()
+    // A dataset that finishes importing while the gallery is open sizes it too.
+    const off = api().datasets.on('onDidChange', () => void load())
+    return () => {
+      live = false
+      off()
+    }
+  }, [projectId])
+  return list
+}
+
+const sizeOf = (d: DatasetSummary) => ({ input: `${d.size.height}x${d.size.width}x${d.channels}`, classes: String(d.classes.length) })
+
 export function TemplateGallery() {
   const hasDesigns = useSession((s) => s.designs.length > 0)
+  const projectId = useSession((s) => s.projectId)
+  const datasets = useReadyDatasets(projectId)
   const [choice, setChoice] = useState<string>('resnet20')
   const template = TEMPLATES.find((t) => t.name === choice)
   const [name, setName] = useState(template?.label ?? 'Untitled design')
   const [inputText, setInputText] = useState(template ? template.defaultInput.join('x') : '32x32x3')
   const [classesText, setClassesText] = useState(String(template?.defaultClasses ?? 10))
+  // 'template': the template's own size; else the id of the dataset the design is sized for (the first one by default).
+  const [sizeFor, setSizeFor] = useState<number | 'template' | null>(null)
+  const fitted = datasets?.find((d) => d.id === sizeFor) ?? null
+  useEffect(() => {
+    const first = datasets?.[0]
+    if (sizeFor !== null || !first) return
+    setSizeFor(first.id)
+    setInputText(sizeOf(first).input)
+    setClassesText(sizeOf(first).classes)
+  }, [datasets, sizeFor])
+  const chooseSize = (value: string) => {
+    const d = datasets?.find((x) => String(x.id) === value)
+    setSizeFor(d ? d.id : 'template')
+    const size = d ? sizeOf(d) : template ? { input: template.defaultInput.join('x'), classes: String(template.defaultClasses) } : null
+    if (size) {
+      setInputText(size.input)
+      setClassesText(size.classes)
+    }
+  }
   const [busy, setBusy] = useState(false)
   const shape = parseShape(inputText)
   const classes = /^\d+$/.test(classesText.trim()) && Number(classesText) > 0 ? Number(classesText) : null
@@ -31,7 +77,8 @@ export function TemplateGallery() {
     setChoice(key)
     const t = TEMPLATES.find((x) => x.name === key)
     setName(t?.label ?? 'Untitled design')
-    if (t) {
+    // Sized for a dataset: the size stays the dataset's.
+    if (t && !fitted) {
       setInputText(t.defaultInput.join('x'))
       setClassesText(String(t.defaultClasses))
     }
@@ -88,6 +135,19 @@ export function TemplateGallery() {
           </label>
           {template && (
             <>
+              {datasets && datasets.length > 0 && (
+                <label className="field">
+                  <span>Size for</span>
+                  <select value={String(sizeFor ?? 'template')} onChange={(e) => chooseSize(e.target.value)} aria-label="Size for">
+                    {datasets.map((d) => (
+                      <option key={d.id} value={String(d.id)}>
+                        Dataset “{d.name}” ({d.size.height}×{d.size.width}×{d.channels}, {d.classes.length} classes)
+                      </option>
+                    ))}
+                    <option value="template">The template's own size</option>
+                  </select>
+                </label>
+              )}
               <label className="field">
                 <span>Input size (H x W x C)</span>
                 <input value={inputText} onChange={(e) => setInputText(e.target.value)} aria-label="Input size" aria-invalid={typeof shape === 'string' ? true : undefined} />

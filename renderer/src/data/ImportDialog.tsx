@@ -4,7 +4,7 @@
  * as ApiError issues and are shown under the field they name.
  */
 import { useEffect, useRef, useState, type ReactNode } from 'react'
-import { ASPECT_POLICIES, type AspectPolicy } from '@shared/api'
+import { ASPECT_POLICIES, type AspectPolicy, type FolderProbe } from '@shared/api'
 import { api } from '../api/client'
 import { useApp } from '../app/store'
 import { Modal } from '../ui/dialogs'
@@ -17,6 +17,34 @@ const ASPECT_HELP: Record<AspectPolicy, { label: string; help: string }> = {
 }
 
 type Errors = Record<string, string>
+
+const BACKGROUNDS = [
+  { key: 'white', label: 'White', hex: '#ffffff' },
+  { key: 'black', label: 'Black', hex: '#000000' },
+  { key: 'colour', label: 'A colour', hex: null },
+] as const
+type BackgroundKey = (typeof BACKGROUNDS)[number]['key']
+
+/** The folder's probe (classes, images, how many have transparency), asked again when the path settles. */
+function useFolderProbe(path: string): FolderProbe | null {
+  const [probe, setProbe] = useState<FolderProbe | null>(null)
+  useEffect(() => {
+    setProbe(null)
+    if (path.trim() === '') return
+    let live = true
+    const t = setTimeout(() => {
+      api()
+        .datasets.probe({ path })
+        // A folder that is not there yet, or not one with class subfolders: the import says so on submit.
+        .then((p) => live && setProbe(p), () => undefined)
+    }, 300)
+    return () => {
+      live = false
+      clearTimeout(t)
+    }
+  }, [path])
+  return probe
+}
 
 function basename(path: string): string {
   const parts = path.replace(/[\\/]+$/, '').split(/[\\/]/)
@@ -48,6 +76,11 @@ export function ImportDialog({ projectId, initialPath, onClose }: { projectId: n
   const [val, setVal] = useState('10')
   const [test, setTest] = useState('10')
   const [seed, setSeed] = useState('0')
+  const [background, setBackground] = useState<BackgroundKey>('white')
+  const [colour, setColour] = useState('#808080')
+  const probe = useFolderProbe(path)
+  const transparent = probe !== null && probe.withAlpha > 0
+  const backgroundHex = background === 'colour' ? colour : BACKGROUNDS.find((b) => b.key === background)!.hex!
   const [errors, setErrors] = useState<Errors>({})
   const [general, setGeneral] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
@@ -84,6 +117,8 @@ export function ImportDialog({ projectId, initialPath, onClose }: { projectId: n
         size: { height: num(height), width: num(width) },
         channels,
         aspect,
+        // Only images with transparency use it; without any found, the default (black) is kept.
+        ...(transparent ? { background: backgroundHex } : {}),
         split: { train: num(train) / 100, val: num(val) / 100, test: num(test) / 100 },
         seed: num(seed),
       })
@@ -148,6 +183,27 @@ export function ImportDialog({ projectId, initialPath, onClose }: { projectId: n
             </div>
           </Field>
         </div>
+        {probe && (
+          <p className="muted small" data-testid="folder-probe">
+            {probe.classes.length} classes, {probe.images.toLocaleString('en-US')} images found.
+          </p>
+        )}
+        {transparent && (
+          <Field label="Transparent pixels" error={errors['background']}>
+            <p className="import-alpha" role="status">
+              Transparency found: {probe.withAlpha.toLocaleString('en-US')} of the {probe.checked.toLocaleString('en-US')} images checked have an alpha channel. Training images have no
+              transparency, so choose what shows through (dark shapes vanish on black).
+            </p>
+            <div className="segmented" role="radiogroup" aria-label="Background for transparent pixels">
+              {BACKGROUNDS.map((b) => (
+                <button type="button" key={b.key} role="radio" aria-checked={background === b.key} className={background === b.key ? 'on' : ''} onClick={() => setBackground(b.key)}>
+                  {b.label}
+                </button>
+              ))}
+            </div>
+            {background === 'colour' && <input type="color" aria-label="Background colour" value={colour} onChange={(e) => setColour(e.target.value)} />}
+          </Field>
+        )}
         <Field label="When the aspect ratio differs" error={errors['aspect']}>
           <div className="choice-list" role="radiogroup" aria-label="Aspect policy">
             {ASPECT_POLICIES.map((a) => (

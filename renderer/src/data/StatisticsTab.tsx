@@ -5,6 +5,7 @@
 import type { DatasetDetail } from '@shared/api'
 import { useApp } from '../app/store'
 import { BarChart } from '../charts/BarChart'
+import { classImbalance } from '@shared/train/balance'
 
 const SPLIT_COLORS = { train: '--split-train', val: '--split-val', test: '--split-test' } as const
 
@@ -55,6 +56,22 @@ export function StatisticsTab({ detail }: { detail: DatasetDetail }) {
           <span className="stat-sub">stratified per class</span>
         </div>
       </div>
+
+      {(() => {
+        const imbalance = classImbalance(detail.classes.map((_, i) => (stats.counts.train[i] ?? 0) + (stats.counts.val[i] ?? 0) + (stats.counts.test[i] ?? 0)), detail.classes)
+        return imbalance?.unbalanced ? (
+          <p className="stats-note" role="note" data-testid="class-imbalance">
+            {imbalance.words}. A model can score well by favouring “{imbalance.largest.name}”: the Train form can weight the loss by class.
+          </p>
+        ) : null
+      })()}
+
+      {stats.transparency && (
+        <p className="stats-note stats-info" role="note" data-testid="transparency-note">
+          {stats.transparency.images.toLocaleString('en-US')} image{stats.transparency.images === 1 ? '' : 's'} had transparency (an alpha channel); transparent pixels were filled with{' '}
+          {stats.transparency.background === '#ffffff' ? 'white' : stats.transparency.background === '#000000' ? 'black' : stats.transparency.background} before the statistics and training.
+        </p>
+      )}
 
       <BarChart
         title="Images per class and split"

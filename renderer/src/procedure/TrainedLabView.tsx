@@ -80,7 +80,9 @@ export function TrainedLab({ ctx, backend }: { ctx: ProcedureContext; backend: B
               <tr>
                 <th>Layer</th>
                 <th>‖ΔW‖ / ‖W<sub>init</sub>‖</th>
-                <th />
+                <th>
+                  <span className="sr-only">Change, as a bar</span>
+                </th>
                 <th>per update (random walk)</th>
                 <th>per update (aligned)</th>
                 <th>Verdict</th>

@@ -136,7 +136,9 @@ export function TransferCard({ ctx, backend }: { ctx: ProcedureContext; backend:
       <table className="proc-table advice" data-testid="advice-table">
         <thead>
           <tr>
-            <th />
+            <th>
+              <span className="sr-only">Amount of data</span>
+            </th>
             <th>Very similar dataset</th>
             <th>Very different dataset</th>
           </tr>

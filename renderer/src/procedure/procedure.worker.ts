@@ -81,7 +81,7 @@ function build(job: ProcedureJob, classes?: number): tf.LayersModel {
     const out = model.outputs[0]?.shape.at(-1)
     if (out !== classes) {
       model.dispose()
-      throw new Error(`The design outputs ${String(out)} values but the dataset has ${classes} classes: set the last Dense layer to ${classes} units`)
+      throw new Error(`The design outputs ${String(out)} values but the dataset has ${classes} classes: set the Output (classifier) node's Classes to ${classes}`)
     }
   }
   return model

@@ -24,7 +24,9 @@ export function ConfusionMatrix(props: { classes: readonly string[]; confusion: 
         <table className="cm" data-testid="confusion-matrix" style={{ ['--cm-cell' as string]: `${cell}px` }}>
           <thead>
             <tr>
-              <th />
+              <th>
+                <span className="sr-only">True class, then predicted class</span>
+              </th>
               {props.classes.map((c) => (
                 <th key={c} className="cm-col" title={c}>
                   {C > 20 ? '' : c}

@@ -8,6 +8,7 @@ import type { CheckpointInfo, DatasetDetail, EvaluationRecord, Run } from '@shar
 import { flattenConfig, runParamCount, snapshotFacts } from '@shared/compare'
 import type { GraphDocument } from '@shared/graph'
 import { api } from '../api/client'
+import { BACKEND_ORDER, type BackendName } from '../backend/labels'
 import { setSubPath, subPath, useApp } from '../app/store'
 import { ConfirmDialog, Modal, PromptDialog, reportError, useToasts } from '../ui/dialogs'
 import { Icon } from '../ui/icons'
@@ -70,7 +71,7 @@ export function RunDetail(props: { runId: number; onBack: () => void }) {
     setTabState(t)
   }
   const [shownEval, setShownEval] = useState<number | null>(null)
-  const [running, setRunning] = useState<{ checkpointId: number; split: 'val' | 'test'; started: number } | null>(null)
+  const [running, setRunning] = useState<{ checkpointId: number; split: 'val' | 'test'; started: number; done?: number; total?: number } | null>(null)
   const [evalError, setEvalError] = useState<string | null>(null)
   const [confirmTest, setConfirmTest] = useState<CheckpointInfo | null>(null)
   const [exporting, setExporting] = useState<CheckpointInfo | null>(null)
@@ -121,6 +122,11 @@ export function RunDetail(props: { runId: number; onBack: () => void }) {
         'evaluate',
         { model, cache: cacheSpec(dataset), classes, split, rows, pipeline: pipelineOf(run), allowTest: split === 'test' },
         [model.weights, rows.indices.buffer, rows.labels.buffer],
+        {
+          // The run's own backend (it trained there), else the studio's.
+          backend: (BACKEND_ORDER as readonly string[]).includes(run.backend ?? '') ? (run.backend as BackendName) : null,
+          onProgress: (done, total) => setRunning((r) => (r ? { ...r, done, total } : r)),
+        },
       )
       const predictions = Array.from(r.predicted, (p, i) => ({ index: i, label: r.labels[i] as number, predicted: p, confidence: Math.min(1, r.confidence[i] as number) }))
       const saved = await api().runs.saveEvaluation({
@@ -255,10 +261,10 @@ export function RunDetail(props: { runId: number; onBack: () => void }) {
                           <td>
                             <div className="cp-actions">
                             <button className="btn btn-sm btn-primary" disabled={running !== null} onClick={() => void evaluate({ checkpoint: c, split: 'val' })}>
-                              {busy && running?.split === 'val' ? 'Evaluating…' : 'Evaluate'}
+                              {busy && running?.split === 'val' ? (running.total ? `Evaluating… ${running.done ?? 0} of ${running.total} images` : 'Evaluating…') : 'Evaluate'}
                             </button>
                             <button className="btn btn-sm" disabled={running !== null} title="The locked test split: asks for confirmation" onClick={() => setConfirmTest(c)}>
-                              {busy && running?.split === 'test' ? 'Evaluating…' : 'Test split…'}
+                              {busy && running?.split === 'test' ? (running.total ? `Evaluating… ${running.done ?? 0} of ${running.total} images` : 'Evaluating…') : 'Test split…'}
                             </button>
                             <button className="btn btn-sm" onClick={() => void exportTo(c).catch(reportError)}>
                               <Icon name="folder" size={13} /> Export…

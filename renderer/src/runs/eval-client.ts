@@ -4,6 +4,7 @@ import type { GraphDocument } from '@shared/graph/types'
 import { api } from '../api/client'
 import { dataFileUrl } from '../api/data-file'
 import { readSplit } from '../api/splits'
+import type { BackendName } from '../backend/backends'
 import { studioBackend } from '../backend/probe'
 import { workerClient } from '../workers/client'
 import type { CacheSpec, EvalMethods, ModelSpec, SplitRows } from './eval-protocol'
@@ -12,14 +13,23 @@ const evalWorker = workerClient<EvalMethods>(() => new Worker(new URL('./eval.wo
   crashed: (detail) => `The evaluation worker crashed: ${detail}`,
 })
 
-/** Sends a request to the worker, on the backend of the studio's setting; resolves with its result. */
+/**
+ * Sends a request to the worker, on `options.backend` (a run's own) or else the backend of the studio's setting
+ * (Auto: the fastest that works here, never software WebGPU); resolves with its result. `onProgress` hears an
+ * evaluation's images done so far.
+ */
 export async function evalRequest<K extends keyof EvalMethods>(
   method: K,
   request: Omit<EvalMethods[K]['request'], 'backend'>,
   transfer: Transferable[] = [],
+  options: { backend?: BackendName | null; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<EvalMethods[K]['result']> {
-  const { backend } = await studioBackend()
-  return evalWorker.call(method, { ...request, backend: backend ?? 'cpu' } as EvalMethods[K]['request'], { transfer })
+  const backend = options.backend ?? (await studioBackend()).backend
+  const onProgress = options.onProgress
+  return evalWorker.call(method, { ...request, backend: backend ?? 'cpu' } as EvalMethods[K]['request'], {
+    transfer,
+    ...(onProgress ? { onProgress: (p: { done: number; total: number }) => onProgress(p.done, p.total) } : {}),
+  })
 }
 
 const checkpointCache = new Map<number, Promise<{ meta: unknown; weights: Uint8Array }>>()

@@ -93,7 +93,8 @@ export interface ImagesResult {
 }
 
 export type EvalMethods = {
-  evaluate: Method<EvaluateRequest, EvaluateResult>
+  /** Progress: the images done so far (after each batch). */
+  evaluate: Method<EvaluateRequest, EvaluateResult, { readonly done: number; readonly total: number }>
   inspect: Method<OnBackend & { readonly model: ModelSpec }, InspectResult>
   activations: Method<ActivationsRequest, ActivationsResult>
   images: Method<OnBackend & { readonly cache: CacheSpec; readonly rows: readonly number[] }, ImagesResult>

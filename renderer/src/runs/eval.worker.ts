@@ -111,12 +111,14 @@ class SplitSource implements DataSource {
   }
 }
 
-async function runEvaluate(req: Request<'evaluate'>, ctx: CallContext<never>): Promise<EvaluateResult> {
+async function runEvaluate(req: Request<'evaluate'>, ctx: CallContext<EvalMethods['evaluate']['progress']>): Promise<EvaluateResult> {
   await ensureBackend(req.backend)
   const t0 = performance.now()
   const [model, pixels, name] = await Promise.all([modelOf(req.model), images(req.cache), backend!.ready])
   const data = new SplitSource(pixels, req.split, req.rows, req.classes, req.cache.shape)
-  const r = await evaluate(model, data, req.split, { allowTest: req.allowTest, pipeline: req.pipeline, tta: pipelineTta(req.pipeline), batchSize: 128 })
+  const r = await evaluate(model, data, req.split, { allowTest: req.allowTest, pipeline: req.pipeline, tta: pipelineTta(req.pipeline), batchSize: 128,
+    onProgress: (done, total) => ctx.progress({ done, total }),
+  })
   const n = r.predictions.length
   const predicted = new Int32Array(n)
   const confidence = new Float32Array(n)

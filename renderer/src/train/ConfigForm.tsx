@@ -8,6 +8,7 @@ import { BACKEND_LABELS, BACKEND_ORDER } from '../backend/labels'
 import { findOptimizerChoice } from '@shared/train/optimizer-kinds'
 import { defaultLearningRate, OPTIMIZERS, optimizerFields, SCHEDULES, scheduleFields, scheduleOf, type FormField, type FormValidation, type TrainForm } from './form'
 import { useSeriesColors } from './RunCharts'
+import { ClassBalanceField } from './ClassBalanceField'
 
 export function stepsPerEpochFor(dataset: DatasetSummary | undefined, form: TrainForm): number | null {
   const batch = Number(form.batchSize)
@@ -126,6 +127,7 @@ export function ConfigForm({ form, set, validation, architectures, datasets, pip
             ))}
           </select>
         </label>
+        <ClassBalanceField dataset={dataset ?? null} checked={form.balanceClasses} disabled={disabled} onChange={(balanceClasses) => set({ balanceClasses })} />
       </Section>
 
       <Section title="Model">

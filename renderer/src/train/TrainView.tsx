@@ -14,6 +14,9 @@ import { formatRelativeTime } from '../ui/format'
 import { Icon } from '../ui/icons'
 import { changes, useLive } from '../ui/live'
 import { ConfigForm } from './ConfigForm'
+import { FitPanel } from './FitPanel'
+import { checkDatasetFit } from '@shared/graph/fit'
+import { useDatasetFit } from './fit'
 import { displayStatus, elapsedMs, etaMs, isResumable, liveActivity, useTraining, type LiveRun, type RunSnapshot } from './controller'
 import { validateForm, type TrainForm } from './form'
 import { flushTrainForm, loadTrainForm, updateTrainForm, useTrainForm } from './form-store'
@@ -133,7 +136,10 @@ export function TrainView({ projectId }: { projectId: number }) {
   const set = useCallback((patch: Partial<TrainForm>) => updateTrainForm(patch), [])
   const validation = useMemo(() => validateForm(form), [form])
   const missing = architectures !== null && datasets !== null && (architectures.length === 0 || datasets.length === 0)
-  const canStart = formReady && validation.ok && form.architectureId !== null && form.datasetId !== null && !training && !busy && !otherProjectTraining
+  const fit = useDatasetFit(form.architectureId, datasets?.find((d) => d.id === form.datasetId) ?? null)
+  const fits = fit.status === 'ready' && fit.fit?.ok === true
+  const canStart = formReady && validation.ok && form.architectureId !== null && form.datasetId !== null && fits && !training && !busy && !otherProjectTraining
+  const openDesign = () => navigate({ name: 'workspace', projectId, section: 'architecture' })
 
   const start = async () => {
     setStartError(null)
@@ -168,6 +174,7 @@ export function TrainView({ projectId }: { projectId: number }) {
     <div className="train-view" data-testid="train-view">
       <aside className="train-config" aria-label="Training configuration">
         <div className="train-config-scroll">
+          <FitPanel state={fit} fix={fit.fix} undo={fit.undo} onOpenDesign={openDesign} />
           <ConfigForm
             form={form}
             set={set}
@@ -201,6 +208,11 @@ export function TrainView({ projectId }: { projectId: number }) {
             </p>
           )}
           {otherProjectTraining && <p className="muted small">Another project is training in this window; one run trains at a time.</p>}
+          {fit.status === 'ready' && fit.fit && !fit.fit.ok && !training && (
+            <p className="field-error" data-testid="start-reason">
+              Start is off: the design does not fit the dataset (see above).
+            </p>
+          )}
           <button className="btn btn-primary btn-start" disabled={!canStart} onClick={() => void start()} data-testid="start-training">
             <Icon name="train" size={16} />
             {busy ? 'Preparing…' : training ? 'Training…' : 'Start training'}
@@ -246,9 +258,9 @@ export function TrainView({ projectId }: { projectId: number }) {
             </p>
           </div>
         ) : liveHere && liveHere.runId === shownId ? (
-          <LivePanel live={liveHere} onResume={(id) => void resume(id)} busy={busy} />
+          <LivePanel live={liveHere} onResume={(id) => void resume(id)} onOpenDesign={openDesign} busy={busy} />
         ) : (
-          <StoredPanel runId={shownId} live={false} onResume={(id) => void resume(id)} busy={busy || training} />
+          <StoredPanel runId={shownId} live={false} onResume={(id) => void resume(id)} onOpenDesign={openDesign} busy={busy || training} />
         )}
       </div>
       <aside className="train-runs" aria-label="Runs">
@@ -306,7 +318,51 @@ interface PanelFacts {
   readonly epochRows: readonly EpochRow[]
 }
 
-function LivePanel({ live, onResume, busy }: { live: LiveRun; onResume: (id: number) => void; busy: boolean }) {
+/**
+ * A failed run's way on: why it failed is in its message; when its design cannot train on its dataset, resuming
+ * would fail again, so the offer is to open the design (a new run starts once it fits); else to try again.
+ */
+function FailedActions({ run, onResume, onOpenDesign, busy }: { run: Run | null; onResume: () => void; onOpenDesign: () => void; busy: boolean }) {
+  if (!run) return null
+  const snap = run.config as Partial<RunSnapshot>
+  const doc = snap.architecture?.document
+  const fit = doc && snap.dataset ? checkDatasetFit(doc, { shape: snap.dataset.shape, classes: snap.dataset.classes.length }) : null
+  if (fit && !fit.ok) {
+    return (
+      <button className="btn btn-primary" onClick={onOpenDesign} data-testid="failed-open-design" title={`This run cannot train: ${fit.problems.map((p) => p.message).join('; ')}`}>
+        Open the design
+      </button>
+    )
+  }
+  return (
+    <button className="btn" onClick={onResume} disabled={busy} data-testid="resume-run" title="Continue this run from its last checkpoint (or from the start when it has none)">
+      Try again
+    </button>
+  )
+}
+
+/** Why a failed run's design cannot be resumed, in the editor's words (nothing when it could be). */
+function FailedFit({ run }: { run: Run | null }) {
+  const snap = (run?.config ?? {}) as Partial<RunSnapshot>
+  const doc = snap.architecture?.document
+  const fit = doc && snap.dataset ? checkDatasetFit(doc, { shape: snap.dataset.shape, classes: snap.dataset.classes.length }) : null
+  if (!fit || fit.ok) return null
+  return (
+    <div className="run-failed" role="alert" data-testid="failed-fit">
+      <p>
+        Its design (version {snap.architecture?.version}) does not fit its dataset, so resuming it would fail again. Fit the design in the Train form or in
+        Architecture, then start a new run:
+      </p>
+      <ul>
+        {fit.problems.map((p) => (
+          <li key={p.message}>{p.message}</li>
+        ))}
+      </ul>
+    </div>
+  )
+}
+
+function LivePanel({ live, onResume, onOpenDesign, busy }: { live: LiveRun; onResume: (id: number) => void; onOpenDesign: () => void; busy: boolean }) {
   const ended = live.phase === 'ended'
   const now = useNow(!ended)
   const run = useRun(live.runId)
@@ -332,7 +388,9 @@ function LivePanel({ live, onResume, busy }: { live: LiveRun; onResume: (id: num
   }
   const setup = live.phase === 'preparing' || live.phase === 'backend' || live.phase === 'data' || live.phase === 'compile'
   const actions = ended ? (
-    live.outcome === 'stopped' || live.outcome === 'failed' ? (
+    live.outcome === 'failed' ? (
+      <FailedActions run={run} onResume={() => onResume(live.runId)} onOpenDesign={onOpenDesign} busy={busy} />
+    ) : live.outcome === 'stopped' ? (
       <button className="btn btn-primary" onClick={() => onResume(live.runId)} disabled={busy} data-testid="resume-run">
         Resume
       </button>
@@ -355,6 +413,7 @@ function LivePanel({ live, onResume, busy }: { live: LiveRun; onResume: (id: num
   )
   return (
     <RunPanel facts={facts} actions={actions} run={run} live>
+      {ended && live.outcome === 'failed' && <FailedFit run={run} />}
       {notice && (
         <p className="run-notice" role="status" data-testid="run-notice">
           {notice}
@@ -393,7 +452,7 @@ function useRun(runId: number): Run | null {
   )
 }
 
-function StoredPanel({ runId, onResume, busy }: { runId: number; live: boolean; onResume: (id: number) => void; busy: boolean }) {
+function StoredPanel({ runId, onResume, onOpenDesign, busy }: { runId: number; live: boolean; onResume: (id: number) => void; onOpenDesign: () => void; busy: boolean }) {
   const run = useRun(runId)
   const [series, setSeries] = useState<ReturnType<typeof seriesFromMetrics> | null>(null)
   const status = run?.status
@@ -432,12 +491,19 @@ function StoredPanel({ runId, onResume, busy }: { runId: number; live: boolean; 
     steps,
     epochRows: series?.epochs ?? [],
   }
-  const actions = isResumable(run.status, false) && snap.kind === 'cnn-studio/train' && run.status !== 'queued' ? (
+  const actions =
+    run.status === 'failed' && snap.kind === 'cnn-studio/train' ? (
+      <FailedActions run={run} onResume={() => onResume(run.id)} onOpenDesign={onOpenDesign} busy={busy} />
+    ) : isResumable(run.status, false) && snap.kind === 'cnn-studio/train' && run.status !== 'queued' ? (
     <button className="btn btn-primary" onClick={() => onResume(run.id)} disabled={busy} data-testid="resume-run">
       Resume
     </button>
   ) : null
-  return <RunPanel facts={facts} actions={actions} run={run} live={false} />
+  return (
+    <RunPanel facts={facts} actions={actions} run={run} live={false}>
+      {run.status === 'failed' && <FailedFit run={run} />}
+    </RunPanel>
+  )
 }
 
 function RunPanel({ facts, actions, run, live, children }: { facts: PanelFacts; actions: React.ReactNode; run: Run | null; live: boolean; children?: React.ReactNode }) {
@@ -523,6 +589,7 @@ function SnapshotView({ run }: { run: Run }) {
     ['Schedule', describeSchedule(t)],
     ['Weight decay', `${t.weightDecay}${t.weightDecay > 0 ? (t.decayBiasAndNorm ? ' (all parameters)' : ' (biases and norms excluded)') : ''}`],
     ['Gradient clipping', t.clipGradNorm === null ? 'off' : `global norm ${t.clipGradNorm}`],
+    ['Class weights', t.classWeighting === 'balanced' ? 'balanced (rare classes count more)' : 'none (every image alike)'],
     ['Batch size', `${t.batchSize}${t.dropLast ? ' (last partial batch dropped)' : ''}`],
     ['Epochs', String(t.epochs)],
     ['Seed', String(t.seed)],

@@ -37,6 +37,10 @@ export class CacheDataSource implements DataSource {
     return this.#splits[split]?.indices.length ?? 0
   }
 
+  labels(split: DataSplit): ArrayLike<number> {
+    return this.#splits[split]?.labels ?? []
+  }
+
   batch(split: DataSplit, indices: Int32Array): Promise<DataBatch> {
     const s = this.#splits[split]
     if (!s) return Promise.reject(new Error(`No ${split} split in this run's data`))

@@ -15,6 +15,7 @@
  * 'running' and the tab's record (reload.ts) does not say the user paused it.
  */
 import type { CheckpointInfo, DatasetDetail, Run } from '@shared/api'
+import { assertDatasetFit } from '@shared/graph/fit'
 import type { GraphDocument } from '@shared/graph/types'
 import { snapshotFacts } from '@shared/compare/snapshot'
 import { parseTrainingConfig } from '@shared/train/config'
@@ -224,6 +225,7 @@ export class TrainingController {
         req.pipelineId === null ? Promise.resolve(null) : api.pipelines.get({ id: req.pipelineId }),
       ])
       if (!dataset.cachePath) throw new Error(`Dataset “${dataset.name}” has no image cache yet: wait for its import to finish`)
+      assertDatasetFit(req.document ?? arch.version.document, { shape: [dataset.size.height, dataset.size.width, dataset.channels], classes: dataset.classes.length }, { design: arch.architecture.name, dataset: dataset.name })
       const source = req.transfer ? await this.#loadTransferSource(req.transfer) : null
       const snapshot = buildRunSnapshot({
         architecture: { id: arch.architecture.id, name: arch.architecture.name, versionId: arch.version.id, version: arch.version.version, document: req.document ?? arch.version.document },

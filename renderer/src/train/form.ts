@@ -33,12 +33,13 @@ export const DEFAULT_FORM: TrainForm = {
   batchSize: '32',
   epochs: '10',
   dropLast: false,
+  balanceClasses: false,
   seed: '1',
   backend: 'auto',
   keepEvery: '0',
 }
 
-export type FormField = Exclude<keyof TrainForm, 'architectureId' | 'datasetId' | 'pipelineId' | 'optimizer' | 'excludeBiasNorm' | 'schedule' | 'dropLast' | 'backend'>
+export type FormField = Exclude<keyof TrainForm, 'architectureId' | 'datasetId' | 'pipelineId' | 'optimizer' | 'excludeBiasNorm' | 'schedule' | 'dropLast' | 'balanceClasses' | 'backend'>
 
 export const SCHEDULES: { value: ScheduleType; label: string }[] = SCHEDULE_KINDS.map((d) => ({ value: d.type, label: d.label }))
 
@@ -96,6 +97,7 @@ export function configOf(form: TrainForm): TrainingConfigInput {
     decayBiasAndNorm: !form.excludeBiasNorm,
     clipGradNorm: form.clipGradNorm.trim() === '' ? null : num(form.clipGradNorm),
     dropLast: form.dropLast,
+    ...(form.balanceClasses ? { classWeighting: 'balanced' as const } : {}),
     checkpoint: { keepEvery: num(form.keepEvery) },
   }
 }

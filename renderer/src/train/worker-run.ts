@@ -9,6 +9,7 @@
 import type * as tf from '@tensorflow/tfjs'
 import { freezePlan, transferWeights } from '@shared/procedure/transfer'
 import type { TransferReport } from '@shared/procedure/transfer'
+import { assertDatasetFit } from '@shared/graph/fit'
 import { compileGraph } from '@shared/tfjs/compile'
 import { initialLoss } from '@shared/train/evaluate'
 import { Trainer } from '@shared/train/trainer'
@@ -98,6 +99,7 @@ export class WorkerRun {
       this.#post({ type: 'phase', phase: 'compile', time: Date.now() })
       const t2 = this.#now()
       // Seeded initializers: the same run seed gives the same initial weights here and in the `studio` command.
+      assertDatasetFit(cmd.graph, { shape: cmd.data.shape, classes: cmd.data.classes.length })
       model = compileGraph(cmd.graph, { seed: cmd.config.seed }).model
       const inShape = model.inputs[0]?.shape.slice(1) ?? []
       const [h, w, c] = cmd.data.shape
@@ -106,7 +108,7 @@ export class WorkerRun {
       }
       const outUnits = model.outputs[0]?.shape.at(-1)
       if (outUnits !== cmd.data.classes.length) {
-        throw new Error(`The design outputs ${String(outUnits)} values but the dataset has ${cmd.data.classes.length} classes: set the last Dense layer to ${cmd.data.classes.length} units`)
+        throw new Error(`The design outputs ${String(outUnits)} values but the dataset has ${cmd.data.classes.length} classes: set the Output (classifier) node's Classes to ${cmd.data.classes.length}`)
       }
       const config = cmd.init ? this.#applyTransfer(cmd, model) : cmd.config
       const compileMs = this.#now() - t2

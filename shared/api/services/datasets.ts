@@ -88,6 +88,18 @@ export interface DatasetStats {
   readonly std: number[]
   /** Pixels per channel the mean/std were computed over. */
   readonly pixelCount: number
+  /** Images that had an alpha channel, and the colour ("#rrggbb") their transparent pixels were filled with. */
+  readonly transparency?: { readonly images: number; readonly background: string }
+}
+
+/** What a quick look at a folder found before its import (a sample of its images' headers). */
+export interface FolderProbe {
+  readonly classes: string[]
+  readonly images: number
+  /** Images whose header was read (up to 400, spread over the folder). */
+  readonly checked: number
+  /** Of those, images with an alpha channel (transparency). */
+  readonly withAlpha: number
 }
 
 /** A file that looked like an image but could not be used, with the reason. */
@@ -184,9 +196,16 @@ export const datasetsContract = defineService(
         size: imageSizeSchema,
         channels: channelsSchema,
         aspect: aspectSchema.default('resize'),
+        /** The colour transparent pixels are flattened onto, "#rrggbb" (default black). */
+        background: z
+          .string({ error: 'Background must be a colour like #ffffff' })
+          .regex(/^#[0-9a-fA-F]{6}$/, 'Background must be a colour like #ffffff')
+          .default('#000000'),
         ...importCommon,
       }),
     ),
+    /** A quick look at a folder before importing it: its classes, images, and whether some have transparency. */
+    probe: method<FolderProbe>()(z.object({ path: z.string({ error: 'Folder path must be text' }).trim().min(1, 'Folder path must not be empty').max(4096) })),
     /** Starts importing the built-in MNIST digits (10,000 labelled 28x28 images, offline). */
     importMnist: method<{ jobId: string; datasetId: number }>()(
       z.object({

@@ -44,6 +44,8 @@ export const trainFormSchema = z.object({
   batchSize: typed,
   epochs: typed,
   dropLast: z.boolean(),
+  /** Weight the loss by class (balanced class weights). */
+  balanceClasses: z.boolean(),
   seed: typed,
   /** 'auto' or a backend name (the renderer knows the list). */
   backend: z.string().min(1).max(20),
