@@ -462,16 +462,22 @@ export class RunRecorder implements TrainEventSink {
       this.#points = []
       await this.#sink.appendMetrics(points)
     })
-    // A stop checkpoint still being written decides the end (below).
-    await this.settled()
-    let end = outcome ?? this.#end ?? { status: 'failed' as const, reason: 'The trainer ended without a result', step: this.#step, epoch: this.#lastEpoch?.epoch ?? 0 }
-    if (end.status === 'stopped' && this.#stopCheckpointError !== null) {
-      const e = this.#stopCheckpointError
-      end = { ...end, status: 'failed', reason: `Stopped, but the checkpoint where it stopped could not be saved (${e instanceof Error ? e.message : String(e)}); the run can only restart from its last saved checkpoint` }
-    }
-    this.#end = end
-    const fields: RunUpdate = { status: end.status, endedAt: new Date(this.#now()).toISOString(), ...this.#progress() }
-    this.#enqueue(() => this.#sink.update(fields))
+    // Queued after every earlier write, so a stop checkpoint still being written decides the end.
+    this.#enqueue(async () => {
+      let end = outcome ?? this.#end ?? { status: 'failed' as const, reason: 'The trainer ended without a result', step: this.#step, epoch: this.#lastEpoch?.epoch ?? 0 }
+      if (end.status === 'stopped' && this.#stopCheckpointError !== null) {
+        const e = this.#stopCheckpointError
+        end = {
+          ...end,
+          status: 'failed',
+          reason: `Stopped, but the checkpoint where it stopped could not be saved (${e instanceof Error ? e.message : String(e)}); the run can only restart from its last saved checkpoint`,
+          cause: 'checkpoint',
+        }
+      }
+      this.#end = end
+      const fields: RunUpdate = { status: end.status, endedAt: new Date(this.#now()).toISOString(), ...this.#progress() }
+      await this.#sink.update(fields)
+    })
     await this.settled()
   }
 }

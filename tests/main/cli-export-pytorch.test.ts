@@ -17,7 +17,7 @@ let dataDir = ''
 let graphFile = ''
 let cleanup = () => {}
 let runId = 0
-const config = { kind: 'cnn-studio/train', architecture: { name: 'tiny', document: JSON.parse(tinyGraphJson()) as unknown }, seed: 5, training: { epochs: 2 } }
+const config = { kind: 'cnn-studio/train', architecture: { name: 'tiny', document: JSON.parse(tinyGraphJson()) as unknown }, seed: 5, training: { epochs: 2, batchSize: 16, seed: 5, learningRate: 0.001, optimizer: { type: 'adam' } } }
 const splits: Record<DatasetSplit, number[]> = { train: [], val: [], test: [] }
 
 beforeAll(async () => {

@@ -135,6 +135,8 @@ export class TrainingController {
   readonly #view: LiveView
   #worker: WorkerPort | null = null
   #recorder: RunRecorder | null = null
+  /** The recorder's end being written (it may turn a stop whose checkpoint failed into a failure). */
+  #finishing: Promise<void> = Promise.resolve()
   #flushTimer: ReturnType<typeof setInterval> | null = null
   /** The page's reason for the backend it asked for (Auto with the speed probe), kept unless the worker fell back. */
   #pageReason: string | null = null
@@ -166,8 +168,9 @@ export class TrainingController {
   }
 
   /** Resolves when every queued write (metrics, checkpoints, status) has been attempted. */
-  settled(): Promise<void> {
-    return this.#recorder?.settled() ?? Promise.resolve()
+  async settled(): Promise<void> {
+    await (this.#recorder?.settled() ?? Promise.resolve())
+    await this.#finishing
   }
 
   /**
@@ -552,7 +555,11 @@ export class TrainingController {
     this.#worker = null
     forgetActiveRun(this.#deps.session)
     const ended: RecordedOutcome = this.#ended ?? { status: 'failed', reason: 'The training worker ended without a result', step: live.step, epoch: live.epoch }
-    void rec.finish(ended)
     this.#view.end(ended.status as LiveOutcome, ended.reason)
+    this.#finishing = rec.finish(ended).then(() => {
+      // The recorded end differs when the stop checkpoint could not be saved: the run failed, and says why.
+      const final = rec.outcome
+      if (final && (final.status !== ended.status || final.reason !== ended.reason)) this.#view.end(final.status as LiveOutcome, final.reason)
+    })
   }
 }

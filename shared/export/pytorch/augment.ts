@@ -6,7 +6,7 @@
  */
 import type { AugmentKind, AugmentKindSpec } from '../../augment/spec-only'
 import { AUGMENT_KINDS, augmentSpecRegistry, composableKinds } from '../../augment/spec-only'
-import type { PytorchExportPart } from './index'
+import type { PytorchExportPart } from './part'
 import { AUGMENT_PY } from './augment-py'
 import { randomFile } from './random'
 

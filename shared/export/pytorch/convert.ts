@@ -3,7 +3,7 @@
  * The weight table (studio variable, state_dict key, layout, shapes) comes from the model plan, so convert.py
  * and model.py always agree.
  */
-import type { PytorchExportPart } from './index'
+import type { PytorchExportPart } from './part'
 import { planPytorchModel, type PytorchModelPlan } from './model'
 
 /** The studio checkpoint file's header magic ("CSKP", little-endian uint32; main/services/runs.ts). */

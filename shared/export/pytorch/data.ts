@@ -5,7 +5,7 @@
  * or the studio's stratified split recomputed from the snapshot's ratios and seed). The test split is refused
  * unless asked for (`--test`).
  */
-import type { PytorchExportPart } from './index'
+import type { PytorchExportPart } from './part'
 
 const DATA_PY = String.raw`"""The studio's dataset for PyTorch: the same images, the same train/val/test positions.
 

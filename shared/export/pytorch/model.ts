@@ -11,7 +11,8 @@ import { layerNames } from '../../graph/names'
 import { pyTuple } from '../../graph/pytorch'
 import { getLayer, type PytorchLayer, type PytorchLayout, type PytorchWeight } from '../../graph/registry'
 import type { GraphDocument, Shape } from '../../graph/types'
-import type { PytorchExportPart } from './index'
+import { PytorchExportError, type PytorchExportPart } from './part'
+export { PytorchExportError } from './part'
 
 /** One studio weight and where it goes in the PyTorch state_dict. */
 export interface PytorchWeightEntry {
@@ -37,13 +38,6 @@ export interface PytorchModelPlan {
   readonly inputShapes: readonly Shape[]
   /** True when the studio's output is softmax probabilities (Output head, or a final Softmax): forward returns the logits before it. */
   readonly outputIsSoftmax: boolean
-}
-
-export class PytorchExportError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'PytorchExportError'
-  }
 }
 
 /** nn.Module attributes (PyTorch 1.13 and 2.x): a layer named so gets a `layer_` prefix (assigning it would shadow the method). */

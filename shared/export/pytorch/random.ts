@@ -3,7 +3,7 @@
  * by label) ported to Python, so that the exported project draws the same data order and the same augmentation
  * parameters as the studio for the same seed. tests/shared/export/pytorch-augment.test.ts compares the draws.
  */
-import type { ExportFile } from './index'
+import type { ExportFile } from './part'
 
 const RANDOM_PY = String.raw`"""The studio's seeded random generator (shared/random/rng.ts), ported: same seed, same numbers.
 

@@ -1,5 +1,5 @@
 /** run.json (the run snapshot) and split.json (the train/val/test cache indices) of the PyTorch export. */
-import type { PytorchExportPart } from './index'
+import type { PytorchExportPart } from './part'
 
 export const snapshotPart: PytorchExportPart = {
   id: 'snapshot',

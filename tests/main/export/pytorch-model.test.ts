@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { projectsContract, runsContract } from '@shared/api'
 import { analyzeGraph, listLayers, type GraphDocument } from '@shared/graph'
-import { exportPytorchProject } from '@shared/export/pytorch'
+import { exportPytorchProject, PYTORCH_EXPORT_PARTS } from '@shared/export/pytorch'
 import { planPytorchModel } from '@shared/export/pytorch/model'
 import { createRng } from '@shared/random'
 import { compileGraph } from '../../../shared/tfjs/compile'
@@ -182,6 +182,7 @@ describe.skipIf('reason' in torch)(`PyTorch export parity (${'reason' in torch ?
   const prepared: Prepared[] = []
   const results = new Map<string, PyResult>()
 
+  const MODEL_PARTS = PYTORCH_EXPORT_PARTS.filter((p) => p.id === 'model' || p.id === 'convert')
   beforeAll(async () => {
     const project = await clientFor(studio, projectsContract).create({ name: 'export' })
     const runs = clientFor(studio, runsContract)
@@ -189,7 +190,8 @@ describe.skipIf('reason' in torch)(`PyTorch export parity (${'reason' in torch ?
     for (const [i, design] of designs.entries()) {
       const dir = join(temp.dir, 'export', String(i))
       mkdirSync(dir, { recursive: true })
-      for (const f of exportPytorchProject({ snapshot: {}, graph: design.doc, split: null, run: null })) writeFileSync(join(dir, f.path), f.text)
+      // The model's parts only (model.py, convert.py): these designs have no training config or dataset.
+      for (const f of exportPytorchProject({ snapshot: {}, graph: design.doc, split: null, run: null }, MODEL_PARTS)) writeFileSync(join(dir, f.path), f.text)
       const totals = analyzeGraph(design.doc).totals
       const base = { design, dir, studio: { trainable: totals.trainableParams, nonTrainable: totals.nonTrainableParams }, outputIsSoftmax: planPytorchModel(design.doc).outputIsSoftmax }
       if (!design.logits) {
