@@ -12,6 +12,7 @@ import {
   type RunStatus,
   type RunSummary,
 } from '@shared/api'
+import type { MetricPoint } from '../../shared/train/metrics'
 import type { Db } from '../store/db'
 import type { WrittenCheckpoint } from '../store/checkpoint-files'
 import { DERIVED_SET, summaryFactFields, type DerivedFacts, type RunFactColumns } from './run-facts'
@@ -105,13 +106,8 @@ export interface NewRun {
   readonly summary: Record<string, unknown> | null
 }
 
-export interface MetricPoint {
-  readonly name: string
-  readonly step: number
-  readonly epoch: number
-  readonly value: number
-  readonly time: number
-}
+/** One recorded value: the recorder's point (shared/train/metrics.ts), one home for both sides. */
+export type { MetricPoint } from '../../shared/train/metrics'
 
 /** Rows per INSERT statement of metric ingest (fewer statement steps and bindings). */
 const CHUNK = 64
