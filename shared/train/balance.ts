@@ -44,6 +44,9 @@ export function classImbalance(counts: readonly number[], names: readonly string
   const smallest = { name: names[lo] ?? String(lo), count: counts[lo]! }
   const unbalanced = smallest.count === 0 || largest.count / smallest.count >= UNBALANCED_RATIO
   const n = (v: number) => v.toLocaleString('en-US')
-  const words = `${n(largest.count)} vs ${n(smallest.count)} images (“${largest.name}” vs “${smallest.name}”): ${unbalanced ? 'classes are unbalanced' : 'classes are about balanced'}`
+  const words =
+    largest.count === smallest.count
+      ? `${n(largest.count)} images in every class: classes are balanced`
+      : `${n(largest.count)} vs ${n(smallest.count)} images (“${largest.name}” vs “${smallest.name}”): ${unbalanced ? 'classes are unbalanced' : 'classes are about balanced'}`
   return { largest, smallest, unbalanced, words }
 }

@@ -86,6 +86,8 @@ describe('Trainer with classWeighting', () => {
 describe('classImbalance', () => {
   it('says the largest and smallest class in words, and when they are unbalanced', () => {
     expect(classImbalance([613, 120, 59], ['star', 'sun', 'moon'])).toMatchObject({ unbalanced: true, words: '613 vs 59 images (“star” vs “moon”): classes are unbalanced' })
+    // Equal counts name no pair of classes (the largest and the smallest would be the same one).
+    expect(classImbalance([5, 5, 5], ['a', 'b', 'c'])).toMatchObject({ unbalanced: false, words: '5 images in every class: classes are balanced' })
     expect(classImbalance([100, 90], ['a', 'b'])!.unbalanced).toBe(false)
     expect(classImbalance([5], ['a'])).toBeNull()
   })
