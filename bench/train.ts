@@ -9,14 +9,15 @@
  *                torch's default thread count; both counts are printed,
  * interleaved over `--reps` repetitions (median, min and max printed). Then, once per model:
  *   - stockTfjs: TF.js with its stock kernels only: the WASM backend without the studio's kernels (tfjs-backend-wasm
- *                4.22 cannot train a CNN: the step's error is printed), and the stock CPU backend (few steps),
+ *                4.22 cannot train a CNN: the step's error is printed), and with --stock-cpu the stock CPU backend
+ *                (few steps; its JavaScript kernels take minutes per step here),
  *   - profile:   a per-kernel profile (tf.profile) of studio steps: time per kernel per step, top 10.
  *
  * Models: the bench CNN (conv32-conv32-pool-conv64-conv64-pool-fc128-fc10, BN after every conv, 28x28x1, batch 64)
  * and ResNet-20 (the studio's CIFAR template, 32x32x3, batch 128), both compiled from graph documents by the
  * studio's own compiler; the PyTorch models are written to match them layer for layer.
  *
- *   npx tsx bench/train.ts [--reps N] [--models cnn,resnet20] [--backend wasm|cpu]
+ *   npx tsx bench/train.ts [--reps N] [--models cnn,resnet20] [--backend wasm|cpu] [--stock-cpu]
  *
  * Threads: in Node the studio's WASM path is single-threaded. tfjs-backend-wasm 4.22 disables its threaded binary
  * under Node (flag WASM_HAS_MULTITHREAD_SUPPORT is false when IS_NODE, tfjs issue #3830), and forcing the flag on
@@ -49,6 +50,8 @@ function argNum(name: string, def: number): number {
 const REPS = argNum('reps', 3)
 const BACKEND = argStr('backend', 'wasm')
 const MODELS = argStr('models', 'cnn,resnet20').split(',')
+/** The stock CPU backend (pure JavaScript kernels) takes minutes per step on these models: only when asked. */
+const STOCK_CPU = process.argv.includes('--stock-cpu')
 
 interface BenchModel {
   readonly name: string
@@ -337,12 +340,15 @@ async function main(): Promise<void> {
     const torchDefault = found.python ? pytorch(found.python, model, 0) : null
     log(`${model.name}: profile`)
     const profile = await profileStudio(model)
-    log(`${model.name}: stock CPU backend`)
+    if (STOCK_CPU) log(`${model.name}: stock CPU backend`)
     // Stock CPU backend: pure-JavaScript kernels, so few steps, once.
-    const backend = tf.getBackend()
-    await tf.setBackend('cpu')
-    const stockCpu = await bareLoop(model, model.stockSteps, 1)
-    await tf.setBackend(backend)
+    let stockCpu: number | null = null
+    if (STOCK_CPU) {
+      const backend = tf.getBackend()
+      await tf.setBackend('cpu')
+      stockCpu = await bareLoop(model, model.stockSteps, 1)
+      await tf.setBackend(backend)
+    }
     const s = stats(studio)
     const b = stats(bare)
     const p = found.python ? stats(torchPinned) : null
@@ -366,7 +372,7 @@ async function main(): Promise<void> {
         : { available: false, reason: (found as { reason: string }).reason },
       stockTfjs: {
         wasm: stockWasm[model.name] ?? 'not measured (backend is not wasm)',
-        cpu: { imagesPerSec: round(stockCpu, 2), steps: model.stockSteps, note: 'stock CPU backend (JavaScript kernels), measured once' },
+        cpu: stockCpu === null ? 'not measured (--stock-cpu)' : { imagesPerSec: round(stockCpu, 2), steps: model.stockSteps, note: 'stock CPU backend (JavaScript kernels), measured once' },
       },
       profile,
     })
