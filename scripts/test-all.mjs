@@ -3,13 +3,16 @@
 // (vitest: shared/, main/ on real SQLite files), the app build, then end-to-end tests (Playwright: the
 // browser host in Chromium, and Electron where its binary exists). Prints one summary line at the end.
 import { existsSync, readFileSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { build, electronBinary, ensureDependencies, ensureElectronNativeModules, root, run } from './setup.mjs'
 
 ensureDependencies()
 const bin = (name) => join(root, 'node_modules', '.bin', process.platform === 'win32' ? `${name}.cmd` : name)
 const totals = { passed: 0, failed: 0, skipped: 0 }
 const steps = []
+/** Names of the failed tests, printed again in the summary (CI shows only the end of the log). */
+const failures = []
+const firstLine = (text) => String(text ?? '').split('\n')[0].slice(0, 300)
 
 function step(name, fn) {
   console.log(`\n━━ ${name} ━━`)
@@ -38,6 +41,11 @@ step('unit and service tests (vitest)', () => {
     return false
   }
   const r = JSON.parse(readFileSync(report, 'utf8'))
+  for (const file of r.testResults ?? []) {
+    const failed = (file.assertionResults ?? []).filter((a) => a.status === 'failed')
+    for (const a of failed) failures.push(`vitest  ${relative(root, file.name)} › ${a.fullName ?? a.title}: ${firstLine(a.failureMessages?.[0])}`)
+    if (failed.length === 0 && file.status === 'failed') failures.push(`vitest  ${relative(root, file.name)}: ${firstLine(file.message ?? 'failed')}`)
+  }
   totals.passed += r.numPassedTests
   totals.failed += r.numFailedTests + (status !== 0 && r.numFailedTests === 0 ? 1 : 0)
   totals.skipped += r.numPendingTests + r.numTodoTests
@@ -68,7 +76,17 @@ if (built) {
       totals.failed += 1
       return false
     }
-    const { stats } = JSON.parse(readFileSync(report, 'utf8'))
+    const e2e = JSON.parse(readFileSync(report, 'utf8'))
+    const { stats } = e2e
+    const walk = (suite, path) => {
+      for (const spec of suite.specs ?? []) {
+        for (const t of spec.tests ?? []) {
+          if (t.status === 'unexpected') failures.push(`e2e  [${t.projectName}] ${spec.file}:${spec.line} › ${[...path, spec.title].join(' › ')}`)
+        }
+      }
+      for (const child of suite.suites ?? []) walk(child, suite.title && !suite.title.endsWith('.ts') ? [...path, suite.title] : path)
+    }
+    for (const suite of e2e.suites ?? []) walk(suite, [])
     totals.passed += stats.expected + stats.flaky
     totals.failed += stats.unexpected + (status !== 0 && stats.unexpected === 0 ? 1 : 0)
     totals.skipped += stats.skipped
@@ -78,5 +96,9 @@ if (built) {
 
 console.log('\n━━ summary ━━')
 for (const s of steps) console.log(`${s.ok ? 'ok  ' : 'FAIL'}  ${s.name} (${s.seconds}s)`)
+if (failures.length > 0) {
+  console.log('failed tests:')
+  for (const f of failures) console.log(`  ${f}`)
+}
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`)
 process.exit(steps.every((s) => s.ok) ? 0 : 1)
