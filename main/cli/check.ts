@@ -10,6 +10,9 @@ import type * as tfTypes from '@tensorflow/tfjs'
 import type { AugmentPipeline } from '../../shared/augment/spec-only'
 import type { GraphDocument } from '../../shared/graph/types'
 import type { DataSource } from '../../shared/train/data'
+import type { OptimizerSpecInput } from '../../shared/train/config'
+import { optimizerChoices } from '../../shared/train/optimizer-kinds'
+import { optimizerArg, optimizerFlagHelp } from './optimizer-arg'
 import { UsageError, type CliIO, type Subcommand } from './types'
 
 export type Shape = number[]
@@ -222,8 +225,9 @@ overfit-tiny: train without regularization or augmentation on a few examples unt
   --data random|mnist    default mnist
   --examples N           10 to 100 (default 20)
   --max-steps N          default 300
-  --lr X                 default 0.003 (adam) / 0.01 (sgd)
-  --optimizer O          adam (default), sgd or momentum
+  --optimizer O          ${optimizerFlagHelp('adam')},
+                         each with its default hyperparameters (\`studio train --help\` lists them)
+  --lr X                 default: the optimizer's (${optimizerChoices().map(({ def, choice }) => `${choice.value} ${def.defaultLearningRate}`).join(', ')})
 ${MODEL_USAGE}`
 
 export const checkCommand: Subcommand = {
@@ -272,10 +276,9 @@ export const checkCommand: Subcommand = {
     }
     const examples = v.examples !== undefined ? numberArg('--examples', v.examples, { int: true, min: 1, max: 1000 }) : 20
     const maxSteps = v['max-steps'] !== undefined ? numberArg('--max-steps', v['max-steps'], { int: true, min: 1 }) : 300
-    const opt = v.optimizer ?? 'adam'
-    if (!['adam', 'sgd', 'momentum'].includes(opt)) throw new UsageError(`--optimizer must be adam, sgd or momentum, received ${JSON.stringify(opt)}`)
-    const optimizer = opt === 'adam' ? { type: 'adam' as const } : { type: 'sgd' as const, momentum: opt === 'momentum' ? 0.9 : 0 }
-    const lr = v.lr !== undefined ? numberArg('--lr', v.lr, { positive: true }) : opt === 'adam' ? 3e-3 : 1e-2
+    const chosen = optimizerArg(v.optimizer, 'adam')
+    const optimizer = chosen.spec as OptimizerSpecInput
+    const lr = v.lr !== undefined ? numberArg('--lr', v.lr, { positive: true }) : chosen.defaultLearningRate
     await useBackend(v.backend, io, json)
     const { model, data, source, dataLabel } = await modelAndData(v, io, 'check overfit-tiny', { defaultData: 'mnist', count: examples })
     try {
@@ -284,7 +287,7 @@ export const checkCommand: Subcommand = {
       const r = await overfitTinySubset(model, data, { examples, maxSteps, lr, optimizer, seed: v.seed ?? 0, pipeline: pipeline?.document ?? null })
       if (json) {
         const { curve, ...rest2 } = r
-        io.stdout(JSON.stringify({ check: 'overfit-tiny', source, data: dataLabel, pipeline: pipeline?.file ?? null, ...rest2, curve: curve.map((p) => ({ step: p.step, loss: p.loss, acc: p.acc })) }) + '\n')
+        io.stdout(JSON.stringify({ check: 'overfit-tiny', source, data: dataLabel, pipeline: pipeline?.file ?? null, optimizer: chosen.name, ...rest2, curve: curve.map((p) => ({ step: p.step, loss: p.loss, acc: p.acc })) }) + '\n')
       } else {
         io.stdout(`Model: ${source}; data: ${dataLabel}\n`)
         io.stdout(`${r.message}\n`)

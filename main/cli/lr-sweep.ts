@@ -5,9 +5,9 @@
  */
 import { parseArgs } from 'node:util'
 import type { OptimizerSpecInput } from '../../shared/train/config'
-import { findOptimizerChoice, optimizerChoices, specOfChoice } from '../../shared/train/optimizer-kinds'
 import { MODEL_OPTIONS, MODEL_USAGE, modelAndData, numberArg, pipelineArg, useBackend } from './check'
-import { UsageError, type Subcommand } from './types'
+import { optimizerArg, optimizerFlagHelp } from './optimizer-arg'
+import { type Subcommand } from './types'
 
 const usage = `Usage: studio lr-sweep (--graph <file> | --template <name>) [options]
 
@@ -17,7 +17,7 @@ Short runs at each learning rate from the same initial weights; NaN or loss > 3x
   --rates a,b,...        default 1e-1,1e-2,1e-3,1e-4,1e-5
   --weight-decay W       default 1e-4
   --batch B              default 32
-  --optimizer O          ${optimizerChoices().map((c) => c.choice.value).join(', ')} (default momentum: SGD + momentum 0.9);
+  --optimizer O          ${optimizerFlagHelp('momentum: SGD + momentum 0.9')};
                          each with its default hyperparameters (\`studio train --help\` lists them)
   --examples N           training examples (default 2048)
   --data random|mnist    default mnist
@@ -53,9 +53,8 @@ export const lrSweepCommand: Subcommand = {
     const weightDecay = v['weight-decay'] !== undefined ? numberArg('--weight-decay', v['weight-decay'], { min: 0 }) : 1e-4
     const batchSize = v.batch !== undefined ? numberArg('--batch', v.batch, { int: true, min: 1 }) : 32
     const examples = v.examples !== undefined ? numberArg('--examples', v.examples, { int: true, min: 1 }) : 2048
-    const opt = v.optimizer ?? 'momentum'
-    if (!findOptimizerChoice(opt)) throw new UsageError(`--optimizer must be one of ${optimizerChoices().map((c) => c.choice.value).join(', ')}, received ${JSON.stringify(opt)}`)
-    const optimizer = specOfChoice(opt, (f) => Number(f.default)) as OptimizerSpecInput
+    const { name: opt, spec } = optimizerArg(v.optimizer, 'momentum')
+    const optimizer = spec as OptimizerSpecInput
     await useBackend(v.backend, io, json)
     const { model, data, source, dataLabel } = await modelAndData(v, io, 'lr-sweep', { defaultData: 'mnist', count: examples })
     try {

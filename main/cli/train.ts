@@ -8,16 +8,15 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ApiError, datasetsContract, projectsContract, type DatasetSummary, type Project, type ServiceClient } from '@shared/api'
 import { TEMPLATES, getTemplate } from '../../shared/graph/templates'
-import { findOptimizerChoice, optimizerChoices, specOfChoice } from '../../shared/train/optimizer-kinds'
+import { optimizerChoices } from '../../shared/train/optimizer-kinds'
 import { listSchedules, scheduleByCliName } from '../../shared/train/schedules'
 import { defaultDataDir } from '../host/paths'
 import type { Studio } from '../studio'
 import { pipelineArg } from './check'
+import { optimizerArg, optimizerFlagHelp, optimizerTable, orList as or } from './optimizer-arg'
 import { UsageError, type Subcommand } from './types'
 
 export const CLI_PROJECT_NAME = 'Command line'
-/** `--optimizer` values: every choice of every registered kind (shared/train/optimizer-kinds). */
-const OPTIMIZERS = optimizerChoices().map((c) => c.choice.value)
 const SCHEDULES = listSchedules().map((d) => d.cliName ?? d.type)
 /** One flag per optimizer hyperparameter a choice lets people type (`--momentum`, `--beta1`), with its choices. */
 const HYPER_FLAGS = (() => {
@@ -31,10 +30,6 @@ const HYPER_FLAGS = (() => {
   }
   return [...flags]
 })()
-const or = (items: readonly string[]) => (items.length > 1 ? `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}` : (items[0] ?? ''))
-const optimizerList = optimizerChoices()
-  .map(({ def, choice }) => `    ${choice.value.padEnd(20)} ${choice.label}: lr ${def.defaultLearningRate}, ${def.weightDecay === 'l2' ? 'L2' : 'decoupled'} weight decay`)
-  .join('\n')
 
 const usage = `Usage: studio train (--graph <file> | --template <name>) --dataset <name|id> [options]
 
@@ -47,7 +42,7 @@ app's run list). Training uses the dataset's train split, validation its val spl
   --epochs N             (default 10)
   --batch B              batch size (default 64)
   --lr X                 base learning rate (default: the optimizer's, listed below)
-  --optimizer O          ${or(OPTIMIZERS)} (default adam)
+  --optimizer O          ${optimizerFlagHelp('adam')}
 ${HYPER_FLAGS.map(([param, f]) => `  ${`--${param} X`.padEnd(22)} ${f.label} (default ${f.uses.join(', ')})`).join('\n')}
   --weight-decay W       L2 or decoupled weight decay, as the optimizer's convention says (default 0)
   --schedule S           ${or(SCHEDULES)} (default constant)
@@ -61,7 +56,7 @@ ${HYPER_FLAGS.map(([param, f]) => `  ${`--${param} X`.padEnd(22)} ${f.label} (de
   --json                 one JSON line per epoch and a final summary line
 Ctrl-C stops the run cleanly between steps: status "stopped", its checkpoints kept (exit code 130).
 Optimizers (--optimizer):
-${optimizerList}`
+${optimizerTable()}`
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i
 
@@ -158,19 +153,19 @@ export const trainCommand: Subcommand = {
     if (v.template !== undefined && !template) throw new UsageError(`Unknown template ${JSON.stringify(v.template)}. Available: ${TEMPLATES.map((t) => t.name).join(', ')}`)
     const epochs = v.epochs !== undefined ? parseNumberArg('--epochs', v.epochs, { int: true, min: 1 }) : 10
     const batchSize = v.batch !== undefined ? parseNumberArg('--batch', v.batch, { int: true, min: 1 }) : 64
-    const optimizerName = oneOf('--optimizer', v.optimizer ?? 'adam', OPTIMIZERS)
-    const chosen = findOptimizerChoice(optimizerName)!
-    const learningRate = v.lr !== undefined ? parseNumberArg('--lr', v.lr, { positive: true }) : chosen.def.defaultLearningRate
     const given = v as Record<string, string | boolean | undefined>
+    const chosen = optimizerArg(v.optimizer, 'adam', (param, fallback) => {
+      const text = given[param]
+      return typeof text === 'string' ? parseNumberArg(`--${param}`, text) : Number(fallback)
+    })
+    const optimizerName = chosen.name
+    const learningRate = v.lr !== undefined ? parseNumberArg('--lr', v.lr, { positive: true }) : chosen.defaultLearningRate
     for (const [param] of HYPER_FLAGS) {
       if (given[param] !== undefined && !chosen.choice.fields.some((f) => f.param === param)) {
         throw new UsageError(`--${param} does not apply to --optimizer ${optimizerName} (it takes ${chosen.choice.fields.map((f) => `--${f.param}`).join(', ') || 'no hyperparameter flags'})`)
       }
     }
-    const optimizer = specOfChoice(optimizerName, (f) => {
-      const text = given[f.param]
-      return typeof text === 'string' ? parseNumberArg(`--${f.param}`, text) : Number(f.default)
-    })
+    const optimizer = chosen.spec
     const weightDecay = v['weight-decay'] !== undefined ? parseNumberArg('--weight-decay', v['weight-decay'], { min: 0 }) : 0
     const scheduleName = oneOf('--schedule', v.schedule ?? 'constant', SCHEDULES)
     const warmupEpochs = v['warmup-epochs'] !== undefined ? parseNumberArg('--warmup-epochs', v['warmup-epochs'], { min: 0 }) : 0

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { runCli, nodeIO, type CliIO } from '../../main/cli/index'
 import { createStep } from '@shared/augment/spec-only'
 import { GraphBuilder, serializeGraphDocument } from '@shared/graph'
+import { optimizerChoices } from '../../shared/train/optimizer-kinds'
 
 /** Captures output; `files` are served by readFile (no disk needed). */
 function capture(files: Record<string, string> = {}): CliIO & { out: string; err: string } {
@@ -82,6 +83,23 @@ describe('studio check / lr-sweep / init-lab (in-process, WASM)', () => {
     expect(r.curve).toHaveLength(r.steps)
   })
 
+  it('check overfit-tiny takes every registered optimizer choice (the registry is its list, help and default learning rates)', async () => {
+    const choices = optimizerChoices()
+    expect(choices.map((c) => c.choice.value)).toContain('lion')
+    for (const { def, choice } of choices) {
+      const io = capture(files)
+      const code = await runCli(['check', 'overfit-tiny', '--graph', 'cnn.json', '--examples', '10', '--max-steps', '2', '--optimizer', choice.value, '--json'], io)
+      expect(code, `${choice.value}: ${io.err}`).not.toBe(2)
+      const r = JSON.parse(io.out) as { optimizer: string; lr: number; steps: number }
+      expect(r.optimizer).toBe(choice.value)
+      expect(r.lr).toBe(def.defaultLearningRate)
+      expect(r.steps).toBeGreaterThan(0)
+    }
+    const help = capture(files)
+    expect(await runCli(['help', 'check'], help)).toBe(0)
+    for (const { choice } of choices) expect(help.out).toContain(choice.value)
+  })
+
   it('lr-sweep --json classifies every rate and recommends one', async () => {
     const io = capture(files)
     const code = await runCli(['lr-sweep', '--graph', 'cnn.json', '--iterations', '15', '--examples', '256', '--optimizer', 'adam', '--json'], io)
@@ -119,6 +137,8 @@ describe('studio check / lr-sweep / init-lab (in-process, WASM)', () => {
       [['lr-sweep', '--template', 'nope'], /Unknown template/],
       [['lr-sweep', '--graph', 'cnn.json', '--iterations', '0'], /--iterations must be a whole number >= 1/],
       [['check', 'overfit-tiny', '--template', 'toy-convnet', '--input', '32x32x3'], /MNIST digits are 28x28x1/],
+      [['check', 'overfit-tiny', '--graph', 'cnn.json', '--optimizer', 'rmsprop'], /--optimizer must be one of sgd, momentum, nesterov, adam, adamw, lion, received "rmsprop"/],
+      [['lr-sweep', '--graph', 'cnn.json', '--optimizer', 'rmsprop'], /--optimizer must be one of sgd, momentum, nesterov, adam, adamw, lion, received "rmsprop"/],
       [['check', 'initial-loss', '--graph', 'cnn.json', '--pipeline', 'bad-pipeline.json'], /bad-pipeline\.json: .*swirl/],
       [['check', 'initial-loss', '--graph', 'cnn.json', '--pipeline', 'missing.json'], /Cannot read --pipeline missing\.json/],
     ]

@@ -18,9 +18,12 @@ import { SUMMARY_KEYS } from '../../shared/train/recorder'
 import { selectBackend } from '../../main/train/backend'
 import { runTrainingSession } from '../../main/train/session'
 import type { Studio } from '../../main/studio'
-import { TrainingController, useTraining, type TrainApi, type WorkerPort } from '../../renderer/src/train/controller'
-import type { WorkerEvent } from '../../renderer/src/train/protocol'
+import { TrainingController, useTraining, type TrainApi } from '../../renderer/src/train/controller'
+import type { TrainMethods } from '../../renderer/src/train/protocol'
 import { WorkerRun } from '../../renderer/src/train/worker-run'
+import type { WorkerLike } from '../../renderer/src/workers/client'
+import { serve } from '../../renderer/src/workers/serve'
+import { channelWorker } from '../renderer/worker-stand-ins'
 import { clientFor, openStudio } from './helpers'
 import { mnistDataDir, tinyGraphJson } from './cli-train-fixtures'
 
@@ -43,11 +46,9 @@ const training = (): TrainingConfig => {
 }
 const pipeline = () => ({ ...emptyPipeline(), steps: [createStep('normalize', 'norm', { params: { mean: [0.13], std: [0.31] } })] })
 
-/** The training worker's work in this process, its events delivered asynchronously as a worker's would be. */
-function inProcessWorker(): WorkerPort {
-  let deliver: (e: WorkerEvent) => void = () => undefined
-  const run = new WorkerRun({
-    post: (event) => void setImmediate(() => deliver(event)),
+/** The training worker's work in this process, served over a real MessageChannel as the worker serves it. */
+function inProcessWorker(): WorkerLike {
+  const train = WorkerRun.train({
     async startBackend(choice) {
       if (choice !== 'wasm' && choice !== 'cpu') throw new Error(`${choice} is not a Node backend`)
       const b = await selectBackend(choice)
@@ -55,13 +56,7 @@ function inProcessWorker(): WorkerPort {
     },
     fetchData: async (path) => new Uint8Array(readFileSync(path)),
   })
-  return {
-    post: (command) => run.command(command),
-    listen: (onEvent) => {
-      deliver = onEvent
-    },
-    terminate: () => undefined,
-  }
+  return channelWorker((port) => serve<TrainMethods>({ train }, { port }))
 }
 
 async function trainThroughApp(projectId: number, name: string): Promise<number> {

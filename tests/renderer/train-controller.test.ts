@@ -3,8 +3,9 @@ import type { CheckpointInfo, MetricSeries, Run } from '@shared/api'
 import type { CheckpointMeta } from '@shared/train/messages'
 import { toyConvnet } from '@shared/graph/templates'
 import type { GraphDocument } from '@shared/graph/types'
-import { ACTIVE_RUN_KEY, displayStatus, readActiveRun, resumePoint, TrainingController, useTraining, type ControllerDeps, type RunSnapshot, type SessionStore, type TrainApi, type WorkerPort } from '../../renderer/src/train/controller'
-import type { StartCommand, WorkerCommand, WorkerEvent } from '../../renderer/src/train/protocol'
+import { ACTIVE_RUN_KEY, displayStatus, readActiveRun, resumePoint, TrainingController, useTraining, type ControllerDeps, type RunSnapshot, type SessionStore, type TrainApi } from '../../renderer/src/train/controller'
+import type { TrainEvent } from '../../renderer/src/train/protocol'
+import { scriptedTrainWorker } from './worker-stand-ins'
 import { validateForm, DEFAULT_FORM } from '../../renderer/src/train/form'
 
 type Call = { method: string; input: Record<string, unknown> }
@@ -72,20 +73,8 @@ function fakeApi(opts: { document?: GraphDocument; checkpoints?: CheckpointInfo[
   return { api, calls }
 }
 
-function fakeWorker() {
-  const commands: WorkerCommand[] = []
-  let emit: (e: WorkerEvent) => void = () => undefined
-  const port: WorkerPort = {
-    post: (c) => void commands.push(c),
-    listen: (onEvent) => {
-      emit = onEvent
-    },
-    terminate: vi.fn(),
-  }
-  return { port, commands, emit: (e: WorkerEvent) => emit(e) }
-}
 
-const step = (s: number, epoch: number): WorkerEvent => ({ type: 'step', step: s, epoch, loss: 2 / s, dataLoss: 2 / s, acc: 0.5, lr: 0.001, imagesPerSec: 100, time: 1000 + s })
+const step = (s: number, epoch: number): TrainEvent => ({ type: 'step', step: s, epoch, loss: 2 / s, dataLoss: 2 / s, acc: 0.5, lr: 0.001, imagesPerSec: 100, time: 1000 + s })
 
 function memorySession(initial: Record<string, string> = {}): SessionStore & { data: Map<string, string> } {
   const data = new Map(Object.entries(initial))
@@ -99,7 +88,7 @@ function memorySession(initial: Record<string, string> = {}): SessionStore & { d
 
 function setup(opts: Parameters<typeof fakeApi>[0] = {}, session?: SessionStore, checkpointEveryMs?: number, backendDeps: Partial<Pick<ControllerDeps, 'studioSetting' | 'resolveBackend'>> = {}) {
   const { api, calls } = fakeApi(opts)
-  const w = fakeWorker()
+  const w = scriptedTrainWorker()
   const controller = new TrainingController({
     api,
     createWorker: () => w.port,
@@ -137,7 +126,7 @@ describe('TrainingController', () => {
     expect((create.input.config as RunSnapshot).backendRequested).toBe('auto')
     expect(resolved).toEqual(['auto'])
     // The worker is told the backend Auto gives here, not 'auto' (which it would decide without the speed probe).
-    expect((w.commands[0] as StartCommand).backend).toBe('wasm')
+    expect(w.requests[0]!.backend).toBe('wasm')
     w.emit({ type: 'backend', backend: 'wasm', reason: 'auto: no WebGPU adapter here', adapter: null, tried: [{ backend: 'wasm', error: null }], wasmThreads: 2, crossOriginIsolated: true, ms: 5 })
     w.emit({ type: 'started', startStep: 0, startEpoch: 0, totalSteps: 18, stepsPerEpoch: 6, epochs: 3, updatedVariables: 4, frozenVariables: 0, time: 1 })
     await vi.advanceTimersByTimeAsync(1100)
@@ -153,7 +142,7 @@ describe('TrainingController', () => {
     })
     await controller.start({ projectId: 2, architectureId: 1, datasetId: 3, pipelineId: null, config: snapshot().training, backend: 'auto' })
     expect((calls.find((c) => c.method === 'runs.create')!.input.config as RunSnapshot).backendRequested).toBe('webgpu')
-    expect((w.commands[0] as StartCommand).backend).toBe('webgpu')
+    expect(w.requests[0]!.backend).toBe('webgpu')
   })
 
   it('creates the run with the full snapshot, batches step metrics about once a second, and writes metrics before each checkpoint', async () => {
@@ -164,8 +153,8 @@ describe('TrainingController', () => {
     expect(config).toMatchObject({ kind: 'cnn-studio/train', architecture: { versionId: 11 }, dataset: { id: 3, shape: [28, 28, 1] }, backendRequested: 'wasm', appVersion: 'test', seed: 1 })
     expect(config.training).toMatchObject({ epochs: 3, batchSize: 8, optimizer: { type: 'adam' }, checkpoint: { keepEvery: 2 } })
     expect(create.input).toMatchObject({ architectureVersionId: 11, datasetId: 3, backend: 'wasm' })
-    const start = w.commands[0] as StartCommand
-    expect(start.type).toBe('start')
+    const start = w.requests[0]!
+    expect(w.posts[0]!.message).toMatchObject({ kind: 'call', method: 'train' })
     expect(start.data.url).toBe('http://host/files/datasets/3/images.u8')
     expect(Array.from(start.data.train.indices).length).toBe(44)
     expect(start.resume).toBeUndefined()
@@ -209,7 +198,7 @@ describe('TrainingController', () => {
     w.emit({ type: 'epoch', epoch: 2, step: 12, trainLoss: 0.4, trainAcc: 0.7, valLoss: 0.5, valAcc: 0.6, lr: 0.001, seconds: 1, time: 3000 })
     w.emit({ type: 'checkpoint', epoch: 2, step: 12, best: false, keep: true, meta: meta(12, 2), weights: new ArrayBuffer(8), optimizerState: new ArrayBuffer(4), time: 3001 })
     w.emit({ type: 'stopped', reason: 'Stopped by the user', step: 12, epoch: 2, time: 3002 })
-    w.emit({ type: 'exit', time: 3003 })
+    w.exit()
     await controller.settled()
     expect(calls.filter((c) => c.method === 'runs.saveCheckpoint').slice(1).map((c) => c.input.kinds)).toEqual([['last', 'periodic']])
     expect(calls.filter((c) => c.method === 'runs.update').at(-1)!.input).toMatchObject({ status: 'stopped', bestValAccuracy: 0.7, bestEpoch: 1 })
@@ -238,7 +227,7 @@ describe('TrainingController', () => {
     expect(calls.find((c) => c.method === 'runs.truncateMetrics')!.input).toEqual({ runId: 5, afterStep: 6 })
     expect(calls.find((c) => c.method === 'runs.loadCheckpoint')!.input).toEqual({ id: 2 })
     expect(calls.some((c) => c.method === 'runs.create')).toBe(false)
-    const start = w.commands[0] as StartCommand
+    const start = w.requests[0]!
     expect(start.resume?.meta.step).toBe(6)
     expect(new Uint8Array(start.resume!.weights)).toEqual(new TextEncoder().encode('abcd'))
     expect(start.backend).toBe('wasm')
@@ -250,7 +239,7 @@ describe('TrainingController', () => {
     w.emit({ type: 'started', startStep: 6, startEpoch: 1, totalSteps: 18, stepsPerEpoch: 6, epochs: 3, updatedVariables: 4, frozenVariables: 0, time: 1 })
     w.emit(step(7, 2))
     w.emit({ type: 'done', reason: 'Finished', step: 18, epoch: 3, time: 2 })
-    w.emit({ type: 'exit', time: 3 })
+    w.exit()
     await controller.settled()
     const appended = calls.filter((c) => c.method === 'runs.appendMetrics').flatMap((c) => c.input.points as { name: string; step: number }[])
     expect(appended.filter((p) => p.name === 'train/loss').map((p) => p.step)).toEqual([7])
@@ -265,13 +254,13 @@ describe('TrainingController', () => {
     await controller.resumeRun(5)
     expect(calls.find((c) => c.method === 'runs.truncateMetrics')!.input).toEqual({ runId: 5, afterStep: 0 })
     expect(calls.some((c) => c.method === 'runs.loadCheckpoint')).toBe(false)
-    expect((w.commands[0] as StartCommand).resume).toBeUndefined()
+    expect(w.requests[0]!.resume).toBeUndefined()
   })
 
   it('asks the worker for a mid-epoch checkpoint every checkpointEveryMs of training (not while paused) and saves it as last', async () => {
     const { controller, calls, w } = setup({}, undefined, 5000)
     await controller.start({ projectId: 2, architectureId: 1, datasetId: 3, pipelineId: null, config: snapshot().training, backend: 'wasm' })
-    const asked = () => w.commands.filter((c) => c.type === 'checkpoint').length
+    const asked = () => w.controls.filter((c) => c.type === 'checkpoint').length
     await vi.advanceTimersByTimeAsync(6000) // setup: not yet running
     expect(asked()).toBe(0)
     w.emit({ type: 'started', startStep: 0, startEpoch: 0, totalSteps: 18, stepsPerEpoch: 6, epochs: 3, updatedVariables: 4, frozenVariables: 0, time: 1 })
@@ -298,7 +287,7 @@ describe('TrainingController', () => {
     for (let s = 1; s <= 3; s++) w.emit(step(s, 1))
     w.emit({ type: 'stop-checkpoint', meta: meta(3, 0), weights: new ArrayBuffer(8), optimizerState: new ArrayBuffer(4) })
     w.emit({ type: 'stopped', reason: 'Stopped by the user', step: 3, epoch: 0, time: 5 })
-    w.emit({ type: 'exit', time: 6 })
+    w.exit()
     await controller.settled()
     const end = calls.filter((c) => c.method === 'runs.update').at(-1)!.input
     expect(end).toMatchObject({ status: 'failed', summary: { cause: 'checkpoint' } })
@@ -311,8 +300,7 @@ describe('TrainingController', () => {
   it('marks setup failures (no backend, incompatible design) as failed with the reason', async () => {
     const { controller, calls, w } = setup()
     await controller.start({ projectId: 2, architectureId: 1, datasetId: 3, pipelineId: null, config: snapshot().training, backend: 'wasm' })
-    w.emit({ type: 'setup-failed', reason: 'The design takes 32x32x3 inputs but the dataset’s images are 28x28x1', time: 1 })
-    w.emit({ type: 'exit', time: 2 })
+    w.fail('The design takes 32x32x3 inputs but the dataset’s images are 28x28x1')
     await controller.settled()
     expect(calls.filter((c) => c.method === 'runs.update').at(-1)!.input).toMatchObject({ status: 'failed', summary: { message: expect.stringContaining('32x32x3') } })
   })
@@ -325,13 +313,13 @@ describe('a design that does not fit the dataset', () => {
       'The design “Toy” does not fit the dataset “MNIST”: Output (classifier) “fc”: set Classes to 2 (it gives 10 outputs; the dataset has 2 classes)',
     )
     expect(calls.some((c) => c.method === 'runs.create')).toBe(false)
-    expect(w.commands).toEqual([])
+    expect(w.posts).toEqual([])
     expect(useTraining.getState().busy).toBe(false)
   })
 })
 
 describe('resume after a reload of the tab (session storage)', () => {
-  const started = (startStep: number): WorkerEvent => ({ type: 'started', startStep, startEpoch: Math.floor(startStep / 6), totalSteps: 18, stepsPerEpoch: 6, epochs: 3, updatedVariables: 4, frozenVariables: 0, time: 1 })
+  const started = (startStep: number): TrainEvent => ({ type: 'started', startStep, startEpoch: Math.floor(startStep / 6), totalSteps: 18, stepsPerEpoch: 6, epochs: 3, updatedVariables: 4, frozenVariables: 0, time: 1 })
   const cps: CheckpointInfo[] = [{ id: 2, runId: 5, kind: 'last', epoch: 1, step: 6, bytes: 1, metrics: null, createdAt: '' }]
 
   it('records the run while it trains, marks it paused on a user pause, and forgets it when it ends', async () => {
@@ -345,7 +333,7 @@ describe('resume after a reload of the tab (session storage)', () => {
     w.emit({ type: 'resumed', step: 2, epoch: 1, time: 6 })
     expect(readActiveRun(session)).toEqual({ runId: 5, paused: false })
     w.emit({ type: 'done', reason: 'Finished', step: 18, epoch: 3, time: 7 })
-    w.emit({ type: 'exit', time: 8 })
+    w.exit()
     await controller.settled()
     expect(session.data.has(ACTIVE_RUN_KEY)).toBe(false)
   })
@@ -359,8 +347,8 @@ describe('resume after a reload of the tab (session storage)', () => {
     const b = setup({}, session)
     await b.controller.start({ projectId: 2, architectureId: 1, datasetId: 3, pipelineId: null, config: snapshot().training, backend: 'wasm' })
     expect(readActiveRun(session)?.runId).toBe(5)
-    b.w.emit({ type: 'setup-failed', reason: 'no backend', time: 1 })
-    b.w.emit({ type: 'exit', time: 2 })
+    b.w.fail('no backend')
+    await b.controller.settled()
     expect(session.data.has(ACTIVE_RUN_KEY)).toBe(false)
   })
 
@@ -370,13 +358,13 @@ describe('resume after a reload of the tab (session storage)', () => {
     const r = await controller.resumeAfterReload()
     expect(r).toEqual({ runId: 5, epoch: 1, step: 6, stepInEpoch: 0 })
     expect(calls.find((c) => c.method === 'runs.truncateMetrics')!.input).toEqual({ runId: 5, afterStep: 6 })
-    expect((w.commands[0] as StartCommand).resume?.meta.step).toBe(6)
+    expect(w.requests[0]!.resume?.meta.step).toBe(6)
     expect(controller.isLive(5)).toBe(true)
     expect(useTraining.getState().notice).toEqual({ runId: 5, text: 'Resumed after the reload from the checkpoint of epoch 1' })
     expect(readActiveRun(session)).toEqual({ runId: 5, paused: false })
     // Once per page.
     expect(await controller.resumeAfterReload()).toBeNull()
-    expect(w.commands.filter((c) => c.type === 'start')).toHaveLength(1)
+    expect(w.requests).toHaveLength(1)
   })
 
   it('leaves a paused run, a run no longer running, and an empty or unreadable record alone (manual Resume)', async () => {
@@ -391,7 +379,7 @@ describe('resume after a reload of the tab (session storage)', () => {
       const session = memorySession(record === null ? {} : { [ACTIVE_RUN_KEY]: record })
       const { controller, calls, w } = setup({ checkpoints: cps, status }, session)
       expect(await controller.resumeAfterReload(), `${record} ${status}`).toBeNull()
-      expect(w.commands).toHaveLength(0)
+      expect(w.posts).toHaveLength(0)
       expect(calls.some((c) => c.method === 'runs.truncateMetrics')).toBe(false)
       if (record !== 'not json') expect(session.data.has(ACTIVE_RUN_KEY)).toBe(false)
       expect(useTraining.getState().notice).toBeNull()
@@ -402,7 +390,7 @@ describe('resume after a reload of the tab (session storage)', () => {
     const session = memorySession({ [ACTIVE_RUN_KEY]: JSON.stringify({ runId: 5, paused: false }) })
     const { controller, calls, w } = setup({ checkpoints: cps, status: 'running', trial: true }, session)
     expect(await controller.resumeAfterReload()).toBeNull()
-    expect(w.commands).toHaveLength(0)
+    expect(w.posts).toHaveLength(0)
     expect(calls.some((c) => c.method === 'runs.truncateMetrics')).toBe(false)
     expect(session.data.has(ACTIVE_RUN_KEY)).toBe(false)
   })
@@ -410,7 +398,7 @@ describe('resume after a reload of the tab (session storage)', () => {
   it('does nothing without session storage', async () => {
     const { controller, w } = setup({ checkpoints: cps, status: 'running' })
     expect(await controller.resumeAfterReload()).toBeNull()
-    expect(w.commands).toHaveLength(0)
+    expect(w.posts).toHaveLength(0)
   })
 })
 

@@ -7,8 +7,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { CheckpointInfo, Run } from '@shared/api'
 import type { CheckpointMeta } from '@shared/train/messages'
 import { toyConvnet } from '@shared/graph/templates'
-import { TrainingController, useTraining, type RunSnapshot, type TrainApi, type WorkerPort } from '../../renderer/src/train/controller'
-import type { StartCommand, WorkerCommand, WorkerEvent } from '../../renderer/src/train/protocol'
+import { TrainingController, useTraining, type RunSnapshot, type TrainApi } from '../../renderer/src/train/controller'
+import { scriptedTrainWorker } from './worker-stand-ins'
 import { DEFAULT_FORM, validateForm } from '../../renderer/src/train/form'
 
 const SOURCE_GRAPH = { format: 1, name: 'source design' }
@@ -63,22 +63,10 @@ function fakeApi(opts: { sourceConfig?: unknown; targetCheckpoints?: CheckpointI
   return { api, calls, created: () => created as RunSnapshot }
 }
 
-function fakeWorker() {
-  const posts: { command: WorkerCommand; transfer: Transferable[] }[] = []
-  let emit: (e: WorkerEvent) => void = () => undefined
-  const port: WorkerPort = {
-    post: (command, transfer = []) => void posts.push({ command, transfer }),
-    listen: (onEvent) => {
-      emit = onEvent
-    },
-    terminate: vi.fn(),
-  }
-  return { port, posts, emit: (e: WorkerEvent) => emit(e) }
-}
 
 function setup(opts: Parameters<typeof fakeApi>[0] = {}) {
   const f = fakeApi(opts)
-  const w = fakeWorker()
+  const w = scriptedTrainWorker()
   const controller = new TrainingController({ api: f.api, createWorker: () => w.port, dataFileUrl: (p) => `http://host/files/${p}`, appVersion: () => 'test' })
   return { controller, w, ...f }
 }
@@ -112,8 +100,8 @@ describe('transfer start (controller)', () => {
     expect(created().architecture.document).toEqual(TARGET_GRAPH)
     // The run's own training config is unchanged: the freeze groups are added by the worker.
     expect(created().training.groups).toEqual([])
-    const { command, transfer } = w.posts[0]!
-    const start = command as StartCommand
+    const { transfer } = w.posts[0]!
+    const start = w.requests[0]!
     expect(start.graph).toEqual(TARGET_GRAPH)
     expect(start.resume).toBeUndefined()
     expect(start.init).toMatchObject({ freeze: { mode: 'all-but-last', k: 1 }, pretrainedLrMultiplier: 0.1, seed: training.seed })
@@ -138,7 +126,7 @@ describe('transfer start (controller)', () => {
   it('reads a Train-view snapshot (architecture.document) too, and refuses a source without a design or a checkpoint of another run', async () => {
     const a = setup({ sourceConfig: { kind: 'cnn-studio/train', architecture: { name: 'S', version: 2, document: SOURCE_GRAPH }, training: {} } })
     await a.controller.start({ ...request, transfer: { fromCheckpointId: 40, freeze: { mode: 'none' }, pretrainedLrMultiplier: 0.5 } })
-    expect((a.w.posts[0]!.command as StartCommand).init!.source!.graph).toEqual(SOURCE_GRAPH)
+    expect(a.w.requests[0]!.init!.source!.graph).toEqual(SOURCE_GRAPH)
 
     const b = setup({ sourceConfig: { optimizer: { kind: 'sgd', lr: 0.1 } } })
     await expect(b.controller.start({ ...request, transfer: { fromCheckpointId: 40, freeze: { mode: 'none' }, pretrainedLrMultiplier: 1 } })).rejects.toThrow(/no design snapshot/)
@@ -151,7 +139,7 @@ describe('transfer start (controller)', () => {
   it('a start without transfer sends no init (unchanged behaviour)', async () => {
     const { controller, w, created } = setup()
     await controller.start(request)
-    expect((w.posts[0]!.command as StartCommand).init).toBeUndefined()
+    expect(w.requests[0]!.init).toBeUndefined()
     expect(created().transfer).toBeUndefined()
   })
 
@@ -163,12 +151,12 @@ describe('transfer start (controller)', () => {
     const r = setup({ targetCheckpoints: [target] })
     r.api.runs.get = vi.fn(async () => ({ ...baseRun(9, snap, 'stopped'), summary: { transfer: { copied: ['conv1'] } } })) as never
     await r.controller.resumeRun(9)
-    const start = r.w.posts[0]!.command as StartCommand
+    const start = r.w.requests[0]!
     expect(text(start.resume!.weights)).toBe('target-w')
     expect(start.init).toEqual({ freeze: { mode: 'all-but-last', k: 1 }, pretrainedLrMultiplier: 0.1, seed: training.seed })
     expect(r.calls.filter((c) => c.method === 'runs.loadCheckpoint').map((c) => c.input.id)).toEqual([50])
     r.w.emit({ type: 'transfer', report: null, plan: { layers: [], groups: [{ match: '^conv1/', lrMultiplier: 0, frozen: true }] }, time: 1 })
-    r.w.emit({ type: 'exit', time: 2 })
+    r.w.exit()
     await r.controller.settled()
     const last = r.calls.filter((c) => c.method === 'runs.update').at(-1)!
     expect((last.input.summary as Record<string, unknown>).transfer).toEqual({ copied: ['conv1'] })

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { workerClient, type WorkerLike } from '../../renderer/src/workers/client'
 import { CancelledError, TimeoutError, type Method } from '../../renderer/src/workers/protocol'
 import { serve, type Handlers } from '../../renderer/src/workers/serve'
+import { channelWorker } from './worker-stand-ins'
 
 // The page's and the worker's side of the one worker protocol, joined by a real MessageChannel (structured clone
 // and transfer lists as between a page and a worker).
@@ -10,35 +11,21 @@ type TestMethods = {
   fail: Method<{ why: string }, never>
   sum: Method<{ values: Float32Array }, { total: number; values: Float32Array }, { done: number }>
   wait: Method<Record<string, never>, 'aborted'>
+  /** A long job steered while it runs: echoes each control as progress until told 'stop', answers with them all. */
+  steer: Method<{ listenAfterMs: number }, string[], string, string>
 }
 
-const ports: MessagePort[] = []
+const closers: (() => void)[] = []
 afterEach(() => {
-  for (const p of ports.splice(0)) p.close()
+  for (const close of closers.splice(0)) close()
 })
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** A worker stand-in: `serve` runs on one end of a MessageChannel, the client talks to the other. */
 function fakeWorker(handlers: Handlers<TestMethods>, sequential = false) {
-  const channel = new MessageChannel()
-  ports.push(channel.port1, channel.port2)
-  serve<TestMethods>(handlers, { port: channel.port1 as never, sequential })
-  const worker: WorkerLike & { terminated: boolean; crash(message: string): void } = {
-    terminated: false,
-    onmessage: null,
-    onerror: null,
-    postMessage: (message, transfer) => channel.port2.postMessage(message, transfer),
-    terminate() {
-      this.terminated = true
-      channel.port1.close()
-      channel.port2.close()
-    },
-    crash(message) {
-      this.onerror?.({ message, preventDefault() {} } as ErrorEvent)
-    },
-  }
-  channel.port2.onmessage = (event) => worker.onmessage?.(event)
+  const worker = channelWorker((port) => serve<TestMethods>(handlers, { port, sequential }))
+  closers.push(() => worker.terminate())
   return worker
 }
 
@@ -60,6 +47,17 @@ const handlers: Handlers<TestMethods> = {
     await sleep(1)
     ctx.transfer(values.buffer)
     return { total, values }
+  },
+  async steer({ listenAfterMs }, ctx) {
+    await sleep(listenAfterMs)
+    const heard: string[] = []
+    return new Promise((resolve) =>
+      ctx.onControl((control) => {
+        heard.push(control)
+        ctx.progress(`heard ${control}`)
+        if (control === 'stop') resolve(heard)
+      }),
+    )
   },
   wait(_request, ctx) {
     return new Promise((resolve) => ctx.signal.addEventListener('abort', () => {
@@ -150,5 +148,36 @@ describe('worker request/reply', () => {
     )
     await Promise.all([client.call('echo', { text: 'a', delayMs: 20 }), client.call('echo', { text: 'b' })])
     expect(order).toEqual(['start a', 'end a', 'start b', 'end b'])
+  })
+
+  it('a running call hears the page\'s controls in order, those sent before it listened too, and none after it ended', async () => {
+    const created: ReturnType<typeof fakeWorker>[] = []
+    const client = workerClient<TestMethods>(() => (created.push(fakeWorker(handlers)), created.at(-1)!), { crashed: (d) => d })
+    const progress: string[] = []
+    const call = client.open('steer', { listenAfterMs: 20 }, { onProgress: (p) => progress.push(p) })
+    call.send('pause') // before the handler listens: kept for it
+    await sleep(40)
+    call.send('resume')
+    call.send('stop')
+    expect(await call.result).toEqual(['pause', 'resume', 'stop'])
+    expect(progress).toEqual(['heard pause', 'heard resume', 'heard stop'])
+    // Ended: a late control is not posted at all.
+    const posted: unknown[] = []
+    const post = created[0]!.postMessage
+    created[0]!.postMessage = (m, t) => (posted.push(m), post(m, t))
+    call.send('pause')
+    expect(posted).toEqual([])
+  })
+
+  it('controls go to their own call: two steered calls on one worker', async () => {
+    const client = workerClient<TestMethods>(() => fakeWorker(handlers), { crashed: (d) => d })
+    const a = client.open('steer', { listenAfterMs: 0 })
+    const b = client.open('steer', { listenAfterMs: 0 })
+    b.send('b1')
+    a.send('a1')
+    b.send('stop')
+    a.send('stop')
+    expect(await a.result).toEqual(['a1', 'stop'])
+    expect(await b.result).toEqual(['b1', 'stop'])
   })
 })

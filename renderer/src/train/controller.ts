@@ -1,6 +1,7 @@
 /**
  * The orchestration of training in the page, outside React: creates the run with its snapshot
- * (shared/train/run-snapshot.ts), drives the worker (worker-run.ts), records the run through shared/train's
+ * (shared/train/run-snapshot.ts), drives the worker (worker-run.ts, one `train` call on the shared worker protocol,
+ * ../workers/), records the run through shared/train's
  * RunRecorder over the API client (the same recorder as the `studio train` command), feeds the live view model
  * (live.ts) and the tab's reload state (reload.ts). One training at a time per page; it keeps going while the user
  * works elsewhere.
@@ -29,7 +30,9 @@ import type { Api } from '../api/client'
 import { arrayBufferOf } from '@shared/api'
 import { LiveView, useTraining, type LiveOutcome, type LiveRun } from './live'
 import { readSplit } from '../api/splits'
-import type { BackendChoice, CheckpointPayload, SplitIndex, TransferInit, WorkerCommand, WorkerEvent } from './protocol'
+import { workerClient, type OpenCall, type WorkerLike } from '../workers/client'
+import { errorMessage } from '../workers/protocol'
+import type { BackendChoice, CheckpointPayload, SplitIndex, TrainControl, TrainEvent, TrainMethods, TransferInit } from './protocol'
 import { forgetActiveRun, readActiveRun, recordActiveRun, reloadNotice, type ReloadResume, type SessionStore } from './reload'
 import { emptySteps, seriesFromMetrics } from './series'
 import type { EpochRow, StepSeries } from './series'
@@ -51,16 +54,10 @@ export interface TrainApi {
   readonly pipelines: Pick<Api['pipelines'], 'get'>
 }
 
-/** A worker as the controller sees it (a real Worker, or a fake in tests). */
-export interface WorkerPort {
-  post(command: WorkerCommand, transfer?: Transferable[]): void
-  listen(onEvent: (event: WorkerEvent) => void, onError: (message: string) => void): void
-  terminate(): void
-}
-
 export interface ControllerDeps {
   readonly api: TrainApi
-  readonly createWorker: () => WorkerPort
+  /** A fresh training worker (a real Worker, or a stand-in serving the same protocol in tests): one per run. */
+  readonly createWorker: () => WorkerLike
   readonly dataFileUrl: (relativePath: string) => string
   readonly appVersion: () => string
   readonly now?: () => number
@@ -133,7 +130,8 @@ export class TrainingController {
   readonly #deps: ControllerDeps
   readonly #now: () => number
   readonly #view: LiveView
-  #worker: WorkerPort | null = null
+  /** The worker's `train` call of the run training now. */
+  #call: OpenCall<void, TrainControl> | null = null
   #recorder: RunRecorder | null = null
   /** The recorder's end being written (it may turn a stop whose checkpoint failed into a failure). */
   #finishing: Promise<void> = Promise.resolve()
@@ -301,18 +299,18 @@ export class TrainingController {
   }
 
   pause(): void {
-    if (this.#view.live?.phase === 'running') this.#worker?.post({ type: 'pause' })
+    if (this.#view.live?.phase === 'running') this.#call?.send({ type: 'pause' })
   }
 
   unpause(): void {
-    if (this.#view.live?.phase === 'paused') this.#worker?.post({ type: 'resume' })
+    if (this.#view.live?.phase === 'paused') this.#call?.send({ type: 'resume' })
   }
 
   stop(reason = 'Stopped by the user'): void {
-    if (!this.active || !this.#worker) return
+    if (!this.active || !this.#call) return
     forgetActiveRun(this.#deps.session)
     this.#view.update({ phase: 'stopping' })
-    this.#worker.post({ type: 'stop', reason })
+    this.#call.send({ type: 'stop', reason })
   }
 
   /** Forgets a finished run's live view (the next start replaces it anyway). */
@@ -416,15 +414,6 @@ export class TrainingController {
     })
     if (useTraining.getState().notice?.runId !== run.id) useTraining.setState({ notice: null })
     recordActiveRun(this.#deps.session, { runId: run.id, paused: false })
-    const worker = this.#deps.createWorker()
-    this.#worker = worker
-    worker.listen(
-      (event) => this.#onEvent(event),
-      (msg) => {
-        this.#onEvent({ type: 'setup-failed', reason: `The training worker crashed: ${msg}`, time: this.#now() })
-        this.#onEvent({ type: 'exit', time: this.#now() })
-      },
-    )
     this.#lastCheckpointAt = this.#now()
     this.#flushTimer = setInterval(() => {
       this.#recorder?.tick()
@@ -443,9 +432,10 @@ export class TrainingController {
     if (init?.source) transfer.push(init.source.checkpoint.weights, init.source.checkpoint.optimizerState)
     const chosen = this.#deps.resolveBackend ? await this.#deps.resolveBackend(snapshot.backendRequested) : null
     this.#pageReason = chosen?.reason ?? null
-    worker.post(
+    const client = workerClient<TrainMethods>(() => this.#deps.createWorker(), { perCall: true, crashed: (detail) => `The training worker crashed: ${detail}` })
+    const call = client.open(
+      'train',
       {
-        type: 'start',
         config: snapshot.training,
         graph: snapshot.architecture.document,
         pipeline: snapshot.pipeline?.document ?? null,
@@ -454,11 +444,27 @@ export class TrainingController {
         ...(resume ? { resume } : {}),
         ...(init ? { init } : {}),
       },
-      transfer,
+      { transfer, onProgress: (event) => this.#onEvent(event) },
+    )
+    this.#call = call
+    // The call's end is the worker's: done (the engine said how), or a setup that failed (or a crash) with its reason.
+    call.result.then(
+      () => this.#finish(),
+      (error: unknown) => {
+        this.#setupFailed(errorMessage(error))
+        this.#finish()
+      },
     )
   }
 
-  #onEvent(event: WorkerEvent): void {
+  #setupFailed(reason: string): void {
+    const live = this.#view.live
+    if (!live || !this.#recorder || live.phase === 'ended') return
+    this.#ended = { status: 'failed', reason, step: live.step, epoch: live.epoch, cause: 'setup' }
+    this.#view.update({ outcome: 'failed', message: reason })
+  }
+
+  #onEvent(event: TrainEvent): void {
     const live = this.#view.live
     const rec = this.#recorder
     if (!live || !rec || live.phase === 'ended') return
@@ -496,15 +502,8 @@ export class TrainingController {
           timings: { dataMs: Math.round(event.dataMs), compileMs: Math.round(event.compileMs) },
         })
         return
-      case 'setup-failed':
-        this.#ended = { status: 'failed', reason: event.reason, step: live.step, epoch: live.epoch, cause: 'setup' }
-        this.#view.update({ outcome: 'failed', message: event.reason })
-        return
       case 'stop-checkpoint':
         rec.saveLast({ meta: event.meta, weights: event.weights, optimizerState: event.optimizerState }, { stop: true })
-        return
-      case 'exit':
-        this.#finish()
         return
       default:
         this.#onTrainMessage(event)
@@ -538,11 +537,11 @@ export class TrainingController {
   #requestCheckpoint(): void {
     const every = this.#deps.checkpointEveryMs ?? 30_000
     const live = this.#view.live
-    if (every <= 0 || !live || live.phase !== 'running' || !this.#worker) return
+    if (every <= 0 || !live || live.phase !== 'running' || !this.#call) return
     const now = this.#now()
     if (now - this.#lastCheckpointAt < every) return
     this.#lastCheckpointAt = now
-    this.#worker.post({ type: 'checkpoint' })
+    this.#call.send({ type: 'checkpoint' })
   }
 
   #finish(): void {
@@ -551,8 +550,7 @@ export class TrainingController {
     if (!live || !rec) return
     if (this.#flushTimer !== null) clearInterval(this.#flushTimer)
     this.#flushTimer = null
-    this.#worker?.terminate()
-    this.#worker = null
+    this.#call = null // its worker ended with it (one worker per call)
     forgetActiveRun(this.#deps.session)
     const ended: RecordedOutcome = this.#ended ?? { status: 'failed', reason: 'The training worker ended without a result', step: live.step, epoch: live.epoch }
     this.#view.end(ended.status as LiveOutcome, ended.reason)

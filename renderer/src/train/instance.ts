@@ -4,24 +4,9 @@ import { dataFileUrl } from '../api/data-file'
 import { useApp } from '../app/store'
 import { backendFor, studioBackend } from '../backend/probe'
 import { reportError } from '../ui/dialogs'
-import { TrainingController, type SessionStore, type WorkerPort } from './controller'
-import type { WorkerCommand, WorkerEvent } from './protocol'
+import { TrainingController, type SessionStore } from './controller'
 
-function createTrainWorker(): WorkerPort {
-  const worker = new Worker(new URL('./train.worker.ts', import.meta.url), { type: 'module', name: 'train' })
-  return {
-    post: (command: WorkerCommand, transfer: Transferable[] = []) => worker.postMessage(command, transfer),
-    listen(onEvent, onError) {
-      worker.onmessage = (event: MessageEvent<WorkerEvent>) => onEvent(event.data)
-      worker.onerror = (event) => {
-        event.preventDefault()
-        onError(event.message || 'the worker could not start (see the console)')
-      }
-      worker.onmessageerror = () => onError('a message from the worker could not be read')
-    },
-    terminate: () => worker.terminate(),
-  }
-}
+const createTrainWorker = () => new Worker(new URL('./train.worker.ts', import.meta.url), { type: 'module', name: 'train' })
 
 let instance: TrainingController | null = null
 

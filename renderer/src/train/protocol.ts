@@ -1,7 +1,10 @@
 /**
- * Messages between the Train page and its worker. The worker forwards the engine's own messages
- * (`TrainMessage`, see shared/train/messages.ts) unchanged and adds a few of its own around them (backend
- * chosen, setup phases, the checkpoint taken when a run is stopped, and `exit`).
+ * The training worker's one method on the shared worker protocol (../workers/protocol.ts): `train` is sent a
+ * TrainRequest, streams TrainEvents as its progress, is steered with TrainControls (pause / resume / stop /
+ * checkpoint) while it runs, and answers when the worker is done (nothing follows): with no value, or with the
+ * error of a setup that failed before the engine started (no backend, data, incompatible design). The events are
+ * the engine's own messages (`TrainMessage`, see shared/train/messages.ts), forwarded unchanged, and a few of the
+ * worker's around them (setup phases, backend chosen, transfer, ready, the checkpoint taken when a run is stopped).
  */
 import type { AugmentPipeline } from '@shared/augment'
 import type { GraphDocument } from '@shared/graph/types'
@@ -9,6 +12,7 @@ import type { FreezePlan, FreezeSpec, TransferReport } from '@shared/procedure/t
 import type { CheckpointMeta, TrainCommand, TrainMessage } from '@shared/train/messages'
 import type { TrainingConfigInput } from '@shared/train/config'
 import type { SplitRows } from '../api/splits'
+import type { Method } from '../workers/protocol'
 import type { BackendName } from '../backend/labels'
 
 export type BackendChoice = BackendName | 'auto'
@@ -45,8 +49,7 @@ export interface TransferInit {
   readonly seed: number | string
 }
 
-export interface StartCommand {
-  readonly type: 'start'
+export interface TrainRequest {
   readonly config: TrainingConfigInput
   readonly graph: GraphDocument
   readonly pipeline: AugmentPipeline | null
@@ -64,11 +67,12 @@ export interface CheckpointCommand {
   readonly type: 'checkpoint'
 }
 
-export type WorkerCommand = StartCommand | TrainCommand | CheckpointCommand
+/** What the page tells a running `train` call (the engine's commands, and a checkpoint request). */
+export type TrainControl = TrainCommand | CheckpointCommand
 
 export type SetupPhase = 'backend' | 'data' | 'compile'
 
-export type WorkerEvent =
+export type TrainEvent =
   | TrainMessage
   | { readonly type: 'phase'; readonly phase: SetupPhase; readonly time: number }
   | {
@@ -98,7 +102,7 @@ export type WorkerEvent =
     }
   /** A checkpoint of the position where a stopped run ended (mid-epoch), so it can resume from there. */
   | ({ readonly type: 'stop-checkpoint' } & CheckpointPayload)
-  /** Setup failed before the engine started (no backend, data, incompatible design...). */
-  | { readonly type: 'setup-failed'; readonly reason: string; readonly time: number }
-  /** The worker is done; nothing follows. */
-  | { readonly type: 'exit'; readonly time: number }
+
+export type TrainMethods = {
+  train: Method<TrainRequest, void, TrainEvent, TrainControl>
+}

@@ -3,7 +3,7 @@
  * The training worker, the browser shell of worker-run.ts: starts the TF.js backend it is told (the page resolves
  * the studio's setting; 'auto' here applies the Auto rule of backend/auto.ts without a speed probe; a backend that
  * fails falls back in the order WebGPU -> WebGL -> WASM -> CPU) and fetches the dataset cache once; WorkerRun
- * does the rest and posts to the page.
+ * does the rest. It serves the shared worker protocol (../workers/serve.ts): one `train` call per worker.
  */
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm'
 import { registerWasmTrainingKernels } from '@shared/tfjs/wasm'
@@ -11,12 +11,13 @@ import { fetchDataFile } from '../api/data-file'
 import { startBackend, wasmThreadsFallbackReason } from '../backend/backends'
 import { BACKEND_LABELS } from '../backend/labels'
 import { configureWasmThreads } from '../backend/wasm-threads'
-import type { StartCommand, WorkerCommand, WorkerEvent } from './protocol'
+import { serve } from '../workers/serve'
+import type { TrainMethods, TrainRequest } from './protocol'
 import { WorkerRun, type BackendEvent } from './worker-run'
 
 declare const self: DedicatedWorkerGlobalScope
 
-async function chooseBackend(choice: StartCommand['backend']): Promise<Omit<BackendEvent, 'type' | 'ms'>> {
+async function chooseBackend(choice: TrainRequest['backend']): Promise<Omit<BackendEvent, 'type' | 'ms'>> {
   // WASM: the studio's training kernels (tfjs-backend-wasm 4.22 lacks some gradients), and threads: half of the
   // logical cores when the page is cross-origin isolated (see backend/wasm-threads.ts), else single-threaded.
   registerWasmTrainingKernels()
@@ -41,10 +42,4 @@ async function chooseBackend(choice: StartCommand['backend']): Promise<Omit<Back
   return { backend: probe.backend, reason, adapter: probe.adapter, tried: probe.tried, wasmThreads, crossOriginIsolated: isolated }
 }
 
-const run = new WorkerRun({
-  post: (event: WorkerEvent, transfer: ArrayBuffer[] = []) => self.postMessage(event, transfer),
-  startBackend: chooseBackend,
-  fetchData: fetchDataFile,
-})
-
-self.onmessage = (event: MessageEvent<WorkerCommand>) => run.command(event.data)
+serve<TrainMethods>({ train: WorkerRun.train({ startBackend: chooseBackend, fetchData: fetchDataFile }) })

@@ -1,8 +1,9 @@
 /**
- * The training worker's work, apart from the worker itself: start the backend it is told, load the dataset cache,
- * compile the design, measure the initial loss and run shared/train's Trainer, posting the engine's messages to the
- * page (checkpoint buffers transferred). Commands (pause / resume / stop) reach the trainer between steps; a
- * 'checkpoint' command is Trainer.requestCheckpoint() (a checkpoint at the next step boundary).
+ * The training worker's `train` method (./protocol.ts), apart from the worker itself: start the backend it is told,
+ * load the dataset cache, compile the design, measure the initial loss and run shared/train's Trainer, streaming
+ * the engine's messages to the page as the call's progress (checkpoint buffers transferred). Controls (pause /
+ * resume / stop) reach the trainer between steps; a 'checkpoint' control is Trainer.requestCheckpoint() (a
+ * checkpoint at the next step boundary). A setup that fails rejects the call with its reason.
  *
  * What depends on where it runs (the browser's backends and fetch, or Node in the tests) comes in as WorkerHost.
  */
@@ -15,14 +16,17 @@ import { initialLoss } from '@shared/train/evaluate'
 import { Trainer } from '@shared/train/trainer'
 import type { TrainMessage } from '@shared/train/messages'
 import { CacheDataSource } from './cache-source'
-import type { StartCommand, WorkerCommand, WorkerEvent } from './protocol'
+import type { CallContext } from '../workers/serve'
+import type { TrainControl, TrainEvent, TrainRequest } from './protocol'
 
-export type BackendEvent = Extract<WorkerEvent, { type: 'backend' }>
+export type BackendEvent = Extract<TrainEvent, { type: 'backend' }>
+
+/** What a run needs of its call: the event stream to the page and the page's controls. */
+export type TrainCall = Pick<CallContext<TrainEvent, TrainControl>, 'progress' | 'onControl'>
 
 export interface WorkerHost {
-  post(event: WorkerEvent, transfer?: ArrayBuffer[]): void
   /** Starts the backend for the choice (falling back where it must) and says which one runs and why. */
-  startBackend(choice: StartCommand['backend']): Promise<Omit<BackendEvent, 'type' | 'ms'>>
+  startBackend(choice: TrainRequest['backend']): Promise<Omit<BackendEvent, 'type' | 'ms'>>
   /** The whole dataset cache (N*H*W*C uint8). */
   fetchData(url: string): Promise<Uint8Array>
   /** Milliseconds, monotonic (default performance.now). */
@@ -32,46 +36,46 @@ export interface WorkerHost {
 /** Training batches the initial loss is measured on (as the `studio train` command does). */
 export const INITIAL_LOSS_BATCHES = 4
 
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e)
-}
-
+/** One `train` call: a run from setup to its end. */
 export class WorkerRun {
   readonly #host: WorkerHost
+  readonly #call: TrainCall
   readonly #now: () => number
   #trainer: Trainer | null = null
-  #started = false
   /** A stop that arrived before the trainer existed (during setup). */
   #earlyStop: string | null = null
 
-  constructor(host: WorkerHost) {
+  constructor(host: WorkerHost, call: TrainCall) {
     this.#host = host
+    this.#call = call
     this.#now = host.now ?? (() => performance.now())
+    call.onControl((c) => this.#control(c))
   }
 
-  command(cmd: WorkerCommand): void {
-    if (cmd.type === 'start') {
-      if (this.#started) return
-      this.#started = true
-      void this.#start(cmd)
-    } else if (cmd.type === 'checkpoint') {
+  /** The `train` method: `new WorkerRun(host, ctx).run(request)`. */
+  static train(host: WorkerHost): (request: TrainRequest, call: TrainCall) => Promise<void> {
+    return (request, call) => new WorkerRun(host, call).run(request)
+  }
+
+  #control(c: TrainControl): void {
+    if (c.type === 'checkpoint') {
       if (this.#trainer && !this.#trainer.paused) this.#trainer.requestCheckpoint()
     } else if (this.#trainer) {
-      this.#trainer.command(cmd)
-    } else if (cmd.type === 'stop') {
-      this.#earlyStop = cmd.reason ?? 'Stopped by the user'
+      this.#trainer.command(c)
+    } else if (c.type === 'stop') {
+      this.#earlyStop = c.reason ?? 'Stopped by the user'
     }
   }
 
-  #post(event: WorkerEvent, transfer: ArrayBuffer[] = []): void {
-    this.#host.post(event, transfer)
+  #post(event: TrainEvent, transfer: ArrayBuffer[] = []): void {
+    this.#call.progress(event, transfer)
   }
 
   /**
    * Transfer start: copies the source checkpoint's matching layers into `model` (not when resuming: the run's own
    * checkpoint restores every weight) and returns the config with the freeze plan's groups first (first match wins).
    */
-  #applyTransfer(cmd: StartCommand, model: tf.LayersModel): StartCommand['config'] {
+  #applyTransfer(cmd: TrainRequest, model: tf.LayersModel): TrainRequest['config'] {
     const init = cmd.init!
     let report: TransferReport | null = null
     if (init.source && !cmd.resume) {
@@ -83,7 +87,8 @@ export class WorkerRun {
     return { ...cmd.config, groups: [...plan.groups, ...(cmd.config.groups ?? [])] }
   }
 
-  async #start(cmd: StartCommand): Promise<void> {
+  /** Trains the run; resolves when it ended (done, stopped, failed in training), rejects when its setup failed. */
+  async run(cmd: TrainRequest): Promise<void> {
     let model: tf.LayersModel | null = null
     let trainer: Trainer
     try {
@@ -128,10 +133,8 @@ export class WorkerRun {
       this.#post({ type: 'ready', dataMs, compileMs, params: model.countParams(), trainCount: data.count('train'), valCount: data.count('val'), initialLoss: init, time: Date.now() })
       if (this.#earlyStop !== null) trainer.stop(this.#earlyStop)
     } catch (e) {
-      this.#post({ type: 'setup-failed', reason: message(e), time: Date.now() })
       model?.dispose()
-      this.#post({ type: 'exit', time: Date.now() })
-      return
+      throw e
     }
     const outcome = await trainer.run()
     if (outcome.status === 'stopped' && outcome.step > 0) {
@@ -144,6 +147,5 @@ export class WorkerRun {
     }
     trainer.dispose()
     model.dispose()
-    this.#post({ type: 'exit', time: Date.now() })
   }
 }

@@ -1,19 +1,21 @@
 /**
- * The one protocol between the page and its workers: the page calls a method by name with an id, the worker
- * answers that id with progress (any number), then one result or one error; the page may cancel a call. Each
- * worker names its methods in a `Methods` map (request, result and progress types per method); ./client.ts is
- * the page's side, ./serve.ts the worker's.
+ * The one protocol between the page and its workers (all six: training, evaluation, procedure, preview, probe,
+ * diagnostics): the page calls a method by name with an id, the worker answers that id with progress (any number:
+ * a long job's event stream), then one result or one error; while the call runs the page may send it control
+ * messages (pause, stop...) and may cancel it. Each worker names its methods in a `Methods` map (request, result,
+ * progress and control types per method); ./client.ts is the page's side, ./serve.ts the worker's.
  */
 
-/** One method of a worker: what it is sent, what it answers, what it reports while it runs. */
-export interface Method<Request, Result, Progress = never> {
+/** One method of a worker: what it is sent, what it answers, what it reports while it runs, what it can be told meanwhile. */
+export interface Method<Request, Result, Progress = never, Control = never> {
   readonly request: Request
   readonly result: Result
   readonly progress: Progress
+  readonly control: Control
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any method shape: each worker's map names its own.
-export type Methods = Record<string, Method<any, any, any>>
+export type Methods = Record<string, Method<any, any, any, any>>
 
 export type MethodName<M extends Methods> = keyof M & string
 
@@ -21,6 +23,8 @@ export type MethodName<M extends Methods> = keyof M & string
 export type CallMessage<M extends Methods> =
   | { [K in MethodName<M>]: { readonly kind: 'call'; readonly id: number; readonly method: K; readonly request: M[K]['request'] } }[MethodName<M>]
   | { readonly kind: 'cancel'; readonly id: number }
+  /** A message to a running call (its handler's `ctx.onControl`); ignored once the call has ended. */
+  | { readonly kind: 'control'; readonly id: number; readonly control: unknown }
 
 /** Worker -> page. */
 export type ReplyMessage =
