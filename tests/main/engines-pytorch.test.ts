@@ -253,4 +253,25 @@ describe.skipIf(python === null)('the PyTorch engine (real PyTorch)', () => {
     expect(existsSync(join(s.folder, 'last.pt'))).toBe(true)
     expect((await clientFor(studio, runsContract).checkpoints({ runId: ended.id })).length).toBe(2)
   }, 240_000)
+
+  it('studio train --engine pytorch trains through the runner and records the run', async () => {
+    const graph = join(tmp('pt-cli-'), 'tiny.json')
+    writeFileSync(graph, tinyGraphJson())
+    studio.close()
+    const io = capture()
+    try {
+      const code = await runCli(['train', '--engine', 'pytorch', '--graph', graph, '--dataset', String(dataset.id), '--epochs', '1', '--batch', '32', '--device', 'cpu', '--project', String(projectId), '--data-dir', dataDir, '--json'], io)
+      expect(code, io.err).toBe(0)
+    } finally {
+      studio = openStudio(dataDir)
+    }
+    const lines = io.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(lines[0]).toMatchObject({ type: 'start', engine: 'pytorch', worldSize: 1 })
+    expect(lines.at(-1)).toMatchObject({ type: 'summary', status: 'completed', engine: 'pytorch' })
+    const run = await clientFor(studio, runsContract).get({ id: lines[0]!.runId as number })
+    expect(run).toMatchObject({ status: 'completed', backend: 'pytorch-cpu', projectId })
+    expect((run.config as { origin: string; engine: { name: string } }).engine.name).toBe('pytorch')
+    expect(await runCli(['train', '--engine', 'pytorch', '--backend', 'wasm', '--template', 'x', '--dataset', '1'], capture())).toBe(2)
+    expect(await runCli(['train', '--processes', '2', '--template', 'x', '--dataset', '1'], capture())).toBe(2)
+  }, 240_000)
 })
