@@ -10,7 +10,7 @@ import { UsageError, type CliIO, type Subcommand } from './types'
 
 const usage = `Usage:
   studio dataset import <folder> [--name <name>] [--size HxW] [--channels 1|3] [--aspect resize|center-crop|pad]
-                        [--split train,val,test] [--seed N] [--data-dir <dir>] [--json]
+                        [--background black|white|#rrggbb] [--split train,val,test] [--seed N] [--data-dir <dir>] [--json]
   studio dataset mnist [--count N] [--size HxW] [--channels 1|3] [--split train,val,test] [--seed N] [--data-dir <dir>] [--json]
   studio dataset list [--data-dir <dir>] [--json]
 
@@ -20,6 +20,8 @@ import   decodes a folder with one subfolder per class (PNG, JPEG, WebP, BMP, GI
   --size      training resolution HxW, e.g. 32x32 (default 32x32; mnist: 28x28)
   --channels  1 (grayscale) or 3 (RGB) (default 3; mnist: 1)
   --aspect    resize (stretch), center-crop, or pad (black bars) (default resize)
+  --background  what transparent pixels (PNG, WebP, GIF with alpha) are filled with: black, white or a colour
+              #rrggbb (default black); the output says how many images had transparency
   --split     train,val,test ratios adding up to 1 (default 0.8,0.1,0.1); stratified by class
   --seed      seed of the split (default 0)
 mnist    imports the built-in MNIST digits (10,000, or --count N of them).
@@ -41,6 +43,15 @@ function parseSplit(text: string): { train: number; val: number; test: number } 
     throw new UsageError(`--split must be three ratios train,val,test (e.g. 0.8,0.1,0.1), received ${JSON.stringify(text)}`)
   }
   return { train: parts[0]!, val: parts[1]!, test: parts[2]! }
+}
+
+/** `--background`: black, white or #rrggbb, as "#rrggbb" (the import's `background`). */
+export function parseBackground(text: string): string {
+  const t = text.trim().toLowerCase()
+  if (t === 'black') return '#000000'
+  if (t === 'white') return '#ffffff'
+  if (/^#[0-9a-f]{6}$/.test(t)) return t
+  throw new UsageError(`--background must be black, white or a colour #rrggbb (e.g. #808080), received ${JSON.stringify(text)}`)
 }
 
 function parseIntArg(flag: string, text: string): number {
@@ -74,6 +85,11 @@ export function renderDataset(d: DatasetDetail): string {
     lines.push(`Original sizes: ${s.minWidth}-${s.maxWidth} wide, ${s.minHeight}-${s.maxHeight} high (mean ${s.meanWidth.toFixed(1)}x${s.meanHeight.toFixed(1)})`)
     lines.push(`Training mean (per channel, 0-1): ${d.stats.mean.map(fmt).join(' ')}`)
     lines.push(`Training std  (per channel, 0-1): ${d.stats.std.map(fmt).join(' ')}`)
+    const t = d.stats.transparency
+    if (t && t.images > 0) {
+      const name = t.background === '#000000' ? 'black' : t.background === '#ffffff' ? 'white' : t.background
+      lines.push(`Transparency: ${t.images} image${t.images === 1 ? '' : 's'} had transparent pixels, filled with ${name} (--background to choose)`)
+    }
   }
   if (d.skipped.length) {
     lines.push('', `Skipped ${d.skipped.length} file${d.skipped.length === 1 ? '' : 's'}:`, ...d.skipped.map((s) => `  ${s.path}: ${s.reason}`))
@@ -167,6 +183,7 @@ export const datasetCommand: Subcommand = {
         size: { type: 'string' },
         channels: { type: 'string' },
         aspect: { type: 'string' },
+        background: { type: 'string' },
         split: { type: 'string' },
         seed: { type: 'string' },
         count: { type: 'string' },
@@ -194,6 +211,7 @@ export const datasetCommand: Subcommand = {
           size: { height: 32, width: 32 },
           channels: 3,
           aspect: values.aspect ?? 'resize',
+          ...(values.background !== undefined ? { background: parseBackground(values.background) } : {}),
           ...common(),
         }
         return runImport('import', payload, dataDir, json, io)

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { datasetsContract, type DatasetDetail, type DatasetSummary } from '@shared/api'
 import { runCli, nodeIO, type CliIO } from '../../main/cli/index'
 import { cleanups, clientFor, openStudio, tempDataDir } from './helpers'
+import sharp from 'sharp'
 import { encode, randomPixels, writeClass, writeFile } from './datasets-fixtures'
 
 const run = promisify(execFile)
@@ -85,6 +86,32 @@ describe('studio dataset (in-process)', () => {
     expect(list.out).toMatch(/^\s*1\s+MNIST \(30 digits\)\s+10\s+30\s+28x28x1\s+mnist\s/m)
   })
 
+  it('--background fills transparent pixels with black, white or a colour, and the output says transparency was found', async () => {
+    const { dataDir, src } = dirs()
+    // Fully transparent 8x8 icons (RGBA, alpha 0) in two classes: every cached pixel is the background.
+    const clear = await sharp({ create: { width: 8, height: 8, channels: 4, background: { r: 10, g: 200, b: 30, alpha: 0 } } }).png().toBuffer()
+    for (const c of ['a', 'b']) for (let i = 0; i < 3; i++) writeFile(join(src, c, `${i}.png`), clear)
+    const importWith = async (name: string, background?: string) => {
+      const io = capture()
+      const code = await runCli(['dataset', 'import', src, '--name', name, '--size', '4x4', '--split', '0.67,0.33,0', ...(background ? ['--background', background] : []), '--data-dir', dataDir, '--json'], io)
+      expect(code, io.err).toBe(0)
+      return JSON.parse(io.out) as DatasetDetail
+    }
+    const black = await importWith('default')
+    expect(black.stats!.transparency).toEqual({ images: 6, background: '#000000' })
+    expect(black.stats!.mean).toEqual([0, 0, 0])
+    const white = await importWith('white', 'white')
+    expect(white.stats!.transparency).toEqual({ images: 6, background: '#ffffff' })
+    expect(white.stats!.mean).toEqual([1, 1, 1])
+    const grey = await importWith('grey', '#808080')
+    expect(grey.stats!.transparency!.background).toBe('#808080')
+    for (const m of grey.stats!.mean) expect(m).toBeCloseTo(128 / 255, 5)
+    // The text output names it in words.
+    const text = capture()
+    expect(await runCli(['dataset', 'import', src, '--name', 'words', '--size', '4x4', '--split', '0.67,0.33,0', '--background', 'WHITE', '--data-dir', dataDir], text)).toBe(0)
+    expect(text.out).toContain('Transparency: 6 images had transparent pixels, filled with white (--background to choose)')
+  })
+
   it('explains bad usage and bad folders with exit code 2', async () => {
     const { dataDir, src } = dirs()
     const cases: [string[], RegExp][] = [
@@ -97,6 +124,8 @@ describe('studio dataset (in-process)', () => {
       [['dataset', 'import', src, '--data-dir', dataDir], /has no class subfolders: put each class's images in its own subfolder/],
       [['dataset', 'import', src, '--channels', '2', '--data-dir', dataDir], /channels: Channels must be 1 \(grayscale\) or 3 \(RGB\)/],
       [['dataset', 'import', src, '--aspect', 'squash', '--data-dir', dataDir], /aspect: Aspect policy must be/],
+      [['dataset', 'import', src, '--background', 'grey', '--data-dir', dataDir], /--background must be black, white or a colour #rrggbb \(e\.g\. #808080\), received "grey"/],
+      [['dataset', 'import', src, '--background', '#fff', '--data-dir', dataDir], /--background must be black, white or a colour #rrggbb/],
     ]
     for (const [args, message] of cases) {
       const io = capture()

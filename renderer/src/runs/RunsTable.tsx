@@ -141,7 +141,7 @@ export function RunsTable(props: RunsTableProps) {
   const addThreshold = () => {
     const t = parseThreshold(thresholdText)
     if (!t) {
-      setThresholdError('Write it as column op number, e.g. bestValAccuracy >= 0.9 or metric:val/loss:min < 0.5')
+      setThresholdError('Write a column from the list, a comparison (>, <, >=, <= or =) and a number: bestValAccuracy >= 0.9 keeps runs whose best val accuracy is at least 90%')
       return
     }
     setThresholdError(null)
@@ -212,11 +212,11 @@ export function RunsTable(props: RunsTableProps) {
         )}
       </div>
       <div className="runs-filters second">
-        <label className="inline-field" title="Numeric filter on a column or an extra column">
+        <label className="inline-field" title="Keep the runs whose column passes a number: pick the column from the list as you type, then a comparison (>, <, >=, <= or =) and the number. bestValAccuracy >= 0.9: best val accuracy at least 90%; finalLoss < 0.5: final loss under 0.5">
           <span>Threshold</span>
           <input
             list="runs-threshold-names"
-            placeholder="bestValAccuracy >= 0.9"
+            placeholder="e.g. best val accuracy ≥ 0.9 (pick from the list)"
             aria-label="Add a metric threshold"
             aria-invalid={thresholdError ? true : undefined}
             value={thresholdText}
@@ -237,11 +237,11 @@ export function RunsTable(props: RunsTableProps) {
             </button>
           </span>
         ))}
-        <label className="inline-field" title="Add a column: a config path (training.momentum) or a metric (metric:val/loss:min)">
+        <label className="inline-field" title="Add a column: pick a training setting (training.momentum: the momentum) or a metric's best or last value (metric:val/loss:best: the lowest val loss) from the list as you type">
           <span>Column</span>
           <input
             list="runs-extra-columns"
-            placeholder="metric:val/loss:min"
+            placeholder="e.g. lowest val loss (pick from the list)"
             aria-label="Add a column"
             value={columnText}
             onChange={(e) => setColumnText(e.target.value)}
