@@ -445,10 +445,14 @@ function groupByOf(choice: GroupChoice): GroupBy | null {
   return { kind: 'columns', columns: [choice.slice('column:'.length)] }
 }
 
-/** A table row as the grouping model reads it (its columns and extra columns by key). */
+/** A table row as the grouping model reads it: its hyperparameter columns and its extra columns, by key. */
 function groupable(row: RunTableRow): GroupableRun {
   const values: Record<string, string | number | boolean | null> = {}
-  for (const [k, v] of Object.entries(row)) if (v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') values[k] = v
+  const fields = row as unknown as Record<string, unknown>
+  for (const k of HYPERPARAMETER_COLUMNS) {
+    const v = fields[k]
+    if (v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') values[k] = v
+  }
   for (const [k, v] of Object.entries(row.extra)) values[k] = v
   return { id: row.id, tags: row.tags, values }
 }
