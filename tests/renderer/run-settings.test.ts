@@ -55,6 +55,12 @@ function appRun(id: number, o: { backendRequested?: string; backend?: string; pi
 const rowOf = (rows: ReturnType<typeof diffRunSettings>['rows'], label: string) => rows.find((r) => r.label === label)
 
 describe('diffRunSettings: a run in the words of the forms', () => {
+  it('shows class weighting in the Train form’s words (absent = unweighted), not as an "Other" path', () => {
+    const d = diffRunSettings([appRun(1), appRun(2, { training: { classWeighting: 'balanced' } })], { differencesOnly: true })
+    expect(d.rows.map((r) => `${r.section}: ${r.label}`)).toEqual(['Regularization: Weight the loss by class'])
+    expect(d.rows[0]?.values.map((v) => v.text)).toEqual(['no (every image alike)', 'yes (balanced: rare classes count more)'])
+  })
+
   it('shows the backend that was chosen and the one that was used when they differ', () => {
     const d = diffRunSettings([appRun(1, { backendRequested: 'webgpu', backend: 'webgpu' }), appRun(2, { backendRequested: 'wasm', backend: 'wasm', training: { epochs: 5 } })], { differencesOnly: true })
     expect(d.rows.map((r) => r.label)).toEqual(['Backend (chosen)', 'Backend (used)', 'Epochs'])

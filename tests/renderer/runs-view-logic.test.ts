@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { OverlaySeries, RunSeries } from '@shared/api'
+import type { CurvesResult } from '@shared/api'
 import { hashId, RUN_PALETTE, runColor } from '../../renderer/src/runs/colors'
-import { buildOverlay, runStartTime, spansDecades } from '../../renderer/src/runs/overlay'
-import { emaSmooth } from '../../renderer/src/runs/smoothing'
+import { planChart, spansDecades } from '../../renderer/src/runs/overlay'
+import { emaSmooth } from '@shared/compare'
 import {
   addExtraColumn,
   extraColumnLabel,
@@ -75,42 +75,46 @@ describe('EMA smoothing', () => {
   })
 })
 
-const series = (step: number[], value: number[], epoch?: number[], time?: number[]): OverlaySeries => ({
-  step,
-  value,
-  epoch: epoch ?? step.map((s) => s / 10),
-  time: time ?? step.map((s) => 1_000_000 + s * 500),
-  count: step.length,
-  downsampled: false,
-})
+describe('overlay plan', () => {
+  const result: CurvesResult = {
+    axis: 'step',
+    x: [1, 2, 3, 4],
+    runs: [
+      { runId: 1, series: { 'train/loss': [2.3, 2.0, 1.5, null], 'val/loss': [null, null, 1.8, null] } },
+      { runId: 2, series: { 'train/loss': [2.3, 2.2, 2.1, 2.0] } },
+    ],
+    groups: [{ key: 'g', runIds: [1, 2], series: { 'train/loss': { mean: [2.3, 2.1, 1.8, 2.0], std: [0, 0.1, 0.3, 0], min: [2.3, 2.0, 1.5, 2.0], max: [2.3, 2.2, 2.1, 2.0], n: [2, 2, 2, 1] } } }],
+    unaligned: [],
+    points: 0,
+  }
+  const specs = [{ name: 'train/loss', label: 'train' }, { name: 'val/loss', label: 'val', dash: true }]
+  const opts = { colorOfRun: runColor, labelOfRun: (id: number) => `run ${id}` }
 
-describe('overlay', () => {
-  const runs: RunSeries[] = [
-    { runId: 1, series: { 'train/loss': series([1, 2, 3], [2.3, 2.0, 1.5]), 'val/loss': series([3], [1.8]) } },
-    { runId: 2, series: { 'train/loss': series([1, 2, 3, 4], [2.3, 2.2, 2.1, 2.0]) } },
-  ]
-  const opts = { smoothing: 0, colorOf: runColor, labelOf: (id: number) => `run ${id}` }
-
-  it('aligns every run on the union of x values with nulls', () => {
-    const o = buildOverlay(runs, [{ name: 'train/loss', label: 'train' }, { name: 'val/loss', label: 'val', dash: true }], 'step', opts)
-    expect(o.x).toEqual([1, 2, 3, 4])
-    expect(o.series.map((s) => s.label)).toEqual(['run 1 · train', 'run 1 · val', 'run 2 · train'])
-    expect(o.series[0]?.values).toEqual([2.3, 2.0, 1.5, null])
-    expect(o.series[1]?.values).toEqual([null, null, 1.8, null])
-    expect(o.series[1]?.dash).toBe(true)
-    expect(o.series[2]?.color).toBe(runColor(2))
+  it('draws one line per run and metric, in the run’s colour, named in the legend', () => {
+    const p = planChart(result, specs, opts)
+    expect(p.x).toEqual([1, 2, 3, 4])
+    expect(p.series.map((s) => s.label)).toEqual(['run 1 · train', 'run 1 · val', 'run 2 · train'])
+    expect(p.series[1]?.dash).toBe(true)
+    expect(p.series[2]?.color).toBe(runColor(2))
+    expect(p.fills).toEqual([])
+    expect(planChart(result, specs, { ...opts, scale: 100 }).series[0]?.values[0]).toBeCloseTo(230)
   })
 
-  it('puts wall time in seconds since the run started', () => {
-    expect(runStartTime(runs[0] as RunSeries)).toBe(1_000_500)
-    const o = buildOverlay(runs, [{ name: 'train/loss', label: 'train' }], 'time', opts)
-    expect(o.x).toEqual([0, 0.5, 1, 1.5])
-  })
-
-  it('smooths only the curves marked smooth', () => {
-    const o = buildOverlay(runs, [{ name: 'train/loss', label: 'train', smooth: true }, { name: 'val/loss', label: 'val' }], 'epoch', { ...opts, smoothing: 0.9 })
-    expect(o.series[0]?.values[2]).not.toBe(1.5)
-    expect(o.series[1]?.values.filter((v) => v !== null)).toEqual([1.8])
+  it('draws a group as its mean line over a filled band (min-max or mean ± std), its runs on demand', () => {
+    const groups = [{ key: 'g', label: 'lr 0.1', color: '#4c8dff' }]
+    const p = planChart(result, specs, { ...opts, groups, band: 'minmax' })
+    expect(p.fills).toHaveLength(1)
+    const f = p.fills[0]!
+    expect(p.series[f.upper]?.values).toEqual([2.3, 2.2, 2.1, 2.0])
+    expect(p.series[f.lower]?.values).toEqual([2.3, 2.0, 1.5, 2.0])
+    expect(p.series[f.upper]?.legend).toBe(false)
+    expect(p.series.at(-1)).toMatchObject({ label: 'lr 0.1 (2 runs) · train', color: '#4c8dff', values: [2.3, 2.1, 1.8, 2.0] })
+    const std = planChart(result, specs, { ...opts, groups, band: 'std' })
+    expect(std.series[std.fills[0]!.upper]?.values[2]).toBeCloseTo(2.1)
+    expect(std.series[std.fills[0]!.lower]?.values[2]).toBeCloseTo(1.5)
+    const withRuns = planChart(result, specs, { ...opts, groups, band: 'minmax', showRuns: true })
+    expect(withRuns.series.filter((s) => s.label.startsWith('run ')).map((s) => s.label)).toEqual(['run 1 · train', 'run 2 · train', 'run 1 · val'])
+    expect(withRuns.series.filter((s) => s.label.startsWith('run ')).every((s) => s.legend === false)).toBe(true)
   })
 
   it('says when values span decades (log scale)', () => {

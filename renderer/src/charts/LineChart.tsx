@@ -6,6 +6,8 @@
 import { useEffect, useRef } from 'react'
 import uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
+import { ExportButtons, exportTheme } from './ExportButtons'
+import { lineChartSvg } from './svg'
 import { cappedRange, formatValue, tickLabels } from './ticks'
 
 export interface ChartSeries {
@@ -13,7 +15,19 @@ export interface ChartSeries {
   readonly color: string
   readonly values: readonly (number | null)[]
   readonly dash?: boolean
+  /** 0: not drawn (the edge of a filled band). */
   readonly width?: number
+  /** Listed in the legend (default true; a band's edges and the individual runs under a group are not). */
+  readonly legend?: boolean
+  /** Point markers for this series (default: the chart's choice, and always where it has a dozen values or fewer). */
+  readonly points?: boolean
+}
+
+/** The area between two series (indices into `series`), filled: a group's band. */
+export interface ChartFill {
+  readonly upper: number
+  readonly lower: number
+  readonly color: string
 }
 
 /** A shaded x range behind the series (e.g. the evidence of a curve diagnosis), colored by severity. */
@@ -43,6 +57,9 @@ export interface LineChartProps {
    * the plot instead of flattening the others. Null: not known yet (the data range).
    */
   readonly yMax?: number | null
+  readonly fills?: readonly ChartFill[]
+  /** Offer SVG and PNG export under this name. */
+  readonly exportName?: string
 }
 
 /** uPlot's columns: non-finite values (and values a log axis cannot show) become gaps. */
@@ -103,6 +120,13 @@ function markDrawn(el: HTMLElement | null, u: uPlot): void {
   el.setAttribute('data-y-ticks', ticks(1))
 }
 
+/** True when at most `max` of the values are numbers. */
+function fewValues(values: readonly (number | null)[], max: number): boolean {
+  let n = 0
+  for (const v of values) if (v !== null && Number.isFinite(v) && ++n > max) return false
+  return true
+}
+
 export function LineChart(props: LineChartProps) {
   const figure = useRef<HTMLElement>(null)
   const host = useRef<HTMLDivElement>(null)
@@ -115,7 +139,11 @@ export function LineChart(props: LineChartProps) {
   const shown = useRef<{ x: readonly number[]; series: readonly ChartSeries[]; bands: LineChartProps['bands'] } | null>(null)
   const showPoints = props.points ?? props.x.length <= 12
   const capped = props.yMax !== undefined
-  const shape = `${props.series.map((s) => `${s.label}|${s.color}|${s.dash ? 1 : 0}`).join(',')}|${props.logY}|${props.logX}|${props.height}|${showPoints}|${capped}`
+  // A series with a dozen values or fewer among many x (a 1-epoch run's single validation point) gets markers,
+  // or it would draw nothing at all.
+  const seriesPoints = props.series.map((s) => s.points ?? (showPoints || fewValues(s.values, 12)))
+  const fillKey = (props.fills ?? []).map((f) => `${f.upper}-${f.lower}-${f.color}`).join(',')
+  const shape = `${props.series.map((s, i) => `${s.label}|${s.color}|${s.dash ? 1 : 0}|${s.width ?? ''}|${s.legend === false ? 0 : 1}|${seriesPoints[i] ? 1 : 0}`).join(',')}|${props.logY}|${props.logX}|${props.height}|${showPoints}|${capped}|${fillKey}`
 
   useEffect(() => {
     const el = host.current
@@ -127,6 +155,7 @@ export function LineChart(props: LineChartProps) {
       width: el.clientWidth || 400,
       height: props.height ?? 220,
       legend: { live: true },
+      bands: (props.fills ?? []).map((f) => ({ series: [f.upper + 1, f.lower + 1] as [number, number], fill: f.color })),
       cursor: { sync: { key: 'studio' }, drag: { x: true, y: false } },
       scales: {
         x: { time: false, distr: props.logX ? 3 : 1 },
@@ -142,13 +171,14 @@ export function LineChart(props: LineChartProps) {
       ],
       series: [
         { label: props.xLabel, value: (_u, v) => (v == null ? '—' : fmtX(v)) },
-        ...props.series.map((s) => ({
+        ...props.series.map((s, i) => ({
           label: s.label,
           stroke: s.color,
           width: s.width ?? 1.5,
           dash: s.dash ? [5, 4] : undefined,
           spanGaps: true,
-          points: { show: showPoints, size: 5 },
+          ...(s.legend === false ? { class: 'u-no-legend' } : {}),
+          points: { show: seriesPoints[i], size: 6 },
           value: (_u: uPlot, v: number | null) => (v == null ? '—' : fmtY(v)),
         })),
       ],
@@ -181,9 +211,35 @@ export function LineChart(props: LineChartProps) {
     shown.current = { ...now, bands: props.bands }
   }, [props.bands])
 
+  const toSvg = () => {
+    const u = plot.current
+    const xs = props.x.filter(Number.isFinite)
+    const xRange: [number, number] = [u?.scales.x?.min ?? Math.min(...xs), u?.scales.x?.max ?? Math.max(...xs)]
+    const yRange: [number, number] = [u?.scales.y?.min ?? 0, u?.scales.y?.max ?? 1]
+    return lineChartSvg({
+      title: props.title,
+      xLabel: props.xLabel,
+      yLabel: props.yLabel,
+      x: props.x,
+      series: props.series.map((s, i) => ({ ...s, points: seriesPoints[i] ?? false })),
+      ...(props.fills ? { fills: props.fills } : {}),
+      xRange,
+      yRange,
+      ...(props.logY ? { logY: true } : {}),
+      ...(props.formatX ? { formatX: props.formatX } : {}),
+      ...(props.formatY ? { formatY: props.formatY } : {}),
+      width: Math.max(480, host.current?.clientWidth ?? 720),
+      height: (props.height ?? 220) + 60,
+      theme: exportTheme(),
+    })
+  }
+
   return (
-    <figure ref={figure} className="chart" data-testid={props.testId} {...(props.bands ? { 'data-bands': props.bands.length } : {})}>
-      <figcaption>{props.title}</figcaption>
+    <figure ref={figure} className="chart" data-testid={props.testId} {...(props.bands ? { 'data-bands': props.bands.length } : {})} {...(props.fills ? { 'data-fills': props.fills.length } : {})}>
+      <figcaption>
+        <span>{props.title}</span>
+        {props.exportName !== undefined && <ExportButtons name={props.exportName} svg={toSvg} testId={props.testId ? `${props.testId}-export` : undefined} />}
+      </figcaption>
       <div ref={host} className="chart-plot" />
     </figure>
   )

@@ -65,7 +65,7 @@ export function ConfusionMatrix(props: { classes: readonly string[]; confusion: 
   )
 }
 
-function Thumb({ pixels, h, w, c }: { pixels: Uint8Array; h: number; w: number; c: number }) {
+export function Thumb({ pixels, h, w, c }: { pixels: Uint8Array; h: number; w: number; c: number }) {
   const ref = useRef<HTMLCanvasElement>(null)
   useEffect(() => drawRgba(ref.current, imageToRgba(pixels, h, w, c), w, h), [pixels, h, w, c])
   return <canvas ref={ref} className="thumb" />

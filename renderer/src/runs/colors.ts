@@ -32,3 +32,11 @@ export function hashId(id: number): number {
 export function runColor(id: number): string {
   return RUN_PALETTE[hashId(id) % RUN_PALETTE.length] as string
 }
+
+/**
+ * The color of the i-th group of a comparison (groups come in a fixed order, by their values): distinct for the
+ * first twelve, so two bands never share a color in the usual comparison.
+ */
+export function groupColor(index: number): string {
+  return RUN_PALETTE[((index % RUN_PALETTE.length) + RUN_PALETTE.length) % RUN_PALETTE.length] as string
+}

@@ -1,14 +1,20 @@
 /**
- * Overlay curves of several runs on one x axis (pure): each run's series is placed on the chosen axis (step,
- * epoch, or wall time in seconds since the run's first point), optionally smoothed, and all series are aligned
- * on the union of their x values (null where a series has no point), which is what uPlot draws.
+ * What the Compare charts draw (pure): the reduced curves of `runs.curves` (shared/compare/curves, computed next to
+ * the database) turned into one chart's series. Without grouping, one line per run and metric in the run's colour.
+ * Grouped, each group is its mean line with a band (min-max or mean +- std, user's choice) in the group's colour,
+ * and, on demand, its runs as thin lines under it. A chart with many lines keeps its legend for the groups (or for
+ * the first runs) only.
  */
-import type { RunSeries } from '@shared/api'
-import { emaSmooth } from './smoothing'
+import type { CurvesResult } from '@shared/api'
+import { bandOf, CURVE_AXIS_LABELS, type BandKind, type CurveAxis } from '@shared/compare'
+import type { ChartFill, ChartSeries } from '../charts/LineChart'
 
-export type XAxis = 'step' | 'epoch' | 'time'
+export type XAxis = CurveAxis
 
-export const X_LABEL: Record<XAxis, string> = { step: 'Step', epoch: 'Epoch', time: 'Wall time (s)' }
+export const X_LABEL: Record<XAxis, string> = CURVE_AXIS_LABELS
+
+/** Runs shown in a legend at most (more lines than this: the legend names none of them). */
+export const LEGEND_RUNS = 20
 
 export interface CurveSpec {
   /** Metric name, e.g. `train/loss`. */
@@ -20,64 +26,77 @@ export interface CurveSpec {
   readonly smooth?: boolean
 }
 
-export interface OverlaySeries {
-  readonly runId: number
-  readonly name: string
+export interface PlanGroup {
+  readonly key: string
   readonly label: string
   readonly color: string
-  readonly dash: boolean
-  readonly values: (number | null)[]
 }
 
-export interface Overlay {
+export interface ChartPlan {
   readonly x: number[]
-  readonly series: OverlaySeries[]
+  readonly series: ChartSeries[]
+  readonly fills: ChartFill[]
 }
 
-/** The earliest time of any of a run's series (ms): wall time is counted from it. */
-export function runStartTime(run: RunSeries): number {
-  let t0 = Infinity
-  for (const s of Object.values(run.series)) if (s.time.length > 0) t0 = Math.min(t0, s.time[0] as number)
-  return Number.isFinite(t0) ? t0 : 0
+export interface PlanOptions {
+  readonly colorOfRun: (runId: number) => string
+  readonly labelOfRun: (runId: number) => string
+  /** Values multiplied by this (100 for accuracies shown in %). */
+  readonly scale?: number
+  /** Grouped: groups in the order of `result.groups`, with their label and colour. */
+  readonly groups?: readonly PlanGroup[]
+  readonly band?: BandKind
+  /** Grouped: also draw the groups' runs (thin, in the group's colour). */
+  readonly showRuns?: boolean
 }
 
-export function buildOverlay(
-  runs: readonly RunSeries[],
-  specs: readonly CurveSpec[],
-  axis: XAxis,
-  options: { smoothing: number; colorOf: (runId: number) => string; labelOf: (runId: number) => string },
-): Overlay {
-  const raw: { runId: number; spec: CurveSpec; xs: number[]; ys: (number | null)[] }[] = []
-  for (const run of runs) {
-    const t0 = runStartTime(run)
+/** `#rrggbb` with an alpha, as rgba(); other colours are returned as they are. */
+export function withAlpha(color: string, alpha: number): string {
+  const m = /^#([0-9a-f]{6})$/i.exec(color)
+  if (!m) return color
+  const n = parseInt(m[1] as string, 16)
+  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`
+}
+
+export function planChart(result: CurvesResult, specs: readonly CurveSpec[], o: PlanOptions): ChartPlan {
+  const k = o.scale ?? 1
+  const scaled = (v: readonly (number | null)[]) => (k === 1 ? v.slice() : v.map((x) => (x === null ? null : x * k)))
+  const series: ChartSeries[] = []
+  const fills: ChartFill[] = []
+  if (!o.groups) {
+    const legend = result.runs.length <= LEGEND_RUNS
+    for (const run of result.runs) {
+      for (const spec of specs) {
+        const v = run.series[spec.name]
+        if (!v) continue
+        series.push({ label: `${o.labelOfRun(run.runId)} · ${spec.label}`, color: o.colorOfRun(run.runId), values: scaled(v), dash: spec.dash ?? false, width: spec.dash ? 1.8 : 1.5, legend })
+      }
+    }
+    return { x: result.x, series, fills }
+  }
+  const byKey = new Map(o.groups.map((g) => [g.key, g]))
+  const runsOf = new Map(result.runs.map((r) => [r.runId, r]))
+  for (const g of result.groups) {
+    const meta = byKey.get(g.key)
+    if (!meta) continue
     for (const spec of specs) {
-      const s = run.series[spec.name]
-      if (!s || s.value.length === 0) continue
-      const xs = axis === 'step' ? s.step : axis === 'epoch' ? s.epoch : s.time.map((t) => (t - t0) / 1000)
-      const ys = spec.smooth && options.smoothing > 0 ? emaSmooth(s.value, options.smoothing) : s.value.slice()
-      raw.push({ runId: run.runId, spec, xs, ys })
+      if (o.showRuns) {
+        for (const id of g.runIds) {
+          const v = runsOf.get(id)?.series[spec.name]
+          if (v) series.push({ label: `${o.labelOfRun(id)} · ${spec.label}`, color: withAlpha(meta.color, 0.45), values: scaled(v), dash: spec.dash ?? false, width: 1, legend: false })
+        }
+      }
+      const stats = g.series[spec.name]
+      if (!stats) continue
+      const band = bandOf(stats, o.band ?? 'minmax')
+      const upper = series.length
+      series.push({ label: `${meta.label} · ${spec.label} (upper)`, color: meta.color, values: scaled(band.upper), width: 0, legend: false, points: false })
+      series.push({ label: `${meta.label} · ${spec.label} (lower)`, color: meta.color, values: scaled(band.lower), width: 0, legend: false, points: false })
+      fills.push({ upper, lower: upper + 1, color: withAlpha(meta.color, spec.dash ? 0.12 : 0.2) })
+      series.push({ label: `${meta.label} (${g.runIds.length} runs) · ${spec.label}`, color: meta.color, values: scaled(stats.mean), dash: spec.dash ?? false, width: 2 })
     }
   }
-  const all = new Set<number>()
-  for (const r of raw) for (const x of r.xs) all.add(x)
-  const x = [...all].sort((a, b) => a - b)
-  const at = new Map<number, number>()
-  x.forEach((v, i) => at.set(v, i))
-  const series = raw.map((r) => {
-    const values = new Array<number | null>(x.length).fill(null)
-    r.xs.forEach((xv, i) => {
-      values[at.get(xv) as number] = r.ys[i] ?? null
-    })
-    return {
-      runId: r.runId,
-      name: r.spec.name,
-      label: `${options.labelOf(r.runId)} · ${r.spec.label}`,
-      color: options.colorOf(r.runId),
-      dash: r.spec.dash ?? false,
-      values,
-    }
-  })
-  return { x, series }
+  return { x: result.x, series, fills }
 }
 
 /** True when positive values span at least `decades` powers of ten (a log scale reads better). */

@@ -232,6 +232,13 @@ const DESCRIPTORS: readonly Descriptor[] = [
 
   at(T('weightDecay'), 'Regularization', 'Weight decay'),
   at(T('clipGradNorm'), 'Regularization', 'Gradient clipping', (v) => (v === null ? 'off' : formatNumber(v))),
+  // The Train form's "Weight the loss by class" checkbox; absent means unweighted (every run before it, too).
+  { id: T('classWeighting'), section: 'Regularization', label: 'Weight the loss by class', covers: [T('classWeighting')], read: (r) => {
+    const t = getPath(r.config, 'training')
+    if (!isObject(t)) return MISSING
+    const v = t.classWeighting
+    return v === 'balanced' ? { key: 'balanced', text: 'yes (balanced: rare classes count more)' } : v === undefined ? { key: null, text: 'no (every image alike)' } : { key: String(v), text: String(v) }
+  } },
   { id: T('decayBiasAndNorm'), section: 'Regularization', label: 'Exclude biases and norm parameters from weight decay', covers: [T('decayBiasAndNorm')], read: (r) => {
     const v = getPath(r.config, T('decayBiasAndNorm'))
     return typeof v === 'boolean' ? { key: !v, text: yesNo(!v) } : MISSING

@@ -1,0 +1,6 @@
+/**
+ * The runs table's model (pure TypeScript): columns in the user's words and metric column keys (columns.ts),
+ * grouping with mean ± sample std per metric (groups.ts). Used by main (the table query) and the renderer.
+ */
+export * from './columns'
+export * from './groups'
