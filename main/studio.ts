@@ -13,7 +13,7 @@ import { createProjectsService } from './services/projects'
 import { createRunsService } from './services/runs'
 import { createWorkspaceService } from './services/workspace'
 import { latestSchemaVersion, openDatabase, type Db } from './store/db'
-import { DataPaths } from './store/files'
+import { DataPaths, writeFileAtomic } from './store/files'
 import { checkPathArgument } from './store/path-guard'
 import { APP_VERSION } from './version'
 
@@ -24,6 +24,8 @@ export interface StudioOptions {
   readonly nativeBinding?: string
   /** The host's native folder picker, where it has one. */
   readonly pickFolder?: (title?: string) => Promise<string | null>
+  /** The host's native save dialog, where it has one: the chosen file's path, or null when cancelled. */
+  readonly pickSaveFile?: (options: { title?: string; suggestedName: string; filters?: { name: string; extensions: string[] }[] }) => Promise<string | null>
 }
 
 export interface Studio {
@@ -45,7 +47,7 @@ export function startStudio(options: StudioOptions): Studio {
     hostLabel: options.host === 'electron' ? 'Electron' : 'Browser host',
     dataDir: options.dataDir,
     schemaVersion: latestSchemaVersion,
-    capabilities: { canPickFolder: Boolean(options.pickFolder), canDropFolders: false, ...options.capabilities },
+    capabilities: { canPickFolder: Boolean(options.pickFolder), canDropFolders: false, canSaveFile: Boolean(options.pickSaveFile), ...options.capabilities },
   }
   const services = new ServiceHost()
   services.register(appContract, createAppService(db, info, services.emitter(appContract)))
@@ -55,6 +57,13 @@ export function startStudio(options: StudioOptions): Studio {
         throw new ApiError('not_found', 'This host has no folder picker: type or paste the folder path instead.')
       }
       return options.pickFolder(title)
+    },
+    saveFile: async ({ bytes, ...dialog }) => {
+      if (!options.pickSaveFile) throw new ApiError('not_found', 'This host has no save dialog: the page downloads the file instead.')
+      const path = await options.pickSaveFile(dialog)
+      if (path === null) return null
+      writeFileAtomic(checkPathArgument(path, 'The file to save', 'path'), bytes)
+      return path
     },
   })
   services.register(projectsContract, createProjectsService(db, paths, services.emitter(projectsContract)))

@@ -84,6 +84,11 @@ async function main(): Promise<void> {
       const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options)
       return result.canceled ? null : (result.filePaths[0] ?? null)
     },
+    pickSaveFile: async ({ title, suggestedName, filters }) => {
+      const options = { title: title ?? 'Save as', defaultPath: join(app.getPath('downloads'), suggestedName), ...(filters ? { filters } : {}) }
+      const result = window ? await dialog.showSaveDialog(window, options) : await dialog.showSaveDialog(options)
+      return result.canceled ? null : (result.filePath ?? null)
+    },
   })
   bindIpc(studio, () => window)
   const sendCommand = studio.services.emitter(hostContract)

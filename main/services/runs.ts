@@ -13,11 +13,13 @@ import { APP_VERSION } from '../version'
 import { deriveFacts, SUMMARY_COLUMNS, RUN_FACTS } from './run-facts'
 import { createEvaluations } from './runs-evaluations'
 import { createRunsRepository, toCheckpoint, toRun, toSummary, type RunRow } from './runs-repository'
+import { createCurvesQuery } from './runs-curves'
 import { createRunsQueries } from './runs-table'
 
 export function createRunsService(db: Db, paths: DataPaths, emit: Emitter<typeof runsContract>): ServiceImpl<typeof runsContract> {
   const repo = createRunsRepository(db)
   const queries = createRunsQueries(db)
+  const curves = createCurvesQuery(db)
   const changed = (r: Pick<RunRow, 'project_id' | 'id'>) => emit('onDidChange', { projectId: r.project_id, runId: r.id })
   const evaluations = createEvaluations(db, (runId) => changed(repo.row(runId)))
 
@@ -133,6 +135,7 @@ export function createRunsService(db: Db, paths: DataPaths, emit: Emitter<typeof
     tagsInUse: (q) => queries.tagsInUse(q),
     metricsMany: (q) => queries.metricsMany(q),
     valueAt: (q) => queries.valueAt(q),
+    curves: (q) => curves(q),
 
     tag: ({ runIds, tags }) => retag(runIds, (before) => [...before, ...tags.filter((t, i) => !before.includes(t) && tags.indexOf(t) === i)]),
 

@@ -94,6 +94,7 @@ export const shell = {
 
 export const dialog = {
   showOpenDialog: () => Promise.resolve({ canceled: true, filePaths: [] }),
+  showSaveDialog: () => Promise.resolve({ canceled: true, filePath: '' }),
   showErrorBox(title, message) {
     recorded.errors.push(`${title}: ${message}`)
   },

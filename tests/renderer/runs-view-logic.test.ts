@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { OverlaySeries, RunSeries } from '@shared/api'
 import { hashId, RUN_PALETTE, runColor } from '../../renderer/src/runs/colors'
 import { buildOverlay, runStartTime, spansDecades } from '../../renderer/src/runs/overlay'
-import { emaSmooth } from '../../renderer/src/runs/smoothing'
+import { emaSmooth } from '@shared/compare'
 import {
   addExtraColumn,
   extraColumnLabel,

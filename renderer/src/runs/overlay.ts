@@ -4,7 +4,7 @@
  * on the union of their x values (null where a series has no point), which is what uPlot draws.
  */
 import type { RunSeries } from '@shared/api'
-import { emaSmooth } from './smoothing'
+import { emaSmooth } from '@shared/compare'
 
 export type XAxis = 'step' | 'epoch' | 'time'
 

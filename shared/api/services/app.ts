@@ -8,6 +8,8 @@ export interface HostCapabilities {
   readonly canPickFolder: boolean
   /** Folders can be dropped onto the window and resolved to paths. */
   readonly canDropFolders: boolean
+  /** A native save dialog exists (Electron: `host.saveFile`); otherwise the page downloads exported files. */
+  readonly canSaveFile: boolean
 }
 
 export interface AppInfo {

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { defineService, method } from '../contract'
 import type { ClassificationReport, PredictionLike } from '../../compare/metrics'
+import { CURVE_AXES, type BandStats, type CurveAxis } from '../../compare/curves'
 import type { TtaSpec } from '../../augment/tta-spec'
 import type { RunGroup } from '../../runs/groups'
 import { entityId } from './projects'
@@ -158,6 +159,33 @@ export interface RunSeries {
   readonly runId: number
   /** Names the run has (requested names it lacks are absent). */
   readonly series: Record<string, OverlaySeries>
+}
+
+/** One group of runs for `curves`: drawn as its mean with a band. */
+export interface CurveGroupResult {
+  readonly key: string
+  readonly runIds: number[]
+  /** Per metric name: mean, sample std, min, max over the group's runs at each slot, and how many runs had a value there. */
+  readonly series: Record<string, BandStats>
+}
+
+/** A run's curves for `curves`: min/max per pixel column on the shared slots. */
+export interface CurveRunResult {
+  readonly runId: number
+  readonly series: Record<string, (number | null)[]>
+}
+
+/** Curves of many runs on one axis, computed next to the database (see `curves`). */
+export interface CurvesResult {
+  readonly axis: CurveAxis
+  /** The x of every slot (two per pixel column); empty when no run has a point of the asked names. */
+  readonly x: number[]
+  readonly runs: CurveRunResult[]
+  readonly groups: CurveGroupResult[]
+  /** Runs that could not be placed on the axis (examples seen without a recorded batch size). */
+  readonly unaligned: number[]
+  /** Points read from the database. */
+  readonly points: number
 }
 
 export interface ValueAtResult {
@@ -392,6 +420,23 @@ export const runsContract = defineService(
         runIds: z.array(entityId).min(1).max(50),
         names: z.array(z.string().min(1).max(100)).min(1).max(50),
         downsample: z.object({ maxPoints: z.number().int().min(4).max(1_000_000) }).optional(),
+      }),
+    ),
+    /**
+     * Curves of up to 10,000 runs on one axis (step, epoch, relative wall time, examples seen = step x batch
+     * size), reduced next to the database to what a chart of `columns` pixel columns draws (shared/compare/curves):
+     * with `runs`, each run's curve by min/max per column; for each of `groups`, mean, std, min and max over its
+     * runs. `smooth` applies the EMA (shared/compare emaSmooth) to the named metrics before anything else.
+     */
+    curves: method<CurvesResult>()(
+      z.object({
+        runIds: z.array(entityId).min(1).max(10_000),
+        names: z.array(z.string().min(1).max(100)).min(1).max(10),
+        axis: z.enum(CURVE_AXES),
+        columns: z.number().int().min(8).max(4000),
+        runs: z.boolean().optional(),
+        groups: z.array(z.object({ key: z.string().min(1).max(2000), runIds: z.array(entityId).min(1).max(10_000) })).max(10_000).optional(),
+        smooth: z.object({ weight: z.number().min(0).max(0.999), names: z.array(z.string().min(1).max(100)).max(10) }).optional(),
       }),
     ),
     /**
