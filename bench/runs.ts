@@ -24,6 +24,7 @@
  */
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { request } from 'node:http'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { methodChannel, type CallResult, type RunsTable, type RunSeries } from '../shared/api/index'
@@ -172,7 +173,7 @@ async function main() {
     extraColumns: ['training.optimizer.momentum', 'metric:val/loss:best', 'metric:train/loss'],
   }
   const tableExtrasMs = await timeIt(() => call<RunsTable>('table', tableQuery))
-  const overlayIds = runIds.filter((_, i) => i % Math.floor(RUNS / 20 || 1) === 0).slice(0, 20)
+  const overlayIds = runIds.filter((_, i) => i % Math.max(1, Math.floor(RUNS / 20)) === 0).slice(0, 20)
   const overlayMs = await timeIt(() => call<RunSeries[]>('metricsMany', { runIds: overlayIds, names: OVERLAY_NAMES }))
   const overlay = await call<RunSeries[]>('metricsMany', { runIds: overlayIds, names: OVERLAY_NAMES })
   const overlayPoints = overlay.reduce((a, r) => a + Object.values(r.series).reduce((b, s) => b + s.step.length, 0), 0)
@@ -189,13 +190,24 @@ async function main() {
   writeFileSync(join(rendererDir, 'index.html'), '<html><head></head><body>bench</body></html>')
   const web = await startWebHost({ services: studio.services, rendererDir, dataDir })
   let responseBytes = 0
+  // One connection per call (no keep-alive): a reused socket that the server closed while the bench parsed a large
+  // answer would reset the next call.
   const http = async <T>(method: string, payload: unknown): Promise<T> => {
-    const res = await fetch(new URL(`/api/${encodeURIComponent(methodChannel('runs', method))}`, web.url), {
-      method: 'POST',
-      headers: { 'X-Studio-Token': web.token, 'Content-Type': 'application/json' },
-      body: JSON.stringify(payload),
+    const body = JSON.stringify(payload)
+    const text = await new Promise<string>((resolve, reject) => {
+      const req = request(
+        new URL(`/api/${encodeURIComponent(methodChannel('runs', method))}`, web.url),
+        { method: 'POST', agent: false, headers: { 'X-Studio-Token': web.token, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } },
+        (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+          res.on('error', reject)
+        },
+      )
+      req.on('error', reject)
+      req.end(body)
     })
-    const text = await res.text()
     responseBytes = text.length
     const r = JSON.parse(text) as CallResult
     if (!r.ok) throw new Error(`${method} over HTTP: ${r.error.message}`)
