@@ -2,27 +2,35 @@
  * Benchmark: the runs store at scale, through the real services (ServiceHost.call: payload validation included,
  * the path both hosts use, minus the transport).
  *
- * Fills a temporary data folder with R runs (default 1,000) of P metric points each (default 5,000), laid out
+ * Fills a temporary data folder with R runs (default 10,000) of P metric points each (default 5,000), laid out
  * as the recorder writes them: 4 step metrics (train/loss, train/acc, lr, images_per_sec) and 4 epoch metrics
  * (epoch/train_loss, epoch/train_acc, val/loss, val/acc), appended with runs.appendMetrics in batches of one
  * epoch (the recorder flushes at least at every epoch end). Each run's config is a Train-view snapshot with a
- * ResNet-20 graph document (the table must not parse it). Then it times:
- *   - ingest: metric points per second over all appendMetrics calls;
- *   - runs table: runs.table for the project (default sort), and again with a config extra column, a metric
- *     extra column, a text filter and a threshold (median of 7 after one warm-up);
- *   - overlay: runs.metricsMany for 20 runs with the names a Compare overlay shows (train/loss, val/loss,
- *     val/acc, train/acc), full resolution and downsampled to 1,000 points (median of 7).
+ * ResNet-20 graph document (the table must not parse it); runs come in threes that differ only in their seed
+ * (seeds 0, 1, 2). Then it times (median of 7 after one warm-up):
+ *   - ingest: metric points per second over all appendMetrics calls; the database size per million points;
+ *   - runs table (services): runs.table for the project (default sort), and with a config extra column, metric
+ *     extra columns, a text filter and a threshold;
+ *   - overlay (services): runs.metricsMany for 20 runs with the names a Compare overlay shows (train/loss,
+ *     val/loss, val/acc, train/acc), full resolution and downsampled to 1,000 points;
+ *   - through the browser host's HTTP API (POST /api/studio:runs.<method>, the token in its header, JSON both
+ *     ways, as the page calls it): the runs table with chosen per-column values (best, last, at a step, at an
+ *     epoch), sorted by one of them; grouped by the seed; grouped by everything except the seed; and a grouped
+ *     overlay of 200 runs (runs.curves as Compare asks: 4 metrics on 1,000 pixel columns, a band per group;
+ *     and again with each run's own curve).
  * Prints one JSON object with the numbers, the targets and pass/fail per target; exits 1 when a target fails.
  *
- *   npx tsx bench/runs.ts [--runs 1000] [--points 5000] [--keep]
+ *   npx tsx bench/runs.ts [--runs 10000] [--points 5000] [--keep]
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { request } from 'node:http'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { methodChannel, type CallResult, type RunsTable, type RunSeries } from '../shared/api/index'
 import { getTemplate } from '../shared/graph/index'
 import { startStudio } from '../main/studio'
+import { startWebHost } from '../main/web/server'
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`)
@@ -30,16 +38,17 @@ function arg(name: string, def: number): number {
   return Number.isFinite(v) ? v : def
 }
 
-const RUNS = arg('runs', 1000)
+const RUNS = arg('runs', 10_000)
 const POINTS = arg('points', 5000)
 const KEEP = process.argv.includes('--keep')
-const TARGETS = { runsTableMs: 300, overlay20Ms: 150, ingestPointsPerSec: 100_000 }
+const TARGETS = { runsTableMs: 300, overlay20Ms: 150, groupedOverlay200Ms: 300, ingestPointsPerSec: 100_000 }
 const STEP_METRICS = ['train/loss', 'train/acc', 'lr', 'images_per_sec'] as const
 const EPOCH_METRICS = ['epoch/train_loss', 'epoch/train_acc', 'val/loss', 'val/acc'] as const
 const OVERLAY_NAMES = ['train/loss', 'val/loss', 'val/acc', 'train/acc']
 
 const dir = mkdtempSync(join(tmpdir(), 'cnn-studio-bench-runs-'))
-const studio = startStudio({ dataDir: dir, host: 'browser' })
+const dataDir = join(dir, 'data')
+const studio = startStudio({ dataDir, host: 'browser' })
 
 async function call<T>(method: string, payload: unknown): Promise<T> {
   const r: CallResult = await studio.services.call(methodChannel('runs', method), payload)
@@ -81,7 +90,9 @@ async function main() {
   const tCreate0 = performance.now()
   let createMs = 0
   for (let r = 0; r < RUNS; r++) {
-    const lr = [0.1, 0.03, 0.01, 0.003, 0.001][r % 5] as number
+    // Runs in threes that differ only in the seed: settings from r / 3, the seed r % 3.
+    const k = Math.floor(r / 3)
+    const lr = [0.1, 0.03, 0.01, 0.003, 0.001][k % 5] as number
     const tc = performance.now()
     const run = await call<{ id: number }>('create', {
       projectId,
@@ -90,24 +101,24 @@ async function main() {
       config: {
         kind: 'cnn-studio/train',
         format: 1,
-        architecture: { id: 1, name: 'ResNet-20', versionId: 1, version: 1 + (r % 3), document },
-        dataset: { id: 1, name: r % 2 ? 'CIFAR-10' : 'MNIST', classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], shape: [32, 32, 3] },
+        architecture: { id: 1, name: 'ResNet-20', versionId: 1, version: 1 + (k % 3), document },
+        dataset: { id: 1, name: k % 2 ? 'CIFAR-10' : 'MNIST', classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], shape: [32, 32, 3] },
         pipeline: null,
         training: {
           epochs,
-          batchSize: [32, 64, 128][r % 3],
-          seed: r,
+          batchSize: [32, 64, 128][k % 3],
+          seed: r % 3,
           learningRate: lr,
-          optimizer: r % 2 ? { type: 'sgd', momentum: 0.9, nesterov: false } : { type: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
-          schedule: { type: r % 4 ? 'cosine' : 'constant', warmupEpochs: 0 },
-          weightDecay: r % 2 ? 5e-4 : 0,
+          optimizer: k % 2 ? { type: 'sgd', momentum: 0.9, nesterov: false } : { type: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+          schedule: { type: k % 4 ? 'cosine' : 'constant', warmupEpochs: k % 7 },
+          weightDecay: k % 2 ? 5e-4 : 0,
           decayBiasAndNorm: false,
           clipGradNorm: null,
           groups: [],
           dropLast: false,
           checkpoint: { keepEvery: 0 },
         },
-        seed: r,
+        seed: r % 3,
         backendRequested: 'webgpu',
         appVersion: '0.1.0',
       },
@@ -162,11 +173,72 @@ async function main() {
     extraColumns: ['training.optimizer.momentum', 'metric:val/loss:best', 'metric:train/loss'],
   }
   const tableExtrasMs = await timeIt(() => call<RunsTable>('table', tableQuery))
-  const overlayIds = runIds.filter((_, i) => i % Math.floor(RUNS / 20 || 1) === 0).slice(0, 20)
+  const overlayIds = runIds.filter((_, i) => i % Math.max(1, Math.floor(RUNS / 20)) === 0).slice(0, 20)
   const overlayMs = await timeIt(() => call<RunSeries[]>('metricsMany', { runIds: overlayIds, names: OVERLAY_NAMES }))
   const overlay = await call<RunSeries[]>('metricsMany', { runIds: overlayIds, names: OVERLAY_NAMES })
   const overlayPoints = overlay.reduce((a, r) => a + Object.values(r.series).reduce((b, s) => b + s.step.length, 0), 0)
   const overlayDownMs = await timeIt(() => call<RunSeries[]>('metricsMany', { runIds: overlayIds, names: OVERLAY_NAMES, downsample: { maxPoints: 1000 } }))
+
+  // The database on disk (WAL folded in) per million points.
+  studio.db.pragma('wal_checkpoint(TRUNCATE)')
+  const dbBytes = statSync(join(dataDir, 'studio.db')).size
+  const dbMBPerMillionPoints = dbBytes / 2 ** 20 / (points / 1e6)
+
+  // Through the browser host's HTTP API.
+  const rendererDir = join(dir, 'renderer')
+  mkdirSync(rendererDir)
+  writeFileSync(join(rendererDir, 'index.html'), '<html><head></head><body>bench</body></html>')
+  const web = await startWebHost({ services: studio.services, rendererDir, dataDir })
+  let responseBytes = 0
+  // One connection per call (no keep-alive): a reused socket that the server closed while the bench parsed a large
+  // answer would reset the next call.
+  const http = async <T>(method: string, payload: unknown): Promise<T> => {
+    const body = JSON.stringify(payload)
+    const text = await new Promise<string>((resolve, reject) => {
+      const req = request(
+        new URL(`/api/${encodeURIComponent(methodChannel('runs', method))}`, web.url),
+        { method: 'POST', agent: false, headers: { 'X-Studio-Token': web.token, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } },
+        (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+          res.on('error', reject)
+        },
+      )
+      req.on('error', reject)
+      req.end(body)
+    })
+    responseBytes = text.length
+    const r = JSON.parse(text) as CallResult
+    if (!r.ok) throw new Error(`${method} over HTTP: ${r.error.message}`)
+    return r.value as T
+  }
+  const chosen = ['metric:val/acc:best', 'metric:val/loss:last', 'metric:train/loss:step=1000', 'metric:val/acc:epoch=10']
+  const httpTableQuery = { projectId, sort: { column: 'metric:train/loss:step=1000', dir: 'asc' }, extraColumns: chosen }
+  const httpTableMs = await timeIt(() => http<RunsTable>('table', httpTableQuery))
+  const httpTableBytes = responseBytes
+  const bySeedMs = await timeIt(() => http<RunsTable>('table', { ...httpTableQuery, extraColumns: [...chosen, 'training.seed'], group: { kind: 'columns', columns: ['training.seed'] } }))
+  const bySeed = await http<RunsTable>('table', { ...httpTableQuery, extraColumns: [...chosen, 'training.seed'], group: { kind: 'columns', columns: ['training.seed'] } })
+  const exceptSeedMs = await timeIt(() => http<RunsTable>('table', { ...httpTableQuery, group: { kind: 'exceptSeed' } }))
+  const exceptSeed = await http<RunsTable>('table', { ...httpTableQuery, group: { kind: 'exceptSeed' } })
+  // A grouped overlay: the 200 runs of the first groups of "everything except the seed", as Compare asks for them
+  // (runs.curves: aligned by step on 1,000 pixel columns, each group's mean/std/min/max band; and with every run's
+  // own min/max curve too).
+  const groups200: { key: string; runIds: number[] }[] = []
+  let taken = 0
+  for (const g of exceptSeed.groups ?? []) {
+    if (taken >= 200) break
+    const ids = g.runIds.slice(0, 200 - taken)
+    groups200.push({ key: g.key, runIds: ids })
+    taken += ids.length
+  }
+  const overlay200Ids = groups200.flatMap((g) => g.runIds)
+  const overlay200Query = { runIds: overlay200Ids, names: OVERLAY_NAMES, axis: 'step', columns: 1000, groups: groups200, runs: false }
+  const overlay200Ms = await timeIt(() => http<unknown>('curves', overlay200Query))
+  const overlay200Bytes = responseBytes
+  const overlay200RunsMs = await timeIt(() => http<unknown>('curves', { ...overlay200Query, runs: true }))
+  const overlay200RunsBytes = responseBytes
+  await web.close()
 
   const ingest = points / (ingestMs / 1000)
   const result = {
@@ -186,10 +258,33 @@ async function main() {
     overlay20Ms: +overlayMs.toFixed(1),
     overlay20Points: overlayPoints,
     overlay20DownsampledMs: +overlayDownMs.toFixed(1),
-    targets: { runsTableMs: `< ${TARGETS.runsTableMs}`, overlay20Ms: `< ${TARGETS.overlay20Ms}`, ingestPointsPerSec: `> ${TARGETS.ingestPointsPerSec}` },
+    dbBytes,
+    dbMBPerMillionPoints: +dbMBPerMillionPoints.toFixed(1),
+    http: {
+      runsTableChosenColumnsMs: +httpTableMs.toFixed(1),
+      runsTableChosenColumns: chosen,
+      runsTableResponseMB: +(httpTableBytes / 2 ** 20).toFixed(2),
+      groupedBySeedMs: +bySeedMs.toFixed(1),
+      groupedBySeedGroups: bySeed.groups?.length ?? 0,
+      groupedExceptSeedMs: +exceptSeedMs.toFixed(1),
+      groupedExceptSeedGroups: exceptSeed.groups?.length ?? 0,
+      groupedOverlay200Ms: +overlay200Ms.toFixed(1),
+      groupedOverlay200Runs: overlay200Ids.length,
+      groupedOverlay200Groups: groups200.length,
+      groupedOverlay200ResponseMB: +(overlay200Bytes / 2 ** 20).toFixed(2),
+      groupedOverlay200WithRunCurvesMs: +overlay200RunsMs.toFixed(1),
+      groupedOverlay200WithRunCurvesResponseMB: +(overlay200RunsBytes / 2 ** 20).toFixed(2),
+    },
+    targets: {
+      runsTableMs: `< ${TARGETS.runsTableMs}`,
+      overlay20Ms: `< ${TARGETS.overlay20Ms}`,
+      groupedOverlay200Ms: `< ${TARGETS.groupedOverlay200Ms}`,
+      ingestPointsPerSec: `> ${TARGETS.ingestPointsPerSec}`,
+    },
     pass: {
-      runsTable: tableMs < TARGETS.runsTableMs && tableExtrasMs < TARGETS.runsTableMs,
+      runsTable: [tableMs, tableExtrasMs, httpTableMs, bySeedMs, exceptSeedMs].every((ms) => ms < TARGETS.runsTableMs),
       overlay20: overlayMs < TARGETS.overlay20Ms,
+      groupedOverlay200: overlay200Ms < TARGETS.groupedOverlay200Ms,
       ingest: ingest > TARGETS.ingestPointsPerSec,
     },
     dataDir: KEEP ? dir : undefined,

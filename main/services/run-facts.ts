@@ -6,6 +6,7 @@
  * Adding a fact: a migration adding its column, a line here, its field in the API types.
  */
 import { graphParamCount, snapshotFacts } from '@shared/compare'
+import { settingsKey } from '@shared/runs'
 import type Database from 'better-sqlite3'
 
 // The database handle (store/db.ts's Db), named here without importing store/db: migration 6 runs this code.
@@ -16,6 +17,8 @@ interface FactSpec {
   readonly field: string
   readonly type: SqlType
   readonly from: 'snapshot' | 'summary'
+  /** The migration that added the column (absent: migration 3). */
+  readonly since?: number
 }
 
 export const RUN_FACTS = {
@@ -29,7 +32,9 @@ export const RUN_FACTS = {
   weight_decay: { field: 'weightDecay', type: 'real', from: 'snapshot' },
   schedule: { field: 'schedule', type: 'text', from: 'snapshot' },
   param_count: { field: 'paramCount', type: 'integer', from: 'snapshot' },
-  engine: { field: 'engine', type: 'text', from: 'snapshot' },
+  engine: { field: 'engine', type: 'text', from: 'snapshot', since: 7 },
+  /** The settings fingerprint (shared/runs settingsKey): equal for runs that differ only in their seed. */
+  settings_key: { field: 'settingsKey', type: 'text', from: 'snapshot', since: 8 },
   best_val_accuracy: { field: 'bestValAccuracy', type: 'real', from: 'summary' },
   best_epoch: { field: 'bestEpoch', type: 'integer', from: 'summary' },
   final_loss: { field: 'finalLoss', type: 'real', from: 'summary' },
@@ -62,8 +67,14 @@ export const factFields = (row: RunFactColumns): RunFactFields => fieldsOf(row, 
 /** The summary facts of a row as API fields (what RunSummary carries). */
 export const summaryFactFields = (row: Pick<RunFactColumns, SummaryColumn>): SummaryFactFields => fieldsOf(row, SUMMARY_COLUMNS) as SummaryFactFields
 
+const sinceOf = (c: FactColumn): number => (RUN_FACTS[c] as FactSpec).since ?? 3
+/** The SQL `SET` of the derived columns that exist at schema `version` (named parameters): migration 6 writes its own. */
+export const derivedSetAt = (version: number): string =>
+  DERIVED_COLUMNS.filter((c) => sinceOf(c) <= version)
+    .map((c) => `${c} = @${c}`)
+    .join(', ')
 /** The SQL `SET` of the derived columns (named parameters), for `writeDerived`. */
-export const DERIVED_SET = DERIVED_COLUMNS.map((c) => `${c} = @${c}`).join(', ')
+export const DERIVED_SET = derivedSetAt(Number.POSITIVE_INFINITY)
 
 /**
  * Reads the table facts from a config snapshot; the architecture version row fills what the snapshot lacks
@@ -100,6 +111,7 @@ export function deriveFacts(db: Db, config: unknown, architectureVersionId: numb
     schedule: f.schedule,
     param_count: f.paramCount ?? (document !== undefined ? graphParamCount(document) : null),
     engine: f.engine,
+    settings_key: settingsKey(config),
   }
   for (const c of DERIVED_COLUMNS) {
     const v = raw[c]

@@ -15,6 +15,7 @@ import {
   type runsContract,
 } from '@shared/api'
 import { downsampleMinMax, metricGoal, parsePath } from '@shared/compare'
+import { METRIC_AGGS, groupRuns, type GroupValue, type MetricColumn, parseMetricColumn } from '@shared/runs'
 import type { Statement } from 'better-sqlite3'
 import type { z } from 'zod'
 import type { Db } from '../store/db'
@@ -48,21 +49,14 @@ type TableRowDb = RunFactColumns & {
   notes: string | null
 }
 
-const METRIC_AGGS = ['last', 'best', 'min', 'max', 'count', 'lastStep'] as const
-type MetricAgg = (typeof METRIC_AGGS)[number]
+type ExtraSpec = ({ key: string; kind: 'metric' } & MetricColumn) | { key: string; kind: 'config'; path: string; root: string; training: string }
 
-type ExtraSpec = { key: string; kind: 'metric'; name: string; agg: MetricAgg } | { key: string; kind: 'config'; path: string; root: string; training: string }
-
-/** `metric:<name>[:agg]` or a config path (optionally `config:`-prefixed); throws invalid_payload for a bad path. */
+/** A metric column (shared/runs parseMetricColumn) or a config path (optionally `config:`-prefixed); throws invalid_payload for a bad key. */
 export function parseExtraColumn(key: string): ExtraSpec {
   if (key.startsWith('metric:')) {
-    const rest = key.slice('metric:'.length)
-    const colon = rest.lastIndexOf(':')
-    const tail = colon >= 0 ? rest.slice(colon + 1) : ''
-    const isAgg = (METRIC_AGGS as readonly string[]).includes(tail)
-    const name = isAgg ? rest.slice(0, colon) : rest
-    if (!name) throw new ApiError('invalid_payload', `Extra column "${key}" names no metric (use metric:<name> or metric:<name>:<${METRIC_AGGS.join('|')}>)`)
-    return { key, kind: 'metric', name, agg: isAgg ? (tail as MetricAgg) : 'last' }
+    const m = parseMetricColumn(key)
+    if (!m) throw new ApiError('invalid_payload', `Extra column "${key}" names no metric (use metric:<name>, metric:<name>:<${METRIC_AGGS.join('|')}>, metric:<name>:step=<n> or metric:<name>:epoch=<n>)`)
+    return { key, kind: 'metric', ...m }
   }
   const path = key.startsWith('config:') ? key.slice('config:'.length) : key
   const parts = parsePath(path)
@@ -72,6 +66,9 @@ export function parseExtraColumn(key: string): ExtraSpec {
 }
 
 const baseColumns = new Set<string>(RUN_TABLE_COLUMNS)
+
+/** The numeric result columns a group row shows mean ± std of (with every metric column requested). */
+const RESULT_COLUMNS = ['bestValAccuracy', 'bestEpoch', 'finalLoss', 'durationMs', 'paramCount'] as const
 
 function compareValues(a: unknown, b: unknown): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b
@@ -109,6 +106,20 @@ export function createRunsQueries(db: Db) {
     `SELECT s.run_id AS runId, s.count AS count, s.last_step AS lastStep, s.last_value AS lastValue, s.min_value AS minValue, s.max_value AS maxValue
      FROM run_metric_stats s JOIN runs r ON r.id = s.run_id WHERE r.project_id = ? AND s.name_id = ?`,
   )
+  // The value at a step (an epoch): the run's last point at or before it, for runs whose metric reached it (one
+  // seek per run: the primary key for steps, metrics_by_epoch for epochs). A run that stopped earlier has none.
+  const valueAtStepOfName = db
+    .prepare(
+      `SELECT s.run_id, (SELECT m.value FROM metrics m WHERE m.run_id = s.run_id AND m.name_id = s.name_id AND m.step <= ? ORDER BY m.step DESC LIMIT 1)
+       FROM run_metric_stats s JOIN runs r ON r.id = s.run_id WHERE s.last_step >= ? AND r.project_id = ? AND s.name_id = ?`,
+    )
+    .raw()
+  const valueAtEpochOfName = db
+    .prepare(
+      `SELECT s.run_id, (SELECT m.value FROM metrics m WHERE m.run_id = s.run_id AND m.name_id = s.name_id AND m.epoch <= ? ORDER BY m.epoch DESC, m.step DESC LIMIT 1)
+       FROM run_metric_stats s JOIN runs r ON r.id = s.run_id WHERE s.last_epoch >= ? AND r.project_id = ? AND s.name_id = ?`,
+    )
+    .raw()
   const seriesOf = db.prepare('SELECT step, epoch, value, time FROM metrics WHERE run_id = ? AND name_id = ? ORDER BY step').raw()
   const atStep = db.prepare('SELECT step, epoch, value FROM metrics WHERE run_id = ? AND name_id = ? AND step <= ? ORDER BY step DESC LIMIT 1')
   const atEpoch = db.prepare('SELECT step, epoch, value FROM metrics WHERE run_id = ? AND name_id = ? AND epoch <= ? ORDER BY step DESC LIMIT 1')
@@ -157,7 +168,13 @@ export function createRunsQueries(db: Db) {
       if (s.kind !== 'metric') continue
       const m = new Map<number, ExtraValue>()
       const id = nameId(s.name)
-      if (id !== undefined) {
+      if (id === undefined) {
+        // No run recorded the metric: the column is empty.
+      } else if ('at' in s) {
+        for (const [runId, value] of (s.at === 'step' ? valueAtStepOfName.all(s.value, s.value, projectId, id) : valueAtEpochOfName.all(s.value + 1e-9, s.value - 1e-9, projectId, id)) as [number, number | null][]) {
+          if (value !== null) m.set(runId, value)
+        }
+      } else {
         const goal = metricGoal(s.name)
         for (const r of statsOfName.all(projectId, id) as { runId: number; count: number; lastStep: number; lastValue: number; minValue: number; maxValue: number }[]) {
           const agg = s.agg === 'best' ? goal : s.agg
@@ -175,7 +192,8 @@ export function createRunsQueries(db: Db) {
       const thresholds = q.filter?.metrics ?? []
       const sortColumn = q.sort?.column ?? 'createdAt'
       const needed = [...requested]
-      for (const k of [...thresholds.map((t) => t.name), sortColumn]) if (!baseColumns.has(k) && !needed.includes(k)) needed.push(k)
+      const groupBy = q.group?.kind === 'columns' ? q.group.columns.filter((c) => c !== 'tags') : []
+      for (const k of [...thresholds.map((t) => t.name), sortColumn, ...groupBy]) if (!baseColumns.has(k) && !needed.includes(k)) needed.push(k)
       const specs = needed.map(parseExtraColumn)
       const extras = extraValues(q.projectId, specs)
       const now = Date.now()
@@ -234,12 +252,39 @@ export function createRunsQueries(db: Db) {
         const c = na ? 0 : compareValues(va, vb) * dir
         return c !== 0 ? c : compareValues(b.createdAt, a.createdAt) || b.id - a.id
       })
+      let groups: RunsTable['groups']
+      if (q.group) {
+        const by = q.group
+        const metrics = [...RESULT_COLUMNS, ...requested.filter((k) => k.startsWith('metric:'))]
+        // The runs' values: every base column and every extra one; "everything except the seed" compares the
+        // hyperparameter facts, the settings fingerprint and the config columns shown (shared/runs groupColumns).
+        groups = groupRuns(
+          matched.map((r) => {
+            const values: Record<string, GroupValue> = {}
+            for (const c of RUN_TABLE_COLUMNS) values[c] = r[c]
+            for (const k of Object.keys(r.all)) if (by.kind !== 'exceptSeed' || requested.includes(k)) values[k] = r.all[k] ?? null
+            return { id: r.id, tags: r.tags, values }
+          }),
+          by,
+          metrics,
+        )
+        // Sorted by a column a group row shows: the groups by its mean, in the table's direction.
+        if ((metrics as readonly string[]).includes(sortColumn)) {
+          const mean = (g: NonNullable<typeof groups>[number]) => g.stats[sortColumn]?.mean ?? null
+          groups.sort((a, b) => {
+            const ma = mean(a)
+            const mb = mean(b)
+            return ma === mb ? 0 : ma === null ? 1 : mb === null ? -1 : (ma - mb) * dir
+          })
+        }
+      }
       const offset = q.offset ?? 0
       const page = matched.slice(offset, q.limit === undefined ? undefined : offset + q.limit)
       return {
         rows: page.map(({ all: _all, ...row }) => row),
         total: all.length,
         matched: matched.length,
+        ...(groups ? { groups } : {}),
       }
     },
 

@@ -5,8 +5,9 @@
  * transaction, so a failing step leaves the database at the version before.
  */
 import type Database from 'better-sqlite3'
-import { deriveFacts, type DerivedColumn } from '../services/run-facts'
+import { deriveFacts, derivedSetAt } from '../services/run-facts'
 import { createStatsStore } from '../services/runs-stats'
+import { settingsKey } from '@shared/runs'
 
 export interface Migration {
   readonly version: number
@@ -14,9 +15,6 @@ export interface Migration {
   readonly sql?: string
   readonly run?: (db: Database.Database) => void
 }
-
-/** The derived columns that existed at migration 6 (the facts added later fill themselves in their own migration). */
-const V6_DERIVED: readonly DerivedColumn[] = ['dataset_name', 'architecture_name', 'architecture_version', 'optimizer', 'learning_rate', 'batch_size', 'epochs', 'weight_decay', 'schedule', 'param_count']
 
 export const migrations: readonly Migration[] = [
   {
@@ -290,7 +288,7 @@ CREATE INDEX run_groups_by_update ON run_groups (project_id, kind, updated_at);
         architecture_version_id: number | null
       }[]
       if (!pending.length) return
-      const write = db.prepare(`UPDATE runs SET ${V6_DERIVED.map((c) => `${c} = @${c}`).join(', ')}, derived = 1 WHERE id = @id`)
+      const write = db.prepare(`UPDATE runs SET ${derivedSetAt(6)}, derived = 1 WHERE id = @id`)
       const stats = createStatsStore(db)
       for (const r of pending) {
         let config: unknown = null
@@ -299,8 +297,7 @@ CREATE INDEX run_groups_by_update ON run_groups (project_id, kind, updated_at);
         } catch {
           // A damaged snapshot leaves the columns empty.
         }
-        const facts = deriveFacts(db, config, r.architecture_version_id)
-        write.run({ id: r.id, ...Object.fromEntries(V6_DERIVED.map((c) => [c, facts[c]])) })
+        write.run({ id: r.id, ...deriveFacts(db, config, r.architecture_version_id) })
         stats.rebuildRun(r.id)
       }
     },
@@ -321,6 +318,29 @@ CREATE INDEX run_groups_by_update ON run_groups (project_id, kind, updated_at);
           // A damaged snapshot leaves the column empty.
         }
         write.run(deriveFacts(db, config, r.architecture_version_id).engine, r.id)
+      }
+    },
+  },
+  {
+    version: 8,
+    name: 'settings fingerprint of runs, metrics by epoch',
+    sql: /* sql */ `
+-- The fingerprint of the run's config snapshot without its seed (shared/runs settingsKey), so the runs table
+-- groups "everything except the seed" without parsing configs; written at creation, backfilled below.
+ALTER TABLE runs ADD COLUMN settings_key TEXT;
+-- A metric column "value at epoch N" finds each run's point with one seek (steps already have the primary key).
+CREATE INDEX metrics_by_epoch ON metrics (run_id, name_id, epoch);
+`,
+    run(db) {
+      const write = db.prepare('UPDATE runs SET settings_key = ? WHERE id = ?')
+      for (const r of db.prepare('SELECT id, config FROM runs').all() as { id: number; config: string }[]) {
+        let config: unknown = null
+        try {
+          config = JSON.parse(r.config)
+        } catch {
+          // A damaged snapshot has no fingerprint (its run is grouped alone under "no recorded settings").
+        }
+        write.run(settingsKey(config), r.id)
       }
     },
   },

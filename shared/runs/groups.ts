@@ -109,7 +109,7 @@ export function groupRuns(runs: readonly GroupableRun[], by: GroupBy, metrics: r
   const available = new Set<string>()
   if (by.kind === 'exceptSeed') for (const r of runs) for (const k of Object.keys(r.values)) available.add(k)
   const columns = groupColumns(by, [...available])
-  const valueOf = (r: GroupableRun, c: string): GroupValue => (c === 'tags' && by.kind === 'tags' ? [...new Set(r.tags)].sort().join(', ') : norm(r.values[c]))
+  const valueOf = (r: GroupableRun, c: string): GroupValue => (c === 'tags' ? [...new Set(r.tags)].sort().join(', ') : norm(r.values[c]))
   const buckets = new Map<string, { values: GroupValue[]; runs: GroupableRun[] }>()
   for (const r of runs) {
     const values = columns.map((c) => valueOf(r, c))

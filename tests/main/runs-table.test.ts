@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ApiError, projectsContract, runsContract } from '@shared/api'
 import { analyzeGraph, getTemplate } from '@shared/graph'
+import { settingsKey } from '@shared/runs'
 import { cleanups, clientFor, openStudio, tempDataDir } from './helpers'
 
 const temps = cleanups()
@@ -89,6 +90,7 @@ describe('runs table', () => {
       bestEpoch: 2,
       finalLoss: 0.08,
       paramCount: params,
+      settingsKey: settingsKey(trainSnapshot()),
       backend: 'webgpu',
       engine: 'tfjs',
       tags: [],
@@ -234,14 +236,17 @@ describe('runs table', () => {
     s.studio.db.prepare('UPDATE runs SET derived = 0, learning_rate = NULL, param_count = NULL, dataset_name = NULL WHERE id = ?').run(run.id)
     s.studio.db.prepare('DELETE FROM run_metric_stats').run()
     const pytorch = await s.runs().create({ projectId: s.project.id, config: { ...trainSnapshot({ lr: 0.3 }), engine: { name: 'pytorch', worldSize: 2 } } })
-    // A database at schema 5 (before the backfill was a migration, and before the engine column of migration 7):
-    // reopening it runs migrations 6 and 7.
+    const created = (await s.runs().table({ projectId: s.project.id, sort: { column: 'id', dir: 'asc' } })).rows[0]!.settingsKey
+    expect(created).toBe(settingsKey(trainSnapshot({ lr: 0.2 })))
+    // A database at schema 5 (before the backfill was a migration, before the engine column of migration 7 and the
+    // settings fingerprint of migration 8): reopening it runs migrations 6, 7 and 8.
+    s.studio.db.exec('DROP INDEX metrics_by_epoch; ALTER TABLE runs DROP COLUMN settings_key')
     s.studio.db.prepare('DELETE FROM schema_migrations WHERE version >= 6').run()
     s.studio.db.exec('ALTER TABLE runs DROP COLUMN engine')
     s.reopen()
     const rows = (await s.runs().table({ projectId: s.project.id, extraColumns: ['metric:val/acc:best'] })).rows
     const row = rows.find((r) => r.id === run.id)
-    expect(row).toMatchObject({ learningRate: 0.2, datasetName: 'MNIST', paramCount: analyzeGraph(lenet).totals.params, engine: 'tfjs', extra: { 'metric:val/acc:best': 0.5 } })
+    expect(row).toMatchObject({ learningRate: 0.2, datasetName: 'MNIST', paramCount: analyzeGraph(lenet).totals.params, engine: 'tfjs', settingsKey: created, extra: { 'metric:val/acc:best': 0.5 } })
     expect(rows.find((r) => r.id === pytorch.id)).toMatchObject({ learningRate: 0.3, engine: 'pytorch' })
     const sorted = await s.runs().table({ projectId: s.project.id, sort: { column: 'engine', dir: 'asc' } })
     expect(sorted.rows.map((r) => r.engine)).toEqual(['pytorch', 'tfjs'])
@@ -312,5 +317,65 @@ describe('overlay queries', () => {
     expect(existsSync(runDir)).toBe(false)
     const count = (table: string) => (studio.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n
     expect([count('metrics'), count('run_metric_stats'), count('checkpoints')]).toEqual([0, 0, 0])
+  })
+})
+
+describe('runs table: per-column values and groups', () => {
+  it('shows a metric at a chosen step or epoch (the last point at or before it; none for a run that stopped earlier), sortable and filterable', async () => {
+    const { project, runs } = await setup()
+    const long = await runs().create({ projectId: project.id, name: 'long', config: trainSnapshot() })
+    const short = await runs().create({ projectId: project.id, name: 'short', config: trainSnapshot() })
+    // Recorded every 10 steps; 10 steps an epoch.
+    const every10 = (n: number, f: (s: number) => number) => curve('val/loss', n, f).filter((p) => p.step % 10 === 0)
+    await runs().appendMetrics({ runId: long.id, points: every10(100, (s) => 1000 - s) })
+    await runs().appendMetrics({ runId: short.id, points: every10(40, (s) => 500 - s) })
+    const t = await runs().table({
+      projectId: project.id,
+      extraColumns: ['metric:val/loss:step=55', 'metric:val/loss:epoch=3', 'metric:val/loss:step=80', 'metric:val/loss:min', 'metric:nothing:step=3'],
+      sort: { column: 'metric:val/loss:step=55', dir: 'asc' },
+    })
+    const byName = Object.fromEntries(t.rows.map((r) => [r.name, r.extra]))
+    expect(byName.long).toEqual({ 'metric:val/loss:step=55': 950, 'metric:val/loss:epoch=3': 970, 'metric:val/loss:step=80': 920, 'metric:val/loss:min': 900, 'metric:nothing:step=3': null })
+    expect(byName.short).toEqual({ 'metric:val/loss:step=55': null, 'metric:val/loss:epoch=3': 470, 'metric:val/loss:step=80': null, 'metric:val/loss:min': 460, 'metric:nothing:step=3': null })
+    // Nulls sort last: the short run, which never reached step 55, comes after.
+    expect(t.rows.map((r) => r.name)).toEqual(['long', 'short'])
+    const f = await runs().table({ projectId: project.id, filter: { metrics: [{ name: 'metric:val/loss:epoch=3', op: '<', value: 500 }] } })
+    expect(f.rows.map((r) => r.name)).toEqual(['short'])
+    await expect(runs().table({ projectId: project.id, extraColumns: ['metric::step=3'] })).rejects.toThrow(/names no metric/)
+  })
+
+  it('groups by everything except the seed: two learning rates, three seeds each, mean ± sample std of each metric', async () => {
+    const { project, runs } = await setup()
+    const accs: Record<number, number[]> = { 0.01: [0.8, 0.82, 0.84], 0.1: [0.6, 0.7, 0.65] }
+    for (const lr of [0.01, 0.1])
+      for (const [i, seed] of [1, 2, 3].entries()) {
+        const run = await runs().create({ projectId: project.id, name: `lr ${lr} seed ${seed}`, config: { ...trainSnapshot({ lr }), seed, training: { ...trainSnapshot({ lr }).training, seed } } })
+        await runs().appendMetrics({ runId: run.id, points: curve('val/acc', 10, (s) => (accs[lr]![i]! * s) / 10) })
+      }
+    // Another run alike but with momentum set differently (only the settings fingerprint tells it apart).
+    const odd = await runs().create({ projectId: project.id, name: 'odd', config: { ...trainSnapshot({ lr: 0.01 }), seed: 9, training: { ...trainSnapshot().training, seed: 9, gradientClip: 1 } } })
+    const t = await runs().table({ projectId: project.id, extraColumns: ['metric:val/acc:max', 'training.seed'], group: { kind: 'exceptSeed' } })
+    const groups = t.groups!
+    expect(groups).toHaveLength(3)
+    const named = groups.filter((g) => g.count === 3)
+    expect(named.map((g) => g.label.split(',')[0])).toEqual(['learning rate 0.01', 'learning rate 0.1'])
+    expect(groups.find((g) => g.count === 1)!.runIds).toEqual([odd.id])
+    for (const [g, lr] of named.map((g, i) => [g, [0.01, 0.1][i]!] as const)) {
+      const xs = accs[lr]!
+      const mean = xs.reduce((a, b) => a + b, 0) / 3
+      const std = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / 2)
+      const s = g.stats['metric:val/acc:max']!
+      expect(s.n).toBe(3)
+      expect(s.mean).toBeCloseTo(mean, 12)
+      expect(s.std).toBeCloseTo(std, 12)
+      expect(g.runIds.map((id) => t.rows.find((r) => r.id === id)!.extra['training.seed']).sort()).toEqual([1, 2, 3])
+    }
+    // By the seed itself: three groups of two, and the odd run alone.
+    const bySeed = await runs().table({ projectId: project.id, group: { kind: 'columns', columns: ['training.seed'] } })
+    expect(bySeed.groups!.map((g) => [g.label, g.count])).toEqual([['seed 1', 2], ['seed 2', 2], ['seed 3', 2], ['seed 9', 1]])
+    // The filter applies before grouping; limit does not cut groups.
+    const filtered = await runs().table({ projectId: project.id, filter: { text: 'lr 0.1 ' }, group: { kind: 'exceptSeed' }, limit: 1 })
+    expect(filtered.rows).toHaveLength(1)
+    expect(filtered.groups!.map((g) => [g.label, g.count])).toEqual([['all settings alike', 3]])
   })
 })

@@ -10,8 +10,11 @@ import {
   formatDuration,
   formatNumber,
   INITIAL_TABLE_STATE,
-  pageCount,
   parseThreshold,
+  setMetricChoice,
+  tableLines,
+  toggleIds,
+  windowRange,
   removeExtraColumn,
   toggleAll,
   toggleSelected,
@@ -134,29 +137,51 @@ describe('runs table state', () => {
     expect(toggleSort(s, 'finalLoss').sort).toEqual({ column: 'finalLoss', dir: 'asc' })
   })
 
-  it('goes back to the first page when filters or sort change', () => {
-    const paged = { ...INITIAL_TABLE_STATE, page: 3 }
-    expect(withFilter(paged, { text: 'lr' }).page).toBe(0)
-    expect(toggleSort(paged, 'name').page).toBe(0)
-  })
-
   it('builds the runs.table query', () => {
-    const s = withFilter(addExtraColumn({ ...INITIAL_TABLE_STATE, pageSize: 50, page: 2 }, 'metric:val/loss:min'), {
+    const s = withFilter(addExtraColumn(INITIAL_TABLE_STATE, 'metric:val/loss:min'), {
       text: '  lenet ',
       statuses: ['completed'],
       tags: ['sweep'],
       starredOnly: true,
       thresholds: [{ name: 'bestValAccuracy', op: '>=', value: 0.9 }],
     })
-    expect(toQuery(7, { ...s, page: 2 })).toEqual({
+    expect(toQuery(7, { ...s, group: { kind: 'exceptSeed' } })).toEqual({
       projectId: 7,
       sort: { column: 'createdAt', dir: 'desc' },
       filter: { text: 'lenet', status: ['completed'], tags: ['sweep'], starred: true, metrics: [{ name: 'bestValAccuracy', op: '>=', value: 0.9 }] },
       extraColumns: ['metric:val/loss:min'],
-      limit: 50,
-      offset: 100,
+      group: { kind: 'exceptSeed' },
     })
-    expect(toQuery(7, INITIAL_TABLE_STATE)).toEqual({ projectId: 7, sort: { column: 'createdAt', dir: 'desc' }, limit: 100, offset: 0 })
+    // Every matched run at once: the table is virtualized, not paged.
+    expect(toQuery(7, INITIAL_TABLE_STATE)).toEqual({ projectId: 7, sort: { column: 'createdAt', dir: 'desc' } })
+  })
+
+  it('changes what a metric column shows; its sort and thresholds follow', () => {
+    let s = addExtraColumn(INITIAL_TABLE_STATE, 'metric:val/acc:best')
+    s = { ...toggleSort(s, 'metric:val/acc:best'), thresholds: [{ name: 'metric:val/acc:best', op: '>', value: 0.5 }] }
+    const t = setMetricChoice(s, 'metric:val/acc:best', { name: 'val/acc', at: 'step', value: 500 })
+    expect(t.extraColumns).toEqual(['metric:val/acc:step=500'])
+    expect(t.sort.column).toBe('metric:val/acc:step=500')
+    expect(t.thresholds.map((x) => x.name)).toEqual(['metric:val/acc:step=500'])
+    // A choice already shown as another column is not made twice.
+    const u = addExtraColumn(t, 'metric:val/acc:last')
+    expect(setMetricChoice(u, 'metric:val/acc:step=500', { name: 'val/acc', agg: 'last' })).toBe(u)
+  })
+
+  it('lays out group rows and the runs of open groups; windows fixed-height lines', () => {
+    const rows = [1, 2, 3].map((id) => ({ id }) as never)
+    const groups = [
+      { key: 'a', label: 'A', values: {}, runIds: [3, 1], count: 2, stats: {} },
+      { key: 'b', label: 'B', values: {}, runIds: [2], count: 1, stats: {} },
+    ]
+    expect(tableLines(rows, undefined, new Set()).map((l) => l.kind)).toEqual(['run', 'run', 'run'])
+    const lines = tableLines(rows, groups, new Set(['a']))
+    expect(lines.map((l) => (l.kind === 'group' ? `g:${l.group.key}` : (l.row as { id: number }).id))).toEqual(['g:a', 3, 1, 'g:b'])
+    expect(windowRange(0, 330, 33, 10_000, 0)).toEqual({ start: 0, end: 10 })
+    expect(windowRange(33_000, 330, 33, 10_000, 5)).toEqual({ start: 995, end: 1015 })
+    expect(windowRange(330_000, 330, 33, 10_000, 5)).toEqual({ start: 9995, end: 10_000 })
+    expect(toggleIds([9, 1], [1, 2])).toEqual([9, 1, 2])
+    expect(toggleIds([9, 1, 2], [1, 2])).toEqual([9])
   })
 
   it('adds and removes extra columns (once each; removing drops its sort and thresholds)', () => {
@@ -184,12 +209,6 @@ describe('runs table state', () => {
     const rows = [{ id: 1 }, { id: 2 }]
     expect(toggleAll([5], rows)).toEqual([5, 1, 2])
     expect(toggleAll([5, 1, 2], rows)).toEqual([5])
-  })
-
-  it('counts pages', () => {
-    expect(pageCount(0, 100)).toBe(1)
-    expect(pageCount(1000, 100)).toBe(10)
-    expect(pageCount(1001, 100)).toBe(11)
   })
 
   it('formats numbers for people', () => {

@@ -1,15 +1,19 @@
 /**
- * The runs table: paged (100 rows a page, any number of runs), sortable by every column, filterable (text,
- * status, tags, starred, metric thresholds), with user-chosen extra columns (config paths, metrics) and inline
- * star, rename, tags and notes. Checkboxes select runs for Compare; a run's name opens its detail.
+ * The runs table: virtualized (only the rows in view are in the page, any number of runs), sortable by every
+ * column, filterable (text, status, tags, starred, metric thresholds), with user-chosen extra columns (config
+ * paths; metrics showing best, last, min, max, or the value at a step or an epoch), grouping (group rows with
+ * mean ± std and the run count, opening in place), CSV export, and inline star, rename, tags and notes.
+ * Checkboxes select runs for Compare; a run's name opens its detail.
  */
-import { useState } from 'react'
+import { useLayoutEffect, useMemo, useRef, useState } from 'react'
 import { RUN_STATUSES, type MetricNameInfo, type RunStatus, type RunTableRow } from '@shared/api'
+import { METRIC_AGGS, columnLabel, formatMeanStd, runsToCsv, type GroupBy, type MetricAgg, type MetricStats, type RunGroup } from '@shared/runs'
 import { api } from '../api/client'
 import { ConfirmDialog, Modal, PromptDialog, reportError } from '../ui/dialogs'
 import { Icon } from '../ui/icons'
 import { runColor } from './colors'
 import { backendLabel, optimizerLabel } from './settings'
+import './runs-table.css'
 import {
   addExtraColumn,
   extraColumnLabel,
@@ -18,15 +22,20 @@ import {
   formatNumber,
   formatPercent,
   formatStarted,
-  pageCount,
+  metricChoiceOf,
   parseThreshold,
   removeExtraColumn,
+  setMetricChoice,
+  tableLines,
   toggleAll,
+  toggleIds,
   toggleSelected,
   toggleSort,
+  windowRange,
   withFilter,
   type TableState,
 } from './table-state'
+import { fileStem, saveExport } from '../api/save-file'
 
 export const STATUS_LABEL: Record<RunStatus, string> = {
   queued: 'Queued',
@@ -55,12 +64,14 @@ interface Column {
   readonly title?: string
   readonly num?: boolean
   readonly cell: (r: RunTableRow) => React.ReactNode
+  /** How a group row shows the column's mean ± std (numeric result columns only). */
+  readonly stat?: (v: number) => string
 }
 
 const COLUMNS: readonly Column[] = [
   { key: 'status', label: 'Status', cell: (r) => <StatusChip status={r.status} /> },
   { key: 'startedAt', label: 'Started', cell: (r) => <span className="mono">{formatStarted(r.startedAt ?? r.createdAt)}</span> },
-  { key: 'durationMs', label: 'Duration', num: true, cell: (r) => formatDuration(r.durationMs) },
+  { key: 'durationMs', label: 'Duration', num: true, cell: (r) => formatDuration(r.durationMs), stat: formatDuration },
   { key: 'datasetName', label: 'Dataset', cell: (r) => <span className="trunc" title={r.datasetName ?? undefined}>{r.datasetName ?? '—'}</span> },
   {
     key: 'architectureName',
@@ -87,8 +98,9 @@ const COLUMNS: readonly Column[] = [
         {r.bestEpoch !== null && <span className="muted"> @{r.bestEpoch}</span>}
       </>
     ),
+    stat: (v) => formatPercent(v),
   },
-  { key: 'finalLoss', label: 'Last-epoch loss', title: 'Mean training loss over the last epoch (the Train view’s “Last step loss” is the loss of the final step alone)', num: true, cell: (r) => formatNumber(r.finalLoss) },
+  { key: 'finalLoss', label: 'Last-epoch loss', title: 'Mean training loss over the last epoch (the Train view’s “Last step loss” is the loss of the final step alone)', num: true, cell: (r) => formatNumber(r.finalLoss), stat: formatNumber },
   { key: 'paramCount', label: 'Params', num: true, cell: (r) => <span title={r.paramCount?.toLocaleString('en-US')}>{formatCount(r.paramCount)}</span> },
   { key: 'engine', label: 'Engine', cell: (r) => (r.engine === 'pytorch' ? 'PyTorch' : r.engine === 'tfjs' ? 'TF.js' : (r.engine ?? '—')) },
   { key: 'backend', label: 'Backend', cell: (r) => backendLabel(r.backend) },
@@ -96,8 +108,28 @@ const COLUMNS: readonly Column[] = [
 
 const COMMON_CONFIG_COLUMNS = ['training.optimizer.momentum', 'training.weightDecay', 'training.schedule.type', 'training.seed', 'pipeline.name', 'dataset.shape']
 
+/** The groupings the toolbar offers (with every config column shown): value, words, GroupBy. */
+const GROUPINGS: readonly { value: string; label: string; by: GroupBy | null }[] = [
+  { value: '', label: 'No grouping', by: null },
+  { value: 'exceptSeed', label: 'Everything except the seed', by: { kind: 'exceptSeed' } },
+  { value: 'tags', label: 'Tags', by: { kind: 'tags' } },
+  ...['training.seed', 'learningRate', 'batchSize', 'optimizer', 'weightDecay', 'schedule', 'datasetName', 'architectureName', 'backend'].map((c) => ({
+    value: `col:${c}`,
+    label: columnLabel(c).replace(/^./, (x) => x.toUpperCase()),
+    by: { kind: 'columns', columns: [c] } as const,
+  })),
+]
+const groupingValue = (g: GroupBy | null): string => (g === null ? '' : g.kind === 'columns' ? `col:${g.columns.join('+')}` : g.kind)
+
+const AGG_WORDS: Record<MetricAgg, string> = { best: 'Best', last: 'Last', min: 'Min', max: 'Max', count: 'Points', lastStep: 'Last step' }
+
+/** The table's lines are all one height (CSS fixes it); the window is measured from the first row. */
+const DEFAULT_ROW_HEIGHT = 33
+
 export interface RunsTableProps {
   readonly rows: readonly RunTableRow[]
+  /** With grouping: the groups of the matched runs. */
+  readonly groups?: readonly RunGroup[]
   readonly total: number
   readonly matched: number
   readonly state: TableState
@@ -123,9 +155,32 @@ export function RunsTable(props: RunsTableProps) {
   const [thresholdText, setThresholdText] = useState('')
   const [thresholdError, setThresholdError] = useState<string | null>(null)
   const [columnText, setColumnText] = useState('')
-  const pages = pageCount(props.matched, state.pageSize)
-  const allOnPage = rows.length > 0 && rows.every((r) => selected.includes(r.id))
-  const selectedRows = rows.filter((r) => selected.includes(r.id))
+  const [openGroups, setOpenGroups] = useState<ReadonlySet<string>>(() => new Set())
+  const [exportNote, setExportNote] = useState<string | null>(null)
+  const selectedSet = useMemo(() => new Set(selected), [selected])
+  const allListed = rows.length > 0 && rows.every((r) => selectedSet.has(r.id))
+  const selectedRows = rows.filter((r) => selectedSet.has(r.id))
+  const lines = useMemo(() => tableLines(rows, props.groups, openGroups), [rows, props.groups, openGroups])
+
+  // Windowing: only the lines in view (and a few either side) are rendered; spacer rows keep the scroll height.
+  const scrollRef = useRef<HTMLDivElement>(null)
+  const [view, setView] = useState({ top: 0, height: 600, rowHeight: DEFAULT_ROW_HEIGHT })
+  const frame = useRef(0)
+  const measure = () => {
+    const el = scrollRef.current
+    if (!el) return
+    const row = el.querySelector<HTMLElement>('tbody tr[data-line]')
+    const rowHeight = row?.offsetHeight || DEFAULT_ROW_HEIGHT
+    setView((v) => (v.top === el.scrollTop && v.height === el.clientHeight && v.rowHeight === rowHeight ? v : { top: el.scrollTop, height: el.clientHeight, rowHeight }))
+  }
+  useLayoutEffect(measure)
+  const onScroll = () => {
+    cancelAnimationFrame(frame.current)
+    frame.current = requestAnimationFrame(measure)
+  }
+  const { start, end } = windowRange(view.top, view.height, view.rowHeight, lines.length)
+  const metricExtras = state.extraColumns.filter((c) => c.startsWith('metric:'))
+  const span = 3 + COLUMNS.length + 1 + state.extraColumns.length + 1
 
   const header = (key: string, label: string, title?: string, num?: boolean) => {
     const active = state.sort.column === key
@@ -155,6 +210,27 @@ export function RunsTable(props: RunsTableProps) {
     onState(addExtraColumn(state, columnText))
     setColumnText('')
   }
+
+  const exportCsv = async () => {
+    const columns = [
+      { key: 'id', label: 'Run id' },
+      { key: 'name', label: 'Run' },
+      ...COLUMNS.map((c) => ({ key: c.key, label: c.label })),
+      { key: 'tags', label: 'Tags' },
+      ...state.extraColumns.map((c) => ({ key: c, label: extraColumnLabel(c) })),
+    ]
+    const value = (r: RunTableRow) => (key: string) => (key in r.extra ? r.extra[key] : (r as unknown as Record<string, string | number | boolean | null | string[]>)[key])
+    const csv = runsToCsv(columns, rows.map((r) => ({ id: r.id, value: value(r) })), props.groups)
+    const stem = fileStem(`runs${state.group ? ` by ${GROUPINGS.find((g) => g.value === groupingValue(state.group))?.label ?? 'group'}` : ''}`)
+    setExportNote(await saveExport({ name: `${stem}.csv`, mime: 'text/csv', bytes: new TextEncoder().encode(csv), kind: { name: 'CSV table', extensions: ['csv'] } }))
+  }
+
+  const toggleGroup = (key: string) =>
+    setOpenGroups((open) => {
+      const next = new Set(open)
+      if (!next.delete(key)) next.add(key)
+      return next
+    })
 
   const star = (r: RunTableRow) => void api().runs.star({ runIds: [r.id], starred: !r.starred }).catch(reportError)
   const untag = (r: RunTableRow, tag: string) => void api().runs.untag({ runIds: [r.id], tags: [tag] }).catch(reportError)
@@ -257,10 +333,45 @@ export function RunsTable(props: RunsTableProps) {
             <option key={v} value={v} />
           ))}
         </datalist>
+        <label className="inline-field" title="Group rows: a group row shows each result's mean ± standard deviation and its run count">
+          <span>Group by</span>
+          <select
+            aria-label="Group runs by"
+            value={groupingValue(state.group)}
+            onChange={(e) => {
+              const v = e.target.value
+              const by = GROUPINGS.find((g) => g.value === v)?.by ?? (v.startsWith('col:') ? ({ kind: 'columns', columns: [v.slice(4)] } as const) : null)
+              setOpenGroups(new Set())
+              onState(withFilter(state, { group: by }))
+            }}
+          >
+            {GROUPINGS.map((g) => (
+              <option key={g.value} value={g.value}>
+                {g.label}
+              </option>
+            ))}
+            {state.extraColumns
+              .filter((c) => !c.startsWith('metric:') && !GROUPINGS.some((g) => g.value === `col:${c}`))
+              .map((c) => (
+                <option key={c} value={`col:${c}`}>
+                  {extraColumnLabel(c)}
+                </option>
+              ))}
+          </select>
+        </label>
+        <button className="btn btn-sm" title="The table as shown (its columns, filter and grouping) as a CSV file" disabled={rows.length === 0} onClick={() => void exportCsv().catch(reportError)}>
+          Export CSV
+        </button>
+        {exportNote && (
+          <span className="muted small" role="status" data-testid="export-note">
+            {exportNote}
+          </span>
+        )}
         <span className="spacer" />
         {thresholdError && <span className="field-error" role="alert">{thresholdError}</span>}
         <span className="muted small" data-testid="runs-count">
           {props.matched === props.total ? `${props.total} runs` : `${props.matched} of ${props.total} runs`}
+          {props.groups ? ` in ${props.groups.length} group${props.groups.length === 1 ? '' : 's'}` : ''}
         </span>
       </div>
       {selected.length > 0 && (
@@ -278,12 +389,12 @@ export function RunsTable(props: RunsTableProps) {
           <button className="btn btn-sm" onClick={() => props.onSelected([])}>Clear selection</button>
         </div>
       )}
-      <div className="runs-table-scroll">
-        <table className="runs-table" data-testid="runs-table">
+      <div className="runs-table-scroll" ref={scrollRef} onScroll={onScroll} data-testid="runs-table-scroll">
+        <table className="runs-table" data-testid="runs-table" aria-rowcount={lines.length + 1}>
           <thead>
             <tr>
               <th className="col-check">
-                <input type="checkbox" aria-label="Select all runs on this page" checked={allOnPage} onChange={() => props.onSelected(toggleAll(selected, rows))} />
+                <input type="checkbox" aria-label="Select all listed runs" checked={allListed} onChange={() => props.onSelected(toggleAll(selected, rows))} />
               </th>
               {header('starred', '★', 'Sort by starred')}
               {header('name', 'Run')}
@@ -295,6 +406,7 @@ export function RunsTable(props: RunsTableProps) {
                     {extraColumnLabel(c)}
                     <span className={`sort-mark${state.sort.column === c ? ' on' : ''}`}>{state.sort.column === c && state.sort.dir === 'desc' ? '▼' : '▲'}</span>
                   </button>
+                  <MetricChoice column={c} onChoose={(choice) => onState(setMetricChoice(state, c, choice))} />
                   <button className="th-remove" aria-label={`Remove column ${c}`} title="Remove this column" onClick={() => onState(removeExtraColumn(state, c))}>
                     <Icon name="close" size={10} />
                   </button>
@@ -306,10 +418,49 @@ export function RunsTable(props: RunsTableProps) {
             </tr>
           </thead>
           <tbody>
-            {rows.map((r) => {
-              const isSel = selected.includes(r.id)
+            {start > 0 && (
+              <tr className="spacer-row" aria-hidden="true">
+                <td colSpan={span} style={{ height: start * view.rowHeight }} />
+              </tr>
+            )}
+            {lines.slice(start, end).map((line, i) => {
+              if (line.kind === 'group') {
+                const g = line.group
+                const all = g.runIds.every((id) => selectedSet.has(id))
+                return (
+                  <tr key={`g:${g.key}`} className={`group-row${line.open ? ' open' : ''}`} data-line={start + i} data-testid="group-row" data-group-key={g.key}>
+                    <td className="col-check">
+                      <input type="checkbox" aria-label={`Select the ${g.count} runs of ${g.label}`} checked={all} onChange={() => props.onSelected(toggleIds(selected, g.runIds))} />
+                    </td>
+                    <td colSpan={2}>
+                      <button className="group-toggle" aria-expanded={line.open} onClick={() => toggleGroup(g.key)} title={line.open ? 'Close the group' : 'Show its runs'}>
+                        <span className="chev" aria-hidden="true">{line.open ? '▾' : '▸'}</span>
+                        <span className="trunc group-label" data-testid="group-label">{g.label}</span>
+                        <span className="muted" data-testid="group-count">
+                          {' '}
+                          · {g.count} run{g.count === 1 ? '' : 's'}
+                        </span>
+                      </button>
+                    </td>
+                    {COLUMNS.map((c) => (
+                      <td key={c.key} className={c.num ? 'num' : undefined} data-col={c.key}>
+                        {c.stat && g.stats[c.key] ? <GroupStat s={g.stats[c.key] as MetricStats} format={c.stat} /> : ''}
+                      </td>
+                    ))}
+                    <td />
+                    {state.extraColumns.map((c) => (
+                      <td key={c} className="num" data-col={c}>
+                        {metricExtras.includes(c) && g.stats[c] ? <GroupStat s={g.stats[c] as MetricStats} format={formatNumber} /> : ''}
+                      </td>
+                    ))}
+                    <td />
+                  </tr>
+                )
+              }
+              const r = line.row
+              const isSel = selectedSet.has(r.id)
               return (
-                <tr key={r.id} className={isSel ? 'selected' : undefined} data-testid="run-row" data-run-id={r.id}>
+                <tr key={r.id} className={`${isSel ? 'selected' : ''}${line.inGroup ? ' in-group' : ''}`} data-line={start + i} data-testid="run-row" data-run-id={r.id}>
                   <td className="col-check">
                     <input type="checkbox" aria-label={`Select ${r.name}`} checked={isSel} onChange={() => props.onSelected(toggleSelected(selected, r.id))} />
                   </td>
@@ -350,7 +501,7 @@ export function RunsTable(props: RunsTableProps) {
                     </button>
                   </td>
                   {state.extraColumns.map((c) => (
-                    <td key={c} className="num">
+                    <td key={c} className="num" data-col={c}>
                       {formatNumber(r.extra[c] ?? null)}
                     </td>
                   ))}
@@ -368,23 +519,15 @@ export function RunsTable(props: RunsTableProps) {
                 </tr>
               )
             })}
+            {end < lines.length && (
+              <tr className="spacer-row" aria-hidden="true">
+                <td colSpan={span} style={{ height: (lines.length - end) * view.rowHeight }} />
+              </tr>
+            )}
           </tbody>
         </table>
         {rows.length === 0 && !props.loading && <div className="runs-none">No run matches these filters.</div>}
       </div>
-      {pages > 1 && (
-        <div className="runs-pager">
-          <button className="btn btn-sm" disabled={state.page === 0} onClick={() => onState({ ...state, page: state.page - 1 })}>
-            Previous
-          </button>
-          <span className="muted small">
-            Page {state.page + 1} of {pages} · rows {state.page * state.pageSize + 1}–{Math.min(props.matched, (state.page + 1) * state.pageSize)}
-          </span>
-          <button className="btn btn-sm" disabled={state.page >= pages - 1} onClick={() => onState({ ...state, page: state.page + 1 })}>
-            Next
-          </button>
-        </div>
-      )}
       {dialog?.kind === 'rename' && (
         <PromptDialog
           title="Rename run"
@@ -434,6 +577,59 @@ export function RunsTable(props: RunsTableProps) {
         />
       )}
     </div>
+  )
+}
+
+/** A group row's cell: mean ± sample standard deviation (n shown when some runs lack the value). */
+function GroupStat({ s, format }: { s: MetricStats; format: (v: number) => string }) {
+  return (
+    <span title={s.n > 0 ? `mean ${format(s.mean as number)}, sample std ${format(s.std as number)}, min ${format(s.min as number)}, max ${format(s.max as number)} over ${s.n} run${s.n === 1 ? '' : 's'}` : 'No run of the group has a value'}>
+      {formatMeanStd(s, format)}
+    </span>
+  )
+}
+
+/** What a metric column shows: best, last, min, max, or the value at a step or an epoch. */
+function MetricChoice({ column, onChoose }: { column: string; onChoose: (c: NonNullable<ReturnType<typeof metricChoiceOf>>) => void }) {
+  const m = metricChoiceOf(column)
+  const [at, setAt] = useState(() => (m && 'at' in m ? String(m.value) : ''))
+  if (!m) return null
+  const kind = 'at' in m ? m.at : m.agg
+  const commit = (which: 'step' | 'epoch', text: string) => {
+    const value = Number(text)
+    if (text.trim() !== '' && Number.isFinite(value) && value >= 0 && (which === 'epoch' || Number.isInteger(value))) onChoose({ name: m.name, at: which, value })
+  }
+  return (
+    <span className="metric-choice">
+      <select
+        aria-label={`What ${m.name} shows`}
+        value={kind}
+        onChange={(e) => {
+          const v = e.target.value
+          if (v === 'step' || v === 'epoch') commit(v, at || (v === 'step' ? '1000' : '1'))
+          else onChoose({ name: m.name, agg: v as MetricAgg })
+        }}
+      >
+        {METRIC_AGGS.filter((a) => a !== 'count' && a !== 'lastStep').map((a) => (
+          <option key={a} value={a}>
+            {AGG_WORDS[a]}
+          </option>
+        ))}
+        <option value="step">At step…</option>
+        <option value="epoch">At epoch…</option>
+      </select>
+      {'at' in m && (
+        <input
+          className="metric-at"
+          aria-label={`${m.name} at ${m.at}`}
+          inputMode="decimal"
+          value={at}
+          onChange={(e) => setAt(e.target.value)}
+          onBlur={() => commit(m.at, at)}
+          onKeyDown={(e) => e.key === 'Enter' && commit(m.at, at)}
+        />
+      )}
+    </span>
   )
 }
 

@@ -60,6 +60,7 @@ export function RunsView({ projectId }: { projectId: number }) {
     <div className={`runs-view${selected.length > 0 ? ' comparing' : ''}`} data-testid="runs-view">
       <RunsTable
         rows={data?.rows ?? []}
+        {...(data?.groups ? { groups: data.groups } : {})}
         total={data?.total ?? 0}
         matched={data?.matched ?? 0}
         state={table}

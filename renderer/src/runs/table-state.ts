@@ -1,8 +1,12 @@
 /**
- * The runs table's view state (pure): sorting, filters, extra columns and paging, turned into a `runs.table`
- * query; selection; and the formatting of the table's numbers.
+ * The runs table's view state (pure): sorting, filters, extra columns (a metric column's choice: best, last,
+ * min, max, at a step or an epoch) and grouping, turned into a `runs.table` query; selection; the rows as the
+ * virtualized table lays them out (group rows, open groups' runs); and the formatting of the table's numbers.
  */
 import type { RunStatus, RunTableRow, RunsTableQuery, ThresholdOp } from '@shared/api'
+import { formatNumber, metricColumnKey, parseMetricColumn, type GroupBy, type MetricColumn, type RunGroup } from '@shared/runs'
+
+export { formatNumber }
 
 export interface Threshold {
   readonly name: string
@@ -17,10 +21,10 @@ export interface TableState {
   readonly tags: readonly string[]
   readonly starredOnly: boolean
   readonly thresholds: readonly Threshold[]
-  /** Extra columns: config paths (`training.momentum`) or metrics (`metric:val/loss:min`). */
+  /** Extra columns: config paths (`training.momentum`) or metrics (`metric:val/loss:min`, `metric:val/acc:step=500`). */
   readonly extraColumns: readonly string[]
-  readonly page: number
-  readonly pageSize: number
+  /** How the rows are grouped (null: one row per run). */
+  readonly group: GroupBy | null
 }
 
 export const INITIAL_TABLE_STATE: TableState = {
@@ -31,8 +35,7 @@ export const INITIAL_TABLE_STATE: TableState = {
   starredOnly: false,
   thresholds: [],
   extraColumns: [],
-  page: 0,
-  pageSize: 100,
+  group: null,
 }
 
 /** Text-like columns sort ascending first; numbers and dates descending (best / newest first). */
@@ -41,15 +44,32 @@ const TEXT_COLUMNS = new Set(['name', 'status', 'datasetName', 'architectureName
 const LOWER_FIRST = new Set(['finalLoss'])
 
 export function toggleSort(state: TableState, column: string): TableState {
-  if (state.sort.column === column) return { ...state, sort: { column, dir: state.sort.dir === 'asc' ? 'desc' : 'asc' }, page: 0 }
+  if (state.sort.column === column) return { ...state, sort: { column, dir: state.sort.dir === 'asc' ? 'desc' : 'asc' } }
   const lowerFirst = TEXT_COLUMNS.has(column) || LOWER_FIRST.has(column) || /^metric:.*loss/i.test(column)
-  return { ...state, sort: { column, dir: lowerFirst ? 'asc' : 'desc' }, page: 0 }
+  return { ...state, sort: { column, dir: lowerFirst ? 'asc' : 'desc' } }
 }
 
-/** Any change of the filter goes back to the first page. */
-export function withFilter(state: TableState, patch: Partial<Omit<TableState, 'sort' | 'page' | 'pageSize'>>): TableState {
-  return { ...state, ...patch, page: 0 }
+export function withFilter(state: TableState, patch: Partial<Omit<TableState, 'sort'>>): TableState {
+  return { ...state, ...patch }
 }
+
+/**
+ * Changes what a metric column shows (best, last, min, max, at a step or an epoch): the column, its sort and its
+ * thresholds follow the new key. A choice the table already has as a column leaves the state as it is.
+ */
+export function setMetricChoice(state: TableState, column: string, choice: MetricColumn): TableState {
+  const next = metricColumnKey(choice)
+  if (next === column || state.extraColumns.includes(next)) return state
+  return {
+    ...state,
+    extraColumns: state.extraColumns.map((c) => (c === column ? next : c)),
+    sort: state.sort.column === column ? { ...state.sort, column: next } : state.sort,
+    thresholds: state.thresholds.map((t) => (t.name === column ? { ...t, name: next } : t)),
+  }
+}
+
+/** The metric column of a key (a bare `metric:x` reads as its last value). */
+export const metricChoiceOf = (column: string): MetricColumn | null => parseMetricColumn(column)
 
 export function addExtraColumn(state: TableState, column: string): TableState {
   const c = column.trim()
@@ -61,10 +81,6 @@ export function removeExtraColumn(state: TableState, column: string): TableState
   const extraColumns = state.extraColumns.filter((c) => c !== column)
   const sort = state.sort.column === column ? INITIAL_TABLE_STATE.sort : state.sort
   return { ...state, extraColumns, sort, thresholds: state.thresholds.filter((t) => t.name !== column) }
-}
-
-export function pageCount(matched: number, pageSize: number): number {
-  return Math.max(1, Math.ceil(matched / pageSize))
 }
 
 export function toQuery(projectId: number, state: TableState): RunsTableQuery {
@@ -80,9 +96,35 @@ export function toQuery(projectId: number, state: TableState): RunsTableQuery {
     sort: { ...state.sort },
     ...(Object.keys(filter).length > 0 ? { filter } : {}),
     ...(state.extraColumns.length > 0 ? { extraColumns: [...state.extraColumns] } : {}),
-    limit: state.pageSize,
-    offset: state.page * state.pageSize,
+    ...(state.group ? { group: state.group.kind === 'columns' ? { kind: 'columns', columns: [...state.group.columns] } : { ...state.group } } : {}),
   }
+}
+
+/** A line of the virtualized table: a group row or a run row (inside an open group, or ungrouped). */
+export type TableLine = { readonly kind: 'group'; readonly group: RunGroup; readonly open: boolean } | { readonly kind: 'run'; readonly row: RunTableRow; readonly inGroup: boolean }
+
+/** The table's lines: every run in order, or each group followed by its runs when it is open. */
+export function tableLines(rows: readonly RunTableRow[], groups: readonly RunGroup[] | undefined, open: ReadonlySet<string>): TableLine[] {
+  if (!groups) return rows.map((row) => ({ kind: 'run', row, inGroup: false }))
+  const byId = new Map(rows.map((r) => [r.id, r]))
+  const out: TableLine[] = []
+  for (const group of groups) {
+    const isOpen = open.has(group.key)
+    out.push({ kind: 'group', group, open: isOpen })
+    if (!isOpen) continue
+    for (const id of group.runIds) {
+      const row = byId.get(id)
+      if (row) out.push({ kind: 'run', row, inGroup: true })
+    }
+  }
+  return out
+}
+
+/** The rows a fixed-height window shows: first and last index (exclusive) with `overscan` rows either side. */
+export function windowRange(scrollTop: number, viewport: number, rowHeight: number, count: number, overscan = 8): { start: number; end: number } {
+  const start = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan)
+  const end = Math.min(count, Math.ceil((scrollTop + viewport) / rowHeight) + overscan)
+  return { start, end: Math.max(start, end) }
 }
 
 /** Parses `bestValAccuracy >= 0.9` or `metric:val/loss:min < 0.5` (null when it is not a threshold). */
@@ -99,11 +141,20 @@ export function toggleSelected(selected: readonly number[], id: number): number[
   return selected.includes(id) ? selected.filter((x) => x !== id) : [...selected, id]
 }
 
-/** Selects every row of the page, or clears them when all are already selected. */
+/** Selects every listed row, or clears them when all are already selected. */
 export function toggleAll(selected: readonly number[], rows: readonly Pick<RunTableRow, 'id'>[]): number[] {
-  const ids = rows.map((r) => r.id)
-  const all = ids.length > 0 && ids.every((id) => selected.includes(id))
-  return all ? selected.filter((id) => !ids.includes(id)) : [...selected, ...ids.filter((id) => !selected.includes(id))]
+  return toggleIds(selected, rows.map((r) => r.id))
+}
+
+/** Selects these runs, or clears them when all are already selected (a group's checkbox); linear in the sizes. */
+export function toggleIds(selected: readonly number[], ids: readonly number[]): number[] {
+  const have = new Set(selected)
+  const all = ids.length > 0 && ids.every((id) => have.has(id))
+  if (all) {
+    const drop = new Set(ids)
+    return selected.filter((id) => !drop.has(id))
+  }
+  return [...selected, ...ids.filter((id) => !have.has(id))]
 }
 
 // Formatting ---------------------------------------------------------------------------------------------------
@@ -133,22 +184,6 @@ export function formatPercent(v: number | null | undefined, digits = 1): string 
   return v === null || v === undefined || !Number.isFinite(v) ? '—' : `${(v * 100).toFixed(digits)}%`
 }
 
-/** Numbers of any size for people: 0.001 -> "1e-3"; 0.4224 -> "0.4224"; 1234.5 -> "1,234.5". */
-export function formatNumber(v: unknown): string {
-  if (v === null || v === undefined) return '—'
-  if (typeof v === 'boolean') return v ? 'true' : 'false'
-  if (typeof v !== 'number') return String(v)
-  if (!Number.isFinite(v)) return String(v)
-  if (v === 0) return '0'
-  const a = Math.abs(v)
-  if (a < 1e-3 || a >= 1e6) {
-    const [m, e] = v.toExponential(2).split('e') as [string, string]
-    return `${m.replace(/\.?0+$/, '')}e${Number(e)}`
-  }
-  if (Number.isInteger(v)) return v.toLocaleString('en-US')
-  return String(Number(v.toPrecision(4)))
-}
-
 /** "2026-03-01 14:05" in local time. */
 export function formatStarted(iso: string | null): string {
   if (!iso) return '—'
@@ -158,9 +193,5 @@ export function formatStarted(iso: string | null): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`
 }
 
-/** A short label of an extra column for its header: `metric:val/loss:min` -> `val/loss (min)`. */
-export function extraColumnLabel(column: string): string {
-  const m = /^metric:(.+?)(?::(last|best|min|max|count|lastStep))?$/.exec(column)
-  if (m) return m[2] ? `${m[1]} (${m[2]})` : (m[1] as string)
-  return column.replace(/^config:/, '').replace(/^training\./, '')
-}
+/** A short label of an extra column for its header: `metric:val/loss:min` -> `val/loss (min)` (shared/runs columnLabel). */
+export { columnLabel as extraColumnLabel } from '@shared/runs'

@@ -3,6 +3,7 @@ import { defineService, method } from '../contract'
 import type { ClassificationReport, PredictionLike } from '../../compare/metrics'
 import { CURVE_AXES, type BandStats, type CurveAxis } from '../../compare/curves'
 import type { TtaSpec } from '../../augment/tta-spec'
+import type { RunGroup } from '../../runs/groups'
 import { entityId } from './projects'
 
 export const RUN_STATUSES = ['queued', 'running', 'paused', 'stopped', 'completed', 'failed'] as const
@@ -86,6 +87,7 @@ export const RUN_TABLE_COLUMNS = [
   'bestEpoch',
   'finalLoss',
   'paramCount',
+  'settingsKey',
   'backend',
   'engine',
   'starred',
@@ -123,6 +125,8 @@ export interface RunTableRow {
   readonly finalLoss: number | null
   /** Total parameters (trainable + non-trainable) of the run's architecture. */
   readonly paramCount: number | null
+  /** The fingerprint of the run's settings without its seed (shared/runs settingsKey): alike runs share it. */
+  readonly settingsKey: string | null
   readonly backend: string | null
   /** The engine that trained it: 'tfjs' (the app, the CLI) or 'pytorch' (main/engines). */
   readonly engine: string | null
@@ -135,6 +139,12 @@ export interface RunTableRow {
 
 export interface RunsTable {
   readonly rows: RunTableRow[]
+  /**
+   * With `group`: the groups of the matched runs (all of them, whatever limit/offset), each with its runs in the
+   * table's order and mean ± sample std of every result column (bestValAccuracy, bestEpoch, finalLoss, durationMs,
+   * paramCount) and metric column requested (shared/runs groupRuns).
+   */
+  readonly groups?: RunGroup[]
   /** Runs in the project before filtering. */
   readonly total: number
   /** Runs that pass the filter (rows may be fewer with limit/offset). */
@@ -270,10 +280,19 @@ const tagName = z.string().trim().min(1).max(40)
 
 /**
  * An extra column: `metric:<name>` or `metric:<name>:<last|best|min|max|count|lastStep>` (default last; best is
- * max for accuracy-like names, min otherwise: shared/compare metricGoal), or a config path (`training.learningRate`,
+ * max for accuracy-like names, min otherwise: shared/compare metricGoal), `metric:<name>:step=<n>` /
+ * `metric:<name>:epoch=<n>` (the last point at or before that step or epoch; none for a run that stopped before
+ * it: shared/runs parseMetricColumn), or a config path (`training.learningRate`,
  * `optimizer.lr`, optionally prefixed `config:`), read at the snapshot's root and then under `training`.
  */
 const extraColumn = z.string().trim().min(1).max(200)
+
+/** How the table groups its runs: by columns (base columns or config paths), by tags, or everything except the seed. */
+export const runsGroupBy = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('columns'), columns: z.array(z.string().trim().min(1).max(200)).min(1).max(10) }),
+  z.object({ kind: z.literal('tags') }),
+  z.object({ kind: z.literal('exceptSeed') }),
+])
 
 export const THRESHOLD_OPS = ['>', '>=', '<', '<=', '=', '!='] as const
 export type ThresholdOp = (typeof THRESHOLD_OPS)[number]
@@ -300,6 +319,7 @@ export const runsTableQuery = z.object({
     })
     .optional(),
   extraColumns: z.array(extraColumn).max(50).optional(),
+  group: runsGroupBy.optional(),
   limit: z.number().int().min(1).max(100_000).optional(),
   offset: z.number().int().min(0).optional(),
 })
