@@ -2,11 +2,12 @@
  * The studio back end, independent of any host: the database, the data folder and every service registered
  * on one ServiceHost. Electron, the browser host and the tests all start it through here.
  */
-import { ApiError, appContract, architecturesContract, datasetsContract, hostContract, modelsContract, pipelinesContract, projectsContract, runsContract, workspaceContract, type AppInfo, type HostCapabilities, type HostKind } from '@shared/api'
+import { ApiError, appContract, architecturesContract, datasetsContract, exportsContract, hostContract, modelsContract, pipelinesContract, projectsContract, runsContract, workspaceContract, type AppInfo, type HostCapabilities, type HostKind } from '@shared/api'
 import { ServiceHost } from './rpc/service-host'
 import { createAppService } from './services/app'
 import { createArchitecturesService } from './services/architectures'
 import { createDatasetsService } from './services/datasets'
+import { createExportsService } from './services/exports'
 import { createModelsService } from './services/models'
 import { createPipelinesService } from './services/pipelines'
 import { createProjectsService } from './services/projects'
@@ -65,6 +66,7 @@ export function startStudio(options: StudioOptions): Studio {
   services.register(datasetsContract, datasets)
   services.register(modelsContract, createModelsService({ services }))
   services.register(workspaceContract, createWorkspaceService(db, services.emitter(workspaceContract)))
+  services.register(exportsContract, createExportsService({ services }, paths))
   return {
     services,
     db,

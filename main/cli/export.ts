@@ -1,14 +1,13 @@
 /**
  * `studio export pytorch`: writes a run (or a design from files) as a self-contained PyTorch project: the files
  * of shared/export/pytorch (model.py, convert.py, run.json, split.json, README.md, requirements.txt and every
- * other part registered there).
+ * other part registered there), through main/services/exports.ts like the app's "Export as PyTorch project...".
  */
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
-import { basename, dirname, join, resolve } from 'node:path'
+import { basename, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { ApiError, datasetsContract, runsContract, type DatasetSplit } from '@shared/api'
+import { ApiError } from '@shared/api'
 import type { GraphDocument } from '../../shared/graph/types'
-import type { PytorchExportInput, SplitIndices } from '../../shared/export/pytorch/index'
+import type { PytorchExportInput } from '../../shared/export/pytorch/index'
 import { defaultDataDir } from '../host/paths'
 import { pipelineArg } from './check'
 import { parseNumberArg, withStudio } from './train'
@@ -79,23 +78,6 @@ async function fromFiles(v: { graph: string; pipeline?: string; config?: string 
   return { snapshot, graph, split: null, run: null }
 }
 
-/** Every index of one split (pages of 10,000, indices only). */
-async function splitIndices(datasets: ReturnType<typeof import('../rpc/direct-client').clientFor<typeof datasetsContract>>, id: number, split: DatasetSplit): Promise<number[]> {
-  const out: number[] = []
-  for (let offset = 0; ; ) {
-    const page = await datasets.readSplit({ id, split, offset, limit: 10_000, allowTest: split === 'test', withImages: false })
-    out.push(...page.indices)
-    offset += page.indices.length
-    if (page.indices.length === 0 || offset >= page.total) return out
-  }
-}
-
-function checkOut(out: string, force: boolean): void {
-  if (!existsSync(out)) return
-  if (!statSync(out).isDirectory()) throw new UsageError(`--out ${out} exists and is not a folder`)
-  if (!force && readdirSync(out).length > 0) throw new UsageError(`--out ${out} is not empty: choose a new folder, or pass --force to replace the files there`)
-}
-
 export const exportCommand: Subcommand = {
   name: 'export',
   summary: 'Export a run or a design as a PyTorch project (studio export pytorch ...)',
@@ -125,7 +107,16 @@ export const exportCommand: Subcommand = {
     }
     if (v.out === undefined) throw new UsageError('export pytorch needs --out <dir>, the folder to write')
     const out = resolve(v.out)
-    checkOut(out, v.force ?? false)
+    const { checkExportFolder, runExportInput, writePytorchProject } = await import('../services/exports')
+    const asUsage = (err: unknown): never => {
+      if (err instanceof ApiError && err.code !== 'internal') throw new UsageError(err.message)
+      throw err
+    }
+    try {
+      checkExportFolder(out, v.force ?? false, 'pass --force to replace the files there')
+    } catch (err) {
+      asUsage(err)
+    }
 
     let input: PytorchExportInput
     if (v.graph !== undefined) {
@@ -133,49 +124,12 @@ export const exportCommand: Subcommand = {
     } else {
       const runId = parseNumberArg('<run id>', runRef!, { int: true, min: 1 })
       const dataDir = resolve(v['data-dir'] ?? defaultDataDir())
-      input = await withStudio(dataDir, async (studio) => {
-        const { clientFor } = await import('../rpc/direct-client')
-        const runs = clientFor(studio, runsContract)
-        const datasets = clientFor(studio, datasetsContract)
-        let run
-        try {
-          run = await runs.get({ id: runId })
-        } catch (err) {
-          if (err instanceof ApiError && err.code === 'not_found') throw new UsageError(err.message)
-          throw err
-        }
-        const snapshot = (run.config ?? {}) as Record<string, unknown>
-        const { snapshotGraph } = await import('../services/export-model')
-        let graph: GraphDocument
-        try {
-          graph = snapshotGraph({ runId: run.id, config: run.config, fallbackDocument: undefined }, 'as a PyTorch model')
-        } catch (err) {
-          if (err instanceof ApiError) throw new UsageError(err.message)
-          throw err
-        }
-        let split: SplitIndices | null = null
-        if (run.datasetId === null) {
-          io.stderr(`studio export: run ${run.id}'s dataset no longer exists, so split.json is not written\n`)
-        } else {
-          split = { train: await splitIndices(datasets, run.datasetId, 'train'), val: await splitIndices(datasets, run.datasetId, 'val'), test: await splitIndices(datasets, run.datasetId, 'test') }
-        }
-        return { snapshot: { ...snapshot, run: { id: run.id, name: run.name } }, graph, split, run: { id: run.id, name: run.name } }
-      })
+      const e = await withStudio(dataDir, (studio) => runExportInput(studio, runId)).catch(asUsage)
+      for (const note of e.notes) io.stderr(`studio export: ${note}\n`)
+      input = e.input
     }
-    const { exportPytorchProject, PytorchExportError } = await import('../../shared/export/pytorch/index')
-    let files
-    try {
-      files = exportPytorchProject(input)
-    } catch (err) {
-      if (err instanceof PytorchExportError) throw new UsageError(err.message)
-      throw err
-    }
-    for (const f of files) {
-      const path = join(out, ...f.path.split('/'))
-      mkdirSync(dirname(path), { recursive: true })
-      writeFileSync(path, f.text)
-    }
-    io.stdout(`Wrote ${files.length} files to ${out}: ${files.map((f) => f.path).join(', ')}\n`)
+    const files = await writePytorchProject(input, out).catch(asUsage)
+    io.stdout(`Wrote ${files.length} files to ${out}: ${files.join(', ')}\n`)
     return 0
   },
 }

@@ -13,6 +13,7 @@ export * from './services/pipelines'
 export * from './services/versioned'
 export * from './services/models'
 export * from './services/workspace'
+export * from './services/exports'
 
 import { appContract } from './services/app'
 import { projectsContract } from './services/projects'
@@ -23,6 +24,7 @@ import { runsContract } from './services/runs'
 import { pipelinesContract } from './services/pipelines'
 import { modelsContract } from './services/models'
 import { workspaceContract } from './services/workspace'
+import { exportsContract } from './services/exports'
 
 /** Every service the studio exposes; both hosts serve exactly this list. */
 export const contracts = {
@@ -35,5 +37,6 @@ export const contracts = {
   pipelines: pipelinesContract,
   models: modelsContract,
   workspace: workspaceContract,
+  exports: exportsContract,
 } as const
 export type Contracts = typeof contracts

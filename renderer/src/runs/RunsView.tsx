@@ -10,6 +10,7 @@ import { reportError } from '../ui/dialogs'
 import { Icon } from '../ui/icons'
 import { changes, useLive } from '../ui/live'
 import { Compare } from './Compare'
+import { ExportPytorchDialog } from './ExportPytorchDialog'
 import { RunDetail } from './RunDetail'
 import { RunsTable } from './RunsTable'
 import { useRunsView } from './store'
@@ -23,6 +24,7 @@ export function RunsView({ projectId }: { projectId: number }) {
   const { table, selected, detail, forProject, setTable, setSelected, open } = useRunsView()
   const navigate = useApp((s) => s.navigate)
   const ready = useRunsView((s) => s.projectId === projectId)
+  const [exporting, setExporting] = useState<{ id: number; name: string } | null>(null)
 
   useEffect(() => forProject(projectId), [projectId])
 
@@ -67,6 +69,7 @@ export function RunsView({ projectId }: { projectId: number }) {
         selected={selected}
         onSelected={setSelected}
         onOpen={(id) => open(id)}
+        onExportPytorch={(r) => setExporting({ id: r.id, name: r.name })}
         tags={tags}
         metricNames={metricNames}
         loading={loading}
@@ -76,6 +79,7 @@ export function RunsView({ projectId }: { projectId: number }) {
       ) : (
         data && data.rows.length > 0 && <p className="runs-hint muted small">Tick runs to compare them: curves overlaid, what differs in their settings and architectures, and how hyperparameters relate to the result.</p>
       )}
+      {exporting && <ExportPytorchDialog target={{ kind: 'run', runId: exporting.id, name: exporting.name }} onClose={() => setExporting(null)} />}
     </div>
   )
 }

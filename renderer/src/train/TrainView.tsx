@@ -22,6 +22,7 @@ import { validateForm, type TrainForm } from './form'
 import { flushTrainForm, loadTrainForm, updateTrainForm, useTrainForm } from './form-store'
 import { resumeAfterReload, trainingController } from './instance'
 import { ProcedurePanel } from '../procedure/ProcedurePanel'
+import { ExportPytorchDialog } from '../runs/ExportPytorchDialog'
 import { EpochTable, RunCharts } from './RunCharts'
 import { emptySteps, seriesFromMetrics, type EpochRow, type StepSeries } from './series'
 import './train.css'
@@ -112,6 +113,7 @@ export function TrainView({ projectId }: { projectId: number }) {
   const [selected, setSelected] = useState<number | null>(null)
   const [startError, setStartError] = useState<string | null>(null)
   const [mainTab, setMainTab] = useState<'run' | 'procedure'>('run')
+  const [exporting, setExporting] = useState(false)
   const liveHere = live && live.projectId === projectId ? live : null
   const training = liveHere !== null && liveHere.phase !== 'ended'
   const otherProjectTraining = live !== null && live.phase !== 'ended' && live.projectId !== projectId
@@ -141,17 +143,19 @@ export function TrainView({ projectId }: { projectId: number }) {
   const canStart = formReady && validation.ok && form.architectureId !== null && form.datasetId !== null && fits && !training && !busy && !otherProjectTraining
   const openDesign = () => navigate({ name: 'workspace', projectId, section: 'architecture' })
 
+  const request = () => ({
+    projectId,
+    architectureId: form.architectureId!,
+    datasetId: form.datasetId!,
+    pipelineId: form.pipelineId,
+    config: validation.config,
+    backend: form.backend,
+  })
+  const canExport = formReady && validation.ok && form.architectureId !== null && form.datasetId !== null && fits
   const start = async () => {
     setStartError(null)
     try {
-      const run = await trainingController().start({
-        projectId,
-        architectureId: form.architectureId!,
-        datasetId: form.datasetId!,
-        pipelineId: form.pipelineId,
-        config: validation.config,
-        backend: form.backend,
-      })
+      const run = await trainingController().start(request())
       setSelected(run.id)
     } catch (e) {
       setStartError(e instanceof Error ? e.message : String((e as { message?: unknown }).message ?? e))
@@ -217,6 +221,19 @@ export function TrainView({ projectId }: { projectId: number }) {
             <Icon name="train" size={16} />
             {busy ? 'Preparing…' : training ? 'Training…' : 'Start training'}
           </button>
+          <button className="btn btn-sm" disabled={!canExport} onClick={() => setExporting(true)} data-testid="export-pytorch" title="The design, pipeline and settings above as a PyTorch project (model.py, train.py, ...)">
+            Export as PyTorch project…
+          </button>
+          {exporting && (
+            <ExportPytorchDialog
+              target={{
+                kind: 'design',
+                name: architectures?.find((a) => a.id === form.architectureId)?.name ?? 'design',
+                snapshot: async () => (await trainingController().snapshotOf(request())).snapshot as unknown as Record<string, unknown>,
+              }}
+              onClose={() => setExporting(false)}
+            />
+          )}
         </div>
       </aside>
       <div className="train-main">
