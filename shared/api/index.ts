@@ -14,6 +14,7 @@ export * from './services/versioned'
 export * from './services/models'
 export * from './services/workspace'
 export * from './services/exports'
+export * from './services/engines'
 
 import { appContract } from './services/app'
 import { projectsContract } from './services/projects'
@@ -25,6 +26,7 @@ import { pipelinesContract } from './services/pipelines'
 import { modelsContract } from './services/models'
 import { workspaceContract } from './services/workspace'
 import { exportsContract } from './services/exports'
+import { enginesContract } from './services/engines'
 
 /** Every service the studio exposes; both hosts serve exactly this list. */
 export const contracts = {
@@ -38,5 +40,6 @@ export const contracts = {
   models: modelsContract,
   workspace: workspaceContract,
   exports: exportsContract,
+  engines: enginesContract,
 } as const
 export type Contracts = typeof contracts
