@@ -7,7 +7,7 @@
  * with "..", a relative path, a folder that is not empty.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { call, expect, setupToyMnist, test } from './fixtures'
 
 const FILES = ['model.py', 'train.py', 'data.py', 'augment.py', 'convert.py', 'run.json', 'split.json', 'README.md', 'requirements.txt']
@@ -50,13 +50,14 @@ test('export the Train form and a run as PyTorch projects (browser host: folder 
   const runFolder = join(dataDir, 'exports', 'Toy-run')
   await expect(runField).toHaveValue(runFolder)
   // Unsafe paths are refused by the path guard, and nothing is written.
-  await runField.fill(`${dataDir}/exports/../../escape`)
+  const escape = `${basename(dataDir)}-escape`
+  await runField.fill(`${dataDir}/exports/../../${escape}`)
   await runDialog.getByTestId('pytorch-export-write').click()
   await expect(runDialog.getByRole('alert')).toContainText('contains “..”')
   await runField.fill('exports/relative')
   await runDialog.getByTestId('pytorch-export-write').click()
   await expect(runDialog.getByRole('alert')).toContainText('is relative')
-  expect(existsSync(join(dataDir, '..', 'escape'))).toBe(false)
+  expect(existsSync(join(dataDir, '..', escape))).toBe(false)
   // A folder that is not empty needs "Replace files already there".
   await runField.fill(formFolder)
   await runDialog.getByTestId('pytorch-export-write').click()
