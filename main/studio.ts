@@ -2,12 +2,13 @@
  * The studio back end, independent of any host: the database, the data folder and every service registered
  * on one ServiceHost. Electron, the browser host and the tests all start it through here.
  */
-import { ApiError, appContract, architecturesContract, datasetsContract, exportsContract, hostContract, modelsContract, pipelinesContract, projectsContract, runsContract, workspaceContract, type AppInfo, type HostCapabilities, type HostKind } from '@shared/api'
+import { ApiError, appContract, architecturesContract, datasetsContract, enginesContract, exportsContract, hostContract, modelsContract, pipelinesContract, projectsContract, runsContract, workspaceContract, type AppInfo, type HostCapabilities, type HostKind } from '@shared/api'
 import { ServiceHost } from './rpc/service-host'
 import { createAppService } from './services/app'
 import { createArchitecturesService } from './services/architectures'
 import { createDatasetsService } from './services/datasets'
 import { createExportsService } from './services/exports'
+import { createEnginesService, type EnginesService } from './services/engines'
 import { createModelsService } from './services/models'
 import { createPipelinesService } from './services/pipelines'
 import { createProjectsService } from './services/projects'
@@ -32,6 +33,8 @@ export interface Studio {
   readonly db: Db
   readonly paths: DataPaths
   readonly info: AppInfo
+  /** The engines service (its PyTorch runner: the CLI waits on a run it started). */
+  readonly engines: EnginesService
   close(): void
 }
 
@@ -67,12 +70,16 @@ export function startStudio(options: StudioOptions): Studio {
   services.register(modelsContract, createModelsService({ services }))
   services.register(workspaceContract, createWorkspaceService(db, services.emitter(workspaceContract)))
   services.register(exportsContract, createExportsService({ services }, paths))
+  const engines = createEnginesService({ services, db, paths }, services.emitter(enginesContract))
+  services.register(enginesContract, engines)
   return {
     services,
     db,
     paths,
     info,
+    engines,
     close: () => {
+      engines.dispose()
       datasets.dispose()
       db.close()
     },

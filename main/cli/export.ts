@@ -107,7 +107,7 @@ export const exportCommand: Subcommand = {
     }
     if (v.out === undefined) throw new UsageError('export pytorch needs --out <dir>, the folder to write')
     const out = resolve(v.out)
-    const { checkExportFolder, runExportInput, writePytorchProject } = await import('../services/exports')
+    const { checkExportFolder, writePytorchProject } = await import('../services/exports')
     const asUsage = (err: unknown): never => {
       if (err instanceof ApiError && err.code !== 'internal') throw new UsageError(err.message)
       throw err
@@ -124,6 +124,7 @@ export const exportCommand: Subcommand = {
     } else {
       const runId = parseNumberArg('<run id>', runRef!, { int: true, min: 1 })
       const dataDir = resolve(v['data-dir'] ?? defaultDataDir())
+      const { runExportInput } = await import('../engines/export-run')
       const e = await withStudio(dataDir, (studio) => runExportInput(studio, runId)).catch(asUsage)
       for (const note of e.notes) io.stderr(`studio export: ${note}\n`)
       input = e.input

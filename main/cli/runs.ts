@@ -1,16 +1,26 @@
-/** `studio runs list`: the training runs of a data folder (all projects, or one), newest first. */
+/**
+ * `studio runs list`: the training runs of a data folder (all projects, or one), newest first.
+ * `studio runs import <folder>`: a PyTorch project's results (metrics.jsonl, run.json, best.pt / last.pt) into a
+ * run, idempotently (engines.importResults: a second import writes only what is new).
+ */
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { datasetsContract, projectsContract, runsContract, type RunSummary } from '@shared/api'
+import { ApiError, datasetsContract, enginesContract, projectsContract, runsContract, type RunSummary } from '@shared/api'
 import { defaultDataDir } from '../host/paths'
 import { findProject, withStudio } from './train'
 import { UsageError, type Subcommand } from './types'
 
 const usage = `Usage: studio runs list [--project <name|id>] [--data-dir <dir>] [--json]
+       studio runs import <folder> [--project <name|id>] [--data-dir <dir>] [--json]
 
-Lists training runs (from the app or \`studio train\`): name, status, project, dataset, best validation accuracy
+list: training runs (from the app or \`studio train\`): name, status, project, dataset, best validation accuracy
 and its epoch, backend, duration.
-  --project   only this project's runs (default: all projects)
+import: a PyTorch project folder (\`studio export pytorch\`, trained with python train.py or torchrun) into a run:
+its metrics.jsonl, its status and engine from run.json, best.pt / last.pt as studio checkpoints (converted with the
+folder's convert.py by the Python with PyTorch the app finds). Importing again updates the same run with only
+what is new, so a run still training can be imported as often as you like.
+  --project   list: only this project's runs (default: all projects); import: the project of a new run
+              (default: the project of the run the folder was exported from)
   --data-dir  the studio data folder (default: the app's, ${defaultDataDir()})
   --json      machine-readable output`
 
@@ -60,7 +70,7 @@ export function renderRuns(list: readonly RunListEntry[]): string {
 
 export const runsCommand: Subcommand = {
   name: 'runs',
-  summary: 'List training runs (status, dataset, best validation accuracy, backend, duration)',
+  summary: 'List training runs, or import a PyTorch project\'s results (studio runs list | import <folder>)',
   usage,
   async run(args, io) {
     const parsed = parseArgs({
@@ -70,9 +80,32 @@ export const runsCommand: Subcommand = {
     })
     const { values, positionals } = parsed
     const [action, ...rest] = positionals
-    if (action !== 'list') throw new UsageError(action === undefined ? 'runs needs an action: list' : `unknown runs action ${JSON.stringify(action)}: use list`)
-    if (rest.length) throw new UsageError(`runs list takes no arguments, received ${rest.join(' ')}`)
+    if (action !== 'list' && action !== 'import') throw new UsageError(action === undefined ? 'runs needs an action: list or import' : `unknown runs action ${JSON.stringify(action)}: use list or import`)
     const dataDir = resolve(values['data-dir'] ?? defaultDataDir())
+    if (action === 'import') {
+      if (rest.length !== 1) throw new UsageError(`runs import takes one folder, received ${rest.length === 0 ? 'none' : rest.map((r) => JSON.stringify(r)).join(' ')}`)
+      const folder = resolve(rest[0]!)
+      return withStudio(dataDir, async (studio) => {
+        const { clientFor } = await import('../rpc/direct-client')
+        const project = values.project !== undefined ? await findProject(clientFor(studio, projectsContract), values.project, false) : null
+        let r
+        try {
+          r = await clientFor(studio, enginesContract).importResults({ folder, ...(project ? { projectId: project.id } : {}) })
+        } catch (err) {
+          if (err instanceof ApiError && err.code !== 'internal') throw new UsageError(err.message + (err.issues.some((i) => i.path === 'projectId') ? ' (--project <name|id>)' : ''))
+          throw err
+        }
+        if (values.json) {
+          io.stdout(JSON.stringify({ runId: r.run.id, name: r.run.name, created: r.created, status: r.status, points: r.points, checkpoints: r.checkpoints.map((c) => ({ kind: c.kind, epoch: c.epoch, step: c.step })), notes: r.notes }) + '\n')
+        } else {
+          const cps = r.checkpoints.length ? `, checkpoints ${r.checkpoints.map((c) => `${c.kind} (epoch ${c.epoch}, step ${c.step})`).join(', ')}` : ', no new checkpoints'
+          io.stdout(`${r.created ? 'Created' : 'Updated'} run ${r.run.id} "${r.run.name}" (${r.status}): ${r.points} new points${cps}\n`)
+          for (const note of r.notes) io.stderr(`studio runs import: ${note}\n`)
+        }
+        return 0
+      })
+    }
+    if (rest.length) throw new UsageError(`runs list takes no arguments, received ${rest.join(' ')}`)
     return withStudio(dataDir, async (studio) => {
       const { clientFor } = await import('../rpc/direct-client')
       const projectsApi = clientFor(studio, projectsContract)

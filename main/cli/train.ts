@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { ApiError, datasetsContract, projectsContract, type DatasetSummary, type Project, type ServiceClient } from '@shared/api'
+import { ApiError, datasetsContract, enginesContract, projectsContract, type DatasetSummary, type Project, type ServiceClient } from '@shared/api'
 import { TEMPLATES, getTemplate } from '../../shared/graph/templates'
 import { findOptimizerChoice, optimizerChoices, specOfChoice } from '../../shared/train/optimizer-kinds'
 import { listSchedules, scheduleByCliName } from '../../shared/train/schedules'
@@ -38,8 +38,8 @@ const optimizerList = optimizerChoices()
 
 const usage = `Usage: studio train (--graph <file> | --template <name>) --dataset <name|id> [options]
 
-Trains with the app's engine under Node and records the run in the data folder's database (it appears in the
-app's run list). Training uses the dataset's train split, validation its val split; the test split is never read.
+Trains with the app's engine under Node (or with PyTorch: --engine pytorch) and records the run in the data
+folder's database (it appears in the app's run list). Training uses the dataset's train split, validation its val split; the test split is never read.
   --graph <file>         a graph document (.json, as exported by the app); its input and classes adapt to the dataset
   --template <name>      a built-in architecture, built for the dataset's image size and classes
                          (${TEMPLATES.map((t) => t.name).join(', ')})
@@ -55,11 +55,18 @@ ${HYPER_FLAGS.map(([param, f]) => `  ${`--${param} X`.padEnd(22)} ${f.label} (de
   --seed S               run seed: data order, augmentation (default 0)
   --pipeline <file>      an augmentation pipeline document (.json); default none
   --backend wasm|cpu     TF.js backend (default wasm: XNNPACK, the fast CPU path)
+  --engine tfjs|pytorch  tfjs (default): the app's engine under Node; pytorch: the run exported as a PyTorch project
+                         into its folder and trained by \`python train.py\` (the Python with PyTorch the app finds, or
+                         the one set in the app), its metrics and checkpoints recorded into the run as it trains
+  --processes N          pytorch: N processes under torchrun (--standalone --nproc_per_node N; default 1)
+  --device auto|cpu|cuda pytorch: where it trains (default auto: CUDA when PyTorch sees it)
+  --amp                  pytorch: mixed precision (CUDA only)
   --project <name|id>    the run's project (default: the "${CLI_PROJECT_NAME}" project, created when missing)
   --name <run name>      (default: "<template or file> on <dataset>")
   --data-dir <dir>       the studio data folder (default: the app's, ${defaultDataDir()})
   --json                 one JSON line per epoch and a final summary line
-Ctrl-C stops the run cleanly between steps: status "stopped", its checkpoints kept (exit code 130).
+Ctrl-C stops the run cleanly between steps: status "stopped", its checkpoints kept (exit code 130); with
+--engine pytorch, train.py finishes its step and writes last.pt, which becomes the run's last checkpoint.
 Optimizers (--optimizer):
 ${optimizerList}`
 
@@ -122,9 +129,96 @@ const pct = (x: number | null | undefined) => (x === null || x === undefined || 
 const num4 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(4))
 const round = (x: number | null | undefined, digits = 4) => (x === null || x === undefined || !Number.isFinite(x) ? null : Number(x.toFixed(digits)))
 
+interface PytorchTrainArgs {
+  readonly studio: Studio
+  readonly io: import('./types').CliIO
+  readonly json: boolean
+  readonly projectId: number
+  readonly name: string
+  readonly dataset: import('@shared/api').DatasetDetail
+  readonly training: import('../../shared/train/config').TrainingConfig
+  readonly processes: number
+  readonly device: 'auto' | 'cpu' | 'cuda'
+  readonly amp: boolean
+  readonly graph: { readonly document: import('../../shared/graph/index').GraphDocument; readonly template: string | null; readonly file: string | null }
+  readonly pipeline: { readonly document: import('../../shared/augment/index').AugmentPipeline; readonly file: string | null } | null
+}
+
+/** `--engine pytorch`: the run through the engines service (as the Train view starts it), waited for here. */
+async function trainOnPytorch(a: PytorchTrainArgs): Promise<number> {
+  const { io, json, studio } = a
+  const { clientFor } = await import('../rpc/direct-client')
+  const { buildRunSnapshot } = await import('../../shared/train/run-snapshot')
+  const engines = clientFor(studio, enginesContract)
+  const fileName = (p: string) => p.split(/[\\/]/).pop() ?? p
+  const config = buildRunSnapshot({
+    architecture: { id: null, name: a.graph.template ?? fileName(a.graph.file ?? 'graph'), versionId: null, version: null, template: a.graph.template, file: a.graph.file, document: a.graph.document },
+    dataset: a.dataset,
+    pipeline: a.pipeline ? { id: null, name: fileName(a.pipeline.file ?? 'pipeline'), versionId: null, version: null, file: a.pipeline.file, document: a.pipeline.document } : null,
+    training: a.training,
+    backendRequested: `pytorch-${a.device}`,
+    appVersion: studio.info.version,
+    origin: 'cli',
+  })
+  let started
+  try {
+    started = await engines.startPytorch({ projectId: a.projectId, name: a.name, config: config as unknown as Record<string, unknown>, datasetId: a.dataset.id, processes: a.processes, device: a.device, amp: a.amp })
+  } catch (error) {
+    if (error instanceof ApiError && error.code !== 'internal') throw new UsageError(error.message)
+    throw error
+  }
+  const { run } = started
+  const engine = (run.config as { engine?: { torchVersion?: string; pythonVersion?: string; deviceNames?: string[] } }).engine
+  if (json) io.stdout(JSON.stringify({ type: 'start', runId: run.id, name: run.name, engine: 'pytorch', folder: started.folder, command: started.command, worldSize: a.processes }) + '\n')
+  else {
+    io.stdout(
+      [
+        `Run ${run.id} "${run.name}" on PyTorch (python ${engine?.pythonVersion ?? '?'}, torch ${engine?.torchVersion ?? '?'}, ${[...new Set(engine?.deviceNames ?? [])].join(', ')}${a.processes > 1 ? `, ${a.processes} processes` : ''})`,
+        `Project folder ${started.folder}`,
+        `$ ${started.command.join(' ')}`,
+      ].join('\n') + '\n',
+    )
+  }
+  const off = studio.services.onEvent((channel, payload) => {
+    if (channel !== 'studio:engines.onDidOutput') return
+    const p = payload as { runId: number; stream: 'stdout' | 'stderr'; text: string }
+    if (p.runId !== run.id) return
+    if (p.stream === 'stderr') io.stderr(p.text)
+    else if (!json) io.stdout(p.text)
+  })
+  let stopping = false
+  const onSigint = () => {
+    if (stopping) return
+    stopping = true
+    if (!json) io.stderr('\nStopping after the current step (train.py writes last.pt)...\n')
+    void engines.stop({ runId: run.id }).catch(() => undefined)
+  }
+  process.on('SIGINT', onSigint)
+  try {
+    const ended = await studio.engines.runner.finished(run.id)!
+    const s = (ended.summary ?? {}) as { message?: string; imagesPerSec?: number | null; steps?: number; epochsDone?: number }
+    if (json) {
+      io.stdout(JSON.stringify({ type: 'summary', runId: ended.id, status: ended.status, reason: s.message ?? null, epochs: s.epochsDone ?? null, steps: s.steps ?? null, bestValAcc: round(ended.bestValAccuracy), bestEpoch: ended.bestEpoch, imagesPerSec: round(s.imagesPerSec, 1), engine: 'pytorch', durationMs: ended.durationMs }) + '\n')
+    } else {
+      io.stdout(
+        [
+          `Run ${ended.id} ${ended.status}: ${s.message ?? ''}`,
+          `  Best val accuracy   ${pct(ended.bestValAccuracy)}${ended.bestEpoch !== null ? ` (epoch ${ended.bestEpoch})` : ''}`,
+          `  Images/s            ${typeof s.imagesPerSec === 'number' ? s.imagesPerSec.toFixed(0) : '-'} (training steps, PyTorch)`,
+          `  Duration            ${(ended.durationMs / 1000).toFixed(1)} s`,
+        ].join('\n') + '\n',
+      )
+    }
+    return ended.status === 'completed' ? 0 : ended.status === 'stopped' ? 130 : 1
+  } finally {
+    off()
+    process.removeListener('SIGINT', onSigint)
+  }
+}
+
 export const trainCommand: Subcommand = {
   name: 'train',
-  summary: "Train a template or graph file on a dataset with the app's engine (WASM) and record the run",
+  summary: "Train a template or graph file on a dataset with the app's engine (WASM) or PyTorch and record the run",
   usage,
   async run(args, io) {
     const parsed = parseArgs({
@@ -145,6 +239,10 @@ export const trainCommand: Subcommand = {
         seed: { type: 'string' },
         pipeline: { type: 'string' },
         backend: { type: 'string' },
+        engine: { type: 'string' },
+        processes: { type: 'string' },
+        device: { type: 'string' },
+        amp: { type: 'boolean', default: false },
         project: { type: 'string' },
         name: { type: 'string' },
         'data-dir': { type: 'string' },
@@ -176,6 +274,14 @@ export const trainCommand: Subcommand = {
     const warmupEpochs = v['warmup-epochs'] !== undefined ? parseNumberArg('--warmup-epochs', v['warmup-epochs'], { min: 0 }) : 0
     const seed: number | string = v.seed === undefined ? 0 : NUMBER.test(v.seed.trim()) && Number.isFinite(Number(v.seed)) ? Number(v.seed) : v.seed
     const backendChoice = oneOf('--backend', v.backend ?? 'wasm', ['wasm', 'cpu'] as const)
+    const engine = oneOf('--engine', v.engine ?? 'tfjs', ['tfjs', 'pytorch'] as const)
+    if (engine === 'pytorch' && v.backend !== undefined) throw new UsageError('--backend chooses the TF.js backend; with --engine pytorch use --device auto|cpu|cuda')
+    if (engine === 'tfjs') {
+      const extra = (['processes', 'device'] as const).filter((f) => v[f] !== undefined).map((f) => `--${f}`).concat(v.amp ? ['--amp'] : [])
+      if (extra.length) throw new UsageError(`${extra.join(', ')} go${extra.length === 1 ? 'es' : ''} with --engine pytorch`)
+    }
+    const processes = v.processes !== undefined ? parseNumberArg('--processes', v.processes, { int: true, min: 1 }) : 1
+    const device = oneOf('--device', v.device ?? 'auto', ['auto', 'cpu', 'cuda'] as const)
     const scheduleDef = scheduleByCliName(scheduleName)!
     const schedule = {
       type: scheduleDef.type,
@@ -228,6 +334,10 @@ export const trainCommand: Subcommand = {
       const project = (await findProject(clientFor(studio, projectsContract), v.project ?? null, true))!
       const source = template ? template.name : graphFile!.path.split(/[\\/]/).pop()!
       const name = v.name ?? `${source} on ${dataset.name}`
+
+      if (engine === 'pytorch') {
+        return trainOnPytorch({ studio, io, json, projectId: project.id, name, dataset, training, processes, device, amp: v.amp ?? false, graph: { document, template: template?.name ?? null, file: graphFile?.path ?? null }, pipeline })
+      }
 
       const stop = new AbortController()
       let sigints = 0

@@ -1,22 +1,14 @@
 /**
  * Export as a PyTorch project (shared/api/services/exports.ts): assembles the export's input from a run (its
  * snapshot and its dataset's split) or from a snapshot the Train view would record, and writes the files of
- * shared/export/pytorch into a folder. `studio export pytorch` uses the same functions (main/cli/export.ts).
+ * shared/export/pytorch into a folder. A run's input and the writing are main/engines/export-run.ts's (the CLI and
+ * the PyTorch runner use them too); the folder check is here, shared with `studio export pytorch`.
  *
- * The export code (shared/export/pytorch) is loaded on first use.
+ * The export code (shared/export/pytorch, and tfjs through the snapshot's graph) is loaded on first use.
  */
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import {
-  ApiError,
-  datasetsContract,
-  exportsContract,
-  runsContract,
-  type DatasetSplit,
-  type PytorchProjectExport,
-  type ServiceClient,
-  type ServiceImpl,
-} from '@shared/api'
+import { ApiError, datasetsContract, exportsContract, type PytorchProjectExport, type ServiceImpl } from '@shared/api'
 import { parseGraphDocument, type GraphDocument } from '@shared/graph'
 import type { PytorchExportInput, SplitIndices } from '../../shared/export/pytorch/index'
 import { clientFor } from '../rpc/direct-client'
@@ -27,40 +19,7 @@ import { checkPathArgument, isSymlink } from '../store/path-guard'
 /** An export's input with what it had to leave out, in words. */
 export interface ExportInput {
   readonly input: PytorchExportInput
-  readonly datasetId: number | null
   readonly notes: string[]
-}
-
-type Datasets = ServiceClient<typeof datasetsContract>
-
-/** Every index of one split (pages of 10,000, indices only). */
-async function splitIndices(datasets: Datasets, id: number, split: DatasetSplit): Promise<number[]> {
-  const out: number[] = []
-  for (let offset = 0; ; ) {
-    const page = await datasets.readSplit({ id, split, offset, limit: 10_000, allowTest: split === 'test', withImages: false })
-    out.push(...page.indices)
-    offset += page.indices.length
-    if (page.indices.length === 0 || offset >= page.total) return out
-  }
-}
-
-async function datasetSplit(datasets: Datasets, id: number): Promise<SplitIndices> {
-  return { train: await splitIndices(datasets, id, 'train'), val: await splitIndices(datasets, id, 'val'), test: await splitIndices(datasets, id, 'test') }
-}
-
-/** A run's export: its snapshot (with the run's id and name), its graph and its dataset's split. */
-export async function runExportInput(host: { readonly services: ServiceHost }, runId: number): Promise<ExportInput> {
-  const run = await clientFor(host, runsContract).get({ id: runId })
-  // export-model loads tfjs: kept out of the studio's start-up.
-  const { snapshotGraph } = await import('./export-model')
-  const graph = snapshotGraph({ runId: run.id, config: run.config, fallbackDocument: undefined }, 'as a PyTorch model')
-  const notes: string[] = []
-  let split: SplitIndices | null = null
-  if (run.datasetId === null) notes.push(`Run ${run.id}'s dataset no longer exists, so split.json is not written (train.py recomputes the studio's split from run.json)`)
-  else split = await datasetSplit(clientFor(host, datasetsContract), run.datasetId)
-  const snapshot = (run.config ?? {}) as Record<string, unknown>
-  const ref = { id: run.id, name: run.name }
-  return { input: { snapshot: { ...snapshot, run: ref }, graph, split, run: ref }, datasetId: run.datasetId, notes }
 }
 
 /** The export of a run not created yet: the snapshot the Train view would record, and its dataset's split. */
@@ -78,9 +37,10 @@ export async function designExportInput(host: { readonly services: ServiceHost }
   const datasetId = (snapshot.dataset as { id?: unknown } | null | undefined)?.id
   const notes: string[] = []
   let split: SplitIndices | null = null
-  if (typeof datasetId === 'number') split = await datasetSplit(clientFor(host, datasetsContract), datasetId)
+  const { datasetSplitIndices } = await import('../engines/export-run')
+  if (typeof datasetId === 'number') split = await datasetSplitIndices(host, datasetId)
   else notes.push('No dataset is chosen, so split.json is not written')
-  return { input: { snapshot, graph, split, run: null }, datasetId: typeof datasetId === 'number' ? datasetId : null, notes }
+  return { input: { snapshot, graph, split, run: null }, notes }
 }
 
 /** A folder the export may write: absolute, no `..`, not a symbolic link, a folder, empty unless `overwrite`. */
@@ -108,9 +68,9 @@ export async function writePytorchProject(input: PytorchExportInput, folder: str
   for (const f of files) {
     const path = join(folder, ...f.path.split('/'))
     if (isSymlink(path)) throw new ApiError('invalid_payload', `${path} is a symbolic link: the export does not write through links; remove it or choose another folder`)
-    mkdirSync(dirname(path), { recursive: true })
-    writeFileSync(path, f.text)
   }
+  const { writeExportFiles } = await import('../engines/export-run')
+  writeExportFiles(files, folder)
   return files.map((f) => f.path)
 }
 
@@ -126,15 +86,16 @@ export function folderName(name: string): string {
 
 export function createExportsService(host: { readonly services: ServiceHost }, paths: DataPaths): ServiceImpl<typeof exportsContract> {
   const datasets = clientFor(host, datasetsContract)
-  const dataFolderOf = async (datasetId: number | null): Promise<string | null> => {
-    if (datasetId === null) return null
+  const dataFolderOf = async (snapshot: Record<string, unknown>): Promise<string | null> => {
+    const datasetId = (snapshot.dataset as { id?: unknown } | null | undefined)?.id
+    if (typeof datasetId !== 'number') return null
     const d = await datasets.get({ id: datasetId }).catch(() => null)
     return d?.cachePath ? dirname(paths.resolve(d.cachePath)) : null
   }
   const write = async (e: ExportInput, folder: string, overwrite: boolean): Promise<PytorchProjectExport> => {
     const path = checkExportFolder(folder, overwrite)
     const files = await writePytorchProject(e.input, path)
-    const dataFolder = await dataFolderOf(e.datasetId)
+    const dataFolder = await dataFolderOf(e.input.snapshot)
     return { folder: path, files, dataFolder, trainCommand: dataFolder ? `python train.py --data ${JSON.stringify(dataFolder)}` : 'python train.py', notes: e.notes }
   }
   return {
@@ -147,6 +108,8 @@ export function createExportsService(host: { readonly services: ServiceHost }, p
     },
     async pytorchRun({ runId, folder, overwrite }) {
       checkExportFolder(folder, overwrite ?? false)
+      // export-run loads tfjs (the snapshot's graph): kept out of the studio's start-up.
+      const { runExportInput } = await import('../engines/export-run')
       return write(await runExportInput(host, runId), folder, overwrite ?? false)
     },
     async pytorchDesign({ snapshot, folder, overwrite }) {

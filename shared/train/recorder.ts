@@ -92,6 +92,8 @@ export interface HostFacts {
   readonly transfer?: unknown
   /** Setup times (ms): backendMs, dataMs, compileMs; the recorder adds firstStepMs. */
   readonly timings?: Record<string, number>
+  /** An engine outside the app (PyTorch): what it reported (torch and python versions, device names, world size). */
+  readonly engine?: Readonly<Record<string, unknown>>
 }
 
 /** A run's summary (runs.update's `summary`): the host facts plus these. */
@@ -152,7 +154,7 @@ export interface RunRecorderOptions {
 const STEP_POINTS = 5
 const finite = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v)
 const finiteOnly = (m: Record<string, number | null>) => Object.fromEntries(Object.entries(m).filter((e): e is [string, number] => finite(e[1])))
-const HOST_KEYS: readonly (keyof HostFacts)[] = ['backend', 'backendReason', 'adapter', 'wasmThreads', 'crossOriginIsolated', 'params', 'trainCount', 'valCount', 'initialLoss', 'transfer', 'timings']
+const HOST_KEYS: readonly (keyof HostFacts)[] = ['backend', 'backendReason', 'adapter', 'wasmThreads', 'crossOriginIsolated', 'params', 'trainCount', 'valCount', 'initialLoss', 'transfer', 'timings', 'engine']
 
 export class RunRecorder implements TrainEventSink {
   readonly #sink: RecordSink

@@ -31,6 +31,8 @@ export interface PythonProbe {
   readonly device: 'cpu' | 'cuda' | null
   /** CUDA device names (torch.cuda.get_device_name), empty on the CPU. */
   readonly deviceNames: string[]
+  /** The processor as train.py names it on the CPU ("CPU (<this>)"): platform.processor() or the machine type. */
+  readonly cpuName: string | null
   /** Why this interpreter cannot train (not found, no torch, timed out), null when it can. */
   readonly problem: string | null
 }
@@ -81,6 +83,8 @@ export interface ImportedResults {
   /** The run's status after the import (run.json's pytorchRun status). */
   readonly status: RunStatus
   readonly folder: string
+  /** What the import could not do, in words (e.g. no Python with torch to convert best.pt / last.pt). */
+  readonly notes: string[]
 }
 
 const absolutePath = z.string().trim().min(1, 'Give the path').max(4096)
