@@ -30,14 +30,13 @@ import { dirname, join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import '@tensorflow/tfjs-backend-wasm'
-import { createStep, emptyPipeline } from '../shared/augment/index'
-import { GraphBuilder } from '../shared/graph/builder'
 import { resnet20 } from '../shared/graph/templates'
 import type { GraphDocument } from '../shared/graph/types'
 import { compileGraph } from '../shared/tfjs/compile'
 import { initWasmBackend, registerWasmTrainingKernels } from '../shared/tfjs/wasm/index'
 import { InMemoryDataSource, Trainer } from '../shared/train/index'
 import type { TrainMessage } from '../shared/train/index'
+import { BENCH_CNN_DESCRIPTION, benchCnn, benchPipeline } from './bench-cnn'
 
 function argStr(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`)
@@ -68,33 +67,10 @@ interface BenchModel {
   readonly torch: string
 }
 
-function benchCnn(): GraphDocument {
-  const b = new GraphBuilder()
-  b.add('Input', { shape: [28, 28, 1] }, { id: 'input' })
-  let i = 0
-  const convBnRelu = (filters: number) => {
-    i++
-    b.add('Conv2D', { filters, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: 'heNormal' }, { id: `conv${i}` })
-    b.add('BatchNorm', {}, { id: `bn${i}` })
-    b.add('ReLU', {}, { id: `relu${i}` })
-  }
-  convBnRelu(32)
-  convBnRelu(32)
-  b.add('MaxPool', { poolSize: 2, strides: 2 }, { id: 'pool1' })
-  convBnRelu(64)
-  convBnRelu(64)
-  b.add('MaxPool', { poolSize: 2, strides: 2 }, { id: 'pool2' })
-  b.add('Flatten', {}, { id: 'flatten' })
-  b.add('Dense', { units: 128, kernelInitializer: 'heNormal' }, { id: 'fc1' })
-  b.add('ReLU', {}, { id: 'fc1_relu' })
-  b.add('Output', { units: 10 }, { id: 'output' })
-  return b.build()
-}
-
 const ALL_MODELS: readonly BenchModel[] = [
   {
     name: 'cnn',
-    description: 'conv32-conv32-pool-conv64-conv64-pool-fc128-fc10, BN after every conv, 28x28x1',
+    description: BENCH_CNN_DESCRIPTION,
     shape: [28, 28, 1],
     classes: 10,
     batch: 64,
@@ -147,16 +123,6 @@ function syntheticSource(model: BenchModel, n: number): InMemoryDataSource {
 
 function compile(model: BenchModel): tf.LayersModel {
   return compileGraph(model.document(), { seed: 1 }).model
-}
-
-function benchPipeline(channels: number) {
-  return {
-    ...emptyPipeline(),
-    steps: [
-      createStep('translation', 'shift', { p: 0.5 }),
-      createStep('normalize', 'norm', { params: { mean: Array(channels).fill(0.5), std: Array(channels).fill(0.29) } }),
-    ],
-  }
 }
 
 /** The studio path: Trainer over a DataSource with a translate + normalize pipeline, messages to a sink. */

@@ -2,11 +2,12 @@
  * The studio back end, independent of any host: the database, the data folder and every service registered
  * on one ServiceHost. Electron, the browser host and the tests all start it through here.
  */
-import { ApiError, appContract, architecturesContract, datasetsContract, enginesContract, hostContract, modelsContract, pipelinesContract, projectsContract, runsContract, workspaceContract, type AppInfo, type HostCapabilities, type HostKind } from '@shared/api'
+import { ApiError, appContract, architecturesContract, datasetsContract, enginesContract, exportsContract, hostContract, modelsContract, pipelinesContract, projectsContract, runsContract, workspaceContract, type AppInfo, type HostCapabilities, type HostKind } from '@shared/api'
 import { ServiceHost } from './rpc/service-host'
 import { createAppService } from './services/app'
 import { createArchitecturesService } from './services/architectures'
 import { createDatasetsService } from './services/datasets'
+import { createExportsService } from './services/exports'
 import { createEnginesService, type EnginesService } from './services/engines'
 import { createModelsService } from './services/models'
 import { createPipelinesService } from './services/pipelines'
@@ -77,6 +78,7 @@ export function startStudio(options: StudioOptions): Studio {
   services.register(datasetsContract, datasets)
   services.register(modelsContract, createModelsService({ services }))
   services.register(workspaceContract, createWorkspaceService(db, services.emitter(workspaceContract)))
+  services.register(exportsContract, createExportsService({ services }, paths))
   const engines = createEnginesService({ services, db, paths }, services.emitter(enginesContract))
   services.register(enginesContract, engines)
   return {

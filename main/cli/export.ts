@@ -1,9 +1,8 @@
 /**
  * `studio export pytorch`: writes a run (or a design from files) as a self-contained PyTorch project: the files
  * of shared/export/pytorch (model.py, convert.py, run.json, split.json, README.md, requirements.txt and every
- * other part registered there).
+ * other part registered there), through main/services/exports.ts like the app's "Export as PyTorch project...".
  */
-import { existsSync, readdirSync, statSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ApiError } from '@shared/api'
@@ -79,12 +78,6 @@ async function fromFiles(v: { graph: string; pipeline?: string; config?: string 
   return { snapshot, graph, split: null, run: null }
 }
 
-function checkOut(out: string, force: boolean): void {
-  if (!existsSync(out)) return
-  if (!statSync(out).isDirectory()) throw new UsageError(`--out ${out} exists and is not a folder`)
-  if (!force && readdirSync(out).length > 0) throw new UsageError(`--out ${out} is not empty: choose a new folder, or pass --force to replace the files there`)
-}
-
 export const exportCommand: Subcommand = {
   name: 'export',
   summary: 'Export a run or a design as a PyTorch project (studio export pytorch ...)',
@@ -114,7 +107,16 @@ export const exportCommand: Subcommand = {
     }
     if (v.out === undefined) throw new UsageError('export pytorch needs --out <dir>, the folder to write')
     const out = resolve(v.out)
-    checkOut(out, v.force ?? false)
+    const { checkExportFolder, writePytorchProject } = await import('../services/exports')
+    const asUsage = (err: unknown): never => {
+      if (err instanceof ApiError && err.code !== 'internal') throw new UsageError(err.message)
+      throw err
+    }
+    try {
+      checkExportFolder(out, v.force ?? false, 'pass --force to replace the files there')
+    } catch (err) {
+      asUsage(err)
+    }
 
     let input: PytorchExportInput
     if (v.graph !== undefined) {
@@ -122,29 +124,13 @@ export const exportCommand: Subcommand = {
     } else {
       const runId = parseNumberArg('<run id>', runRef!, { int: true, min: 1 })
       const dataDir = resolve(v['data-dir'] ?? defaultDataDir())
-      input = await withStudio(dataDir, async (studio) => {
-        const { runExportInput } = await import('../engines/export-run')
-        try {
-          const { input, notes } = await runExportInput(studio, runId)
-          for (const note of notes) io.stderr(`studio export: ${note}\n`)
-          return input
-        } catch (err) {
-          if (err instanceof ApiError) throw new UsageError(err.message)
-          throw err
-        }
-      })
+      const { runExportInput } = await import('../engines/export-run')
+      const e = await withStudio(dataDir, (studio) => runExportInput(studio, runId)).catch(asUsage)
+      for (const note of e.notes) io.stderr(`studio export: ${note}\n`)
+      input = e.input
     }
-    const { exportPytorchProject, PytorchExportError } = await import('../../shared/export/pytorch/index')
-    let files
-    try {
-      files = exportPytorchProject(input)
-    } catch (err) {
-      if (err instanceof PytorchExportError) throw new UsageError(err.message)
-      throw err
-    }
-    const { writeExportFiles } = await import('../engines/export-run')
-    writeExportFiles(files, out)
-    io.stdout(`Wrote ${files.length} files to ${out}: ${files.map((f) => f.path).join(', ')}\n`)
+    const files = await writePytorchProject(input, out).catch(asUsage)
+    io.stdout(`Wrote ${files.length} files to ${out}: ${files.join(', ')}\n`)
     return 0
   },
 }

@@ -1,7 +1,8 @@
 /**
  * A run as a PyTorch project (shared/export/pytorch): the export's input read from the data folder (the run's
  * snapshot, its graph, its dataset's split) and the files written into a folder. `studio export pytorch <run>` and
- * the PyTorch engine's runner (which exports into the run's own folder) both go through here.
+ * the PyTorch engine's runner (which exports into the run's own folder) and the app's "Export as PyTorch project..."
+ * (main/services/exports.ts) go through here.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -24,6 +25,12 @@ async function splitIndices(datasets: ServiceClient<typeof datasetsContract>, id
   }
 }
 
+/** A dataset's train/val/test positions (split.json). */
+export async function datasetSplitIndices(host: { readonly services: ServiceHost }, datasetId: number): Promise<SplitIndices> {
+  const datasets = clientFor(host, datasetsContract)
+  return { train: await splitIndices(datasets, datasetId, 'train'), val: await splitIndices(datasets, datasetId, 'val'), test: await splitIndices(datasets, datasetId, 'test') }
+}
+
 /**
  * The export input of a run: its snapshot (with `run: { id, name }` added), its graph, and its dataset's split
  * (null when the dataset no longer exists: `notes` says so). Throws the runs service's ApiError for an unknown run.
@@ -37,8 +44,7 @@ export async function runExportInput(host: { readonly services: ServiceHost }, r
   if (run.datasetId === null) {
     notes.push(`run ${run.id}'s dataset no longer exists, so split.json is not written`)
   } else {
-    const datasets = clientFor(host, datasetsContract)
-    split = { train: await splitIndices(datasets, run.datasetId, 'train'), val: await splitIndices(datasets, run.datasetId, 'val'), test: await splitIndices(datasets, run.datasetId, 'test') }
+    split = await datasetSplitIndices(host, run.datasetId)
   }
   return { input: { snapshot: { ...snapshot, run: { id: run.id, name: run.name } }, graph, split, run: { id: run.id, name: run.name } }, notes }
 }

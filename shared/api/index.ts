@@ -13,6 +13,7 @@ export * from './services/pipelines'
 export * from './services/versioned'
 export * from './services/models'
 export * from './services/workspace'
+export * from './services/exports'
 export * from './services/engines'
 
 import { appContract } from './services/app'
@@ -24,6 +25,7 @@ import { runsContract } from './services/runs'
 import { pipelinesContract } from './services/pipelines'
 import { modelsContract } from './services/models'
 import { workspaceContract } from './services/workspace'
+import { exportsContract } from './services/exports'
 import { enginesContract } from './services/engines'
 
 /** Every service the studio exposes; both hosts serve exactly this list. */
@@ -37,6 +39,7 @@ export const contracts = {
   pipelines: pipelinesContract,
   models: modelsContract,
   workspace: workspaceContract,
+  exports: exportsContract,
   engines: enginesContract,
 } as const
 export type Contracts = typeof contracts

@@ -16,6 +16,7 @@ import { changes, useLive } from '../ui/live'
 import { CurveCharts } from './Compare'
 import { cacheSpec, evalRequest, modelSpec, splitRows } from './eval-client'
 import { EvaluationView } from './Evaluation'
+import { ExportPytorchDialog } from './ExportPytorchDialog'
 import { InspectPanel, pipelineOf } from './Inspect'
 import { NotesDialog, RunSwatch, StatusChip } from './RunsTable'
 import { backendLabel, optimizerLabel } from './settings'
@@ -75,7 +76,7 @@ export function RunDetail(props: { runId: number; onBack: () => void }) {
   const [evalError, setEvalError] = useState<string | null>(null)
   const [confirmTest, setConfirmTest] = useState<CheckpointInfo | null>(null)
   const [exporting, setExporting] = useState<CheckpointInfo | null>(null)
-  const [dialog, setDialog] = useState<'rename' | 'notes' | 'delete' | null>(null)
+  const [dialog, setDialog] = useState<'rename' | 'notes' | 'delete' | 'pytorch' | null>(null)
   const canPick = useApp((s) => s.info?.capabilities.canPickFolder ?? false)
   const id = props.runId
 
@@ -196,6 +197,9 @@ export function RunDetail(props: { runId: number; onBack: () => void }) {
           <Icon name="edit" size={13} /> Rename
         </button>
         <button className="btn btn-sm" onClick={() => setDialog('notes')}>✎ Notes</button>
+        <button className="btn btn-sm" onClick={() => setDialog('pytorch')}>
+          <Icon name="folder" size={13} /> Export as PyTorch project…
+        </button>
         <button className="btn btn-sm btn-danger-ghost" onClick={() => setDialog('delete')}>
           <Icon name="trash" size={13} /> Delete
         </button>
@@ -319,6 +323,7 @@ export function RunDetail(props: { runId: number; onBack: () => void }) {
       {dialog === 'rename' && (
         <PromptDialog title="Rename run" label="Name" initial={run.name} confirmLabel="Rename" onSubmit={async (name) => void (await api().runs.rename({ id: run.id, name }))} onClose={() => setDialog(null)} />
       )}
+      {dialog === 'pytorch' && <ExportPytorchDialog target={{ kind: 'run', runId: run.id, name: run.name }} onClose={() => setDialog(null)} />}
       {dialog === 'notes' && <NotesDialog id={run.id} name={run.name} initial={run.notes ?? ''} onClose={() => setDialog(null)} />}
       {dialog === 'delete' && (
         <ConfirmDialog

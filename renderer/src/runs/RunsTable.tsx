@@ -137,6 +137,8 @@ export interface RunsTableProps {
   readonly selected: readonly number[]
   readonly onSelected: (ids: number[]) => void
   readonly onOpen: (id: number) => void
+  /** "Export as PyTorch project..." of one run (row action, and the selection's when it is one run). */
+  readonly onExportPytorch: (run: { id: number; name: string }) => void
   readonly tags: readonly { tag: string; runs: number }[]
   readonly metricNames: readonly MetricNameInfo[]
   readonly loading: boolean
@@ -381,6 +383,7 @@ export function RunsTable(props: RunsTableProps) {
           </span>
           <button className="btn btn-sm" onClick={() => void api().runs.star({ runIds: [...selected], starred: true }).catch(reportError)}>★ Star</button>
           <button className="btn btn-sm" onClick={() => setDialog({ kind: 'tag', ids: [...selected] })}># Tag…</button>
+          {selectedRows.length === 1 && <button className="btn btn-sm" onClick={() => props.onExportPytorch(selectedRows[0]!)}>Export as PyTorch project…</button>}
           {selectedRows.length > 0 && (
             <button className="btn btn-sm btn-danger-ghost" onClick={() => setDialog({ kind: 'delete', rows: selectedRows })}>
               <Icon name="trash" size={13} /> Delete…
@@ -511,6 +514,9 @@ export function RunsTable(props: RunsTableProps) {
                     </button>
                     <button className="icon-btn" title="Notes" aria-label={`Notes of ${r.name}`} onClick={() => setDialog({ kind: 'notes', row: r })}>
                       ✎
+                    </button>
+                    <button className="icon-btn" title="Export as PyTorch project…" aria-label={`Export ${r.name} as PyTorch project`} onClick={() => props.onExportPytorch(r)}>
+                      <Icon name="folder" size={13} />
                     </button>
                     <button className="icon-btn danger" title="Delete" aria-label={`Delete ${r.name}`} onClick={() => setDialog({ kind: 'delete', rows: [r] })}>
                       <Icon name="trash" size={13} />

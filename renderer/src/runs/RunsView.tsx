@@ -10,6 +10,8 @@ import { reportError } from '../ui/dialogs'
 import { Icon } from '../ui/icons'
 import { changes, useLive } from '../ui/live'
 import { Compare } from './Compare'
+import { ExportPytorchDialog } from './ExportPytorchDialog'
+import { ImportResultsDialog } from './ImportResultsDialog'
 import { RunDetail } from './RunDetail'
 import { RunsTable } from './RunsTable'
 import { useRunsView } from './store'
@@ -23,6 +25,8 @@ export function RunsView({ projectId }: { projectId: number }) {
   const { table, selected, detail, forProject, setTable, setSelected, open } = useRunsView()
   const navigate = useApp((s) => s.navigate)
   const ready = useRunsView((s) => s.projectId === projectId)
+  const [exporting, setExporting] = useState<{ id: number; name: string } | null>(null)
+  const [importing, setImporting] = useState(false)
 
   useEffect(() => forProject(projectId), [projectId])
 
@@ -53,11 +57,20 @@ export function RunsView({ projectId }: { projectId: number }) {
         <button className="btn btn-primary" onClick={() => navigate({ name: 'workspace', projectId, section: 'train' })}>
           Go to Train
         </button>
+        <button className="btn" onClick={() => setImporting(true)} data-testid="import-results">
+          Import results…
+        </button>
+        {importing && <ImportResultsDialog projectId={projectId} onOpen={(id) => open(id)} onClose={() => setImporting(false)} />}
       </div>
     )
   }
   return (
     <div className={`runs-view${selected.length > 0 ? ' comparing' : ''}`} data-testid="runs-view">
+      <div className="runs-actions">
+        <button className="btn btn-sm" onClick={() => setImporting(true)} title="A PyTorch project trained elsewhere (metrics.jsonl, run.json, best.pt / last.pt) as a run" data-testid="import-results">
+          Import results…
+        </button>
+      </div>
       <RunsTable
         rows={data?.rows ?? []}
         {...(data?.groups ? { groups: data.groups } : {})}
@@ -68,6 +81,7 @@ export function RunsView({ projectId }: { projectId: number }) {
         selected={selected}
         onSelected={setSelected}
         onOpen={(id) => open(id)}
+        onExportPytorch={(r) => setExporting({ id: r.id, name: r.name })}
         tags={tags}
         metricNames={metricNames}
         loading={loading}
@@ -77,6 +91,8 @@ export function RunsView({ projectId }: { projectId: number }) {
       ) : (
         data && data.rows.length > 0 && <p className="runs-hint muted small">Tick runs to compare them: curves overlaid, what differs in their settings and architectures, and how hyperparameters relate to the result.</p>
       )}
+      {importing && <ImportResultsDialog projectId={projectId} onOpen={(id) => open(id)} onClose={() => setImporting(false)} />}
+      {exporting && <ExportPytorchDialog target={{ kind: 'run', runId: exporting.id, name: exporting.name }} onClose={() => setExporting(null)} />}
     </div>
   )
 }

@@ -5,6 +5,7 @@ import { scheduleCurve } from '@shared/train/schedules'
 import { LineChart } from '../charts/LineChart'
 import { useApp } from '../app/store'
 import { BACKEND_LABELS, BACKEND_ORDER } from '../backend/labels'
+import { EngineField } from './EngineField'
 import { findOptimizerChoice } from '@shared/train/optimizer-kinds'
 import { defaultLearningRate, OPTIMIZERS, optimizerFields, SCHEDULES, scheduleFields, scheduleOf, type FormField, type FormValidation, type TrainForm } from './form'
 import { useSeriesColors } from './RunCharts'
@@ -211,17 +212,22 @@ export function ConfigForm({ form, set, validation, architectures, datasets, pip
           {text('seed', 'Seed')}
         </div>
         <div className="tf-row">
-          <label className="tf-field">
-            <span className="tf-label">Backend</span>
-            <select aria-label="Backend" value={form.backend} disabled={disabled} onChange={(e) => set({ backend: e.target.value as TrainForm['backend'] })}>
-              <option value="auto">{studioOption}</option>
-              {BACKEND_ORDER.map((b) => (
-                <option key={b} value={b}>
-                  {BACKEND_LABELS[b]}
-                </option>
-              ))}
-            </select>
-          </label>
+          <EngineField value={form.engine} disabled={disabled} onChange={(engine) => set({ engine })} />
+        </div>
+        <div className="tf-row">
+          {form.engine === 'tfjs' && (
+            <label className="tf-field">
+              <span className="tf-label">Backend</span>
+              <select aria-label="Backend" value={form.backend} disabled={disabled} onChange={(e) => set({ backend: e.target.value as TrainForm['backend'] })}>
+                <option value="auto">{studioOption}</option>
+                {BACKEND_ORDER.map((b) => (
+                  <option key={b} value={b}>
+                    {BACKEND_LABELS[b]}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
           <label className="tf-check tf-check-inline">
             <input type="checkbox" checked={form.dropLast} disabled={disabled} onChange={(e) => set({ dropLast: e.target.checked })} />
             <span>Drop the last partial batch</span>

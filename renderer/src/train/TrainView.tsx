@@ -22,6 +22,7 @@ import { validateForm, type TrainForm } from './form'
 import { flushTrainForm, loadTrainForm, updateTrainForm, useTrainForm } from './form-store'
 import { resumeAfterReload, trainingController } from './instance'
 import { ProcedurePanel } from '../procedure/ProcedurePanel'
+import { ExportPytorchDialog } from '../runs/ExportPytorchDialog'
 import { EpochTable, RunCharts } from './RunCharts'
 import { emptySteps, seriesFromMetrics, type EpochRow, type StepSeries } from './series'
 import './train.css'
@@ -112,6 +113,8 @@ export function TrainView({ projectId }: { projectId: number }) {
   const [selected, setSelected] = useState<number | null>(null)
   const [startError, setStartError] = useState<string | null>(null)
   const [mainTab, setMainTab] = useState<'run' | 'procedure'>('run')
+  const [exporting, setExporting] = useState(false)
+  const [startingEngine, setStartingEngine] = useState(false)
   const liveHere = live && live.projectId === projectId ? live : null
   const training = liveHere !== null && liveHere.phase !== 'ended'
   const otherProjectTraining = live !== null && live.phase !== 'ended' && live.projectId !== projectId
@@ -138,20 +141,40 @@ export function TrainView({ projectId }: { projectId: number }) {
   const missing = architectures !== null && datasets !== null && (architectures.length === 0 || datasets.length === 0)
   const fit = useDatasetFit(form.architectureId, datasets?.find((d) => d.id === form.datasetId) ?? null)
   const fits = fit.status === 'ready' && fit.fit?.ok === true
-  const canStart = formReady && validation.ok && form.architectureId !== null && form.datasetId !== null && fits && !training && !busy && !otherProjectTraining
+  const canStart = formReady && validation.ok && form.architectureId !== null && form.datasetId !== null && fits && !training && !busy && !otherProjectTraining && !startingEngine
   const openDesign = () => navigate({ name: 'workspace', projectId, section: 'architecture' })
 
+  const request = () => ({
+    projectId,
+    architectureId: form.architectureId!,
+    datasetId: form.datasetId!,
+    pipelineId: form.pipelineId,
+    config: validation.config,
+    backend: form.backend,
+  })
+  const canExport = formReady && validation.ok && form.architectureId !== null && form.datasetId !== null && fits
   const start = async () => {
     setStartError(null)
     try {
-      const run = await trainingController().start({
-        projectId,
-        architectureId: form.architectureId!,
-        datasetId: form.datasetId!,
-        pipelineId: form.pipelineId,
-        config: validation.config,
-        backend: form.backend,
-      })
+      if (form.engine === 'pytorch') {
+        // The main side runs the exported project as a child process; the run records itself (engines service).
+        setStartingEngine(true)
+        try {
+          const { snapshot, arch, dataset, pipeline } = await trainingController().snapshotOf(request())
+          const started = await api().engines.startPytorch({
+            projectId,
+            config: snapshot as unknown as Record<string, unknown>,
+            architectureVersionId: arch.version.id,
+            datasetId: dataset.id,
+            ...(pipeline ? { pipelineVersionId: pipeline.version.id } : {}),
+          })
+          setSelected(started.run.id)
+        } finally {
+          setStartingEngine(false)
+        }
+        return
+      }
+      const run = await trainingController().start(request())
       setSelected(run.id)
     } catch (e) {
       setStartError(e instanceof Error ? e.message : String((e as { message?: unknown }).message ?? e))
@@ -215,8 +238,21 @@ export function TrainView({ projectId }: { projectId: number }) {
           )}
           <button className="btn btn-primary btn-start" disabled={!canStart} onClick={() => void start()} data-testid="start-training">
             <Icon name="train" size={16} />
-            {busy ? 'Preparing…' : training ? 'Training…' : 'Start training'}
+            {busy || startingEngine ? 'Preparing…' : training ? 'Training…' : form.engine === 'pytorch' ? 'Start training with PyTorch' : 'Start training'}
           </button>
+          <button className="btn btn-sm" disabled={!canExport} onClick={() => setExporting(true)} data-testid="export-pytorch" title="The design, pipeline and settings above as a PyTorch project (model.py, train.py, ...)">
+            Export as PyTorch project…
+          </button>
+          {exporting && (
+            <ExportPytorchDialog
+              target={{
+                kind: 'design',
+                name: architectures?.find((a) => a.id === form.architectureId)?.name ?? 'design',
+                snapshot: async () => (await trainingController().snapshotOf(request())).snapshot as unknown as Record<string, unknown>,
+              }}
+              onClose={() => setExporting(false)}
+            />
+          )}
         </div>
       </aside>
       <div className="train-main">
@@ -454,19 +490,15 @@ function useRun(runId: number): Run | null {
 
 function StoredPanel({ runId, onResume, onOpenDesign, busy }: { runId: number; live: boolean; onResume: (id: number) => void; onOpenDesign: () => void; busy: boolean }) {
   const run = useRun(runId)
-  const [series, setSeries] = useState<ReturnType<typeof seriesFromMetrics> | null>(null)
   const status = run?.status
-  useEffect(() => {
-    let live = true
-    setSeries(null)
-    api()
-      .runs.metrics({ runId })
-      .then((m) => live && setSeries(seriesFromMetrics(m)), reportError)
-    return () => {
-      live = false
-    }
-    // Reload when the run's status changes (e.g. it finished training in this window).
-  }, [runId, status])
+  // Reloaded when the run's status changes (e.g. it finished training in this window) and as points arrive from a
+  // run training elsewhere (a PyTorch run of the engines service): the same charts, live.
+  const series =
+    useLive(() => api().runs.metrics({ runId }).then(seriesFromMetrics), [runId, status], {
+      on: [changes(api().runs, 'onDidAppendMetrics', (e) => e.runId === runId)],
+      debounceMs: 300,
+      resetOnChange: true,
+    }).value ?? null
   if (!run) return <div className="train-loading muted">Loading the run…</div>
   const snap = run.config as Partial<RunSnapshot>
   const shown = displayStatus(run.status, false)
@@ -491,8 +523,15 @@ function StoredPanel({ runId, onResume, onOpenDesign, busy }: { runId: number; l
     steps,
     epochRows: series?.epochs ?? [],
   }
+  const engine = (snap as { engine?: { name?: string } }).engine?.name === 'pytorch' ? 'pytorch' : 'tfjs'
   const actions =
-    run.status === 'failed' && snap.kind === 'cnn-studio/train' ? (
+    engine === 'pytorch' ? (
+      run.status === 'running' ? (
+        <button className="btn btn-danger-ghost" onClick={() => void api().engines.stop({ runId: run.id }).catch(reportError)} data-testid="stop-training">
+          Stop
+        </button>
+      ) : null
+    ) : run.status === 'failed' && snap.kind === 'cnn-studio/train' ? (
       <FailedActions run={run} onResume={() => onResume(run.id)} onOpenDesign={onOpenDesign} busy={busy} />
     ) : isResumable(run.status, false) && snap.kind === 'cnn-studio/train' && run.status !== 'queued' ? (
     <button className="btn btn-primary" onClick={() => onResume(run.id)} disabled={busy} data-testid="resume-run">

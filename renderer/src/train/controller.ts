@@ -212,35 +212,45 @@ export class TrainingController {
     return result
   }
 
-  /** Builds the snapshot, creates the run and starts training it. Returns the run. */
-  async start(req: StartRequest): Promise<Run> {
-    if (this.active) throw new Error('A run is already training in this window: stop it first, or wait for it to finish')
+  /**
+   * The snapshot a run of `req` would record (and what it was built from), without creating the run: Start uses it,
+   * and so does "Export as PyTorch project..." for the current design, pipeline and form.
+   */
+  async snapshotOf(req: StartRequest) {
     const parsed = parseTrainingConfig(req.config)
     if (!parsed.ok) throw new Error(`The configuration is not valid: ${parsed.errors.join('; ')}`)
     const { api } = this.#deps
+    const [arch, dataset, pipeline] = await Promise.all([
+      api.architectures.get({ id: req.architectureId }),
+      api.datasets.get({ id: req.datasetId }),
+      req.pipelineId === null ? Promise.resolve(null) : api.pipelines.get({ id: req.pipelineId }),
+    ])
+    if (!dataset.cachePath) throw new Error(`Dataset “${dataset.name}” has no image cache yet: wait for its import to finish`)
+    assertDatasetFit(req.document ?? arch.version.document, { shape: [dataset.size.height, dataset.size.width, dataset.channels], classes: dataset.classes.length }, { design: arch.architecture.name, dataset: dataset.name })
+    const source = req.transfer ? await this.#loadTransferSource(req.transfer) : null
+    const snapshot = buildRunSnapshot({
+      architecture: { id: arch.architecture.id, name: arch.architecture.name, versionId: arch.version.id, version: arch.version.version, document: req.document ?? arch.version.document },
+      dataset,
+      pipeline: pipeline
+        ? { id: pipeline.pipeline.id, name: pipeline.pipeline.name, versionId: pipeline.version.id, version: pipeline.version.version, document: pipeline.version.document }
+        : null,
+      training: parsed.config,
+      backendRequested: req.backend === 'auto' && this.#deps.studioSetting ? await this.#deps.studioSetting() : req.backend,
+      appVersion: this.#deps.appVersion(),
+      origin: 'app',
+      ...(source ? { transfer: source.snapshot } : {}),
+      ...(req.trial ? { trial: req.trial } : {}),
+    }) as RunSnapshot
+    return { snapshot, arch, dataset, pipeline, source, config: parsed.config }
+  }
+
+  /** Builds the snapshot, creates the run and starts training it. Returns the run. */
+  async start(req: StartRequest): Promise<Run> {
+    if (this.active) throw new Error('A run is already training in this window: stop it first, or wait for it to finish')
+    const { api } = this.#deps
     useTraining.setState({ busy: true })
     try {
-      const [arch, dataset, pipeline] = await Promise.all([
-        api.architectures.get({ id: req.architectureId }),
-        api.datasets.get({ id: req.datasetId }),
-        req.pipelineId === null ? Promise.resolve(null) : api.pipelines.get({ id: req.pipelineId }),
-      ])
-      if (!dataset.cachePath) throw new Error(`Dataset “${dataset.name}” has no image cache yet: wait for its import to finish`)
-      assertDatasetFit(req.document ?? arch.version.document, { shape: [dataset.size.height, dataset.size.width, dataset.channels], classes: dataset.classes.length }, { design: arch.architecture.name, dataset: dataset.name })
-      const source = req.transfer ? await this.#loadTransferSource(req.transfer) : null
-      const snapshot = buildRunSnapshot({
-        architecture: { id: arch.architecture.id, name: arch.architecture.name, versionId: arch.version.id, version: arch.version.version, document: req.document ?? arch.version.document },
-        dataset,
-        pipeline: pipeline
-          ? { id: pipeline.pipeline.id, name: pipeline.pipeline.name, versionId: pipeline.version.id, version: pipeline.version.version, document: pipeline.version.document }
-          : null,
-        training: parsed.config,
-        backendRequested: req.backend === 'auto' && this.#deps.studioSetting ? await this.#deps.studioSetting() : req.backend,
-        appVersion: this.#deps.appVersion(),
-        origin: 'app',
-        ...(source ? { transfer: source.snapshot } : {}),
-        ...(req.trial ? { trial: req.trial } : {}),
-      }) as RunSnapshot
+      const { snapshot, arch, dataset, pipeline, source, config } = await this.snapshotOf(req)
       const run = await api.runs.create({
         projectId: req.projectId,
         ...(req.name ? { name: req.name } : {}),
@@ -250,7 +260,7 @@ export class TrainingController {
         ...(pipeline ? { pipelineVersionId: pipeline.version.id } : {}),
         backend: snapshot.backendRequested,
       })
-      const init: TransferInit | null = source ? { source: source.source, freeze: source.snapshot.freeze, pretrainedLrMultiplier: source.snapshot.pretrainedLrMultiplier, seed: parsed.config.seed } : null
+      const init: TransferInit | null = source ? { source: source.source, freeze: source.snapshot.freeze, pretrainedLrMultiplier: source.snapshot.pretrainedLrMultiplier, seed: config.seed } : null
       await this.#launch(run, snapshot, dataset, null, { steps: emptySteps(), epochs: [] }, null, init)
       return run
     } finally {

@@ -36,10 +36,11 @@ export const DEFAULT_FORM: TrainForm = {
   balanceClasses: false,
   seed: '1',
   backend: 'auto',
+  engine: 'tfjs',
   keepEvery: '0',
 }
 
-export type FormField = Exclude<keyof TrainForm, 'architectureId' | 'datasetId' | 'pipelineId' | 'optimizer' | 'excludeBiasNorm' | 'schedule' | 'dropLast' | 'balanceClasses' | 'backend'>
+export type FormField = Exclude<keyof TrainForm, 'architectureId' | 'datasetId' | 'pipelineId' | 'optimizer' | 'excludeBiasNorm' | 'schedule' | 'dropLast' | 'balanceClasses' | 'backend' | 'engine'>
 
 export const SCHEDULES: { value: ScheduleType; label: string }[] = SCHEDULE_KINDS.map((d) => ({ value: d.type, label: d.label }))
 

@@ -8,6 +8,7 @@ import { searchStateSchema } from '../../procedure/search'
 import { OPTIMIZER_FORM_FIELDS, OPTIMIZER_KINDS, type OptimizerFormKey } from '../../train/optimizer-kinds'
 import { SCHEDULE_FORM_FIELDS, SCHEDULE_TYPES, type ScheduleFormKey } from '../../train/schedules'
 import { defineService, method } from '../contract'
+import { ENGINE_IDS } from './engines'
 import { entityId } from './projects'
 
 /** The Train form's optimizer list: every choice of every registered kind (`momentum` is SGD with momentum). */
@@ -49,6 +50,8 @@ export const trainFormSchema = z.object({
   seed: typed,
   /** 'auto' or a backend name (the renderer knows the list). */
   backend: z.string().min(1).max(20),
+  /** The engine Start uses (engines service); a form saved before engines existed trains on TF.js. */
+  engine: z.enum(ENGINE_IDS).optional(),
   keepEvery: typed,
 })
 export type StoredTrainForm = z.output<typeof trainFormSchema>

@@ -1,0 +1,70 @@
+/**
+ * The PyTorch engine from the Train view (browser host): the interpreter set once in the app (/usr/bin/python3, or
+ * $PYTHON), the engine offered with its python/torch/device label, a short run of the toy ConvNet on 120 digits
+ * started with it: its panel shows the curves while it trains (points arrive before the run ends) and it completes;
+ * then a TF.js run of the same design and form; both land in Compare side by side. Skipped with the reason when no
+ * Python with PyTorch is found.
+ */
+import type { Page } from '@playwright/test'
+import { findTorchPython } from '../shared/export/torch-python'
+import { call, expect, setupToyMnist, test } from './fixtures'
+
+const torch = findTorchPython()
+const panel = (page: Page) => page.getByTestId('run-panel')
+const pointsOf = async (page: Page) => Number((await page.locator('.train-charts').getAttribute('data-points')) ?? '0')
+
+test('a PyTorch run from the Train view: live curves, completed, in Compare beside a TF.js run of the same design', async ({ studio }) => {
+  test.skip(torch.python === null, torch.reason ?? '')
+  test.skip(studio.host !== 'browser', 'browser host flow')
+  test.setTimeout(420_000)
+  const { page, host } = studio
+  const projectId = await setupToyMnist(studio, { project: 'Engines', learningRate: '0.01', count: 120 })
+  for (const [label, value] of Object.entries({ 'Batch size': '8', Epochs: '8' })) await page.getByLabel(label, { exact: true }).fill(value)
+
+  // The interpreter, set once (an absolute path: $PYTHON or Debian's).
+  const interpreter = torch.python!.startsWith('/') ? torch.python! : '/usr/bin/python3'
+  await page.getByTestId('set-interpreter').click()
+  await page.getByTestId('interpreter-input').fill(interpreter)
+  await page.getByTestId('interpreter-save').click()
+  await expect(page.getByRole('dialog', { name: 'Python interpreter for PyTorch' })).toHaveCount(0)
+  const option = page.getByTestId('engine-select').locator('option[value="pytorch"]')
+  await expect(option).toHaveText(/^PyTorch \(python \d+\.\d+.*torch \d+\.\d+.*(CPU|CUDA)/, { timeout: 60_000 })
+  await expect(option).toBeEnabled()
+  await expect(page.getByTestId('engine-hint')).toContainText(interpreter)
+  await page.getByTestId('engine-select').selectOption('pytorch')
+  await expect(page.getByLabel('Backend')).toHaveCount(0)
+
+  await page.getByTestId('start-training').click()
+  // Live: points arrive while the run is still training (no reload), then it completes.
+  await expect.poll(async () => (await panel(page).getByTestId('run-status').textContent()) === 'Running' && (await pointsOf(page)) > 0, { timeout: 180_000, intervals: [200] }).toBe(true)
+  await expect(panel(page).getByTestId('run-status')).toHaveText('Completed', { timeout: 240_000 })
+  await expect(page.getByTestId('epoch-table')).toContainText('8')
+  const runs = await call<{ id: number; name: string; status: string; backend: string | null; bestValAccuracy: number | null }[]>(page, host, 'studio:runs.list', { projectId })
+  expect(runs).toHaveLength(1)
+  const pytorchRun = runs[0]!
+  expect(pytorchRun).toMatchObject({ status: 'completed' })
+  expect(pytorchRun.backend ?? '').toMatch(/pytorch/i)
+  expect(pytorchRun.bestValAccuracy).not.toBeNull()
+  const steps = await pointsOf(page)
+  expect(steps).toBe(8 * Math.ceil(96 / 8))
+
+  // The same design and form on TF.js.
+  await page.getByTestId('engine-select').selectOption('tfjs')
+  await page.getByLabel('Backend').selectOption('wasm')
+  await page.getByLabel('Epochs', { exact: true }).fill('1')
+  await page.getByTestId('start-training').click()
+  await expect(panel(page).getByTestId('run-status')).toHaveText('Completed', { timeout: 240_000 })
+  const both = await call<{ id: number; name: string }[]>(page, host, 'studio:runs.list', { projectId })
+  expect(both).toHaveLength(2)
+  const tfjsRun = both.find((r) => r.id !== pytorchRun.id)!
+
+  // Compare: both runs' curves side by side.
+  await page.getByRole('button', { name: 'Runs', exact: true }).click()
+  await page.getByLabel(`Select ${pytorchRun.name}`).check()
+  await page.getByLabel(`Select ${tfjsRun.name}`).check()
+  const compare = page.getByTestId('compare')
+  await expect(compare).toBeVisible()
+  const lossLegend = compare.getByTestId('chart-loss').locator('.u-legend .u-series')
+  await expect(lossLegend.filter({ hasText: `${pytorchRun.name} · train` })).toHaveCount(1)
+  await expect(lossLegend.filter({ hasText: `${tfjsRun.name} · train` })).toHaveCount(1)
+})
