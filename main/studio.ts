@@ -13,7 +13,7 @@ import { createProjectsService } from './services/projects'
 import { createRunsService } from './services/runs'
 import { createWorkspaceService } from './services/workspace'
 import { latestSchemaVersion, openDatabase, type Db } from './store/db'
-import { DataPaths } from './store/files'
+import { DataPaths, sweepOrphanTemps } from './store/files'
 import { checkPathArgument } from './store/path-guard'
 import { APP_VERSION } from './version'
 
@@ -38,6 +38,8 @@ export function startStudio(options: StudioOptions): Studio {
   checkPathArgument(options.dataDir, 'The data folder', 'dataDir')
   const db = openDatabase(options.dataDir, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
   const paths = new DataPaths(options.dataDir)
+  // Temporary files of writes a killed process never finished (a checkpoint, a dataset cache) go first.
+  sweepOrphanTemps(options.dataDir)
   const info: AppInfo = {
     name: 'CNN Studio',
     version: APP_VERSION,

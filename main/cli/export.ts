@@ -3,8 +3,8 @@
  * of shared/export/pytorch (model.py, convert.py, run.json, split.json, README.md, requirements.txt and every
  * other part registered there).
  */
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
-import { basename, dirname, join, resolve } from 'node:path'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { basename, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ApiError, datasetsContract, runsContract, type DatasetSplit } from '@shared/api'
 import type { GraphDocument } from '../../shared/graph/types'
@@ -170,11 +170,12 @@ export const exportCommand: Subcommand = {
       if (err instanceof PytorchExportError) throw new UsageError(err.message)
       throw err
     }
-    for (const f of files) {
-      const path = join(out, ...f.path.split('/'))
-      mkdirSync(dirname(path), { recursive: true })
-      writeFileSync(path, f.text)
-    }
+    // All files or none: a crash mid-export leaves no half-written project (main/store/files.ts).
+    const { writeFolderAtomic } = await import('../store/files')
+    writeFolderAtomic(
+      out,
+      files.map((f) => ({ path: f.path, data: f.text })),
+    )
     io.stdout(`Wrote ${files.length} files to ${out}: ${files.map((f) => f.path).join(', ')}\n`)
     return 0
   },
