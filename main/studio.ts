@@ -13,7 +13,7 @@ import { createProjectsService } from './services/projects'
 import { createRunsService } from './services/runs'
 import { createWorkspaceService } from './services/workspace'
 import { latestSchemaVersion, openDatabase, type Db } from './store/db'
-import { DataPaths, sweepOrphanTemps } from './store/files'
+import { DataPaths, storageProblem, sweepOrphanTemps } from './store/files'
 import { checkPathArgument } from './store/path-guard'
 import { APP_VERSION } from './version'
 
@@ -49,7 +49,10 @@ export function startStudio(options: StudioOptions): Studio {
     schemaVersion: latestSchemaVersion,
     capabilities: { canPickFolder: Boolean(options.pickFolder), canDropFolders: false, ...options.capabilities },
   }
-  const services = new ServiceHost()
+  const services = new ServiceHost(undefined, (error) => {
+    const problem = storageProblem(error, options.dataDir)
+    return problem ? new ApiError('storage', problem) : null
+  })
   services.register(appContract, createAppService(db, info, services.emitter(appContract)))
   services.register(hostContract, {
     pickFolder: ({ title }) => {

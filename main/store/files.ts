@@ -8,6 +8,22 @@ import { dirname, join, relative, sep } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { resolveInside } from './path-guard'
 
+/**
+ * What a failed write in the data folder means for the user, when it is the disk or the folder rather than the
+ * studio: a full disk (ENOSPC, SQLite's SQLITE_FULL, a quota) or a read-only or unwritable folder (EROFS,
+ * SQLITE_READONLY, EACCES, EPERM). Null for anything else. The text names the folder and what to do.
+ */
+export function storageProblem(error: unknown, root: string): string | null {
+  const code = String((error as { code?: unknown } | null)?.code ?? '')
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL') {
+    return `The disk holding the data folder ${root} is full: free some space on it (or move the data folder to a larger disk), then try again; a stopped run goes on from its last checkpoint with Resume (\`studio train --resume <run>\`)`
+  }
+  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM' || code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN') {
+    return `The data folder ${root} is read-only or not writable by you (${code}): make it writable (or choose another data folder), then try again`
+  }
+  return null
+}
+
 /** True while process `pid` runs (on this machine); a process of another user counts as running. */
 export function processAlive(pid: number): boolean {
   try {
