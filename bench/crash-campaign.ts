@@ -19,6 +19,7 @@ import { join, relative, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { createRng } from '../shared/random/index'
 import { GraphBuilder, serializeGraphDocument } from '../shared/graph/index'
+import { latestSchemaVersion } from '../main/store/migrations'
 
 export const MOMENTS = ['step', 'checkpoint', 'metrics', 'import', 'migration', 'export'] as const
 export type Moment = (typeof MOMENTS)[number]
@@ -230,7 +231,8 @@ export async function crashCampaign(o: CampaignOptions): Promise<CrashCounts> {
     const fixtures = join(repo, 'tests/fixtures/db')
     const oldSchemas = readdirSync(fixtures).filter((f) => /^schema-v\d+\.sql$/.test(f))
 
-    for (let i = 0; i < o.kills; i++) {
+    // Planned moments in turn until `kills` kills landed (a mid-step kill planned too late is retried, bounded).
+    for (let i = 0; counts.kills < o.kills && i < o.kills * 2; i++) {
       const moment = MOMENTS[i % MOMENTS.length]!
       const dir = join(scratch, `kill-${i}`)
       const data = join(dir, 'data')
@@ -334,7 +336,8 @@ export async function crashCampaign(o: CampaignOptions): Promise<CrashCounts> {
         const projects = (old.prepare('SELECT COUNT(*) AS n FROM projects').get() as { n: number }).n
         old.close()
         baseline = new Set(orphans(data))
-        const n = rng.int(1, 3)
+        // One exec per migration after the fixture's version: stop inside one of them.
+        const n = rng.int(1, Math.max(1, latestSchemaVersion - version))
         killed = await studio(['runs', 'list', '--json', '--data-dir', data], { crashAt: `migration:${n}`, killWhen: (_o, err) => err.includes('CRASH-POINT') })
         const after = new Database(join(data, 'studio.db'))
         const still = (after.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number }).v

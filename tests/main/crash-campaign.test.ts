@@ -11,7 +11,7 @@ describe('crash campaign (SIGKILL of the studio command)', () => {
   it('survives a kill at every moment: nothing lost, nothing corrupted, nothing left behind', { timeout: 420_000 }, async () => {
     const counts = await crashCampaign({ kills: MOMENTS.length, seed: 7 })
     expect(counts.failures).toEqual([])
-    expect(counts.kills + counts.missed).toBe(MOMENTS.length)
+    expect(counts.kills).toBe(MOMENTS.length)
     // The hooked moments always land (the process is held there); only a mid-step kill can come too late.
     for (const m of MOMENTS.filter((x) => x !== 'step')) expect({ moment: m, kills: counts.byMoment[m] }).toEqual({ moment: m, kills: 1 })
     expect(counts.resumed).toBe(counts.kills)
