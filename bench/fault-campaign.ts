@@ -13,12 +13,13 @@
  *  - dataLost: the database fails `PRAGMA integrity_check` afterwards, or good files did not make it.
  * The first few crashes and hangs are kept as examples (the input, shortened, and what happened).
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { crc32, deflateSync } from 'node:zlib'
 import fc from 'fast-check'
+import * as tf from '@tensorflow/tfjs'
 import sharp from 'sharp'
 import { z } from 'zod'
 import { contracts, methodChannel, WEB_HOST, type CallResult } from '../shared/api/index'
@@ -28,6 +29,7 @@ import { analyzeGraph, getTemplate, GraphDocumentError, parseGraphDocument } fro
 import { decodeImage, ImageDecodeError } from '../main/datasets/decode'
 import { encodeBmp } from '../main/datasets/bmp'
 import { startStudio, type Studio } from '../main/studio'
+import { compileGraph } from '../shared/tfjs/compile'
 import { startWebHost } from '../main/web/server'
 
 export type Outcome = 'accepted' | 'clearError' | 'crash' | 'hang'
@@ -536,6 +538,16 @@ export async function folderImportCampaign(options: { badFiles: number; goodPerC
       writeFileSync(join(folder, name), file.bytes)
       badNames.set(name, file)
     })
+    // Symbolic link loops (a folder linking to its parent, two links to each other, one to itself) and an
+    // unreadable file (chmod 000; root, as here and in CI, reads it anyway, so it then counts as accepted or as
+    // a bad image): each must be skipped or reported, never followed forever.
+    symlinkSync('..', join(folder, 'cats', 'up-loop'))
+    symlinkSync(join(folder, 'dogs', 'ping'), join(folder, 'dogs', 'pong'))
+    symlinkSync(join(folder, 'dogs', 'pong'), join(folder, 'dogs', 'ping'))
+    symlinkSync(join(folder, 'cats', 'self.png'), join(folder, 'cats', 'self.png'))
+    const loops = ['cats/up-loop', 'dogs/ping', 'dogs/pong', 'cats/self.png']
+    writeFileSync(join(folder, 'cats', 'unreadable.png'), seeds.png)
+    chmodSync(join(folder, 'cats', 'unreadable.png'), 0o000)
     const finished = new Promise<{ status: string; message?: string; datasetId: number }>((resolve) => {
       studio.services.onEvent((channel, payload) => {
         if (channel === 'studio:datasets.onDidFinish') resolve(payload as { status: string; datasetId: number })
@@ -558,19 +570,142 @@ export async function folderImportCampaign(options: { badFiles: number; goodPerC
     const d = detail.value as { itemCount: number; skipped: { path: string; reason: string }[] }
     const skipped = new Map(d.skipped.map((s) => [s.path, s.reason]))
     for (const name of good) if (skipped.has(name)) r.dataLost++
+    // The loops: reported (skipped, not followed) with a reason, or simply not walked into (a folder's parent).
+    const reported = new Map([...d.skipped, ...((d as { notFollowed?: { path: string; reason: string }[] }).notFollowed ?? [])].map((s) => [s.path, s.reason]))
+    for (const name of loops) {
+      const reason = reported.get(name)
+      // Not reported: not walked into (a loop followed would import images twice: itemCount below catches it).
+      if (reason === undefined) count(r, 'accepted', { name, kind: 'symlink loop' })
+      else if (reason.trim() === '') count(r, 'crash', { name, kind: 'symlink loop' }, 'reported without a reason')
+      else count(r, 'clearError', { name, kind: 'symlink loop' })
+    }
+    {
+      const reason = skipped.get('cats/unreadable.png')
+      count(r, reason === undefined || reason.trim() !== '' ? (reason === undefined ? 'accepted' : 'clearError') : 'crash', { name: 'cats/unreadable.png', kind: 'unreadable (chmod 000; root reads it)' })
+    }
     for (const [name, file] of badNames) {
       const reason = skipped.get(name)
       if (reason === undefined) count(r, 'accepted', { name, kind: file.kind })
       else if (reason.trim() !== '') count(r, 'clearError', { name, kind: file.kind })
       else count(r, 'crash', { name, kind: file.kind }, 'skipped without a reason')
     }
-    const imported = good.size + (r.accepted - 0)
+    const imported = good.size + r.accepted - loops.filter((n) => !reported.has(n)).length
     if (d.itemCount !== imported) {
       r.dataLost += Math.abs(d.itemCount - imported)
       r.examples.push(`itemCount ${d.itemCount}, expected ${imported} (good ${good.size} + readable bad ${r.accepted})`)
     }
     if (!integrityOk(studio)) r.dataLost++
   } finally {
+    cleanup()
+  }
+  r.seconds = (Date.now() - started) / 1000
+  return r
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Surface: TF.js model folders for import (models.importFolder)
+
+interface ModelFolderFault {
+  readonly kind: string
+  /** model.json as written (an object is stringified). */
+  readonly json: unknown
+  /** Weight files: name -> bytes; a name missing from the manifest's files is a missing file. */
+  readonly files: Record<string, Uint8Array>
+}
+
+/** A valid model folder's parts: LeNet-sized design compiled and saved as TF.js does (two weight shards). */
+async function modelFolderSeed(): Promise<{ json: Record<string, unknown>; shards: [Uint8Array, Uint8Array] }> {
+  const { model } = compileGraph(getTemplate('toy-convnet')!.build([12, 12, 1], 3), { seed: 1 })
+  let seed: { json: Record<string, unknown>; shards: [Uint8Array, Uint8Array] } | null = null
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      const data = new Uint8Array(a.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(a.weightData))
+      const half = Math.floor(data.length / 2)
+      seed = {
+        json: { format: 'layers-model', modelTopology: a.modelTopology, weightsManifest: [{ paths: ['group1-shard1of2.bin', 'group1-shard2of2.bin'], weights: a.weightSpecs }] },
+        shards: [data.slice(0, half), data.slice(half)],
+      }
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
+    }),
+  )
+  model.dispose()
+  return seed!
+}
+
+/** Malformed model.json (mutated, cut, garbled), missing or short weight files, wrong weight shapes and dtypes. */
+function modelFolderFaults(seed: { json: Record<string, unknown>; shards: [Uint8Array, Uint8Array] }): fc.Arbitrary<ModelFolderFault> {
+  const files = { 'group1-shard1of2.bin': seed.shards[0], 'group1-shard2of2.bin': seed.shards[1] }
+  const specs = () => structuredClone((seed.json.weightsManifest as { weights: { name: string; shape: number[]; dtype: string }[] }[])[0]!.weights)
+  const withSpecs = (weights: unknown) => ({ ...seed.json, weightsManifest: [{ paths: ['group1-shard1of2.bin', 'group1-shard2of2.bin'], weights }] })
+  return fc.oneof(
+    { weight: 4, arbitrary: documents(() => structuredClone(seed.json)).map((json) => ({ kind: 'malformed model.json', json, files })) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('group1-shard1of2.bin', 'group1-shard2of2.bin').map((missing) => ({
+        kind: 'missing weight file',
+        json: seed.json,
+        files: Object.fromEntries(Object.entries(files).filter(([n]) => n !== missing)),
+      })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.nat({ max: seed.shards[1].length }).map((n) => ({ kind: 'short weight file', json: seed.json, files: { ...files, 'group1-shard2of2.bin': seed.shards[1].slice(0, n) } })),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.tuple(fc.nat({ max: 50 }), fc.array(fc.integer({ min: -2, max: 64 }), { minLength: 0, maxLength: 5 })).map(([i, shape]) => {
+        const w = specs()
+        w[i % w.length]!.shape = shape
+        return { kind: 'wrong weight shape', json: withSpecs(w), files }
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(fc.nat({ max: 50 }), fc.constantFrom('int32', 'bool', 'complex64', 'string', 'float16', '')).map(([i, dtype]) => {
+        const w = specs()
+        w[i % w.length]!.dtype = dtype
+        return { kind: 'wrong weight dtype', json: withSpecs(w), files }
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('../outside.bin', '/etc/passwd', 'sub/../../x.bin', 'a\0b', '', 'missing.bin').map((path) => ({
+        kind: 'manifest path outside the folder or missing',
+        json: { ...seed.json, weightsManifest: [{ paths: [path], weights: specs() }] },
+        files,
+      })),
+    },
+  )
+}
+
+export async function modelFolderCampaign(options: { runs: number; seed: number; timeoutMs?: number }): Promise<SurfaceReport> {
+  const r = report('TF.js model folders for import (models.importFolder: malformed model.json, missing/short weights, wrong shapes)')
+  const started = Date.now()
+  const { studio, dir, cleanup } = await seededStudio()
+  const quiet = silenceConsoleError()
+  try {
+    const seed = await modelFolderSeed()
+    const faults = fc.sample(modelFolderFaults(seed), { numRuns: options.runs, seed: options.seed })
+    const designs = () => (studio.db.prepare('SELECT COUNT(*) AS n FROM architectures').get() as { n: number }).n
+    const { uncaught } = await watchingProcess(async () => {
+      for (const [i, fault] of faults.entries()) {
+        const folder = join(dir, `model-${i}`)
+        mkdirSync(folder)
+        writeFileSync(join(folder, 'model.json'), typeof fault.json === 'string' ? fault.json : (JSON.stringify(fault.json) ?? ''))
+        for (const [name, bytes] of Object.entries(fault.files)) writeFileSync(join(folder, name), bytes)
+        const before = designs()
+        const result = await withTimeout(studio.services.call('studio:models.importFolder', { path: folder, projectId: 1 }), options.timeoutMs ?? 20_000)
+        const { outcome, detail } = classifyCall(result)
+        count(r, outcome, { kind: fault.kind, json: fault.json }, detail)
+        // Refused: nothing written (no design, no run).
+        if (outcome !== 'accepted' && designs() !== before) r.dataLost++
+        rmSync(folder, { recursive: true, force: true })
+      }
+    })
+    for (const u of uncaught) count(r, 'crash', 'uncaught', u)
+    if (!integrityOk(studio)) r.dataLost++
+  } finally {
+    quiet()
     cleanup()
   }
   r.seconds = (Date.now() - started) / 1000

@@ -15,7 +15,7 @@ import { createProjectsService } from './services/projects'
 import { createRunsService } from './services/runs'
 import { createWorkspaceService } from './services/workspace'
 import { latestSchemaVersion, openDatabase, type Db } from './store/db'
-import { DataPaths, writeFileAtomic } from './store/files'
+import { DataPaths, storageProblem, sweepOrphanTemps, writeFileAtomic } from './store/files'
 import { checkPathArgument } from './store/path-guard'
 import { APP_VERSION } from './version'
 
@@ -44,6 +44,8 @@ export function startStudio(options: StudioOptions): Studio {
   checkPathArgument(options.dataDir, 'The data folder', 'dataDir')
   const db = openDatabase(options.dataDir, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
   const paths = new DataPaths(options.dataDir)
+  // Temporary files of writes a killed process never finished (a checkpoint, a dataset cache) go first.
+  sweepOrphanTemps(options.dataDir)
   const info: AppInfo = {
     name: 'CNN Studio',
     version: APP_VERSION,
@@ -53,7 +55,10 @@ export function startStudio(options: StudioOptions): Studio {
     schemaVersion: latestSchemaVersion,
     capabilities: { canPickFolder: Boolean(options.pickFolder), canDropFolders: false, canSaveFile: Boolean(options.pickSaveFile), ...options.capabilities },
   }
-  const services = new ServiceHost()
+  const services = new ServiceHost(undefined, (error) => {
+    const problem = storageProblem(error, options.dataDir)
+    return problem ? new ApiError('storage', problem) : null
+  })
   services.register(appContract, createAppService(db, info, services.emitter(appContract)))
   services.register(hostContract, {
     pickFolder: ({ title }) => {

@@ -54,6 +54,11 @@ export async function runCli(argv: readonly string[], io: CliIO = nodeIO, comman
       io.stderr(`studio ${command.name}: ${(err as Error).message}\n`)
       return 2
     }
+    // The data folder full or read-only: the message says which folder and what to do; no stack trace.
+    if ((err as { code?: unknown } | null)?.code === 'storage') {
+      io.stderr(`studio ${command.name}: ${(err as Error).message}\n`)
+      return 1
+    }
     io.stderr(`studio ${command.name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
     return 1
   }

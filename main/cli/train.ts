@@ -32,6 +32,7 @@ const HYPER_FLAGS = (() => {
 })()
 
 const usage = `Usage: studio train (--graph <file> | --template <name>) --dataset <name|id> [options]
+       studio train --resume <run id> [--backend wasm|cpu] [--data-dir <dir>] [--json]
 
 Trains with the app's engine under Node (or with PyTorch: --engine pytorch) and records the run in the data
 folder's database (it appears in the app's run list). Training uses the dataset's train split, validation its val split; the test split is never read.
@@ -60,6 +61,9 @@ ${HYPER_FLAGS.map(([param, f]) => `  ${`--${param} X`.padEnd(22)} ${f.label} (de
   --name <run name>      (default: "<template or file> on <dataset>")
   --data-dir <dir>       the studio data folder (default: the app's, ${defaultDataDir()})
   --json                 one JSON line per epoch and a final summary line
+  --resume <run id>      continue a stopped or interrupted run (one killed, or whose computer went off) from its
+                         latest checkpoint, with its own design, dataset and settings; the metrics after that
+                         checkpoint are dropped and trained again, so its history has no gap and no duplicate
 Ctrl-C stops the run cleanly between steps: status "stopped", its checkpoints kept (exit code 130); with
 --engine pytorch, train.py finishes its step and writes last.pt, which becomes the run's last checkpoint.
 Optimizers (--optimizer):
@@ -242,9 +246,27 @@ export const trainCommand: Subcommand = {
         name: { type: 'string' },
         'data-dir': { type: 'string' },
         json: { type: 'boolean', default: false },
+        resume: { type: 'string' },
       },
     })
     const v = parsed.values
+    if (v.resume !== undefined) {
+      const other = Object.keys(v).filter((k) => !['resume', 'backend', 'data-dir', 'json'].includes(k) && v[k as keyof typeof v] !== undefined)
+      if (other.length) throw new UsageError(`--resume continues a run with its own settings: ${other.map((k) => `--${k}`).join(', ')} cannot be given with it`)
+      const runId = parseNumberArg('--resume', v.resume, { int: true, min: 1 })
+      const backendChoice = oneOf('--backend', v.backend ?? 'wasm', ['wasm', 'cpu'] as const)
+      const dataDir = resolve(v['data-dir'] ?? defaultDataDir())
+      return withStudio(dataDir, async (studio) => {
+        const { prepareResume } = await import('../train/session')
+        let plan: Awaited<ReturnType<typeof prepareResume>>
+        try {
+          plan = await prepareResume(studio, runId)
+        } catch (error) {
+          throw new UsageError(error instanceof Error ? error.message : String(error))
+        }
+        return trainSession(studio, { ...plan, backend: backendChoice, dataDir, json: v.json ?? false, io, labels: null })
+      })
+    }
     if ((v.graph === undefined) === (v.template === undefined)) throw new UsageError('train needs exactly one of --graph <file> or --template <name>')
     if (v.dataset === undefined) throw new UsageError('train needs --dataset <name|id> (see `studio dataset list`)')
     const template = v.template !== undefined ? getTemplate(v.template) : undefined
@@ -334,130 +356,172 @@ export const trainCommand: Subcommand = {
         return trainOnPytorch({ studio, io, json, projectId: project.id, name, dataset, training, processes, device, amp: v.amp ?? false, graph: { document, template: template?.name ?? null, file: graphFile?.path ?? null }, pipeline })
       }
 
-      const stop = new AbortController()
-      let sigints = 0
-      let firstAt = 0
-      const onSigint = () => {
-        sigints += 1
-        if (sigints === 1) {
-          firstAt = Date.now()
-          if (!json) io.stderr('\nStopping after the current step (Ctrl-C again to quit at once)...\n')
-          stop.abort()
-        } else if (Date.now() - firstAt > 500) {
-          // A second, deliberate Ctrl-C (not the same one delivered twice): quit without waiting.
-          process.exit(130)
-        }
-      }
-      process.on('SIGINT', onSigint)
-      try {
-        const result = await runTrainingSession({
-          studio,
-          projectId: project.id,
-          dataset,
-          graph: { document, template: template?.name ?? null, file: graphFile?.path ?? null },
-          pipeline,
-          training,
-          backend: backendChoice,
-          name,
-          origin: 'cli',
-          signal: stop.signal,
-          onStart: (s) => {
-            if (s.backend.fallback) io.stderr(`warning: ${s.backend.fallback}\n`)
-            const init = s.initialLoss
-            if (json) {
-              io.stdout(
-                JSON.stringify({
-                  type: 'start',
-                  runId: s.run.id,
-                  name: s.run.name,
-                  project: { id: project.id, name: project.name },
-                  dataset: { id: dataset.id, name: dataset.name, train: s.trainCount, val: s.valCount },
-                  backend: s.backend.backend,
-                  params: s.params,
-                  epochs: training.epochs,
-                  stepsPerEpoch: s.stepsPerEpoch,
-                  initialLoss: round(init.loss),
-                  expectedInitialLoss: round(init.expected),
-                }) + '\n',
-              )
-            } else {
-              io.stdout(
-                [
-                  `Run ${s.run.id} "${s.run.name}" in project ${project.id} "${project.name}" (${dataDir})`,
-                  `Dataset ${dataset.id} "${dataset.name}": ${s.trainCount} train / ${s.valCount} val images, ${shape.join('x')}, ${C} classes; ${s.params.toLocaleString('en-US')} parameters`,
-                  `Backend ${s.backend.backend}; ${training.epochs} epoch${training.epochs === 1 ? '' : 's'} of ${s.stepsPerEpoch} steps, batch ${training.batchSize}, ${optimizerName} lr ${learningRate}, ${scheduleName} schedule`,
-                  `Initial loss ${num4(init.loss)} (ln(${C}) = ${num4(init.expected)}, over ${init.samples} training images)`,
-                ].join('\n') + '\n',
-              )
-            }
-          },
-          onEpoch: (e, s) => {
-            const ips = e.seconds > 0 ? s.trainCount / e.seconds : null
-            if (json) {
-              io.stdout(
-                JSON.stringify({
-                  type: 'epoch',
-                  runId: s.run.id,
-                  epoch: e.epoch,
-                  epochs: training.epochs,
-                  step: e.step,
-                  trainLoss: round(e.trainLoss),
-                  trainAcc: round(e.trainAcc),
-                  valLoss: round(e.valLoss),
-                  valAcc: round(e.valAcc),
-                  lr: e.lr,
-                  seconds: round(e.seconds, 2),
-                  imagesPerSec: round(ips, 1),
-                }) + '\n',
-              )
-            } else {
-              const w = String(training.epochs).length
-              io.stdout(
-                `epoch ${String(e.epoch).padStart(w)}/${training.epochs}  train loss ${num4(e.trainLoss)} acc ${pct(e.trainAcc)}  val loss ${num4(e.valLoss)} acc ${pct(e.valAcc)}  lr ${Number(e.lr.toPrecision(3))}  ${e.seconds.toFixed(1)} s\n`,
-              )
-            }
-          },
-        })
-        const r = result
-        const last = r.epochs.at(-1)
-        const out = {
-          type: 'summary',
-          runId: r.run.id,
-          status: r.run.status,
-          reason: r.outcome.reason,
-          epochs: r.outcome.epoch,
-          steps: r.outcome.step,
-          bestValAcc: round(r.bestValAcc),
-          bestEpoch: r.bestEpoch,
-          finalValAcc: round(last?.valAcc),
-          finalValLoss: round(last?.valLoss),
-          finalTrainLoss: round(last?.trainLoss),
-          initialLoss: round(r.initialLoss.loss),
-          expectedInitialLoss: round(r.initialLoss.expected),
-          imagesPerSec: round(r.imagesPerSec, 1),
-          backend: r.backend.backend,
-          durationMs: r.durationMs,
-        }
-        if (json) io.stdout(JSON.stringify(out) + '\n')
-        else {
-          io.stdout(
-            [
-              `Run ${r.run.id} ${r.run.status}: ${r.outcome.reason}`,
-              `  Best val accuracy   ${pct(r.bestValAcc)}${r.bestEpoch !== null ? ` (epoch ${r.bestEpoch})` : ''}`,
-              `  Final val accuracy  ${pct(last?.valAcc)}${last ? ` (epoch ${last.epoch}, val loss ${num4(last.valLoss)})` : ''}`,
-              `  Initial loss        ${num4(r.initialLoss.loss)} (ln(${C}) = ${num4(r.initialLoss.expected)})`,
-              `  Images/s            ${r.imagesPerSec === null ? '-' : r.imagesPerSec.toFixed(0)} (training steps, ${r.backend.backend})`,
-              `  Duration            ${(r.durationMs / 1000).toFixed(1)} s`,
-            ].join('\n') + '\n',
-          )
-        }
-        return r.run.status === 'completed' ? 0 : r.run.status === 'stopped' ? 130 : 1
-      } catch (error) {
-        if (error instanceof ApiError && error.code === 'invalid_payload') throw new UsageError(error.message)
-        throw error
-      } finally {
-        process.removeListener('SIGINT', onSigint)
-      }
+      return trainSession(studio, {
+        projectId: project.id,
+        dataset,
+        graph: { document, template: template?.name ?? null, file: graphFile?.path ?? null },
+        pipeline,
+        training,
+        name,
+        backend: backendChoice,
+        dataDir,
+        json,
+        io,
+        labels: { optimizerName, learningRate, scheduleName },
+      })
     })
   },
+}
+
+interface SessionArgs {
+  readonly projectId: number
+  readonly dataset: import('@shared/api').DatasetDetail
+  readonly graph: import('../train/session').GraphSource
+  readonly pipeline: import('../train/session').TrainSessionOptions['pipeline']
+  readonly training: import('../../shared/train/config').TrainingConfig
+  readonly name?: string | undefined
+  readonly backend: 'wasm' | 'cpu'
+  readonly resume?: import('../train/session').SessionResume
+  readonly dataDir: string
+  readonly json: boolean
+  readonly io: import('./types').CliIO
+  /** How the settings are named in the start lines (null: read from the resumed run's settings). */
+  readonly labels: { optimizerName: string; learningRate: number; scheduleName: string } | null
+}
+
+/** Trains one session (a new run or a resumed one) with Ctrl-C handling, printing as `studio train` does. */
+async function trainSession(studio: Studio, o: SessionArgs): Promise<number> {
+  const { dataset, training, dataDir, json, io } = o
+  const shape = [dataset.size.height, dataset.size.width, dataset.channels]
+  const C = dataset.classes.length
+  const labels = o.labels ?? { optimizerName: training.optimizer.type, learningRate: training.learningRate, scheduleName: training.schedule.type }
+  const { clientFor } = await import('../rpc/direct-client')
+  const { runTrainingSession } = await import('../train/session')
+  const project = (await clientFor(studio, projectsContract).get({ id: o.projectId }))
+    const stop = new AbortController()
+    let sigints = 0
+    let firstAt = 0
+    const onSigint = () => {
+      sigints += 1
+      if (sigints === 1) {
+        firstAt = Date.now()
+        if (!json) io.stderr('\nStopping after the current step (Ctrl-C again to quit at once)...\n')
+        stop.abort()
+      } else if (Date.now() - firstAt > 500) {
+        // A second, deliberate Ctrl-C (not the same one delivered twice): quit without waiting.
+        process.exit(130)
+      }
+    }
+    process.on('SIGINT', onSigint)
+    try {
+      const result = await runTrainingSession({
+        studio,
+        projectId: o.projectId,
+        dataset,
+        graph: o.graph,
+        pipeline: o.pipeline,
+        training,
+        backend: o.backend,
+        ...(o.name !== undefined ? { name: o.name } : {}),
+        ...(o.resume ? { resume: o.resume } : {}),
+        origin: 'cli',
+        signal: stop.signal,
+        onStart: (s) => {
+          if (s.backend.fallback) io.stderr(`warning: ${s.backend.fallback}\n`)
+          const init = s.initialLoss
+          if (json) {
+            io.stdout(
+              JSON.stringify({
+                type: 'start',
+                runId: s.run.id,
+                name: s.run.name,
+                project: { id: project.id, name: project.name },
+                ...(o.resume ? { resumedFromStep: o.resume.recorder.step } : {}),
+                dataset: { id: dataset.id, name: dataset.name, train: s.trainCount, val: s.valCount },
+                backend: s.backend.backend,
+                params: s.params,
+                epochs: training.epochs,
+                stepsPerEpoch: s.stepsPerEpoch,
+                initialLoss: round(init.loss),
+                expectedInitialLoss: round(init.expected),
+              }) + '\n',
+            )
+          } else {
+            io.stdout(
+              [
+                `Run ${s.run.id} "${s.run.name}" in project ${project.id} "${project.name}" (${dataDir})${o.resume ? `, resumed from step ${o.resume.recorder.step}` : ''}`,
+                `Dataset ${dataset.id} "${dataset.name}": ${s.trainCount} train / ${s.valCount} val images, ${shape.join('x')}, ${C} classes; ${s.params.toLocaleString('en-US')} parameters`,
+                `Backend ${s.backend.backend}; ${training.epochs} epoch${training.epochs === 1 ? '' : 's'} of ${s.stepsPerEpoch} steps, batch ${training.batchSize}, ${labels.optimizerName} lr ${labels.learningRate}, ${labels.scheduleName} schedule`,
+                `Initial loss ${num4(init.loss)} (ln(${C}) = ${num4(init.expected)}, over ${init.samples} training images)`,
+              ].join('\n') + '\n',
+            )
+          }
+        },
+        onEpoch: (e, s) => {
+          const ips = e.seconds > 0 ? s.trainCount / e.seconds : null
+          if (json) {
+            io.stdout(
+              JSON.stringify({
+                type: 'epoch',
+                runId: s.run.id,
+                epoch: e.epoch,
+                epochs: training.epochs,
+                step: e.step,
+                trainLoss: round(e.trainLoss),
+                trainAcc: round(e.trainAcc),
+                valLoss: round(e.valLoss),
+                valAcc: round(e.valAcc),
+                lr: e.lr,
+                seconds: round(e.seconds, 2),
+                imagesPerSec: round(ips, 1),
+              }) + '\n',
+            )
+          } else {
+            const w = String(training.epochs).length
+            io.stdout(
+              `epoch ${String(e.epoch).padStart(w)}/${training.epochs}  train loss ${num4(e.trainLoss)} acc ${pct(e.trainAcc)}  val loss ${num4(e.valLoss)} acc ${pct(e.valAcc)}  lr ${Number(e.lr.toPrecision(3))}  ${e.seconds.toFixed(1)} s\n`,
+            )
+          }
+        },
+      })
+      const r = result
+      const last = r.epochs.at(-1)
+      const out = {
+        type: 'summary',
+        runId: r.run.id,
+        status: r.run.status,
+        reason: r.outcome.reason,
+        epochs: r.outcome.epoch,
+        steps: r.outcome.step,
+        bestValAcc: round(r.bestValAcc),
+        bestEpoch: r.bestEpoch,
+        finalValAcc: round(last?.valAcc),
+        finalValLoss: round(last?.valLoss),
+        finalTrainLoss: round(last?.trainLoss),
+        initialLoss: round(r.initialLoss.loss),
+        expectedInitialLoss: round(r.initialLoss.expected),
+        imagesPerSec: round(r.imagesPerSec, 1),
+        backend: r.backend.backend,
+        durationMs: r.durationMs,
+      }
+      if (json) io.stdout(JSON.stringify(out) + '\n')
+      else {
+        io.stdout(
+          [
+            `Run ${r.run.id} ${r.run.status}: ${r.outcome.reason}`,
+            `  Best val accuracy   ${pct(r.bestValAcc)}${r.bestEpoch !== null ? ` (epoch ${r.bestEpoch})` : ''}`,
+            `  Final val accuracy  ${pct(last?.valAcc)}${last ? ` (epoch ${last.epoch}, val loss ${num4(last.valLoss)})` : ''}`,
+            `  Initial loss        ${num4(r.initialLoss.loss)} (ln(${C}) = ${num4(r.initialLoss.expected)})`,
+            `  Images/s            ${r.imagesPerSec === null ? '-' : r.imagesPerSec.toFixed(0)} (training steps, ${r.backend.backend})`,
+            `  Duration            ${(r.durationMs / 1000).toFixed(1)} s`,
+          ].join('\n') + '\n',
+        )
+      }
+      return r.run.status === 'completed' ? 0 : r.run.status === 'stopped' ? 130 : 1
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'invalid_payload') throw new UsageError(error.message)
+      throw error
+    } finally {
+      process.removeListener('SIGINT', onSigint)
+    }
 }

@@ -12,11 +12,10 @@
  * requested images into one contiguous buffer.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
-import { randomBytes } from 'node:crypto'
 import { dirname, join } from 'node:path'
 import { ApiError, type DatasetSplit } from '@shared/api'
 import type { Db } from '../store/db'
-import { writeFileAtomic } from '../store/files'
+import { tempFileIn, writeFileAtomic } from '../store/files'
 
 export const IMAGES_FILE = 'images.u8'
 export const LABELS_FILE = 'labels.i32'
@@ -136,7 +135,7 @@ export class CacheWriter {
 
   constructor(file: string) {
     this.#file = file
-    this.#tmp = join(dirname(file), `.${randomBytes(6).toString('hex')}.tmp`)
+    this.#tmp = tempFileIn(dirname(file))
     this.#fd = openSync(this.#tmp, 'w')
   }
 

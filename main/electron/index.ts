@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { app, BrowserWindow, dialog, ipcMain, protocol, shell } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, type Session } from 'electron'
 import { hostContract } from '@shared/api'
 import { defaultDataDir } from '../host/paths'
 import { startStudio, type Studio } from '../studio'
@@ -12,6 +12,8 @@ import { installMenu } from './menu'
 import {
   ipcSenderTrusted,
   navigationAllowed,
+  permissionCheckDecision,
+  permissionRequestDecision,
   PRIVILEGED_SCHEMES,
   SCHEME,
   serveStudioRequest,
@@ -47,8 +49,18 @@ function bindIpc(studio: Studio, getWindow: () => BrowserWindow | null): void {
   })
 }
 
+/** Every permission a page asks for or checks is denied (the studio needs none). */
+function denyPermissions(target: Session): void {
+  target.setPermissionRequestHandler((_contents, permission, callback) => callback(permissionRequestDecision(permission)))
+  target.setPermissionCheckHandler((_contents, permission) => permissionCheckDecision(permission))
+  target.setDevicePermissionHandler((details) => permissionCheckDecision(details.deviceType))
+}
+
 function hardenContents(): void {
+  denyPermissions(session.defaultSession)
   app.on('web-contents-created', (_event, contents) => {
+    // A contents on another session (a partition) gets the same handlers.
+    if (contents.session !== session.defaultSession) denyPermissions(contents.session)
     const guard = (event: { preventDefault(): void }, url: string) => {
       if (!navigationAllowed(url, devServerUrl)) event.preventDefault()
     }

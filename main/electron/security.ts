@@ -4,7 +4,7 @@
  * the window's web preferences, which URLs the window may load or navigate to, what a new window request does,
  * which IPC senders are trusted, and how the app's own `studio://` protocol answers.
  * (The Electron security checklist: context isolation, sandbox, no Node in the renderer, a CSP, navigation and
- * new windows blocked, IPC senders checked, only our own protocol loaded.)
+ * new windows blocked, IPC senders checked, only our own protocol loaded, every permission request denied.)
  */
 import { readFileSync } from 'node:fs'
 import { extname } from 'node:path'
@@ -78,6 +78,18 @@ export function windowOpenDecision(url: string): { action: 'deny'; openExternall
     external = null
   }
   return { action: 'deny', openExternally: external }
+}
+
+/**
+ * A page's request for a permission (camera, microphone, geolocation, notifications, clipboard reads, MIDI, HID,
+ * serial, USB, fullscreen, opening external protocols...) and a page's check of one: always no. The studio needs
+ * none of them; a page that should not be there gets nothing either.
+ */
+export function permissionRequestDecision(_permission: string): false {
+  return false
+}
+export function permissionCheckDecision(_permission: string): false {
+  return false
 }
 
 /** An IPC call is answered only when it comes from a frame showing the studio itself. */

@@ -4,8 +4,7 @@
  * the PyTorch engine's runner (which exports into the run's own folder) and the app's "Export as PyTorch project..."
  * (main/services/exports.ts) go through here.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { writeFolderAtomic } from '../store/files'
 import { datasetsContract, runsContract, type DatasetSplit, type Run, type ServiceClient } from '@shared/api'
 import type { ExportFile, PytorchExportInput, SplitIndices } from '../../shared/export/pytorch/index'
 import { exportPytorchProject } from '../../shared/export/pytorch/index'
@@ -51,11 +50,11 @@ export async function runExportInput(host: { readonly services: ServiceHost }, r
 
 /** Writes the export's files under `out` (created); files of the same names are replaced. */
 export function writeExportFiles(files: readonly ExportFile[], out: string): void {
-  for (const f of files) {
-    const path = join(out, ...f.path.split('/'))
-    mkdirSync(dirname(path), { recursive: true })
-    writeFileSync(path, f.text)
-  }
+  // All files or none: a crash mid-export leaves no half-written project (main/store/files.ts).
+  writeFolderAtomic(
+    out,
+    files.map((f) => ({ path: f.path, data: f.text })),
+  )
 }
 
 /** Exports a run into `out` (the runner's step); PytorchExportError and ApiError propagate. */

@@ -36,8 +36,14 @@ export class ServiceHost {
   private readonly handlers = new Map<string, Handler>()
   private readonly eventChannels = new Set<string>()
   private readonly listeners = new Set<EventListener>()
-  /** Logged for internal errors (not for the user's bad input). */
-  constructor(private readonly log: (message: string, error: unknown) => void = (m, e) => console.error(m, e)) {}
+  /**
+   * `log`: internal errors (not the user's bad input). `explain`: turns an error that is not the studio's own (a
+   * full disk, a read-only data folder) into the user's words; null leaves it internal.
+   */
+  constructor(
+    private readonly log: (message: string, error: unknown) => void = (m, e) => console.error(m, e),
+    private readonly explain: (error: unknown) => ApiError | null = () => null,
+  ) {}
 
   register<C extends ServiceContract>(contract: C, impl: ServiceImpl<C>): void {
     for (const [name, spec] of Object.entries(contract.methods)) {
@@ -88,6 +94,8 @@ export class ServiceHost {
       return { ok: true, value: await handler(payload) }
     } catch (error) {
       if (error instanceof ApiError) return { ok: false, error: error.toJSON() }
+      const explained = this.explain(error)
+      if (explained) return { ok: false, error: explained.toJSON() }
       this.log(`Internal error in ${String(channel)}`, error)
       const message = error instanceof Error ? error.message : String(error)
       return { ok: false, error: { code: 'internal', message: `Internal error: ${message}` } }

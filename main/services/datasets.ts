@@ -22,7 +22,7 @@ import { checkFolder, scanFolder } from '../datasets/scan'
 import { probeFolder } from '../datasets/probe'
 import type { Emitter } from '../rpc/service-host'
 import type { Db } from '../store/db'
-import type { DataPaths } from '../store/files'
+import { processAlive, type DataPaths } from '../store/files'
 import { checkPathArgument } from '../store/path-guard'
 
 interface DatasetRow {
@@ -48,15 +48,6 @@ interface DatasetRow {
 
 /** Imports running in this process, across studio instances (keyed by data folder and dataset id). */
 const liveImports = new Set<string>()
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 const parse = <T>(text: string | null, fallback: T): T => (text ? (JSON.parse(text) as T) : fallback)
 

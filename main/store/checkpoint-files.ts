@@ -11,7 +11,7 @@
 import { existsSync, lstatSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ApiError, type CheckpointKind } from '@shared/api'
-import { stageFileAtomic, type DataPaths, type StagedFile } from './files'
+import { stageFileAtomic, storageProblem, type DataPaths, type StagedFile } from './files'
 
 export interface CheckpointContent {
   readonly meta: unknown
@@ -106,7 +106,8 @@ export function writeCheckpointFiles(
   } catch (error) {
     for (const s of staged) s.discard()
     const reason = error instanceof Error ? error.message : String(error)
-    throw new ApiError('internal', `The checkpoint (epoch ${epoch}) could not be written to the data folder, nothing was replaced: ${reason}`)
+    const problem = storageProblem(error, paths.root)
+    throw new ApiError(problem ? 'storage' : 'internal', `The checkpoint (epoch ${epoch}) could not be written to the data folder, nothing was replaced: ${problem ?? reason}`)
   }
   staged.forEach((s) => s.commit())
   return kinds.map((kind, i) => ({ kind, path: paths.toRelative(staged[i]!.file), bytes }))

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { ApiError } from '@shared/api'
+import { storageProblem } from './files'
 import { latestSchemaVersion, migrations as defaultMigrations, type Migration } from './migrations'
 
 export type Db = Database.Database
@@ -20,9 +21,13 @@ export interface OpenOptions {
 }
 
 export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
-  mkdirSync(dataDir, { recursive: true })
-  const file = join(dataDir, DB_FILE)
-  const db = new Database(file, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
+  let db: Db
+  try {
+    mkdirSync(dataDir, { recursive: true })
+    db = new Database(join(dataDir, DB_FILE), options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
+  } catch (error) {
+    throw storageError(error, dataDir)
+  }
   try {
     db.pragma('busy_timeout = 5000')
     db.pragma('journal_mode = WAL')
@@ -32,8 +37,14 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
     return db
   } catch (error) {
     db.close()
-    throw error
+    throw storageError(error, dataDir)
   }
+}
+
+/** A full disk or a read-only folder at opening, in the user's words (naming the folder); anything else as it is. */
+function storageError(error: unknown, dataDir: string): unknown {
+  const problem = storageProblem(error, dataDir)
+  return problem ? new ApiError('storage', `CNN Studio cannot open its data folder. ${problem}`) : error
 }
 
 export function currentSchemaVersion(db: Db): number {

@@ -3,10 +3,87 @@
  * referenced from the database by a path relative to it. Writes are atomic: temporary file, fsync, rename,
  * fsync of the folder, so a crash leaves either the old file or the new one.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { dirname, join, relative, sep } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { resolveInside } from './path-guard'
+
+/**
+ * What a failed write in the data folder means for the user, when it is the disk or the folder rather than the
+ * studio: a full disk (ENOSPC, SQLite's SQLITE_FULL, a quota) or a read-only or unwritable folder (EROFS,
+ * SQLITE_READONLY, EACCES, EPERM). Null for anything else. The text names the folder and what to do.
+ */
+export function storageProblem(error: unknown, root: string): string | null {
+  const code = String((error as { code?: unknown } | null)?.code ?? '')
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL') {
+    return `The disk holding the data folder ${root} is full: free some space on it (or move the data folder to a larger disk), then try again; a stopped run goes on from its last checkpoint with Resume (\`studio train --resume <run>\`)`
+  }
+  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM' || code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN') {
+    return `The data folder ${root} is read-only or not writable by you (${code}): make it writable (or choose another data folder), then try again`
+  }
+  return null
+}
+
+/** True while process `pid` runs (on this machine); a process of another user counts as running. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * A temporary file name next to `dir`'s files: `.<pid>-<random>.tmp`. The writer's process id in the name lets
+ * `sweepOrphanTemps` tell a temporary file a killed process left from one another process is still writing.
+ */
+export function tempFileIn(dir: string): string {
+  return join(dir, `.${process.pid}-${randomBytes(6).toString('hex')}.tmp`)
+}
+
+const TEMP_NAME = /^\.(?:(\d+)-)?[0-9a-f]{12}\.tmp$/
+/** A temporary file of an earlier version (no process id in its name) is taken as left over after this long. */
+const UNOWNED_TEMP_AGE_MS = 60 * 60 * 1000
+
+/**
+ * Removes the temporary files of atomic writes that never finished (the writer was killed, or the computer went
+ * off, between writing and renaming): those whose process no longer runs, and nameless-owner ones older than an
+ * hour. Run when a studio opens its data folder; returns what it removed (relative paths).
+ */
+export function sweepOrphanTemps(root: string): string[] {
+  const removed: string[] = []
+  const walk = (dir: string, depth: number) => {
+    let names: string[]
+    try {
+      names = readdirSync(dir)
+    } catch {
+      return
+    }
+    for (const name of names) {
+      const path = join(dir, name)
+      let stat
+      try {
+        stat = lstatSync(path)
+      } catch {
+        continue
+      }
+      if (stat.isDirectory()) {
+        if (depth < 6) walk(path, depth + 1)
+        continue
+      }
+      const m = TEMP_NAME.exec(name)
+      if (!m || !stat.isFile()) continue
+      const pid = m[1] === undefined ? null : Number(m[1])
+      const orphan = pid === null ? Date.now() - stat.mtimeMs > UNOWNED_TEMP_AGE_MS : pid !== process.pid && !processAlive(pid)
+      if (!orphan) continue
+      rmSync(path, { force: true })
+      removed.push(relative(root, path).split(sep).join('/'))
+    }
+  }
+  for (const top of ['projects', 'datasets']) walk(join(root, top), 0)
+  return removed
+}
 
 export function writeFileAtomic(file: string, data: Uint8Array | string | readonly Uint8Array[]): void {
   stageFileAtomic(file, data).commit()
@@ -29,7 +106,7 @@ export interface StagedFile {
 export function stageFileAtomic(file: string, data: Uint8Array | string | readonly Uint8Array[]): StagedFile {
   const dir = dirname(file)
   mkdirSync(dir, { recursive: true })
-  const tmp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`)
+  const tmp = tempFileIn(dir)
   const parts = typeof data === 'string' ? [Buffer.from(data)] : data instanceof Uint8Array ? [data] : data
   const fd = openSync(tmp, 'w')
   try {
@@ -72,6 +149,64 @@ function fsyncDir(dir: string): void {
   } catch {
     // Some platforms (Windows) cannot open a directory for fsync; the rename is still atomic there.
   }
+}
+
+const PARTIAL_NAME = /^\.(.+)\.(\d+)-[0-9a-f]{12}\.partial$/
+
+/**
+ * Writes a folder of files (`files`: relative path with '/' -> content) so that a crash leaves either no folder
+ * or the whole one: everything is written and fsynced into a staging folder next to `folder`
+ * (`.<name>.<pid>-<random>.partial`), which is then renamed to `folder`. When `folder` exists and holds files
+ * (an export with --force), each file is replaced atomically instead: no file is ever half-written. Staging
+ * folders that killed processes left next to `folder` are removed first.
+ */
+export function writeFolderAtomic(folder: string, files: readonly { readonly path: string; readonly data: Uint8Array | string }[]): void {
+  const parent = dirname(folder)
+  const name = folder.slice(parent.length + 1)
+  mkdirSync(parent, { recursive: true })
+  for (const entry of readdirSync(parent)) {
+    const m = PARTIAL_NAME.exec(entry)
+    if (m && m[1] === name && !processAlive(Number(m[2]))) rmSync(join(parent, entry), { recursive: true, force: true })
+  }
+  let existing: string[] | null = null
+  try {
+    existing = readdirSync(folder)
+  } catch {
+    existing = null
+  }
+  if (existing !== null && existing.length > 0) {
+    const staged: StagedFile[] = []
+    try {
+      for (const f of files) staged.push(stageFileAtomic(join(folder, ...f.path.split('/')), f.data))
+    } catch (error) {
+      for (const s of staged) s.discard()
+      throw error
+    }
+    staged.forEach((s) => s.commit())
+    return
+  }
+  const staging = join(parent, `.${name}.${process.pid}-${randomBytes(6).toString('hex')}.partial`)
+  try {
+    for (const f of files) {
+      const path = join(staging, ...f.path.split('/'))
+      mkdirSync(dirname(path), { recursive: true })
+      const fd = openSync(path, 'w')
+      try {
+        const bytes = typeof f.data === 'string' ? Buffer.from(f.data) : f.data
+        let offset = 0
+        while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset)
+        fsyncSync(fd)
+      } finally {
+        closeSync(fd)
+      }
+    }
+    if (existing !== null) rmSync(folder, { recursive: true, force: true }) // an empty folder: replaced by the rename
+    renameSync(staging, folder)
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true })
+    throw error
+  }
+  fsyncDir(parent)
 }
 
 /** The data folder's layout, in one place. */

@@ -4,14 +4,16 @@
  * snapshot (shared/train/run-snapshot.ts), metrics and checkpoints through the runs service (shared/train's
  * RunRecorder over the direct client), and the end status.
  */
-import { runsContract, type DatasetDetail, type Run } from '@shared/api'
+import { arrayBufferOf, datasetsContract, runsContract, type DatasetDetail, type Run } from '@shared/api'
 import type { AugmentPipeline } from '../../shared/augment/index'
 import type { GraphDocument } from '../../shared/graph/index'
 import { compileGraph } from '../../shared/tfjs/compile'
 import { initialLoss, Trainer } from '../../shared/train/index'
 import type { EpochMessage, InitialLossResult, TrainingConfig, TrainMessage } from '../../shared/train/index'
-import { RunRecorder, type RecordedOutcome } from '../../shared/train/recorder'
-import { buildRunSnapshot } from '../../shared/train/run-snapshot'
+import type { Checkpoint } from '../../shared/train/checkpoint'
+import { METRIC } from '../../shared/train/metrics'
+import { resumePoint, RunRecorder, type RecordedOutcome, type RecorderResume } from '../../shared/train/recorder'
+import { buildRunSnapshot, parseRunSnapshot } from '../../shared/train/run-snapshot'
 import { runsSink } from '../../shared/train/runs-sink'
 import { clientFor } from '../rpc/direct-client'
 import type { Studio } from '../studio'
@@ -43,6 +45,22 @@ export interface TrainSessionOptions {
   readonly onStart?: (info: SessionStart) => void
   readonly onEpoch?: (epoch: EpochMessage, info: SessionStart) => void
   readonly onMessage?: (message: TrainMessage) => void
+  /** Continue this existing run instead of creating one (see prepareResume). */
+  readonly resume?: SessionResume
+}
+
+/** An interrupted or stopped run to continue: its row, the checkpoint it goes on from, where its record stands. */
+export interface SessionResume {
+  readonly run: Run
+  /** Null: the run had no checkpoint yet and trains from its start (same seed, same initial weights). */
+  readonly checkpoint: Checkpoint | null
+  readonly recorder: RecorderResume
+}
+
+/** What `prepareResume` gives: the resume and the run's own design, data, pipeline and settings from its snapshot. */
+export type ResumePlan = Pick<TrainSessionOptions, 'projectId' | 'dataset' | 'graph' | 'pipeline' | 'training' | 'name'> & {
+  readonly resume: SessionResume
+  readonly backendRequested: string
 }
 
 export interface SessionStart {
@@ -76,6 +94,71 @@ export function adaptGraph(doc: GraphDocument, imageShape: readonly number[], cl
   }
 }
 
+/**
+ * Gets a run ready to continue (`studio train --resume`), as the Train section's Resume does: its snapshot (design,
+ * dataset, pipeline, settings), the checkpoint with the most steps, and its metrics after that checkpoint's step
+ * dropped, so the history continues without a gap or a duplicate. A completed run, a run whose dataset is gone
+ * and a transfer run without a checkpoint yet (its source weights are the app's to load) are refused by name.
+ */
+export async function prepareResume(studio: Studio, runId: number): Promise<ResumePlan> {
+  const runs = clientFor(studio, runsContract)
+  const run = await runs.get({ id: runId })
+  if (run.status === 'completed') throw new Error(`Run ${run.id} “${run.name}” is completed: there is nothing to resume`)
+  const snapshot = parseRunSnapshot(run.config, run.name)
+  const dataset = await clientFor(studio, datasetsContract)
+    .get({ id: snapshot.dataset.id })
+    .catch(() => {
+      throw new Error(`Run ${run.id} “${run.name}” trained on dataset “${snapshot.dataset.name}”, which no longer exists: it cannot be resumed`)
+    })
+  const point = resumePoint(await runs.checkpoints({ runId }))
+  if (!point && snapshot.transfer) throw new Error(`Run ${run.id} “${run.name}” starts from another run's weights and has no checkpoint yet: resume it in the app`)
+  const step = point?.step ?? 0
+  await runs.truncateMetrics({ runId, afterStep: step })
+  let checkpoint: Checkpoint | null = null
+  if (point) {
+    const data = await runs.loadCheckpoint({ id: point.id })
+    checkpoint = { meta: data.meta as Checkpoint['meta'], weights: arrayBufferOf(data.weights), optimizerState: arrayBufferOf(data.optimizer) }
+  }
+  // The epochs recorded up to the checkpoint: the last one and the best validation accuracy go on from there.
+  const m = await runs.metrics({ runId, names: [METRIC.epochTrainLoss, METRIC.epochTrainAcc, METRIC.valLoss, METRIC.valAcc] })
+  const at = (name: string, s: number) => {
+    const series = m[name]
+    const i = series ? series.step.indexOf(s) : -1
+    return i >= 0 ? series!.value[i]! : null
+  }
+  const loss = m[METRIC.epochTrainLoss] ?? { step: [], epoch: [], value: [] }
+  let lastEpoch: RecorderResume['lastEpoch'] = null
+  let best: { valAcc: number | null; epoch: number | null } = { valAcc: null, epoch: null }
+  loss.step.forEach((s, i) => {
+    const epoch = loss.epoch[i]!
+    const valAcc = at(METRIC.valAcc, s)
+    lastEpoch = { epoch, trainLoss: loss.value[i]!, trainAcc: at(METRIC.epochTrainAcc, s) ?? Number.NaN, valLoss: at(METRIC.valLoss, s), valAcc }
+    if (valAcc !== null && (best.valAcc === null || valAcc > best.valAcc)) best = { valAcc, epoch }
+  })
+  return {
+    projectId: run.projectId,
+    dataset,
+    graph: { document: snapshot.architecture.document, template: snapshot.architecture.template ?? null, file: snapshot.architecture.file ?? null },
+    pipeline: snapshot.pipeline ? { document: snapshot.pipeline.document, file: snapshot.pipeline.file ?? null } : null,
+    training: snapshot.training,
+    name: run.name,
+    backendRequested: snapshot.backendRequested,
+    resume: {
+      run,
+      checkpoint,
+      recorder: {
+        durationMs: run.durationMs,
+        started: run.startedAt !== null,
+        summary: checkpoint ? run.summary : null,
+        lastEpoch,
+        best,
+        step,
+        lastCheckpoint: point ? { epoch: point.epoch, step: point.step } : null,
+      },
+    },
+  }
+}
+
 export async function runTrainingSession(o: TrainSessionOptions): Promise<SessionResult> {
   const { studio, dataset, training } = o
   const runs = clientFor(studio, runsContract)
@@ -106,7 +189,14 @@ export async function runTrainingSession(o: TrainSessionOptions): Promise<Sessio
       throw new Error(`The network outputs ${String(out[out.length - 1])} values per image but the dataset has ${dataset.classes.length} classes`)
     }
     // Throws before anything is recorded when the data cannot make one batch.
-    trainer = new Trainer({ model, data, pipeline: o.pipeline?.document ?? null, config: training, sink: forward })
+    trainer = new Trainer({
+      model,
+      data,
+      pipeline: o.pipeline?.document ?? null,
+      config: training,
+      sink: forward,
+      ...(o.resume?.checkpoint ? { resumeFrom: o.resume.checkpoint } : {}),
+    })
     const init = await initialLoss(model, data, o.initialLossBatches ?? 4, { batchSize: training.batchSize, pipeline: o.pipeline?.document ?? null })
     const params = model.countParams()
     // A CLI run has no architecture or pipeline row: their ids are null, their documents inline, with where they
@@ -129,12 +219,15 @@ export async function runTrainingSession(o: TrainSessionOptions): Promise<Sessio
       appVersion: studio.info.version,
       origin: o.origin,
     })
-    const run = await runs.create({ projectId: o.projectId, ...(o.name ? { name: o.name } : {}), config, datasetId: dataset.id, backend: backend.backend })
+    const run = o.resume
+      ? await runs.update({ id: o.resume.run.id, backend: backend.backend })
+      : await runs.create({ projectId: o.projectId, ...(o.name ? { name: o.name } : {}), config, datasetId: dataset.id, backend: backend.backend })
     start = { run, backend, initialLoss: init, trainCount, valCount, stepsPerEpoch: trainer.stepsPerEpoch, params }
     let stopping = false
     const rec = new RunRecorder({
       sink: runsSink(runs, run.id),
       keepEvery: training.checkpoint.keepEvery,
+      ...(o.resume ? { resume: o.resume.recorder } : {}),
       onWrite: (error) => {
         if (error !== null && !stopping) {
           stopping = true
@@ -151,7 +244,8 @@ export async function runTrainingSession(o: TrainSessionOptions): Promise<Sessio
       crossOriginIsolated: null,
       timings: { backendMs: Math.round(backendMs), dataMs: Math.round(dataMs), compileMs: Math.round(compileMs) },
     })
-    rec.note({ params, trainCount, valCount, initialLoss: { loss: init.loss, expected: init.expected, samples: init.samples } })
+    // A resumed run keeps the initial loss of its first start (the model here already trained).
+    rec.note({ params, trainCount, valCount, ...(o.resume ? {} : { initialLoss: { loss: init.loss, expected: init.expected, samples: init.samples } }) })
     o.onStart?.(start)
     const t = trainer
     const onAbort = () => t.stop('Stopped by the user')

@@ -9,6 +9,8 @@ export type ApiErrorCode =
   | 'conflict'
   | 'unauthorized'
   | 'schema_too_new'
+  /** The data folder cannot be written: its disk is full, or it is read-only. */
+  | 'storage'
   | 'internal'
 
 export interface FieldIssue {

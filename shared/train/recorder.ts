@@ -125,6 +125,18 @@ export interface RecordedOutcome {
   readonly cause?: string
 }
 
+/**
+ * The checkpoint a run resumes from: the one with the most steps (a 'last' one on ties), or null to start over.
+ * The Train section and `studio train --resume` both use it.
+ */
+export function resumePoint<C extends { readonly step: number; readonly kind: string }>(checkpoints: readonly C[]): C | null {
+  let best: C | null = null
+  for (const c of checkpoints) {
+    if (!best || c.step > best.step || (c.step === best.step && c.kind === 'last' && best.kind !== 'last')) best = c
+  }
+  return best
+}
+
 /** Where a resumed run's recording continues from (its run row and the history kept up to the checkpoint). */
 export interface RecorderResume {
   readonly durationMs: number

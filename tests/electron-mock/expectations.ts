@@ -12,6 +12,8 @@ export interface MainReport {
   windowOpen: Record<string, { action: string; openedExternally: boolean }>
   ipc: { channels: number; foreignRefusedOn: number; own: Record<string, string>; foreign: Record<string, string> }
   protocolAnswers: Record<string, { status: number; csp: string | null; coop: string | null }>
+  /** Per session (default, a partition): per permission, what the request handler granted and the check said. */
+  permissions: Record<string, Record<string, { request: boolean | string; check: boolean | string }>>
 }
 
 interface Matchers {
@@ -65,6 +67,15 @@ export function expectSecureMain(report: MainReport, expect: Expect): void {
   expect(report.ipc.foreignRefusedOn).toBe(report.ipc.channels)
   for (const [url, result] of Object.entries(report.ipc.foreign)) expect({ url, result }).toEqual({ url, result: 'unauthorized' })
   for (const [url, result] of Object.entries(report.ipc.own)) expect({ url, result }).toEqual({ url, result: 'ok' })
+
+  // Permissions: the default session and any other one deny every request, check and device.
+  expect(Object.keys(report.permissions)).toEqual(['default', 'partition'])
+  for (const [sessionName, answers] of Object.entries(report.permissions)) {
+    expect(Object.keys(answers).length).toBeGreaterThan(20)
+    for (const [permission, answer] of Object.entries(answers)) {
+      expect({ sessionName, permission, ...answer }).toEqual({ sessionName, permission, request: false, check: false })
+    }
+  }
 
   // The protocol: malformed addresses are 400, escapes and other hosts 404.
   expect(report.protocolAnswers['studio://app/%E0%A4%A']!.status).toBe(400)

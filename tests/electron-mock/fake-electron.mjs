@@ -14,7 +14,20 @@ export const recorded = {
   externalOpened: [],
   loadedUrls: [],
   errors: [],
+  sessions: [],
 }
+
+/** A session that records its permission handlers (request, check, device). */
+export function fakeSession(name) {
+  const ses = { name, handlers: {} }
+  ses.setPermissionRequestHandler = (fn) => (ses.handlers.request = fn)
+  ses.setPermissionCheckHandler = (fn) => (ses.handlers.check = fn)
+  ses.setDevicePermissionHandler = (fn) => (ses.handlers.device = fn)
+  recorded.sessions.push(ses)
+  return ses
+}
+
+export const session = { defaultSession: fakeSession('default') }
 
 function listen(map, name, fn) {
   if (!map.has(name)) map.set(name, [])
@@ -103,4 +116,4 @@ export const dialog = {
 export const Menu = { buildFromTemplate: (template) => template, setApplicationMenu() {} }
 export const screen = { getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] }
 
-export default { app, BrowserWindow, ipcMain, protocol, shell, dialog, Menu, screen }
+export default { app, BrowserWindow, ipcMain, protocol, session, shell, dialog, Menu, screen }

@@ -3,7 +3,7 @@
  * handlers decide: the window's options and start URL, each navigation and new-window request, IPC calls from
  * trusted and untrusted frames, and what the studio:// protocol answers.
  */
-import { recorded } from './fake-electron.mjs'
+import { fakeSession, recorded, session } from './fake-electron.mjs'
 
 export const FOREIGN_URLS = [
   'https://attacker.example/',
@@ -14,6 +14,12 @@ export const FOREIGN_URLS = [
   'javascript:alert(1)',
   'data:text/html,<script>alert(1)</script>',
   'not a url',
+]
+/** Every permission Electron's request and check handlers name. */
+export const PERMISSIONS = [
+  'clipboard-read', 'clipboard-sanitized-write', 'display-capture', 'fullscreen', 'geolocation', 'hid', 'idle-detection', 'media',
+  'mediaKeySystem', 'midi', 'midiSysex', 'notifications', 'pointerLock', 'keyboardLock', 'openExternal', 'serial', 'speaker-selection',
+  'storage-access', 'top-level-storage-access', 'usb', 'window-management', 'fileSystem', 'unknown',
 ]
 export const OWN_URLS = ['studio://app/index.html', 'studio://app/index.html#/projects/1']
 
@@ -28,13 +34,16 @@ async function until(condition, what) {
 
 export async function probeMain() {
   await until(() => recorded.windows.length > 0 && recorded.loadedUrls.length > 0, 'the window')
-  const contents = { listeners: new Map(), openHandler: null }
+  const contents = { listeners: new Map(), openHandler: null, session: session.defaultSession }
   contents.on = (name, fn) => {
     if (!contents.listeners.has(name)) contents.listeners.set(name, [])
     contents.listeners.get(name).push(fn)
   }
   contents.setWindowOpenHandler = (fn) => (contents.openHandler = fn)
   for (const fn of recorded.appListeners.get('web-contents-created') ?? []) fn({}, contents)
+  // A contents on its own session (a partition) must get the same permission handlers.
+  const partition = { ...contents, session: fakeSession('partition'), on() {}, setWindowOpenHandler() {} }
+  for (const fn of recorded.appListeners.get('web-contents-created') ?? []) fn({}, partition)
 
   const prevented = (eventName, url) => {
     const handlers = contents.listeners.get(eventName) ?? []
@@ -76,8 +85,26 @@ export async function probeMain() {
     protocolAnswers[url] = await answer(url)
   }
 
+  // Permissions: every request answered no, every check false, every device refused, on every session.
+  const permissions = {}
+  for (const ses of [session.defaultSession, partition.session]) {
+    const h = ses.handlers
+    const answers = {}
+    for (const permission of PERMISSIONS) {
+      let granted = 'no answer'
+      if (h.request) h.request(contents, permission, (g) => (granted = g), { requestingUrl: 'studio://app/index.html' })
+      else granted = 'no handler'
+      answers[permission] = { request: granted, check: h.check ? h.check(contents, permission, 'studio://app', {}) : 'no handler' }
+    }
+    for (const deviceType of ['hid', 'serial', 'usb']) {
+      answers[`device:${deviceType}`] = { request: h.device ? h.device({ deviceType, origin: 'studio://app', device: {} }) : 'no handler', check: false }
+    }
+    permissions[ses.name] = answers
+  }
+
   const window = recorded.windows[0]
   return {
+    permissions,
     schemes: recorded.schemes,
     protocols: [...recorded.protocolHandlers.keys()],
     webPreferences: window.options.webPreferences,

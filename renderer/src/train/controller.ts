@@ -23,7 +23,7 @@ import { parseTrainingConfig } from '@shared/train/config'
 import type { TrainingConfigInput } from '@shared/train/config'
 import type { CheckpointMeta, TrainMessage } from '@shared/train/messages'
 import { EPOCH_METRICS, STEP_METRICS } from '@shared/train/metrics'
-import { RunRecorder, type RecordedOutcome } from '@shared/train/recorder'
+import { resumePoint, RunRecorder, type RecordedOutcome } from '@shared/train/recorder'
 import { buildRunSnapshot, parseRunSnapshot, type FreezeSpec, type RunSnapshot as SharedRunSnapshot, type TransferSnapshot } from '@shared/train/run-snapshot'
 import { runsSink } from '@shared/train/runs-sink'
 import type { Api } from '../api/client'
@@ -37,6 +37,7 @@ import { forgetActiveRun, readActiveRun, recordActiveRun, reloadNotice, type Rel
 import { emptySteps, seriesFromMetrics } from './series'
 import type { EpochRow, StepSeries } from './series'
 
+export { resumePoint } from '@shared/train/recorder'
 export { displayStatus, elapsedMs, etaMs, isResumable, liveActivity, useTraining } from './live'
 export type { LiveOutcome, LivePhase, LiveRun } from './live'
 export { ACTIVE_RUN_KEY, readActiveRun, reloadNotice } from './reload'
@@ -110,15 +111,6 @@ export interface StartRequest {
   readonly document?: GraphDocument
   /** Recorded in the snapshot as `trial` (see RunSnapshot.trial). */
   readonly trial?: RunSnapshot['trial']
-}
-
-/** The checkpoint to resume from: the one with the most steps (a 'last' one on ties), or null to start over. */
-export function resumePoint(checkpoints: readonly CheckpointInfo[]): CheckpointInfo | null {
-  let best: CheckpointInfo | null = null
-  for (const c of checkpoints) {
-    if (!best || c.step > best.step || (c.step === best.step && c.kind === 'last' && best.kind !== 'last')) best = c
-  }
-  return best
 }
 
 function message(e: unknown): string {
