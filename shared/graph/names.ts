@@ -26,3 +26,13 @@ export function layerNames(analysis: Pick<GraphAnalysis, 'order' | 'nodes'>): Re
   }
   return names
 }
+
+/**
+ * Layer name -> the node id the editor shows for it (`stages_0_conv1` -> `stages/0/conv1`): what a view of a
+ * compiled model (a run's layers, its activations, its update ratios) shows people. Names it does not know
+ * (tfjs's own, such as a model's input when the graph has none) are returned as they are.
+ */
+export function editorNames(analysis: Pick<GraphAnalysis, 'order' | 'nodes'>): (layerName: string) => string {
+  const byLayer = new Map(Object.entries(layerNames(analysis)).map(([id, name]) => [name, id]))
+  return (layerName) => byLayer.get(layerName) ?? layerName
+}

@@ -1,5 +1,7 @@
 /** The initialization lab: activation statistics of a deep ReLU net per initializer, and of a trained run. */
 import { useState } from 'react'
+import { analyzeGraph } from '@shared/graph'
+import { editorNames } from '@shared/graph/names'
 import { mlp6x4096 } from '@shared/graph/templates'
 import { LECTURE_SCHEMES } from '@shared/procedure'
 import type { BackendChoice } from '../train/protocol'
@@ -15,11 +17,15 @@ export function InitLabCard({ ctx, backend }: { ctx: ProcedureContext; backend: 
   const job = useJob('init-lab')
   const [which, setWhich] = useState<LabModel>('mlp-6x4096')
   const [samples, setSamples] = useState('16')
+  // The layers by the editor's node names (`stages/0/conv1`), set with the graph the lab runs.
+  const [shown, setShown] = useState<(layerName: string) => string>(() => (name: string) => name)
   const n = Number(samples)
   const results = job.state.result ?? job.state.points.flatMap((p) => ('lab' in p ? [p.lab] : []))
   const start = () =>
     void job.run(async () => {
       const graph = which === 'mlp-6x4096' ? mlp6x4096([4096], 10) : await designGraph(ctx.architectureId ?? -1).then((g) => g.document)
+      const names = editorNames(analyzeGraph(graph))
+      setShown(() => names)
       return { job: { kind: 'init-lab', graph, backend, seed: 0, schemes: LECTURE_SCHEMES, samples: n, bins: 30 } }
     })
   return (
@@ -47,7 +53,7 @@ export function InitLabCard({ ctx, backend }: { ctx: ProcedureContext; backend: 
       </div>
       {which === 'mlp-6x4096' && <p className="proc-note">84M parameters (~340 MB of weights): the four initializers run one after another on one copy of the model, a forward pass each. WebGL or WASM handle it; it takes a few seconds.</p>}
       <JobStatus state={job.state} onCancel={job.cancel} />
-      {results.length > 0 && <InitLabView results={results} />}
+      {results.length > 0 && <InitLabView results={results} shown={shown} />}
       <TrainedLab ctx={ctx} backend={backend} />
     </Card>
   )

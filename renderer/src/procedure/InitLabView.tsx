@@ -6,7 +6,8 @@ import { fmt, labLayers, labVerdict } from './logic'
 import { MiniHistogram } from './Scatter'
 import { palette, Verdict } from './card-parts'
 
-export function InitLabView({ results }: { results: readonly InitLabResult[] }) {
+/** `shown`: a layer's name for people (the editor's node name, see shared/graph/names editorNames); default as is. */
+export function InitLabView({ results, shown = (name) => name }: { results: readonly InitLabResult[]; shown?: (layerName: string) => string }) {
   const pal = palette()
   const layers = labLayers(results[0]!)
   const names = layers.map((l) => l.layer)
@@ -32,7 +33,7 @@ export function InitLabView({ results }: { results: readonly InitLabResult[] }) 
           )
         })}
       </div>
-      <LineChart testId="lab-std-chart" title="Activation std per layer (log scale)" xLabel="layer" yLabel="std" x={chart.x} series={chart.series} height={190} formatY={(v) => fmt(Math.pow(10, v), 2)} formatX={(v) => (Number.isInteger(v) && names[v - 1] ? names[v - 1]! : '')} />
+      <LineChart testId="lab-std-chart" title="Activation std per layer (log scale)" xLabel="layer" yLabel="std" x={chart.x} series={chart.series} height={190} formatY={(v) => fmt(Math.pow(10, v), 2)} formatX={(v) => (Number.isInteger(v) && names[v - 1] ? shown(names[v - 1]!) : '')} />
       <div className="lab-grid" style={{ gridTemplateColumns: `110px repeat(${results.length}, minmax(0, 1fr))` }}>
         <div className="lab-head" />
         {results.map((r, i) => (
@@ -42,17 +43,17 @@ export function InitLabView({ results }: { results: readonly InitLabResult[] }) 
           </div>
         ))}
         {names.map((name) => (
-          <LabRow key={name} name={name} results={results} />
+          <LabRow key={name} name={name} label={shown(name)} results={results} />
         ))}
       </div>
     </div>
   )
 }
 
-function LabRow({ name, results }: { name: string; results: readonly InitLabResult[] }) {
+function LabRow({ name, label, results }: { name: string; label: string; results: readonly InitLabResult[] }) {
   return (
     <>
-      <div className="lab-layer">{name}</div>
+      <div className="lab-layer">{label}</div>
       {results.map((r) => {
         const l = r.layers.find((x) => x.layer === name)
         if (!l) return <div key={r.label} className="lab-cell muted">—</div>

@@ -7,6 +7,8 @@ import { useEffect, useState } from 'react'
 import { api } from '../api/client'
 import type { RunSnapshot } from '../train/controller'
 import { arrayBufferOf } from '@shared/api'
+import { analyzeGraph } from '@shared/graph'
+import { editorNames } from '@shared/graph/names'
 import type { BackendChoice } from '../train/protocol'
 import { useJob } from './client'
 import { InitLabView } from './InitLabView'
@@ -20,7 +22,7 @@ export function TrainedLab({ ctx, backend }: { ctx: ProcedureContext; backend: B
   const [runId, setRunId] = useState<number | null>(ctx.shownRunId)
   const { checkpoints, checkpointId, setCheckpointId } = useRunCheckpoints(runId, 'last')
   const [samples, setSamples] = useState('16')
-  const [info, setInfo] = useState<{ steps: number; transfer: boolean } | null>(null)
+  const [info, setInfo] = useState<{ steps: number; transfer: boolean; shown: (layerName: string) => string } | null>(null)
   const n = Number(samples)
   const start = () =>
     void job.run(async () => {
@@ -28,7 +30,7 @@ export function TrainedLab({ ctx, backend }: { ctx: ProcedureContext; backend: B
       const run = await api().runs.get({ id: cp.runId })
       const snap = run.config as Partial<RunSnapshot>
       if (!snap.architecture?.document || snap.seed === undefined) throw new Error(`Run “${run.name}” has no design snapshot with a seed: it was not started from the Train section`)
-      setInfo({ steps: cp.step, transfer: snap.transfer !== undefined })
+      setInfo({ steps: cp.step, transfer: snap.transfer !== undefined, shown: editorNames(analyzeGraph(snap.architecture.document)) })
       const weights = arrayBufferOf(cp.weights)
       const optimizerState = arrayBufferOf(cp.optimizer)
       return {
@@ -91,7 +93,7 @@ export function TrainedLab({ ctx, backend }: { ctx: ProcedureContext; backend: B
             <tbody>
               {rows.map((x) => (
                 <tr key={x.variable} data-testid="update-ratio-row">
-                  <td title={x.variable}>{x.layer}</td>
+                  <td title={x.variable}>{info.shown(x.layer)}</td>
                   <td className="num">{fmt(x.ratio)}</td>
                   <td style={{ width: 160 }}>
                     <div className="ratio-bar" style={{ width: `${bar(x.ratio)}%`, height: 8, background: x.kind === 'ok' ? 'var(--pc-3, #3ecf8e)' : 'var(--pc-2, #f5a524)', borderRadius: 2 }} />
@@ -105,7 +107,7 @@ export function TrainedLab({ ctx, backend }: { ctx: ProcedureContext; backend: B
               ))}
             </tbody>
           </table>
-          <InitLabView results={[r.atInit, r.trained]} />
+          <InitLabView results={[r.atInit, r.trained]} shown={info.shown} />
         </div>
       )}
     </div>

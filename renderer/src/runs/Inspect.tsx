@@ -2,11 +2,12 @@
  * Filters and activations of a checkpoint (computed in the evaluation worker): the first convolution's kernels
  * as small tiles, and the activation maps of a chosen layer for one validation image.
  */
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import type { CheckpointInfo, DatasetDetail, Run } from '@shared/api'
 import type { AugmentPipeline } from '@shared/augment'
 import { snapshotFacts } from '@shared/compare'
-import type { GraphDocument } from '@shared/graph'
+import { analyzeGraph, type GraphDocument } from '@shared/graph'
+import { editorNames } from '@shared/graph/names'
 import { cacheSpec, evalRequest, modelSpec, splitRows } from './eval-client'
 import type { ActivationsResult, ImagesResult, InspectResult } from './eval-protocol'
 import { drawRgba, filterTiles, imageToRgba, mapToRgba } from './images'
@@ -41,6 +42,8 @@ export function InspectPanel(props: { run: Run; checkpoints: readonly Checkpoint
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
   const cp = props.checkpoints.find((c) => c.id === cpId) ?? preferred
+  // Layers are shown by the editor's node names (`stages/0/conv1`), not the compiled model's (`stages_0_conv1`).
+  const shown = useMemo(() => (graph ? editorNames(analyzeGraph(graph)) : (name: string) => name), [props.run.id])
 
   useEffect(() => {
     if (!cp || !graph) return
@@ -112,7 +115,7 @@ export function InspectPanel(props: { run: Run; checkpoints: readonly Checkpoint
           <h3>First-layer filters</h3>
           {info?.filters && (
             <span className="muted small">
-              {info.filters.layer}: {info.filters.shape[3]} kernels of {info.filters.shape[0]}x{info.filters.shape[1]}x{info.filters.shape[2]}
+              {shown(info.filters.layer)}: {info.filters.shape[3]} kernels of {info.filters.shape[0]}x{info.filters.shape[1]}x{info.filters.shape[2]}
               {info.filters.shape[2] === 3 ? ' (RGB)' : info.filters.shape[2] > 1 ? ' (mean over input channels)' : ''}, each scaled to its own range
             </span>
           )}
@@ -132,7 +135,7 @@ export function InspectPanel(props: { run: Run; checkpoints: readonly Checkpoint
             <select aria-label="Layer" value={layer} onChange={(e) => setLayer(e.target.value)}>
               {info?.layers.map((l) => (
                 <option key={l.name} value={l.name}>
-                  {l.name} · {l.className} · {l.shape.join('x')}
+                  {shown(l.name)} · {l.className} · {l.shape.join('x')}
                 </option>
               ))}
             </select>
