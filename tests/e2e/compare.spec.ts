@@ -42,7 +42,7 @@ async function setTheme(page: Page, theme: 'dark' | 'light') {
 }
 
 async function tidy(page: Page) {
-  for (const toast of await page.locator('.toast').all()) await toast.click().catch(() => undefined)
+  for (const toast of await page.locator('.toast').all()) await toast.click({ timeout: 2000 }).catch(() => undefined)
   await expect(page.locator('.toast')).toHaveCount(0)
   await page.mouse.move(2, 2)
 }
