@@ -42,7 +42,7 @@ async function setTheme(page: Page, theme: 'dark' | 'light') {
 }
 
 async function tidy(page: Page) {
-  for (const toast of await page.locator('.toast').all()) await toast.click().catch(() => undefined)
+  for (const toast of await page.locator('.toast').all()) await toast.click({ timeout: 2000 }).catch(() => undefined)
   await expect(page.locator('.toast')).toHaveCount(0)
   await page.mouse.move(2, 2)
 }
@@ -168,10 +168,9 @@ test('compare: grouped bands, trade-off with its Pareto front, confusion diff, e
   await compare.getByLabel('One point per group').uncheck()
   await first.click()
   await expect(page.getByTestId('run-title')).toHaveText(expectedFront[0] as string)
-  await page.goBack()
+  await page.getByRole('button', { name: 'Back to all runs' }).click()
 
   // Confusion diff of the two evaluated runs.
-  await page.evaluate((id) => (window.location.hash = `#/p/${id}/runs`), projectId)
   await expect(page.getByTestId('run-row')).toHaveCount(8)
   for (const r of recorded) if (await page.getByLabel(`Select ${r.name}`).isChecked()) await page.getByLabel(`Select ${r.name}`).uncheck()
   await page.getByLabel('Select Tiny A').check()

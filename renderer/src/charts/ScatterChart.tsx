@@ -4,7 +4,7 @@
  * An x axis whose positive values span two decades or more (parameters, FLOPs) is logarithmic. Export: the SVG
  * as drawn, with the theme's colours written in.
  */
-import { useMemo, useRef, useState } from 'react'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import { ExportButtons } from './ExportButtons'
 import { niceTicks } from './svg'
 import { formatValue } from './ticks'
@@ -46,7 +46,17 @@ export function svgMarkup(svg: SVGSVGElement): string {
 export function ScatterChart(props: ScatterChartProps) {
   const svg = useRef<SVGSVGElement>(null)
   const [hover, setHover] = useState<ScatterPoint | null>(null)
-  const W = props.width ?? 640
+  const box = useRef<HTMLDivElement>(null)
+  const [measured, setMeasured] = useState(640)
+  useEffect(() => {
+    const el = box.current
+    if (!el) return
+    const ro = new ResizeObserver(() => setMeasured(Math.max(320, Math.floor(el.clientWidth))))
+    ro.observe(el)
+    return () => ro.disconnect()
+  }, [])
+  // Drawn at the width it has (text stays at its size), not scaled up from a fixed view box.
+  const W = props.width ?? measured
   const H = props.height ?? 320
   const m = { left: 64, right: 16, top: 28, bottom: 44 }
   const pw = W - m.left - m.right
@@ -83,7 +93,6 @@ export function ScatterChart(props: ScatterChartProps) {
       py: (v: number) => m.top + ph - ((v - y0) / (y1 - y0)) * ph,
     }
   }, [props.points, pw, ph])
-  if (props.points.length === 0) return null
   const xTicks = niceTicks(scale.x0, scale.x1, 6, scale.logX).filter((t) => t >= scale.x0 && t <= scale.x1)
   const yTicks = niceTicks(scale.y0, scale.y1, 5).filter((t) => t >= scale.y0 && t <= scale.y1)
   const frontPath = props.front.map((p, i) => `${i === 0 ? 'M' : 'L'}${scale.px(p.x).toFixed(1)},${scale.py(p.y).toFixed(1)}`).join(' ')
@@ -93,7 +102,8 @@ export function ScatterChart(props: ScatterChartProps) {
         <span>{props.title}</span>
         {props.exportName !== undefined && <ExportButtons name={props.exportName} svg={() => (svg.current ? svgMarkup(svg.current) : '')} testId={props.testId ? `${props.testId}-export` : undefined} />}
       </figcaption>
-      <svg ref={svg} width="100%" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={props.title} fontFamily="Inter, system-ui, sans-serif" fontSize="11">
+      <div ref={box} className="scatter-box">
+      <svg ref={svg} width={W} height={H} viewBox={`0 0 ${W} ${H}`} role="img" aria-label={props.title} fontFamily="Inter, system-ui, sans-serif" fontSize="11">
         <title>{props.title}</title>
         <rect width={W} height={H} fill="var(--bg-elev)" />
         {yTicks.map((t) => (
@@ -143,6 +153,7 @@ export function ScatterChart(props: ScatterChartProps) {
           </circle>
         ))}
       </svg>
+      </div>
       <div className="pc-readout" data-testid={props.testId ? `${props.testId}-readout` : undefined}>
         {hover ? (
           <>
