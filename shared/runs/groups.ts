@@ -103,7 +103,8 @@ const valuePhrase = (column: string, v: GroupValue): string => {
  * Groups `runs` and computes each group's statistics of `metrics` (column keys whose values are numbers).
  * Groups come ordered by their values (numbers ascending, nulls last), column by column. The label names the
  * grouping columns' values; for "everything except the seed" only the columns in which the groups differ
- * ("learning rate 0.01"), or "all settings alike" when there is one group.
+ * ("learning rate 0.01"; the settings fingerprint only where nothing else tells two groups apart), or "all
+ * settings alike" when there is one group.
  */
 export function groupRuns(runs: readonly GroupableRun[], by: GroupBy, metrics: readonly string[]): RunGroup[] {
   const available = new Set<string>()
@@ -126,10 +127,14 @@ export function groupRuns(runs: readonly GroupableRun[], by: GroupBy, metrics: r
     return 0
   })
   // For "everything except the seed", name only the columns that tell the groups apart.
-  const shown =
-    by.kind === 'exceptSeed'
-      ? columns.map((_, i) => i).filter((i) => list.some(([, g]) => compareValue(g.values[i] as GroupValue, (list[0]?.[1].values[i] ?? null) as GroupValue) !== 0))
-      : columns.map((_, i) => i)
+  // The settings fingerprint is named only when the other columns do not already tell the groups apart.
+  let shown = columns.map((_, i) => i)
+  if (by.kind === 'exceptSeed') {
+    shown = shown.filter((i) => list.some(([, g]) => compareValue(g.values[i] as GroupValue, (list[0]?.[1].values[i] ?? null) as GroupValue) !== 0))
+    const fingerprint = columns.indexOf('settingsKey')
+    const others = shown.filter((i) => i !== fingerprint)
+    if (new Set(list.map(([, g]) => JSON.stringify(others.map((i) => g.values[i])))).size === list.length) shown = others
+  }
   return list.map(([key, g]) => {
     const values: Record<string, GroupValue> = {}
     columns.forEach((c, i) => (values[c] = g.values[i] as GroupValue))

@@ -47,7 +47,7 @@ describe('groupRuns', () => {
 
   it('by everything except the seed: one group per learning rate, labelled by what differs', () => {
     const g = groupRuns(six, { kind: 'exceptSeed' }, ['metric:val/acc:max'])
-    expect(g.map((x) => x.label)).toEqual(['learning rate 0.01, settings k0.01', 'learning rate 0.1, settings k0.1'])
+    expect(g.map((x) => x.label)).toEqual(['learning rate 0.01', 'learning rate 0.1'])
     expect(g.map((x) => x.runIds)).toEqual([[1, 2, 3], [4, 5, 6]])
     expect(g.map((x) => x.count)).toEqual([3, 3])
     const s = g[0]!.stats['metric:val/acc:max']!
@@ -69,6 +69,11 @@ describe('groupRuns', () => {
       ['tags a', [4]],
       ['tags a, b', [1, 2]],
     ])
+  })
+
+  it('names the settings fingerprint only where nothing else tells groups apart', () => {
+    const runs = [run(1, { learningRate: 0.1, settingsKey: 'aaaaaaaa' }), run(2, { learningRate: 0.1, settingsKey: 'bbbbbbbb' }), run(3, { learningRate: 0.2, settingsKey: 'cccccccc' })]
+    expect(groupRuns(runs, { kind: 'exceptSeed' }, []).map((g) => g.label)).toEqual(['learning rate 0.1, settings aaaaaa', 'learning rate 0.1, settings bbbbbb', 'learning rate 0.2, settings cccccc'])
   })
 
   it('one group of alike runs says so', () => {
