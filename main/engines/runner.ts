@@ -141,14 +141,21 @@ export class PytorchRunner {
     })
     const poll = setInterval(() => this.#poll(entry), this.#o.pollMs ?? 500)
     let spawnError: Error | null = null
-    child.on('error', (e) => (spawnError = e))
-    child.on('close', (code, signal) => {
+    let ending = false
+    const end = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (ending) return
+      ending = true
       clearInterval(poll)
       void this.#ended(entry, code, signal, spawnError, python.interpreter).then(resolveDone, (error: unknown) => {
         console.error(`Recording the end of PyTorch run ${run.id} failed`, error)
         resolveDone(run)
       })
+    }
+    child.on('error', (e) => {
+      spawnError = e
+      if (child.pid === undefined) end(null, null) // it never started: no 'close' to wait for
     })
+    child.on('close', end)
     return { run, folder, command }
   }
 

@@ -29,6 +29,7 @@ export const RUN_FACTS = {
   weight_decay: { field: 'weightDecay', type: 'real', from: 'snapshot' },
   schedule: { field: 'schedule', type: 'text', from: 'snapshot' },
   param_count: { field: 'paramCount', type: 'integer', from: 'snapshot' },
+  engine: { field: 'engine', type: 'text', from: 'snapshot' },
   best_val_accuracy: { field: 'bestValAccuracy', type: 'real', from: 'summary' },
   best_epoch: { field: 'bestEpoch', type: 'integer', from: 'summary' },
   final_loss: { field: 'finalLoss', type: 'real', from: 'summary' },
@@ -98,6 +99,7 @@ export function deriveFacts(db: Db, config: unknown, architectureVersionId: numb
     weight_decay: f.weightDecay,
     schedule: f.schedule,
     param_count: f.paramCount ?? (document !== undefined ? graphParamCount(document) : null),
+    engine: f.engine,
   }
   for (const c of DERIVED_COLUMNS) {
     const v = raw[c]

@@ -218,7 +218,7 @@ export function createRunsQueries(db: Db) {
         if (f.datasetId !== undefined && r.datasetId !== f.datasetId) return false
         if (f.tags && !f.tags.every((t) => r.tags.includes(t))) return false
         if (text) {
-          const hay = [r.name, r.notes, r.datasetName, r.architectureName, r.optimizer, r.backend, r.schedule, r.status, ...r.tags]
+          const hay = [r.name, r.notes, r.datasetName, r.architectureName, r.optimizer, r.backend, r.engine, r.schedule, r.status, ...r.tags]
           if (!hay.some((h) => h !== null && h.toLowerCase().includes(text))) return false
         }
         for (const t of thresholds) if (!testThreshold(valueOf(r, t.name), t.op, t.value)) return false

@@ -5,7 +5,7 @@
  * transaction, so a failing step leaves the database at the version before.
  */
 import type Database from 'better-sqlite3'
-import { DERIVED_SET, deriveFacts } from '../services/run-facts'
+import { deriveFacts, type DerivedColumn } from '../services/run-facts'
 import { createStatsStore } from '../services/runs-stats'
 
 export interface Migration {
@@ -14,6 +14,9 @@ export interface Migration {
   readonly sql?: string
   readonly run?: (db: Database.Database) => void
 }
+
+/** The derived columns that existed at migration 6 (the facts added later fill themselves in their own migration). */
+const V6_DERIVED: readonly DerivedColumn[] = ['dataset_name', 'architecture_name', 'architecture_version', 'optimizer', 'learning_rate', 'batch_size', 'epochs', 'weight_decay', 'schedule', 'param_count']
 
 export const migrations: readonly Migration[] = [
   {
@@ -287,7 +290,7 @@ CREATE INDEX run_groups_by_update ON run_groups (project_id, kind, updated_at);
         architecture_version_id: number | null
       }[]
       if (!pending.length) return
-      const write = db.prepare(`UPDATE runs SET ${DERIVED_SET}, derived = 1 WHERE id = @id`)
+      const write = db.prepare(`UPDATE runs SET ${V6_DERIVED.map((c) => `${c} = @${c}`).join(', ')}, derived = 1 WHERE id = @id`)
       const stats = createStatsStore(db)
       for (const r of pending) {
         let config: unknown = null
@@ -296,8 +299,28 @@ CREATE INDEX run_groups_by_update ON run_groups (project_id, kind, updated_at);
         } catch {
           // A damaged snapshot leaves the columns empty.
         }
-        write.run({ id: r.id, ...deriveFacts(db, config, r.architecture_version_id) })
+        const facts = deriveFacts(db, config, r.architecture_version_id)
+        write.run({ id: r.id, ...Object.fromEntries(V6_DERIVED.map((c) => [c, facts[c]])) })
         stats.rebuildRun(r.id)
+      }
+    },
+  },
+  {
+    version: 7,
+    name: 'the engine of every run (tfjs, pytorch) as a runs table fact',
+    sql: /* sql */ `ALTER TABLE runs ADD COLUMN engine TEXT;`,
+    // Every run so far: its snapshot's engine (runs before the PyTorch engine are all TF.js ones).
+    run(db) {
+      const rows = db.prepare('SELECT id, config, architecture_version_id FROM runs').all() as { id: number; config: string; architecture_version_id: number | null }[]
+      const write = db.prepare('UPDATE runs SET engine = ? WHERE id = ?')
+      for (const r of rows) {
+        let config: unknown = null
+        try {
+          config = JSON.parse(r.config)
+        } catch {
+          // A damaged snapshot leaves the column empty.
+        }
+        write.run(deriveFacts(db, config, r.architecture_version_id).engine, r.id)
       }
     },
   },

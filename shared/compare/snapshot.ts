@@ -70,6 +70,8 @@ export interface SnapshotFacts {
   readonly schedule: string | null
   /** Total parameter count when the snapshot records it (the CLI does). */
   readonly paramCount: number | null
+  /** The engine that trained it: the snapshot's `engine.name` ('pytorch'), else 'tfjs' for a training snapshot. */
+  readonly engine: string | null
   /** The architecture's graph document, when the snapshot has one. */
   readonly graphDocument: unknown
 }
@@ -94,6 +96,7 @@ export function snapshotFacts(config: unknown): SnapshotFacts {
     weightDecay: first(num(t.weightDecay), num(t.weight_decay), isObject(opt) ? first(num(opt.weightDecay), num(opt.weight_decay)) : null),
     schedule: isObject(schedule) ? first(str(schedule.type), str(schedule.kind)) : str(schedule),
     paramCount: first(num(c.params), num(c.paramCount), num(getPath(c, 'summary.params'))),
+    engine: first(str(getPath(c, 'engine.name')), str(c.engine), isObject(c.training) || c.kind === 'cnn-studio/train' ? 'tfjs' : null),
     graphDocument: arch?.document ?? graph?.document ?? (isObject(c.document) ? c.document : undefined),
   }
 }

@@ -90,6 +90,7 @@ describe('runs table', () => {
       finalLoss: 0.08,
       paramCount: params,
       backend: 'webgpu',
+      engine: 'tfjs',
       tags: [],
       starred: false,
       notes: null,
@@ -232,11 +233,18 @@ describe('runs table', () => {
     await s.runs().appendMetrics({ runId: run.id, points: curve('val/acc', 5, (x) => x / 10) })
     s.studio.db.prepare('UPDATE runs SET derived = 0, learning_rate = NULL, param_count = NULL, dataset_name = NULL WHERE id = ?').run(run.id)
     s.studio.db.prepare('DELETE FROM run_metric_stats').run()
-    // A database at schema 5 (before the backfill was a migration): reopening it runs migration 6.
+    const pytorch = await s.runs().create({ projectId: s.project.id, config: { ...trainSnapshot({ lr: 0.3 }), engine: { name: 'pytorch', worldSize: 2 } } })
+    // A database at schema 5 (before the backfill was a migration, and before the engine column of migration 7):
+    // reopening it runs migrations 6 and 7.
     s.studio.db.prepare('DELETE FROM schema_migrations WHERE version >= 6').run()
+    s.studio.db.exec('ALTER TABLE runs DROP COLUMN engine')
     s.reopen()
-    const [row] = (await s.runs().table({ projectId: s.project.id, extraColumns: ['metric:val/acc:best'] })).rows
-    expect(row).toMatchObject({ learningRate: 0.2, datasetName: 'MNIST', paramCount: analyzeGraph(lenet).totals.params, extra: { 'metric:val/acc:best': 0.5 } })
+    const rows = (await s.runs().table({ projectId: s.project.id, extraColumns: ['metric:val/acc:best'] })).rows
+    const row = rows.find((r) => r.id === run.id)
+    expect(row).toMatchObject({ learningRate: 0.2, datasetName: 'MNIST', paramCount: analyzeGraph(lenet).totals.params, engine: 'tfjs', extra: { 'metric:val/acc:best': 0.5 } })
+    expect(rows.find((r) => r.id === pytorch.id)).toMatchObject({ learningRate: 0.3, engine: 'pytorch' })
+    const sorted = await s.runs().table({ projectId: s.project.id, sort: { column: 'engine', dir: 'asc' } })
+    expect(sorted.rows.map((r) => r.engine)).toEqual(['pytorch', 'tfjs'])
   })
 })
 

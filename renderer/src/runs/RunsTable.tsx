@@ -90,6 +90,7 @@ const COLUMNS: readonly Column[] = [
   },
   { key: 'finalLoss', label: 'Last-epoch loss', title: 'Mean training loss over the last epoch (the Train view’s “Last step loss” is the loss of the final step alone)', num: true, cell: (r) => formatNumber(r.finalLoss) },
   { key: 'paramCount', label: 'Params', num: true, cell: (r) => <span title={r.paramCount?.toLocaleString('en-US')}>{formatCount(r.paramCount)}</span> },
+  { key: 'engine', label: 'Engine', cell: (r) => (r.engine === 'pytorch' ? 'PyTorch' : r.engine === 'tfjs' ? 'TF.js' : (r.engine ?? '—')) },
   { key: 'backend', label: 'Backend', cell: (r) => backendLabel(r.backend) },
 ]
 

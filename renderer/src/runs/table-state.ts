@@ -36,7 +36,7 @@ export const INITIAL_TABLE_STATE: TableState = {
 }
 
 /** Text-like columns sort ascending first; numbers and dates descending (best / newest first). */
-const TEXT_COLUMNS = new Set(['name', 'status', 'datasetName', 'architectureName', 'optimizer', 'schedule', 'backend'])
+const TEXT_COLUMNS = new Set(['name', 'status', 'datasetName', 'architectureName', 'optimizer', 'schedule', 'backend', 'engine'])
 /** Columns where smaller is better (first click sorts ascending). */
 const LOWER_FIRST = new Set(['finalLoss'])
 

@@ -86,6 +86,7 @@ export const RUN_TABLE_COLUMNS = [
   'finalLoss',
   'paramCount',
   'backend',
+  'engine',
   'starred',
 ] as const
 export type RunTableColumn = (typeof RUN_TABLE_COLUMNS)[number]
@@ -122,6 +123,8 @@ export interface RunTableRow {
   /** Total parameters (trainable + non-trainable) of the run's architecture. */
   readonly paramCount: number | null
   readonly backend: string | null
+  /** The engine that trained it: 'tfjs' (the app, the CLI) or 'pytorch' (main/engines). */
+  readonly engine: string | null
   readonly tags: string[]
   readonly starred: boolean
   readonly notes: string | null
@@ -253,7 +256,7 @@ export const runsTableQuery = z.object({
   sort: z.object({ column: z.string().min(1).max(200), dir: z.enum(['asc', 'desc']).default('desc') }).optional(),
   filter: z
     .object({
-      /** Case-insensitive substring of name, notes, tags, dataset, architecture, optimizer, backend. */
+      /** Case-insensitive substring of name, notes, tags, dataset, architecture, optimizer, backend, engine. */
       text: z.string().max(200).optional(),
       status: z.union([z.enum(RUN_STATUSES), z.array(z.enum(RUN_STATUSES)).max(RUN_STATUSES.length)]).optional(),
       /** Runs carrying every one of these tags. */
