@@ -211,9 +211,7 @@ export function ConfigForm({ form, set, validation, architectures, datasets, pip
           {text('epochs', 'Epochs')}
           {text('seed', 'Seed')}
         </div>
-        <div className="tf-row">
-          <EngineField value={form.engine} disabled={disabled} onChange={(engine) => set({ engine })} />
-        </div>
+        <EngineField value={form.engine} disabled={disabled} onChange={(engine) => set({ engine })} />
         <div className="tf-row">
           {form.engine === 'tfjs' && (
             <label className="tf-field">

@@ -26,6 +26,7 @@ export function EngineField(props: { value: EngineId; disabled: boolean; onChang
   const pytorchLabel = pytorch ? pytorch.label : engines === 'error' ? 'PyTorch (the studio could not look for it)' : 'PyTorch (looking for Python…)'
   return (
     <>
+      <div className="tf-row">
       <label className="tf-field">
         <span className="tf-label">Engine</span>
         <select aria-label="Engine" value={props.value} disabled={props.disabled} onChange={(e) => props.onChange(e.target.value as EngineId)} data-testid="engine-select">
@@ -35,6 +36,7 @@ export function EngineField(props: { value: EngineId; disabled: boolean; onChang
           </option>
         </select>
       </label>
+      </div>
       <p className="tf-hint" data-testid="engine-hint">
         {pytorch && !pytorch.available ? `${pytorch.reason ?? 'PyTorch was not found.'} ` : pytorch?.python ? `PyTorch runs ${pytorch.python.interpreter} in the run’s folder. ` : ''}
         <button type="button" className="link" onClick={() => setAsking(true)} data-testid="set-interpreter">

@@ -501,7 +501,9 @@ function StoredPanel({ runId, onResume, onOpenDesign, busy }: { runId: number; l
     }).value ?? null
   if (!run) return <div className="train-loading muted">Loading the run…</div>
   const snap = run.config as Partial<RunSnapshot>
-  const shown = displayStatus(run.status, false)
+  // A PyTorch run trains in the main side's child process, not in this window: 'running' is live there.
+  const engine = (snap as { engine?: { name?: string } }).engine?.name === 'pytorch' ? 'pytorch' : 'tfjs'
+  const shown = displayStatus(run.status, engine === 'pytorch')
   const summary = (run.summary ?? {}) as { steps?: number; totalSteps?: number; message?: string; adapter?: string }
   const steps = series?.steps ?? emptySteps()
   const lastStep = steps.step.at(-1) ?? 0
@@ -523,7 +525,6 @@ function StoredPanel({ runId, onResume, onOpenDesign, busy }: { runId: number; l
     steps,
     epochRows: series?.epochs ?? [],
   }
-  const engine = (snap as { engine?: { name?: string } }).engine?.name === 'pytorch' ? 'pytorch' : 'tfjs'
   const actions =
     engine === 'pytorch' ? (
       run.status === 'running' ? (
