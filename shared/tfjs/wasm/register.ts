@@ -7,6 +7,13 @@ import { Conv2DBackpropInput, getKernel, registerKernel, unregisterKernel } from
 import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap } from '@tensorflow/tfjs'
 import { wasmConvGradKernelConfigs } from './conv-grad-kernels'
 import { wasmMaxPoolGradKernelConfig, wasmTileKernelConfig } from './heap-kernels'
+import {
+  reductionHandles,
+  transposeHandles,
+  wasmMeanKernelConfig,
+  wasmSumKernelConfig,
+  wasmTransposeKernelConfig,
+} from './layout-kernels'
 import { WASM_BACKEND_NAME } from './kernel-scope'
 
 export interface RegisterWasmTrainingKernelsOptions {
@@ -28,6 +35,14 @@ export interface RegisterWasmTrainingKernelsOptions {
    * per-channel statistics, which made Tile the most expensive kernel of a CNN step.
    */
   replaceTile?: boolean
+  /**
+   * When true (default) the native Transpose (rank <= 4 after merging adjacent axes, non-string)
+   * and the native Sum/Mean (float32, reducing a contiguous block of non-innermost axes, e.g.
+   * BatchNorm's per-channel [0,1,2]) are replaced by one-pass heap loops; the native ones
+   * transpose element by element, and Sum/Mean run a full Transpose before reducing.
+   * Other calls still go to the native kernels.
+   */
+  replaceLayoutKernels?: boolean
 }
 
 export interface RegisterWasmTrainingKernelsResult {
@@ -67,13 +82,16 @@ const ENTRIES: readonly Entry[] = [
   ),
   { config: wasmMaxPoolGradKernelConfig, replace: (o) => o.replaceMaxPoolGrad ?? true },
   { config: wasmTileKernelConfig, replace: (o) => o.replaceTile ?? true, delegateToNative: (_a, inputs) => inputs['x']?.dtype === 'string' },
+  { config: wasmTransposeKernelConfig, replace: (o) => o.replaceLayoutKernels ?? true, delegateToNative: (a, i) => !transposeHandles(a, i) },
+  { config: wasmSumKernelConfig, replace: (o) => o.replaceLayoutKernels ?? true, delegateToNative: (a, i) => !reductionHandles(a, i) },
+  { config: wasmMeanKernelConfig, replace: (o) => o.replaceLayoutKernels ?? true, delegateToNative: (a, i) => !reductionHandles(a, i) },
 ]
 
 /**
  * Registers for backend 'wasm': Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter,
  * DepthwiseConv2dNativeBackpropInput (missing in tfjs-backend-wasm 4.22), and replaces
- * Conv2DBackpropInput (NHWC; faster), MaxPoolGrad (correctness) and Tile (speed), see the
- * options.
+ * Conv2DBackpropInput (NHWC; faster), MaxPoolGrad (correctness), Tile, Transpose, Sum and
+ * Mean (speed), see the options.
  *
  * Idempotent. Can be called before or after the WASM backend is initialised (the new kernels
  * have no setup function; replaced kernels keep the native setup so delegation works).
