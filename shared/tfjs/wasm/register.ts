@@ -9,11 +9,9 @@ import { wasmConvGradKernelConfigs } from './conv-grad-kernels'
 import { wasmMaxPoolGradKernelConfig, wasmTileKernelConfig } from './heap-kernels'
 import {
   reductionHandles,
-  transposeHandles,
   wasmMeanKernelConfig,
   wasmSumKernelConfig,
-  wasmTransposeKernelConfig,
-} from './layout-kernels'
+} from './reduce-kernels'
 import { WASM_BACKEND_NAME } from './kernel-scope'
 
 export interface RegisterWasmTrainingKernelsOptions {
@@ -36,13 +34,12 @@ export interface RegisterWasmTrainingKernelsOptions {
    */
   replaceTile?: boolean
   /**
-   * When true (default) the native Transpose (rank <= 4 after merging adjacent axes, non-string)
-   * and the native Sum/Mean (float32, reducing a contiguous block of non-innermost axes, e.g.
-   * BatchNorm's per-channel [0,1,2]) are replaced by one-pass heap loops; the native ones
-   * transpose element by element, and Sum/Mean run a full Transpose before reducing.
+   * When true (default) the native Sum/Mean are replaced for float32 reductions of a contiguous
+   * block of non-innermost axes (BatchNorm's per-channel [0,1,2], bias gradients, global average
+   * pooling's [1,2]) by a one-pass heap loop; the native ones run a full Transpose first.
    * Other calls still go to the native kernels.
    */
-  replaceLayoutKernels?: boolean
+  replaceReductions?: boolean
 }
 
 export interface RegisterWasmTrainingKernelsResult {
@@ -82,16 +79,15 @@ const ENTRIES: readonly Entry[] = [
   ),
   { config: wasmMaxPoolGradKernelConfig, replace: (o) => o.replaceMaxPoolGrad ?? true },
   { config: wasmTileKernelConfig, replace: (o) => o.replaceTile ?? true, delegateToNative: (_a, inputs) => inputs['x']?.dtype === 'string' },
-  { config: wasmTransposeKernelConfig, replace: (o) => o.replaceLayoutKernels ?? true, delegateToNative: (a, i) => !transposeHandles(a, i) },
-  { config: wasmSumKernelConfig, replace: (o) => o.replaceLayoutKernels ?? true, delegateToNative: (a, i) => !reductionHandles(a, i) },
-  { config: wasmMeanKernelConfig, replace: (o) => o.replaceLayoutKernels ?? true, delegateToNative: (a, i) => !reductionHandles(a, i) },
+  { config: wasmSumKernelConfig, replace: (o) => o.replaceReductions ?? true, delegateToNative: (a, i) => !reductionHandles(a, i) },
+  { config: wasmMeanKernelConfig, replace: (o) => o.replaceReductions ?? true, delegateToNative: (a, i) => !reductionHandles(a, i) },
 ]
 
 /**
  * Registers for backend 'wasm': Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter,
  * DepthwiseConv2dNativeBackpropInput (missing in tfjs-backend-wasm 4.22), and replaces
- * Conv2DBackpropInput (NHWC; faster), MaxPoolGrad (correctness), Tile, Transpose, Sum and
- * Mean (speed), see the options.
+ * Conv2DBackpropInput (NHWC; faster), MaxPoolGrad (correctness), Tile, Sum and Mean
+ * (speed), see the options.
  *
  * Idempotent. Can be called before or after the WASM backend is initialised (the new kernels
  * have no setup function; replaced kernels keep the native setup so delegation works).

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { blockReduction, mergeTransposeAxes } from '../../../shared/tfjs/wasm/layout-kernels'
+import { blockReduction } from '../../../shared/tfjs/wasm/reduce-kernels'
 import { onBackend, relErr, setupWasm, values, wasmDataIds } from './wasm-test-setup'
 
 const TOL = 1e-5
@@ -27,15 +27,6 @@ function bothBackends(fn: () => tf.Tensor): { cpu: Float32Array; wasm: Float32Ar
   return { cpu, wasm, cpuShape: shapes['cpu']!, wasmShape: shapes['wasm']! }
 }
 
-describe('mergeTransposeAxes', () => {
-  it('merges axes that stay adjacent and drops size-1 axes', () => {
-    expect(mergeTransposeAxes([2, 3, 4, 5], [3, 1, 2, 0])).toEqual({ shape: [2, 12, 5], perm: [2, 1, 0] })
-    expect(mergeTransposeAxes([2, 3, 4, 5], [0, 1, 2, 3])).toEqual({ shape: [120], perm: [0] })
-    expect(mergeTransposeAxes([2, 1, 4, 5], [1, 0, 3, 2])).toEqual({ shape: [2, 4, 5], perm: [0, 2, 1] })
-    expect(mergeTransposeAxes([1, 1], [1, 0])).toEqual({ shape: [], perm: [] })
-  })
-})
-
 describe('blockReduction', () => {
   it('describes contiguous non-innermost reductions and refuses the others', () => {
     expect(blockReduction([4, 5, 6, 7], [0, 1, 2])).toEqual({ outer: 1, reduced: 120, inner: 7 })
@@ -44,32 +35,6 @@ describe('blockReduction', () => {
     expect(blockReduction([4, 5, 6, 7], [3])).toBeNull() // innermost: the native kernel's case
     expect(blockReduction([4, 5, 6, 7], [0, 2])).toBeNull() // not contiguous
     expect(blockReduction([4, 5, 6, 7], undefined)).toBeNull() // everything
-  })
-})
-
-const TRANSPOSES: { shape: number[]; perm: number[] }[] = [
-  { shape: [3, 7, 9, 5], perm: [3, 1, 2, 0] }, // conv filter gradient: x -> [Cin, H, W, N]
-  { shape: [3, 7, 9, 5], perm: [1, 2, 0, 3] }, // conv filter gradient: dy -> [OH, OW, N, Cout]
-  { shape: [3, 3, 4, 6], perm: [0, 1, 3, 2] }, // conv input gradient: filter
-  { shape: [5, 3, 3, 6], perm: [1, 2, 0, 3] },
-  { shape: [2, 3, 4, 5], perm: [2, 0, 3, 1] },
-  { shape: [7, 11], perm: [1, 0] },
-  { shape: [13], perm: [0] },
-  { shape: [2, 1, 3, 1, 5], perm: [4, 3, 2, 1, 0] }, // rank 5, size-1 axes dropped
-  { shape: [2, 3, 2, 3, 2], perm: [4, 2, 0, 3, 1] }, // rank 5 that does not merge: native kernel
-  { shape: [0, 3, 2], perm: [2, 0, 1] }, // empty
-]
-
-describe('Transpose on wasm matches the CPU backend', () => {
-  it.each(TRANSPOSES.map((c) => [`[${c.shape}] perm [${c.perm}]`, c] as const))('%s', (_n, c) => {
-    const size = c.shape.reduce((a, b) => a * b, 1)
-    for (const dtype of ['float32', 'int32', 'bool'] as const) {
-      const v = values(size, 5)
-      const data = dtype === 'float32' ? v : dtype === 'int32' ? Int32Array.from(v, (x) => Math.round(x * 1000)) : Uint8Array.from(v, (x) => (x > 0 ? 1 : 0))
-      const r = bothBackends(() => tf.transpose(tf.tensor(data, c.shape, dtype), c.perm))
-      expect(r.wasmShape).toEqual(r.cpuShape)
-      expect(Array.from(r.wasm), dtype).toEqual(Array.from(r.cpu))
-    }
   })
 })
 
@@ -106,7 +71,7 @@ describe('Sum and Mean on wasm match the CPU backend', () => {
   })
 })
 
-describe('BatchNorm training gradients on wasm (they run these Sum/Mean/Transpose) match the CPU backend', () => {
+describe('BatchNorm training gradients on wasm (they run these Sum/Mean) match the CPU backend', () => {
   it.each([
     [[3, 5, 7, 4]],
     [[2, 9, 6, 3]],
