@@ -30,12 +30,12 @@ import type {
 import { WASM_BACKEND_NAME } from './kernel-scope'
 
 /** The parts of tfjs-backend-wasm's BackendWasm used here. */
-interface WasmHeapBackend extends KernelBackend {
+export interface WasmHeapBackend extends KernelBackend {
   makeOutput(shape: number[], dtype: DataType): TensorInfo
   typedArrayFromHeap(t: TensorInfo): backend_util.TypedArray
 }
 
-function asHeapBackend(backend: KernelBackend, kernel: string): WasmHeapBackend {
+export function asHeapBackend(backend: KernelBackend, kernel: string): WasmHeapBackend {
   const b = backend as Partial<WasmHeapBackend>
   if (typeof b.makeOutput !== 'function' || typeof b.typedArrayFromHeap !== 'function') {
     throw new Error(`wasm ${kernel}: backend does not look like tfjs-backend-wasm's BackendWasm`)

@@ -3,7 +3,7 @@
  *
  * tfjs-backend-wasm 4.22 cannot train a CNN: Conv2DBackpropFilter and both depthwise backprop
  * kernels are missing, its MaxPoolGrad is wrong for all-negative windows, and its
- * Conv2DBackpropInput / Tile are slow. `registerWasmTrainingKernels()` fixes all of that with
+ * Conv2DBackpropInput / Tile / per-channel Sum and Mean are slow. `registerWasmTrainingKernels()` fixes all of that with
  * kernels composed from the backend's own XNNPACK convolutions (or tight heap loops).
  *
  * Usage (Node: resolve the binaries from node_modules in Node-side code and pass them in):
@@ -20,4 +20,5 @@ export { initWasmBackend, wasmThreadsPolicy } from './init'
 export type { InitWasmBackendOptions, InitWasmBackendResult, WasmBinaryName } from './init'
 export { wasmConvGradKernelConfigs } from './conv-grad-kernels'
 export { wasmMaxPoolGradKernelConfig, wasmTileKernelConfig } from './heap-kernels'
+export { wasmMeanKernelConfig, wasmSumKernelConfig } from './reduce-kernels'
 export { KernelScope, runWasmKernel, withKernelScope, WASM_BACKEND_NAME } from './kernel-scope'

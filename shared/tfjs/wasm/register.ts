@@ -7,6 +7,11 @@ import { Conv2DBackpropInput, getKernel, registerKernel, unregisterKernel } from
 import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap } from '@tensorflow/tfjs'
 import { wasmConvGradKernelConfigs } from './conv-grad-kernels'
 import { wasmMaxPoolGradKernelConfig, wasmTileKernelConfig } from './heap-kernels'
+import {
+  reductionHandles,
+  wasmMeanKernelConfig,
+  wasmSumKernelConfig,
+} from './reduce-kernels'
 import { WASM_BACKEND_NAME } from './kernel-scope'
 
 export interface RegisterWasmTrainingKernelsOptions {
@@ -28,6 +33,13 @@ export interface RegisterWasmTrainingKernelsOptions {
    * per-channel statistics, which made Tile the most expensive kernel of a CNN step.
    */
   replaceTile?: boolean
+  /**
+   * When true (default) the native Sum/Mean are replaced for float32 reductions of a contiguous
+   * block of non-innermost axes (BatchNorm's per-channel [0,1,2], bias gradients, global average
+   * pooling's [1,2]) by a one-pass heap loop; the native ones run a full Transpose first.
+   * Other calls still go to the native kernels.
+   */
+  replaceReductions?: boolean
 }
 
 export interface RegisterWasmTrainingKernelsResult {
@@ -67,13 +79,15 @@ const ENTRIES: readonly Entry[] = [
   ),
   { config: wasmMaxPoolGradKernelConfig, replace: (o) => o.replaceMaxPoolGrad ?? true },
   { config: wasmTileKernelConfig, replace: (o) => o.replaceTile ?? true, delegateToNative: (_a, inputs) => inputs['x']?.dtype === 'string' },
+  { config: wasmSumKernelConfig, replace: (o) => o.replaceReductions ?? true, delegateToNative: (a, i) => !reductionHandles(a, i) },
+  { config: wasmMeanKernelConfig, replace: (o) => o.replaceReductions ?? true, delegateToNative: (a, i) => !reductionHandles(a, i) },
 ]
 
 /**
  * Registers for backend 'wasm': Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter,
  * DepthwiseConv2dNativeBackpropInput (missing in tfjs-backend-wasm 4.22), and replaces
- * Conv2DBackpropInput (NHWC; faster), MaxPoolGrad (correctness) and Tile (speed), see the
- * options.
+ * Conv2DBackpropInput (NHWC; faster), MaxPoolGrad (correctness), Tile, Sum and Mean
+ * (speed), see the options.
  *
  * Idempotent. Can be called before or after the WASM backend is initialised (the new kernels
  * have no setup function; replaced kernels keep the native setup so delegation works).
