@@ -105,3 +105,26 @@ export function formatNumber(v: unknown): string {
   if (Number.isInteger(v)) return v.toLocaleString('en-US')
   return String(Number(v.toPrecision(4)))
 }
+
+/**
+ * The column a person names, in the table's words or as its key: `best val accuracy` -> `bestValAccuracy`,
+ * `val/loss (min)` -> `metric:val/loss:min`, `val/acc (step 500)` -> `metric:val/acc:step=500`; a key is kept as it
+ * is. `candidates` are the other keys on offer (extra columns, config paths), matched by their labels. Matching
+ * ignores case and repeated spaces; text that names nothing known comes back trimmed, unchanged.
+ */
+export function columnKeyFromWords(text: string, candidates: readonly string[] = []): string {
+  const t = text.trim()
+  const norm = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim()
+  const wanted = norm(t)
+  if (t in COLUMN_WORDS || candidates.includes(t) || parseMetricColumn(t)) return t
+  for (const key of [...Object.keys(COLUMN_WORDS), ...candidates]) if (norm(columnLabel(key)) === wanted) return key
+  const m = /^(.+?)\s*\((best|last|min|max|count|last step|step (-?\d+(?:\.\d+)?)|epoch (-?\d+(?:\.\d+)?))\)$/i.exec(t)
+  if (m) {
+    const name = (m[1] as string).trim()
+    const what = norm(m[2] as string)
+    if (m[3] !== undefined) return metricColumnKey({ name, at: 'step', value: Number(m[3]) })
+    if (m[4] !== undefined) return metricColumnKey({ name, at: 'epoch', value: Number(m[4]) })
+    return metricColumnKey({ name, agg: what === 'last step' ? 'lastStep' : (what as MetricAgg) })
+  }
+  return t
+}

@@ -3,6 +3,7 @@ import type { CurvesResult } from '@shared/api'
 import { hashId, RUN_PALETTE, runColor } from '../../renderer/src/runs/colors'
 import { planChart, spansDecades } from '../../renderer/src/runs/overlay'
 import { emaSmooth } from '@shared/compare'
+import { COLUMN_WORDS, columnKeyFromWords, columnLabel } from '@shared/runs'
 import {
   addExtraColumn,
   extraColumnLabel,
@@ -253,5 +254,22 @@ describe('images for the gallery and the filters', () => {
     expect(tiles[1]?.c).toBe(1)
     // mean over the two input channels of filter 1: x=0 -> (1 + 11)/2 = 6, x=1 -> (101 + 111)/2 = 106
     expect(Array.from(tiles[1]?.data ?? [])).toEqual([6, 106])
+  })
+})
+
+describe('thresholds and columns in the table words', () => {
+  it('reads a column named as its header reads, or by its key', () => {
+    expect(parseThreshold('best val accuracy ≥ 0.9')).toEqual({ name: 'bestValAccuracy', op: '>=', value: 0.9 })
+    expect(parseThreshold('Last-epoch loss ≤ 0.5')).toEqual({ name: 'finalLoss', op: '<=', value: 0.5 })
+    expect(parseThreshold('val/loss (min) < 0.5')).toEqual({ name: 'metric:val/loss:min', op: '<', value: 0.5 })
+    expect(parseThreshold('val/acc (epoch 3) ≠ 1')).toEqual({ name: 'metric:val/acc:epoch=3', op: '!=', value: 1 })
+    expect(parseThreshold('momentum > 0.5', ['training.momentum'])).toEqual({ name: 'training.momentum', op: '>', value: 0.5 })
+    expect(columnKeyFromWords('val/loss (best)')).toBe('metric:val/loss:best')
+    expect(columnKeyFromWords('val/acc (step 500)')).toBe('metric:val/acc:step=500')
+    expect(columnKeyFromWords('learning rate')).toBe('learningRate')
+    expect(columnKeyFromWords('metric:val/loss:min')).toBe('metric:val/loss:min')
+    expect(columnKeyFromWords('  something else ')).toBe('something else')
+    // Every base column's label leads back to its key.
+    for (const key of Object.keys(COLUMN_WORDS)) expect(columnKeyFromWords(columnLabel(key))).toBe(key)
   })
 })

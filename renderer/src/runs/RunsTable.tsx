@@ -197,9 +197,9 @@ export function RunsTable(props: RunsTableProps) {
   }
 
   const addThreshold = () => {
-    const t = parseThreshold(thresholdText)
+    const t = parseThreshold(thresholdText, state.extraColumns)
     if (!t) {
-      setThresholdError('Write a column from the list, a comparison (>, <, >=, <= or =) and a number: bestValAccuracy >= 0.9 keeps runs whose best val accuracy is at least 90%')
+      setThresholdError('Write a column from the list, a comparison (>, <, ≥, ≤ or =) and a number: best val accuracy ≥ 0.9 keeps runs whose best val accuracy is at least 90%')
       return
     }
     setThresholdError(null)
@@ -207,9 +207,10 @@ export function RunsTable(props: RunsTableProps) {
     onState(withFilter(state, { thresholds: [...state.thresholds, t] }))
   }
 
+  const columnChoices = [...props.metricNames.flatMap((m) => [`metric:${m.name}:best`, `metric:${m.name}:last`]), ...COMMON_CONFIG_COLUMNS]
   const addColumn = () => {
     if (!columnText.trim()) return
-    onState(addExtraColumn(state, columnText))
+    onState(addExtraColumn(state, columnText, columnChoices))
     setColumnText('')
   }
 
@@ -291,11 +292,11 @@ export function RunsTable(props: RunsTableProps) {
         )}
       </div>
       <div className="runs-filters second">
-        <label className="inline-field" title="Keep the runs whose column passes a number: pick the column from the list as you type, then a comparison (>, <, >=, <= or =) and the number. bestValAccuracy >= 0.9: best val accuracy at least 90%; finalLoss < 0.5: final loss under 0.5">
+        <label className="inline-field" title="Keep the runs whose column passes a number: pick the column from the list as you type, then a comparison (>, <, ≥, ≤ or =) and the number. best val accuracy ≥ 0.9: best val accuracy at least 90%; last-epoch loss < 0.5: the last epoch's loss under 0.5">
           <span>Threshold</span>
           <input
             list="runs-threshold-names"
-            placeholder="e.g. best val accuracy ≥ 0.9 (pick from the list)"
+            placeholder="e.g. best val accuracy ≥ 0.9"
             aria-label="Add a metric threshold"
             aria-invalid={thresholdError ? true : undefined}
             value={thresholdText}
@@ -304,23 +305,23 @@ export function RunsTable(props: RunsTableProps) {
           />
         </label>
         <datalist id="runs-threshold-names">
-          {['bestValAccuracy >= ', 'finalLoss < ', 'learningRate <= ', 'durationMs < ', ...state.extraColumns.map((c) => `${c} > `)].map((v) => (
+          {[['bestValAccuracy', '≥'], ['finalLoss', '<'], ['learningRate', '≤'], ['durationMs', '<'], ...state.extraColumns.map((c) => [c, '>'])].map(([c, op]) => `${columnLabel(c!)} ${op} `).map((v) => (
             <option key={v} value={v} />
           ))}
         </datalist>
         {state.thresholds.map((t, i) => (
           <span key={`${t.name}${t.op}${t.value}`} className="filter-chip on removable" data-testid="threshold-chip">
-            {t.name} {t.op} {t.value}
-            <button aria-label={`Remove threshold ${t.name}`} onClick={() => onState(withFilter(state, { thresholds: state.thresholds.filter((_, k) => k !== i) }))}>
+            {columnLabel(t.name)} {t.op.replace('>=', '≥').replace('<=', '≤').replace('!=', '≠')} {t.value}
+            <button aria-label={`Remove threshold ${columnLabel(t.name)}`} onClick={() => onState(withFilter(state, { thresholds: state.thresholds.filter((_, k) => k !== i) }))}>
               <Icon name="close" size={11} />
             </button>
           </span>
         ))}
-        <label className="inline-field" title="Add a column: pick a training setting (training.momentum: the momentum) or a metric's best or last value (metric:val/loss:best: the lowest val loss) from the list as you type">
+        <label className="inline-field" title="Add a column: pick a training setting (momentum) or a metric's best or last value (val/loss (best): the lowest val loss) from the list as you type">
           <span>Column</span>
           <input
             list="runs-extra-columns"
-            placeholder="e.g. lowest val loss (pick from the list)"
+            placeholder="e.g. val/loss (best)"
             aria-label="Add a column"
             value={columnText}
             onChange={(e) => setColumnText(e.target.value)}
@@ -328,11 +329,8 @@ export function RunsTable(props: RunsTableProps) {
           />
         </label>
         <datalist id="runs-extra-columns">
-          {props.metricNames.flatMap((m) => [`metric:${m.name}:best`, `metric:${m.name}:last`]).map((v) => (
-            <option key={v} value={v} />
-          ))}
-          {COMMON_CONFIG_COLUMNS.map((v) => (
-            <option key={v} value={v} />
+          {columnChoices.map((v) => (
+            <option key={v} value={columnLabel(v)} />
           ))}
         </datalist>
         <label className="inline-field" title="Group rows: a group row shows each result's mean ± standard deviation and its run count">

@@ -4,7 +4,7 @@
  * virtualized table lays them out (group rows, open groups' runs); and the formatting of the table's numbers.
  */
 import type { RunStatus, RunTableRow, RunsTableQuery, ThresholdOp } from '@shared/api'
-import { formatNumber, metricColumnKey, parseMetricColumn, type GroupBy, type MetricColumn, type RunGroup } from '@shared/runs'
+import { columnKeyFromWords, formatNumber, metricColumnKey, parseMetricColumn, type GroupBy, type MetricColumn, type RunGroup } from '@shared/runs'
 
 export { formatNumber }
 
@@ -71,8 +71,9 @@ export function setMetricChoice(state: TableState, column: string, choice: Metri
 /** The metric column of a key (a bare `metric:x` reads as its last value). */
 export const metricChoiceOf = (column: string): MetricColumn | null => parseMetricColumn(column)
 
-export function addExtraColumn(state: TableState, column: string): TableState {
-  const c = column.trim()
+/** Adds a column named by its key or in the table's words (`val/loss (min)`; see columnKeyFromWords). */
+export function addExtraColumn(state: TableState, column: string, candidates: readonly string[] = []): TableState {
+  const c = columnKeyFromWords(column, candidates)
   if (!c || state.extraColumns.includes(c)) return state
   return { ...state, extraColumns: [...state.extraColumns, c] }
 }
@@ -127,13 +128,20 @@ export function windowRange(scrollTop: number, viewport: number, rowHeight: numb
   return { start, end: Math.max(start, end) }
 }
 
-/** Parses `bestValAccuracy >= 0.9` or `metric:val/loss:min < 0.5` (null when it is not a threshold). */
-export function parseThreshold(text: string): Threshold | null {
-  const m = /^\s*([^<>=!]+?)\s*(>=|<=|!=|>|<|=)\s*(\S.*)$/.exec(text)
+const OP_SYMBOLS: Readonly<Record<string, ThresholdOp>> = { '≥': '>=', '≤': '<=', '≠': '!=' }
+
+/**
+ * Parses a threshold in the table's words or keys: `best val accuracy ≥ 0.9`, `bestValAccuracy >= 0.9`,
+ * `val/loss (min) < 0.5`, `metric:val/loss:min<0.5` (null when it is not a threshold). `candidates`: the extra
+ * columns whose labels may name them (shared/runs columnKeyFromWords).
+ */
+export function parseThreshold(text: string, candidates: readonly string[] = []): Threshold | null {
+  const m = /^\s*([^<>=!≥≤≠]+?)\s*(>=|<=|!=|>|<|=|≥|≤|≠)\s*(\S.*)$/.exec(text)
   if (!m) return null
   const value = Number((m[3] as string).trim())
   if (!Number.isFinite(value)) return null
-  return { name: (m[1] as string).trim(), op: m[2] as ThresholdOp, value }
+  const op = OP_SYMBOLS[m[2] as string] ?? (m[2] as ThresholdOp)
+  return { name: columnKeyFromWords(m[1] as string, candidates), op, value }
 }
 
 /** Selection kept in the order runs were picked (the first two are the architecture diff's A and B). */
