@@ -28,6 +28,11 @@ export interface StudioOptions {
   readonly pickFolder?: (title?: string) => Promise<string | null>
   /** The host's native save dialog, where it has one: the chosen file's path, or null when cancelled. */
   readonly pickSaveFile?: (options: { title?: string; suggestedName: string; filters?: { name: string; extensions: string[] }[] }) => Promise<string | null>
+  /**
+   * Settle the PyTorch runs a closed studio left "running" (PytorchRunner.settleOrphans), once, at start: the app's
+   * hosts do; a CLI command, which opens the data folder for moments, does not.
+   */
+  readonly settleEngineRuns?: boolean
 }
 
 export interface Studio {
@@ -84,7 +89,7 @@ export function startStudio(options: StudioOptions): Studio {
   services.register(modelsContract, createModelsService({ services }))
   services.register(workspaceContract, createWorkspaceService(db, services.emitter(workspaceContract)))
   services.register(exportsContract, createExportsService({ services }, paths))
-  const engines = createEnginesService({ services, db, paths }, services.emitter(enginesContract))
+  const engines = createEnginesService({ services, db, paths }, services.emitter(enginesContract), { settle: options.settleEngineRuns ?? false })
   services.register(enginesContract, engines)
   return {
     services,

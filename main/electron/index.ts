@@ -89,6 +89,7 @@ async function main(): Promise<void> {
   const studio = startStudio({
     dataDir,
     host: 'electron',
+    settleEngineRuns: true,
     capabilities: { canDropFolders: true },
     ...(existsSync(nativeBinding) ? { nativeBinding } : {}),
     pickFolder: async (title) => {

@@ -9,14 +9,14 @@
  * reports "stopped". A child that exits otherwise marks the run failed with the tail of its stderr.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ApiError, runsContract, type ActiveEngineRun, type enginesContract, type MethodInput, type PythonProbe, type Run, type StartedEngineRun } from '@shared/api'
 import { PytorchExportError } from '../../shared/export/pytorch/index'
 import type { RecordedOutcome } from '../../shared/train/recorder'
 import { clientFor } from '../rpc/direct-client'
 import type { Emitter } from '../rpc/service-host'
-import type { DataPaths } from '../store/files'
+import { processAlive, writeFileAtomic, type DataPaths } from '../store/files'
 import { exportRun } from './export-run'
 import { importPytorchFolder, openRecording, pytorchBackend, pytorchFolder, type StudioHandle } from './import'
 import { pytorchRunState, readRunJson, type PytorchRecording } from './results'
@@ -28,6 +28,8 @@ export type StartInput = Omit<MethodInput<(typeof enginesContract)['methods']['s
 }
 
 const STDERR_KEEP = 16_384
+/** The folder's note of the processes training it: `{ hostPid, childPid }` (the studio's and train.py's / torchrun's). */
+export const RUNNER_JSON = 'runner.json'
 const TAIL_LINES = 20
 
 /** The last lines of a child's stderr for a run's failure reason. */
@@ -126,6 +128,8 @@ export class PytorchRunner {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
     })
+    // Who trains this folder: a studio opened later settles the run when both processes are gone (settleOrphans).
+    if (child.pid !== undefined) writeFileAtomic(join(folder, RUNNER_JSON), JSON.stringify({ hostPid: process.pid, childPid: child.pid }))
     const recording = openRecording(host, run.id)
     let resolveDone!: (run: Run) => void
     const done = new Promise<Run>((r) => (resolveDone = r))
@@ -233,6 +237,66 @@ export class PytorchRunner {
     await Promise.race([c.done, killed])
     clearTimeout(timer)
     return c.done
+  }
+
+  /**
+   * Runs the database says train on PyTorch (running or paused) that no process trains any more: the studio that
+   * ran them closed or was killed, and train.py ended with it (or was killed). Each is imported from its folder once
+   * (its points, last.pt / best.pt, run.json's outcome); one whose train.py never reported an end is marked failed,
+   * saying so. A run whose studio or child is still alive (the CLI training it, a child that outlived its studio) is
+   * left alone. Returns the runs settled.
+   */
+  async settleOrphans(python: string | null): Promise<number[]> {
+    const { host } = this.#o
+    const rows = host.db
+      .prepare("SELECT id, project_id AS projectId FROM runs WHERE status IN ('running', 'paused') AND json_extract(config, '$.engine.name') = 'pytorch'")
+      .all() as { id: number; projectId: number }[]
+    const settled: number[] = []
+    for (const r of rows) {
+      if (this.#children.has(r.id)) continue
+      const folder = pytorchFolder(this.#o.paths, r.projectId, r.id)
+      let owners: { hostPid?: unknown; childPid?: unknown } = {}
+      try {
+        owners = JSON.parse(readFileSync(join(folder, RUNNER_JSON), 'utf8')) as typeof owners
+      } catch {
+        owners = {} // never started (or no note): nothing trains it
+      }
+      const alive = (pid: unknown) => typeof pid === 'number' && pid > 0 && pid !== process.pid && processAlive(pid)
+      if (alive(owners.hostPid) || alive(owners.childPid)) continue
+      let reported: ReturnType<typeof pytorchRunState> = null
+      try {
+        reported = pytorchRunState(readRunJson(folder))
+      } catch {
+        reported = null
+      }
+      const outcome: RecordedOutcome | undefined =
+        reported !== null && reported.status !== 'running'
+          ? undefined
+          : {
+              status: 'failed',
+              reason: `The studio closed while PyTorch trained this run and train.py ended without a word: its points${reported ? ` up to step ${reported.step}` : ''} and last checkpoint are kept`,
+              step: reported?.step ?? 0,
+              epoch: reported?.epoch ?? 0,
+              cause: 'error',
+            }
+      try {
+        await importPytorchFolder(host, { folder, python, ...(outcome ? { outcome } : {}) })
+        settled.push(r.id)
+      } catch (error) {
+        // Its folder cannot be read back: the run still ends, saying why, rather than "running" for ever.
+        const runs = clientFor(host, runsContract)
+        const run = await runs.get({ id: r.id })
+        const why = error instanceof Error ? error.message : String(error)
+        await runs.update({
+          id: r.id,
+          status: 'failed',
+          endedAt: new Date().toISOString(),
+          summary: { ...(run.summary ?? {}), message: `The studio closed while PyTorch trained this run, and its folder could not be read back: ${why}. Import results... can try again.` },
+        })
+        settled.push(r.id)
+      }
+    }
+    return settled
   }
 
   /** Stops every child (the studio closes): SIGTERM now, no waiting. */

@@ -12,10 +12,12 @@ import { checkPathArgument } from '../store/path-guard'
 
 export interface EnginesService extends ServiceImpl<typeof enginesContract> {
   readonly runner: PytorchRunner
+  /** The PyTorch runs that no process trains any more, settled once at start (PytorchRunner.settleOrphans). */
+  readonly settled: Promise<number[]>
   dispose(): void
 }
 
-export function createEnginesService(host: StudioHandle, emit: Emitter<typeof enginesContract>, options: { pollMs?: number; stopGraceMs?: number } = {}): EnginesService {
+export function createEnginesService(host: StudioHandle, emit: Emitter<typeof enginesContract>, options: { pollMs?: number; stopGraceMs?: number; settle?: boolean } = {}): EnginesService {
   const { db } = host
   const getSetting = () => (db.prepare('SELECT value FROM settings WHERE key = ?').get(INTERPRETER_SETTING) as { value: string } | undefined)?.value ?? null
   let cached: Promise<EngineInfo> | null = null
@@ -30,10 +32,21 @@ export function createEnginesService(host: StudioHandle, emit: Emitter<typeof en
     return cached
   }
   const list = async (refresh = false): Promise<EngineInfo[]> => [tfjsEngine(), await pytorch(refresh)]
-  const runner = new PytorchRunner({ host, paths: host.paths, emit, ...options })
+  const { settle, ...runnerOptions } = options
+  const runner = new PytorchRunner({ host, paths: host.paths, emit, ...runnerOptions })
+  // Only when there is something to settle is Python looked for (it takes a second or two).
+  const orphans = () => (host.db.prepare("SELECT 1 FROM runs WHERE status IN ('running', 'paused') AND json_extract(config, '$.engine.name') = 'pytorch' LIMIT 1").get() ? true : false)
+  const settled = settle && orphans()
+    ? pytorch().then(
+        (e) => runner.settleOrphans(e.python?.interpreter ?? null),
+        () => runner.settleOrphans(null),
+      )
+    : Promise.resolve([])
+  settled.catch((error: unknown) => console.error('Settling PyTorch runs left by a closed studio failed', error))
 
   return {
     runner,
+    settled,
     dispose: () => runner.dispose(),
     async list({ refresh }) {
       const engines = await list(refresh ?? false)

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     throw new Error(`--port must be a whole number from 0 to 65535, received "${values.port}"`)
   }
   const dataDir = resolve(values['data-dir'] ?? defaultDataDir())
-  const studio = startStudio({ dataDir, host: 'browser' })
+  const studio = startStudio({ dataDir, host: 'browser', settleEngineRuns: true })
   let host
   try {
     host = await startWebHost({

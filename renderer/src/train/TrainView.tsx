@@ -659,8 +659,11 @@ function RunsList(props: { runs: RunSummary[]; selected: number | null; live: Li
         <ul>
           {props.runs.map((r) => {
             const liveRow = props.live?.runId === r.id ? props.live : null
-            const status = liveRow ? liveStatus(liveRow) : displayStatus(r.status, false)
-            const resumable = liveRow ? liveRow.phase === 'ended' && liveRow.outcome === 'stopped' : status === 'interrupted' || status === 'stopped'
+            // A PyTorch run trains in the main side's child process (a studio that closed settles its runs at start).
+            const pytorch = r.backend?.startsWith('pytorch-') ?? false
+            const status = liveRow ? liveStatus(liveRow) : displayStatus(r.status, pytorch)
+            // A PyTorch run is not resumed in the app's engine (its run panel says what it offers).
+            const resumable = liveRow ? liveRow.phase === 'ended' && liveRow.outcome === 'stopped' : !pytorch && (status === 'interrupted' || status === 'stopped')
             return (
               <li key={r.id} className={`run-item${props.selected === r.id ? ' selected' : ''}`} data-testid="run-item" data-run-id={r.id} data-status={status}>
                 <button className="run-open" onClick={() => props.onSelect(r.id)}>
