@@ -37,7 +37,7 @@ describe('PyTorch runs that no process trains any more', () => {
       first.db.prepare("UPDATE runs SET status = 'running' WHERE id = ?").run(run.id)
       const folder = pytorchFolder(first.paths, project.id, run.id)
       mkdirSync(folder, { recursive: true })
-      writeFileSync(join(folder, 'run.json'), JSON.stringify({ ...run.config, engine: { torch: '1.13', worldSize: 1 }, pytorchRun: { startedAt: '2026-12-02T00:00:00.000Z', stepsPerEpoch: 2, totalSteps: 4, epochs: 2, ...pytorchRun } }))
+      writeFileSync(join(folder, 'run.json'), JSON.stringify({ ...(run.config as Record<string, unknown>), engine: { torch: '1.13', worldSize: 1 }, pytorchRun: { startedAt: '2026-12-02T00:00:00.000Z', stepsPerEpoch: 2, totalSteps: 4, epochs: 2, ...pytorchRun } }))
       writeFileSync(join(folder, 'metrics.jsonl'), [1, 2, 3].map((s) => JSON.stringify({ name: 'train/loss', step: s, epoch: s <= 2 ? 1 : 2, value: 2 / s, time: s * 100 })).join('\n') + '\n')
       writeFileSync(join(folder, RUNNER_JSON), JSON.stringify(owners))
       return run.id
