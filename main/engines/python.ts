@@ -86,6 +86,14 @@ function parseProbe(text: string): ProbeOutput | null {
 export function probePython(interpreter: string, source: PythonProbe['source'], timeoutMs = 60_000): Promise<PythonProbe> {
   const base = { interpreter, source, python: null, torch: null, device: null, deviceNames: [], cpuName: null }
   return new Promise((resolveProbe) => {
+    // A path the system cannot start at all (too long, a symlink loop) throws here rather than calling back.
+    try {
+      startProbe(resolveProbe)
+    } catch (error) {
+      resolveProbe({ ...base, problem: `could not be started (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` })
+    }
+  })
+  function startProbe(resolveProbe: (p: PythonProbe) => void): void {
     execFile(interpreter, ['-c', PROBE], { timeout: timeoutMs, encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } }, (error, stdout, stderr) => {
       const text = stdout.trim().split('\n').pop() ?? ''
       const parsed = parseProbe(text)
@@ -104,7 +112,7 @@ export function probePython(interpreter: string, source: PythonProbe['source'], 
       }
       resolveProbe({ ...base, python: parsed.python ?? null, cpuName: parsed.cpu ?? null, torch: parsed.torch, device: parsed.device ?? 'cpu', deviceNames: parsed.deviceNames ?? [], problem: null })
     })
-  })
+  }
 }
 
 const majorMinor = (v: string | null): string => (v ?? '?').split(/[.+]/).slice(0, 2).join('.')
