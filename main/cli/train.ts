@@ -241,7 +241,7 @@ export const trainCommand: Subcommand = {
         engine: { type: 'string' },
         processes: { type: 'string' },
         device: { type: 'string' },
-        amp: { type: 'boolean', default: false },
+        amp: { type: 'boolean' },
         project: { type: 'string' },
         name: { type: 'string' },
         'data-dir': { type: 'string' },
