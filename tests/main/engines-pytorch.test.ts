@@ -116,8 +116,9 @@ describe.skipIf(python === null)('the PyTorch engine (real PyTorch)', () => {
     expect(summary.epochsDone).toBe(2)
     expect(summary.imagesPerSec).toBeGreaterThan(0)
     expect(summary.engine).toMatchObject({ name: 'pytorch', worldSize: 1, device: 'cpu' })
-    // Streamed while it trained: several writes, the first long before the last step.
-    expect(appended.length).toBeGreaterThan(2)
+    // Streamed while it trained: more than one write, the first before the last step (on a quiet machine this short
+    // run gives a handful; a loaded one that slows the studio more than train.py, as few as two).
+    expect(appended.length).toBeGreaterThanOrEqual(2)
     expect(Math.min(...appended)).toBeLessThan(total)
     const metrics = await runs.metrics({ runId: ended.id })
     expectContiguous(metrics['train/loss'], total)
