@@ -5,8 +5,12 @@
  * the seed have the same key: what "group by everything except the seed" compares beyond the table's facts.
  */
 
-/** Paths left out of the fingerprint; `seed` at the root and under `training` are the run's seed. */
-const NOT_SETTINGS: readonly (readonly string[])[] = [['seed'], ['training', 'seed'], ['appVersion'], ['origin'], ['trial', 'id'], ['trial', 'round'], ['trial', 'search']]
+/**
+ * Paths left out of the fingerprint; `seed` at the root and under `training` are the run's seed. `params` at the
+ * root is older CLI snapshots' parameter count: derived from the architecture (which the fingerprint holds), not a
+ * setting of its own.
+ */
+const NOT_SETTINGS: readonly (readonly string[])[] = [['seed'], ['training', 'seed'], ['appVersion'], ['origin'], ['params'], ['trial', 'id'], ['trial', 'round'], ['trial', 'search']]
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
