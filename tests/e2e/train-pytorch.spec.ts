@@ -36,8 +36,10 @@ test('a PyTorch run from the Train view: live curves, completed, in Compare besi
   await expect(page.getByLabel('Backend')).toHaveCount(0)
 
   await page.getByTestId('start-training').click()
-  // Live: points arrive while the run is still training (no reload), then it completes.
-  await expect.poll(async () => (await panel(page).getByTestId('run-status').textContent()) === 'Running' && (await pointsOf(page)) > 0, { timeout: 180_000, intervals: [200] }).toBe(true)
+  // Live: points arrive while the run is still training (no reload), with an ETA at its pace; then it completes.
+  await expect
+    .poll(async () => (await panel(page).getByTestId('run-status').textContent()) === 'Running' && (await pointsOf(page)) > 0 && /\d/.test((await panel(page).getByTestId('run-eta').textContent()) ?? ''), { timeout: 180_000, intervals: [200] })
+    .toBe(true)
   await expect(panel(page).getByTestId('run-status')).toHaveText('Completed', { timeout: 240_000 })
   await expect(page.getByTestId('epoch-table')).toContainText('8')
   const runs = await call<{ id: number; name: string; status: string; backend: string | null; bestValAccuracy: number | null }[]>(page, host, 'studio:runs.list', { projectId })
@@ -45,6 +47,7 @@ test('a PyTorch run from the Train view: live curves, completed, in Compare besi
   const pytorchRun = runs[0]!
   expect(pytorchRun).toMatchObject({ status: 'completed' })
   expect(pytorchRun.backend ?? '').toMatch(/pytorch/i)
+  await expect(panel(page).getByTestId('run-backend')).toHaveText(/^(CPU|CUDA)$/)
   expect(pytorchRun.bestValAccuracy).not.toBeNull()
   // Every step of the 8 epochs is charted (the form's own count: "N steps per epoch · M steps in all").
   const planned = Number(/([\d,]+) steps in all/.exec((await page.getByText(/steps in all/).textContent()) ?? '')![1]!.replace(/,/g, ''))

@@ -9,6 +9,15 @@ export const BACKEND_LABELS: Record<BackendName, string> = {
   cpu: 'CPU',
 }
 
+/** A run's backend column in words: TF.js backends by their label, the PyTorch engine's device (`pytorch-cuda`: CUDA). */
+export function backendWords(v: unknown): string {
+  if (v === 'auto') return 'Auto'
+  if (typeof v === 'string' && v in BACKEND_LABELS) return BACKEND_LABELS[v as BackendName]
+  if (v === 'pytorch-cpu') return 'CPU'
+  if (v === 'pytorch-cuda') return 'CUDA'
+  return v === null || v === undefined || v === '' ? '—' : String(v)
+}
+
 export interface BackendProbe {
   readonly backend: BackendName | null
   readonly adapter: string | null

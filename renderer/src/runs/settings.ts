@@ -11,7 +11,7 @@
 import type { Run } from '@shared/api'
 import { AUGMENT_KINDS, getKindSpec, type AugmentKind } from '@shared/augment/spec-only'
 import { canonicalJson, fingerprint, flattenConfig, getPath, type Leaf } from '@shared/compare'
-import { BACKEND_LABELS, type BackendName } from '../backend/labels'
+import { backendWords } from '../backend/labels'
 import { OPTIMIZER_KINDS } from '@shared/train/optimizer-kinds'
 import { choiceOfSpec, getOptimizer } from '@shared/train/optimizer-kinds'
 import { getSchedule } from '@shared/train/schedules'
@@ -58,11 +58,7 @@ export function backendLabel(b: string | null): string {
   return backendText(b)
 }
 
-function backendText(v: unknown): string {
-  if (v === 'auto') return 'Auto'
-  if (typeof v === 'string' && v in BACKEND_LABELS) return BACKEND_LABELS[v as BackendName]
-  return v === null || v === undefined ? '—' : String(v)
-}
+const backendText = backendWords
 
 function optimizerText(opt: unknown): string {
   if (!isObject(opt)) return formatNumber(opt)

@@ -8,7 +8,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react'
 import type { ArchitectureSummary, DatasetSummary, PipelineSummary, Run, RunSummary } from '@shared/api'
 import { api } from '../api/client'
 import { useApp } from '../app/store'
-import { BACKEND_LABELS, type BackendName } from '../backend/labels'
+import { backendWords } from '../backend/labels'
 import { reportError } from '../ui/dialogs'
 import { formatRelativeTime } from '../ui/format'
 import { Icon } from '../ui/icons'
@@ -37,7 +37,7 @@ export function formatDuration(ms: number | null): string {
 }
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : `${(v * 100).toFixed(1)}%`)
-const backendLabel = (b: string | null | undefined) => (b ? (BACKEND_LABELS[b as BackendName] ?? (b === 'auto' ? 'Auto' : b)) : '—')
+const backendLabel = (b: string | null | undefined) => backendWords(b)
 
 /** "Auto requested · WASM used (software WebGPU adapter (SwiftShader), WASM is faster here)". */
 function backendUsed(requested: string | undefined, run: Run): string {
@@ -507,6 +507,15 @@ function StoredPanel({ runId, onResume, onOpenDesign, busy }: { runId: number; l
   const summary = (run.summary ?? {}) as { steps?: number; totalSteps?: number; message?: string; adapter?: string }
   const steps = series?.steps ?? emptySteps()
   const lastStep = steps.step.at(-1) ?? 0
+  // A PyTorch run training now: its time so far and what is left at its pace (redrawn as its points arrive).
+  const totalSteps = summary.totalSteps ?? 0
+  const pytorchLive =
+    engine === 'pytorch' && run.status === 'running' && run.startedAt
+      ? (() => {
+          const elapsed = Math.max(0, Date.now() - Date.parse(run.startedAt))
+          return { elapsed, eta: lastStep > 0 && totalSteps > lastStep ? (elapsed / lastStep) * (totalSteps - lastStep) : null }
+        })()
+      : null
   const facts: PanelFacts = {
     runId: run.id,
     name: run.name,
@@ -514,11 +523,11 @@ function StoredPanel({ runId, onResume, onOpenDesign, busy }: { runId: number; l
     backend: run.backend,
     adapter: summary.adapter ?? null,
     step: lastStep,
-    totalSteps: summary.totalSteps ?? 0,
+    totalSteps,
     epoch: Math.max(series?.epochs.at(-1)?.epoch ?? 0, series?.stepEpoch ?? 0),
     epochs: snap.training?.epochs ?? 0,
-    elapsed: run.durationMs,
-    eta: null,
+    elapsed: pytorchLive ? pytorchLive.elapsed : run.durationMs,
+    eta: pytorchLive ? pytorchLive.eta : null,
     bestValAcc: run.bestValAccuracy,
     bestEpoch: run.bestEpoch,
     message: shown === 'interrupted' ? 'This run was interrupted (the window was closed or the studio stopped) while it trained. Resume continues it from its last checkpoint.' : (summary.message ?? null),
@@ -540,7 +549,7 @@ function StoredPanel({ runId, onResume, onOpenDesign, busy }: { runId: number; l
     </button>
   ) : null
   return (
-    <RunPanel facts={facts} actions={actions} run={run} live={false}>
+    <RunPanel facts={facts} actions={actions} run={run} live={pytorchLive !== null}>
       {run.status === 'failed' && <FailedFit run={run} />}
     </RunPanel>
   )
