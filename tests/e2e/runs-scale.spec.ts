@@ -63,6 +63,8 @@ test('10,000 runs: the table renders and scrolls (frame times reported); seed gr
   // Selecting every run stays one click.
   await page.getByRole('checkbox', { name: 'Select all listed runs' }).check()
   await expect(page.getByRole('toolbar', { name: 'Selected runs' })).toContainText(`${RUNS} selected`)
+  // Compare does not try to draw 10,000 runs at once; it says so and what to do instead.
+  await expect(page.getByTestId('compare-too-many')).toContainText('Group the table')
   await page.getByRole('button', { name: 'Clear selection' }).click()
 
   // --- three seeds each of two learning rates ------------------------------------------------------------------

@@ -18,6 +18,12 @@ import { useRunsView } from './store'
 import { toQuery } from './table-state'
 import './runs.css'
 
+/**
+ * The most runs Compare draws at once. Above it the page would ask for every run's curves and settings (thousands
+ * of calls and series; it froze with 10,000): it says so instead, until Compare reads big selections as groups.
+ */
+const COMPARE_MAX = 1000
+
 const NO_TAGS: { tag: string; runs: number }[] = []
 const NO_METRICS: MetricNameInfo[] = []
 
@@ -86,7 +92,11 @@ export function RunsView({ projectId }: { projectId: number }) {
         metricNames={metricNames}
         loading={loading}
       />
-      {selected.length > 0 ? (
+      {selected.length > COMPARE_MAX ? (
+        <p className="runs-hint muted small" data-testid="compare-too-many">
+          {selected.length.toLocaleString('en-US')} runs are selected: Compare draws up to {COMPARE_MAX.toLocaleString('en-US')} at once. Group the table (a group compares as one band) or narrow the selection.
+        </p>
+      ) : selected.length > 0 ? (
         <Compare runIds={selected} tableRows={data?.rows ?? []} metricNames={metricNames} onRemove={(id) => setSelected(selected.filter((x) => x !== id))} onOpen={(id) => open(id)} />
       ) : (
         data && data.rows.length > 0 && <p className="runs-hint muted small">Tick runs to compare them: curves overlaid, what differs in their settings and architectures, and how hyperparameters relate to the result.</p>
