@@ -19,7 +19,7 @@ import { join, relative, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { createRng } from '../shared/random/index'
 import { GraphBuilder, serializeGraphDocument } from '../shared/graph/index'
-import { latestSchemaVersion } from '../main/store/migrations'
+import { migrations } from '../main/store/migrations'
 
 export const MOMENTS = ['step', 'checkpoint', 'metrics', 'import', 'migration', 'export'] as const
 export type Moment = (typeof MOMENTS)[number]
@@ -336,8 +336,8 @@ export async function crashCampaign(o: CampaignOptions): Promise<CrashCounts> {
         const projects = (old.prepare('SELECT COUNT(*) AS n FROM projects').get() as { n: number }).n
         old.close()
         baseline = new Set(orphans(data))
-        // One exec per migration after the fixture's version: stop inside one of them.
-        const n = rng.int(1, Math.max(1, latestSchemaVersion - version))
+        // One exec per migration with SQL after the fixture's version (a code-only step execs nothing): stop inside one.
+        const n = rng.int(1, Math.max(1, migrations.filter((m) => m.version > version && m.sql !== undefined).length))
         killed = await studio(['runs', 'list', '--json', '--data-dir', data], { crashAt: `migration:${n}`, killWhen: (_o, err) => err.includes('CRASH-POINT') })
         const after = new Database(join(data, 'studio.db'))
         const still = (after.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number }).v
