@@ -3,7 +3,8 @@
  * to type (no internal keys such as `metric:val/loss:min` as their example), and the init lab's per-layer stats
  * stay inside their cell (they overlapped the next initializer's cell in a narrow window).
  */
-import { expect, test, setupToyMnist } from './fixtures'
+import { join } from 'node:path'
+import { expect, screenshotDir, setupToyMnist, test } from './fixtures'
 
 test('runs filters speak the user\'s words; init-lab stats stay in their cells', async ({ studio }) => {
   test.setTimeout(180_000)
@@ -53,4 +54,5 @@ test('runs filters speak the user\'s words; init-lab stats stay in their cells',
   await threshold.fill('best val accuracy ≥ 0.9')
   await threshold.press('Enter')
   await expect(page.getByTestId('threshold-chip')).toHaveText('best val accuracy ≥ 0.9')
+  await page.locator('.runs-filters.second').screenshot({ path: join(screenshotDir(studio), 'runs-filters-words.png') })
 })
