@@ -145,8 +145,16 @@ export function groupRuns(runs: readonly GroupableRun[], by: GroupBy, metrics: r
   })
 }
 
-/** "0.912 ± 0.004 (n = 3)" style: mean ± sample std of a group's metric, "—" without values. */
+/**
+ * "0.424 ± 0.017" style: mean ± sample std of a group's metric, "—" without values. Plain numbers are rounded as a
+ * person reports a measurement: the std to two significant digits and the mean to the same decimal place (so
+ * 0.4237 ± 0.01703 reads 0.424 ± 0.017). A unit formatter (percent, duration) formats both values itself.
+ */
 export function formatMeanStd(s: MetricStats, format: (v: number) => string = formatNumber): string {
   if (s.mean === null || s.std === null) return '—'
+  if (format === formatNumber && s.std > 0 && Number.isFinite(s.std) && Number.isFinite(s.mean)) {
+    const decimals = Math.min(12, Math.max(0, 1 - Math.floor(Math.log10(s.std))))
+    if (decimals > 0 || Math.abs(s.mean) < 1e15) return `${s.mean.toFixed(decimals)} ± ${s.std.toFixed(decimals)}`
+  }
   return `${format(s.mean)} ± ${format(s.std)}`
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { columnLabel, groupRuns, isSeedColumn, metricStats, parseMetricColumn, metricColumnKey, type GroupableRun, type GroupValue } from '@shared/runs'
+import { columnLabel, groupRuns, isSeedColumn, metricStats, formatMeanStd, parseMetricColumn, metricColumnKey, type GroupableRun, type GroupValue } from '@shared/runs'
 
 const run = (id: number, values: Record<string, GroupValue>, tags: string[] = []): GroupableRun => ({ id, tags, values })
 
@@ -133,5 +133,19 @@ describe('groupRuns', () => {
           }
       }),
     )
+  })
+})
+
+describe('formatMeanStd', () => {
+  const stats = (values: number[]) => metricStats(values)
+  it('rounds the std to two significant digits and the mean to the same place', () => {
+    expect(formatMeanStd({ ...stats([1, 2]), mean: 0.4237, std: 0.01703 })).toBe('0.424 ± 0.017')
+    expect(formatMeanStd({ ...stats([1, 2]), mean: 0.08797, std: 0.008303 })).toBe('0.0880 ± 0.0083')
+    expect(formatMeanStd({ ...stats([1, 2]), mean: 1234.5, std: 56.7 })).toBe('1235 ± 57')
+    expect(formatMeanStd(stats([0.9, 0.9, 0.9]))).toBe('0.9 ± 0')
+  })
+  it('leaves unit formatters to format both values, and says "—" without values', () => {
+    expect(formatMeanStd({ ...stats([1, 2]), mean: 0.86, std: 0.028 }, (v) => `${(v * 100).toFixed(1)}%`)).toBe('86.0% ± 2.8%')
+    expect(formatMeanStd(stats([]))).toBe('—')
   })
 })
