@@ -450,6 +450,11 @@ export class RunRecorder implements TrainEventSink {
     this.#saveCheckpoint(checkpoint, ['last'], options.stop ? (error) => (this.#stopCheckpointError = error) : undefined)
   }
 
+  /** The checkpoint where a stopped run ended could not even be taken: the run ends failed and says why (`finish`). */
+  stopCheckpointFailed(error: unknown): void {
+    this.#stopCheckpointError = error
+  }
+
   /** Waits for every queued write. */
   async settled(): Promise<void> {
     let q: Promise<void>

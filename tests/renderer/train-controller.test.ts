@@ -297,6 +297,21 @@ describe('TrainingController', () => {
     expect(live.message).toMatch(/^Stopped, but the checkpoint where it stopped could not be saved .*ENOSPC/)
   })
 
+  it('a stop whose checkpoint the engine could not take is not marked stopped either: the run says why', async () => {
+    const { controller, calls, w } = setup()
+    await controller.start({ projectId: 2, architectureId: 1, datasetId: 3, pipelineId: null, config: snapshot().training, backend: 'wasm' })
+    w.emit({ type: 'started', startStep: 0, startEpoch: 0, totalSteps: 18, stepsPerEpoch: 6, epochs: 3, updatedVariables: 4, frozenVariables: 0, time: 1 })
+    for (let s = 1; s <= 3; s++) w.emit(step(s, 1))
+    w.emit({ type: 'stopped', reason: 'Stopped by the user', step: 3, epoch: 0, time: 5 })
+    w.emit({ type: 'stop-checkpoint-failed', reason: 'WebGPU device was lost' })
+    w.exit()
+    await controller.settled()
+    const end = calls.filter((c) => c.method === 'runs.update').at(-1)!.input
+    expect(end).toMatchObject({ status: 'failed', summary: { cause: 'checkpoint' } })
+    expect((end.summary as { message: string }).message).toMatch(/^Stopped, but the checkpoint where it stopped could not be saved \(the engine could not take it: WebGPU device was lost\)/)
+    expect(useTraining.getState().live!.outcome).toBe('failed')
+  })
+
   it('marks setup failures (no backend, incompatible design) as failed with the reason', async () => {
     const { controller, calls, w } = setup()
     await controller.start({ projectId: 2, architectureId: 1, datasetId: 3, pipelineId: null, config: snapshot().training, backend: 'wasm' })

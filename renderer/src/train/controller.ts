@@ -507,6 +507,9 @@ export class TrainingController {
       case 'stop-checkpoint':
         rec.saveLast({ meta: event.meta, weights: event.weights, optimizerState: event.optimizerState }, { stop: true })
         return
+      case 'stop-checkpoint-failed':
+        rec.stopCheckpointFailed(new Error(`the engine could not take it: ${event.reason}`))
+        return
       default:
         this.#onTrainMessage(event)
     }

@@ -102,6 +102,8 @@ export type TrainEvent =
     }
   /** A checkpoint of the position where a stopped run ended (mid-epoch), so it can resume from there. */
   | ({ readonly type: 'stop-checkpoint' } & CheckpointPayload)
+  /** The checkpoint where a stopped run ended could not be taken (the engine failed making it): why. */
+  | { readonly type: 'stop-checkpoint-failed'; readonly reason: string }
 
 export type TrainMethods = {
   train: Method<TrainRequest, void, TrainEvent, TrainControl>

@@ -141,8 +141,9 @@ export class WorkerRun {
       try {
         const cp = await trainer.checkpoint()
         this.#post({ type: 'stop-checkpoint', meta: cp.meta, weights: cp.weights, optimizerState: cp.optimizerState }, [cp.weights, cp.optimizerState])
-      } catch {
-        // the run can still resume from its last epoch checkpoint
+      } catch (e) {
+        // Said, not swallowed: the run then ends failed with this reason (it resumes from its last saved checkpoint).
+        this.#post({ type: 'stop-checkpoint-failed', reason: e instanceof Error ? e.message : String(e) })
       }
     }
     trainer.dispose()
