@@ -7,7 +7,7 @@
 import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { lenet5 } from '../../shared/graph/templates'
-import { call, expect, test } from './fixtures'
+import { call, expect, test, setTheme } from './fixtures'
 
 /** All WCAG 2.1 A/AA rules in the dark theme; in the light theme only colour contrast (the rest does not change). */
 async function expectNoViolations(page: Page, view: string, theme: 'dark' | 'light') {
@@ -27,12 +27,6 @@ async function expectNoViolations(page: Page, view: string, theme: 'dark' | 'lig
   expect.soft(lines, `accessibility violations in ${view} (${theme})`).toEqual([])
 }
 
-async function setTheme(page: Page, theme: 'dark' | 'light') {
-  if ((await page.locator('html').getAttribute('data-theme')) !== theme) {
-    await page.keyboard.press('Control+Shift+L')
-    await expect(page.locator('html')).toHaveAttribute('data-theme', theme)
-  }
-}
 
 test('every view passes an automated accessibility check (axe-core) in both themes', async ({ studio }) => {
   test.setTimeout(240_000)

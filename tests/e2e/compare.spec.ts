@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Download, Page } from '@playwright/test'
 import { GraphBuilder, serializeGraphDocument } from '../../shared/graph'
-import { call, expect, screenshotDir, test } from './fixtures'
+import { call, expect, screenshotDir, test, setTheme } from './fixtures'
 
 function cli(dataDir: string, args: string[]): string {
   return execFileSync(join('node_modules', '.bin', 'tsx'), ['main/cli/index.ts', ...args, '--data-dir', dataDir], { encoding: 'utf8', timeout: 180_000 })
@@ -34,12 +34,6 @@ function tinyGraph(): string {
   return serializeGraphDocument(b.build())
 }
 
-async function setTheme(page: Page, theme: 'dark' | 'light') {
-  if ((await page.locator('html').getAttribute('data-theme')) !== theme) {
-    await page.keyboard.press('Control+Shift+L')
-    await expect(page.locator('html')).toHaveAttribute('data-theme', theme)
-  }
-}
 
 async function tidy(page: Page) {
   for (const toast of await page.locator('.toast').all()) await toast.click({ timeout: 2000 }).catch(() => undefined)

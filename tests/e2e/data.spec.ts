@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import sharp from 'sharp'
-import { expect, test, type StudioSession, screenshotDir } from './fixtures'
+import { expect, test, type StudioSession, screenshotDir, setTheme } from './fixtures'
 
 async function createProject(studio: StudioSession, name: string) {
   const { page } = studio
@@ -55,12 +55,6 @@ async function makeFolder(): Promise<string> {
   return root
 }
 
-async function setTheme(page: Page, theme: 'dark' | 'light') {
-  if ((await page.locator('html').getAttribute('data-theme')) !== theme) {
-    await page.keyboard.press('Control+Shift+L')
-    await expect(page.locator('html')).toHaveAttribute('data-theme', theme)
-  }
-}
 
 /** Screenshots without transient toasts, with scrolled panels back at the top. */
 async function tidy(page: Page) {

@@ -138,6 +138,14 @@ export function screenshotDir(studio: StudioSession): string {
   return dir
 }
 
+/** Switches the theme the way a user does (Ctrl+Shift+L) when it is not already the one asked for. */
+export async function setTheme(page: Page, theme: 'dark' | 'light'): Promise<void> {
+  if ((await page.locator('html').getAttribute('data-theme')) !== theme) {
+    await page.keyboard.press('Control+Shift+L')
+    await expect(page.locator('html')).toHaveAttribute('data-theme', theme)
+  }
+}
+
 /** Calls the studio API from the page (the same way the renderer does). */
 export async function call<T>(page: Page, host: string, channel: string, payload: unknown): Promise<T> {
   // Bytes in an answer (a checkpoint) come back to Node as base64 here, only for this hop out of the page: the

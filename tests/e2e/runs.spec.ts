@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import type { GraphDocument } from '../../shared/graph/types'
 import { lenet5 } from '../../shared/graph/templates'
-import { expect, test, screenshotDir, call } from './fixtures'
+import { expect, test, screenshotDir, call, setTheme } from './fixtures'
 
 
 
@@ -27,12 +27,6 @@ function train(dataDir: string, graph: string, lr: string, name: string): void {
   cli(dataDir, ['train', '--graph', graph, '--dataset', '1', '--epochs', '2', '--batch', '32', '--lr', lr, '--name', name, '--json'])
 }
 
-async function setTheme(page: Page, theme: 'dark' | 'light') {
-  if ((await page.locator('html').getAttribute('data-theme')) !== theme) {
-    await page.keyboard.press('Control+Shift+L')
-    await expect(page.locator('html')).toHaveAttribute('data-theme', theme)
-  }
-}
 
 async function tidy(page: Page) {
   for (const toast of await page.locator('.toast').all()) await toast.click().catch(() => undefined)

@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import type { Locator, Page } from '@playwright/test'
 import sharp from 'sharp'
 import { readMnistDigit, MNIST_SIDE } from '../../main/datasets/mnist'
-import { expect, test, type StudioSession } from './fixtures'
+import { expect, test, type StudioSession, setTheme } from './fixtures'
 
 const PER_CLASS = 100
 
@@ -46,12 +46,6 @@ function shotDir(studio: StudioSession): string {
   return dir
 }
 
-async function setTheme(page: Page, theme: 'dark' | 'light') {
-  if ((await page.locator('html').getAttribute('data-theme')) !== theme) {
-    await page.keyboard.press('Control+Shift+L')
-    await expect(page.locator('html')).toHaveAttribute('data-theme', theme)
-  }
-}
 
 async function tidy(page: Page) {
   for (const toast of await page.locator('.toast').all()) await toast.click({ timeout: 2000 }).catch(() => undefined)
