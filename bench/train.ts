@@ -34,9 +34,10 @@ import { resnet20 } from '../shared/graph/templates'
 import type { GraphDocument } from '../shared/graph/types'
 import { compileGraph } from '../shared/tfjs/compile'
 import { initWasmBackend, registerWasmTrainingKernels } from '../shared/tfjs/wasm/index'
-import { InMemoryDataSource, Trainer } from '../shared/train/index'
+import { Trainer } from '../shared/train/index'
 import type { TrainMessage } from '../shared/train/index'
 import { BENCH_CNN_DESCRIPTION, benchCnn, benchPipeline } from './bench-cnn'
+import { summarizeProfile, syntheticSource, type KernelProfile } from './bench-models'
 
 function argStr(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`)
@@ -109,18 +110,6 @@ m = nn.Sequential(nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.
   },
 ]
 
-function syntheticSource(model: BenchModel, n: number): InMemoryDataSource {
-  const [h, w, c] = model.shape
-  const images = new Uint8Array(n * h * w * c)
-  let s = 12345
-  for (let i = 0; i < images.length; i++) {
-    s = (s * 1103515245 + 12345) & 0x7fffffff
-    images[i] = s & 0xff
-  }
-  const labels = Int32Array.from({ length: n }, (_, i) => i % model.classes)
-  return new InMemoryDataSource({ classes: Array.from({ length: model.classes }, (_, i) => String(i)), imageShape: [h, w, c], train: { images, labels } })
-}
-
 function compile(model: BenchModel): tf.LayersModel {
   return compileGraph(model.document(), { seed: 1 }).model
 }
@@ -175,7 +164,7 @@ async function bareLoop(model: BenchModel, steps = model.steps, warmup = model.w
 }
 
 /** Per-kernel time of studio steps (tf.profile around a Trainer run of warmup + N steps, divided by the steps run). */
-async function profileStudio(model: BenchModel, steps = 3): Promise<{ stepsProfiled: number; msPerStep: number; top: { kernel: string; msPerStep: number; share: number }[] }> {
+async function profileStudio(model: BenchModel, steps = 3): Promise<KernelProfile> {
   const data = syntheticSource(model, steps * model.batch)
   const net = compile(model)
   const trainer = new Trainer({
@@ -192,14 +181,7 @@ async function profileStudio(model: BenchModel, steps = 3): Promise<{ stepsProfi
   })
   trainer.dispose()
   net.dispose()
-  const perKernel = new Map<string, number>()
-  for (const k of info.kernels) perKernel.set(k.name, (perKernel.get(k.name) ?? 0) + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0))
-  const total = [...perKernel.values()].reduce((a, b) => a + b, 0)
-  const top = [...perKernel.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 10)
-    .map(([kernel, ms]) => ({ kernel, msPerStep: round(ms / steps, 2), share: round(ms / total, 3) }))
-  return { stepsProfiled: steps, msPerStep: round(total / steps, 1), top }
+  return summarizeProfile(info.kernels, steps)
 }
 
 function findPython(): { python: string } | { python: null; reason: string } {
