@@ -44,6 +44,8 @@ export interface CrashCounts {
   orphanFiles: number
   /** Gaps or duplicates in a finished run's step history. */
   historyErrors: number
+  /** Host kills mid-run after which the page did not show that its writes failed (what failed, what to do). */
+  silentFailures: number
   /** Kills where the process had already finished before the planned moment (not counted as kills). */
   missed: number
   failures: string[]
@@ -324,6 +326,7 @@ export async function crashCampaign(o: CampaignOptions): Promise<CrashCounts> {
     integrityFailures: 0,
     orphanFiles: 0,
     historyErrors: 0,
+    silentFailures: 0,
     missed: 0,
     failures: [],
   }
@@ -570,6 +573,16 @@ export async function crashCampaign(o: CampaignOptions): Promise<CrashCounts> {
         } else {
           await until(() => pageEnded || held(host), 180_000)
           if (held(host)) host.kill()
+        }
+        // The page's next write fails: the Train section must say so, with what to do (the host is not running).
+        if (host.r.killed) {
+          const said = () => jsonLines(page.r.out).find((l) => l.type === 'persist-error')?.text as string | undefined
+          await until(() => pageEnded || said() !== undefined, 15_000)
+          const text = said()
+          if (!text || !text.startsWith('Could not save to the studio database: ') || !text.includes('Is `npm run start:web` still running?')) {
+            counts.silentFailures += 1
+            fail(`${label}: after the host's kill the page ${text ? `said only "${text}"` : 'did not say that its writes failed'}`)
+          }
         }
         page.kill()
         await page.done

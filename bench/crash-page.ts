@@ -14,7 +14,8 @@
  *
  * train: creates a project and a design, starts a run; resume: Resume of an interrupted run (its last checkpoint
  * loaded, the metrics after it dropped). Lines: {type:'start', runId, resumedFromStep}, {type:'epoch', epoch,
- * step}, then {type:'end', outcome, message, persistError, resumedFromStep, stepsPerEpoch}.
+ * step}, {type:'persist-error', text} when the Train section starts showing that a write failed, then
+ * {type:'end', outcome, message, persistError, resumedFromStep, stepsPerEpoch}.
  */
 import { readFileSync } from 'node:fs'
 import { webDataFileUrl, fetchDataFile } from '../renderer/src/api/data-file'
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
   })
   let epochs = 0
   let started = false
+  let persistError: string | null = null
   const ended = new Promise<void>((resolve) => {
     const off = useTraining.subscribe((s) => {
       const live = s.live
@@ -91,6 +93,11 @@ async function main(): Promise<void> {
       if (!started && live.phase === 'running') {
         started = true
         print({ type: 'start', runId: live.runId, resumedFromStep: live.resumedFromStep })
+      }
+      // What the Train section shows when a write failed (a checkpoint, a metric batch), as it changes.
+      if (live.persistError !== persistError) {
+        persistError = live.persistError
+        if (persistError !== null) print({ type: 'persist-error', text: persistError })
       }
       for (; epochs < live.epochRows.length; epochs++) print({ type: 'epoch', epoch: live.epochRows[epochs]!.epoch, step: live.epochRows[epochs]!.step })
       if (live.phase === 'ended') {

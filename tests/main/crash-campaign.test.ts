@@ -5,7 +5,7 @@
  * over HTTP) while it is inside a page's binary checkpoint write and inside its metric batch. After each:
  * integrity ok, the work redone (the run resumed from its last checkpoint to the end: by `studio train --resume`,
  * or by a new page's Resume on the restarted host), no orphan file, no lost epoch, no gap or duplicate in the
- * metric history.
+ * metric history; after a host kill the page says its writes failed and what to do.
  */
 import { describe, expect, it } from 'vitest'
 import { crashCampaign, MOMENTS, type Moment } from '../../bench/crash-campaign'
@@ -24,11 +24,13 @@ describe('crash campaign (SIGKILL of the studio command and of the browser host)
     // checkpoint was recorded: the new page's Resume loads that checkpoint (a metric batch's kill may come before one).
     expect(counts.fromCheckpoint.host).toBeGreaterThanOrEqual(1)
     expect(counts.resumed).toBe(counts.kills)
-    expect({ lostEpochs: counts.lostEpochs, integrityFailures: counts.integrityFailures, orphanFiles: counts.orphanFiles, historyErrors: counts.historyErrors }).toEqual({
+    expect({ lostEpochs: counts.lostEpochs, integrityFailures: counts.integrityFailures, orphanFiles: counts.orphanFiles, historyErrors: counts.historyErrors, silentFailures: counts.silentFailures }).toEqual({
       lostEpochs: 0,
       integrityFailures: 0,
       orphanFiles: 0,
       historyErrors: 0,
+      // After each host kill the page showed that its write failed and what to do.
+      silentFailures: 0,
     })
   })
 })
