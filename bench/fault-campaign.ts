@@ -540,7 +540,8 @@ export async function folderImportCampaign(options: { badFiles: number; goodPerC
     })
     // Symbolic link loops (a folder linking to its parent, two links to each other, one to itself) and an
     // unreadable file (chmod 000; root, as here and in CI, reads it anyway, so it then counts as accepted or as
-    // a bad image): each must be skipped or reported, never followed forever.
+    // a bad image; tests/main/unreadable-as-user.test.ts imports unreadable files and folders as a user who truly
+    // cannot read them): each must be skipped or reported, never followed forever.
     symlinkSync('..', join(folder, 'cats', 'up-loop'))
     symlinkSync(join(folder, 'dogs', 'ping'), join(folder, 'dogs', 'pong'))
     symlinkSync(join(folder, 'dogs', 'pong'), join(folder, 'dogs', 'ping'))

@@ -95,7 +95,8 @@ export function renderDataset(d: DatasetDetail): string {
     lines.push('', `Skipped ${d.skipped.length} file${d.skipped.length === 1 ? '' : 's'}:`, ...d.skipped.map((s) => `  ${s.path}: ${s.reason}`))
   }
   if (d.notFollowed.length) {
-    lines.push('', `Not followed ${d.notFollowed.length} symbolic link${d.notFollowed.length === 1 ? '' : 's'}:`, ...d.notFollowed.map((s) => `  ${s.path}: ${s.reason}`))
+    // Symbolic links not followed, and folders inside that cannot be read.
+    lines.push('', `Left out ${d.notFollowed.length} link${d.notFollowed.length === 1 ? '' : 's'} or folder${d.notFollowed.length === 1 ? '' : 's'}:`, ...d.notFollowed.map((s) => `  ${s.path}: ${s.reason}`))
   }
   return lines.join('\n') + '\n'
 }

@@ -12,6 +12,7 @@ import type { Db } from '../store/db'
 import type { DataPaths } from '../store/files'
 import { CacheWriter, DatasetCache, IMAGES_FILE } from './cache'
 import { decodeImage, ImageDecodeError, type DecodedImage, type TargetFormat } from './decode'
+import { cannotRead } from './scan'
 import { stratifiedSplit } from './split'
 import { buildStats, countSplits, summarizeSizes, trainingChannelStats } from './stats'
 
@@ -61,8 +62,7 @@ export function fileItem(classIndex: number, path: string, relativePath: string,
       try {
         bytes = await readFile(path)
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code
-        throw new ImageDecodeError(code === 'EACCES' || code === 'EPERM' ? 'cannot be read (permission denied)' : `cannot be read (${code ?? String(error)})`)
+        throw new ImageDecodeError(cannotRead(error))
       }
       if (bytes.length > MAX_FILE_BYTES) throw new ImageDecodeError(`file is too large (${Math.round(bytes.length / 1024 ** 2)} MB)`)
       return decodeImage(bytes, relativePath, target)

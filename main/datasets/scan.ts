@@ -40,6 +40,18 @@ interface ClassFolders {
   readonly rel: (path: string) => string
 }
 
+/** Why a file or folder of an import cannot be read, in words: 'cannot be read (permission denied)'. */
+export function cannotRead(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code
+  return code === 'EACCES' || code === 'EPERM' ? 'cannot be read (permission denied)' : `cannot be read (${code ?? String(error)})`
+}
+
+/** The import folder itself cannot be opened or listed: refused naming it. */
+function folderProblem(folder: string, error: unknown): ApiError {
+  const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : cannotRead(error)
+  return new ApiError('invalid_payload', `Folder ${folder} ${why}: check the path and try again.`, [{ path: 'path', message: `Folder ${why}` }])
+}
+
 async function classFolders(folder: string): Promise<ClassFolders> {
   let root: string
   try {
@@ -51,9 +63,7 @@ async function classFolders(folder: string): Promise<ClassFolders> {
     }
   } catch (error) {
     if (error instanceof ApiError) throw error
-    const code = (error as NodeJS.ErrnoException).code
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' || code === 'EPERM' ? 'cannot be read (permission denied)' : `cannot be opened (${code ?? String(error)})`
-    throw new ApiError('invalid_payload', `Folder ${folder} ${why}: check the path and try again.`, [{ path: 'path', message: `Folder ${why}` }])
+    throw folderProblem(folder, error)
   }
 
   const notFollowed: { path: string; reason: string }[] = []
@@ -83,7 +93,14 @@ async function classFolders(folder: string): Promise<ClassFolders> {
 
   // Classes: the root's visible subfolders (or links to folders inside it).
   const classDirs: { name: string; path: string; real: string }[] = []
-  for (const entry of await readdir(root, { withFileTypes: true })) {
+  let entries
+  try {
+    // A folder one may enter but not list (no read permission) is refused here, by name.
+    entries = await readdir(root, { withFileTypes: true })
+  } catch (error) {
+    throw folderProblem(folder, error)
+  }
+  for (const entry of entries) {
     if (entry.name.startsWith('.')) continue
     const path = join(folder, entry.name)
     if (entry.isDirectory()) classDirs.push({ name: entry.name, path, real: join(root, entry.name) })
@@ -118,7 +135,7 @@ export async function scanFolder(folder: string, isCancelled: () => boolean = ()
     try {
       entries = await readdir(dir, { withFileTypes: true })
     } catch (error) {
-      notFollowed.push({ path: rel(dir), reason: `folder cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})` })
+      notFollowed.push({ path: rel(dir), reason: `folder ${cannotRead(error)}` })
       ancestors.delete(real)
       return
     }

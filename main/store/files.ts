@@ -4,17 +4,21 @@
  * fsync of the folder, so a crash leaves either the old file or the new one.
  */
 import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs'
-import { dirname, join, relative, sep } from 'node:path'
+import { dirname, join, relative, resolve, sep } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { resolveInside } from './path-guard'
+import { isInside, resolveInside } from './path-guard'
 
 /**
  * What a failed write in the data folder means for the user, when it is the disk or the folder rather than the
  * studio: a full disk (ENOSPC, SQLite's SQLITE_FULL, a quota) or a read-only or unwritable folder (EROFS,
- * SQLITE_READONLY, EACCES, EPERM). Null for anything else. The text names the folder and what to do.
+ * SQLITE_READONLY, EACCES, EPERM). Null for anything else, and for a file error about a path neither in the data
+ * folder nor above it (an image folder that cannot be read, an export folder elsewhere): that is not the data
+ * folder's problem. The text names the folder and what to do.
  */
 export function storageProblem(error: unknown, root: string): string | null {
   const code = String((error as { code?: unknown } | null)?.code ?? '')
+  const path = (error as { path?: unknown } | null)?.path
+  if (typeof path === 'string' && !isInside(resolve(root), resolve(path)) && !isInside(resolve(path), resolve(root))) return null
   if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL') {
     return `The disk holding the data folder ${root} is full: free some space on it (or move the data folder to a larger disk), then try again; a stopped run goes on from its last checkpoint with Resume (\`studio train --resume <run>\`)`
   }

@@ -10,7 +10,12 @@ import { WEB_HOST } from '@shared/api/transport'
 export function dataFileUrl(relativePath: string): string {
   if (window.studioBridge) return `studio://app/files/${relativePath}`
   const token = document.querySelector<HTMLMetaElement>('meta[name="studio-token"]')?.content ?? ''
-  return `${window.location.origin}${WEB_HOST.filesPrefix}${relativePath}#${TOKEN_FRAGMENT}${encodeURIComponent(token)}`
+  return webDataFileUrl(window.location.origin, token, relativePath)
+}
+
+/** The browser host's URL of a data file for a page of `origin` holding `token` (the token in the fragment). */
+export function webDataFileUrl(origin: string, token: string, relativePath: string): string {
+  return `${origin}${WEB_HOST.filesPrefix}${relativePath}#${TOKEN_FRAGMENT}${encodeURIComponent(token)}`
 }
 
 const TOKEN_FRAGMENT = 'studio-token='
