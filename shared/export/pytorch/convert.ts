@@ -98,9 +98,14 @@ def read_checkpoint(path):
     return meta, weights, optimizer
 
 
+def _swap_bytes(t):
+    """float32 values with their 4 bytes reversed (the file is little-endian; torch tensors have no byteswap())."""
+    return t.contiguous().view(torch.uint8).reshape(-1, 4).flip(1).reshape(-1).view(torch.float32)
+
+
 def _float32(data):
     t = torch.frombuffer(bytearray(data), dtype=torch.float32) if len(data) else torch.zeros(0)
-    return t if sys.byteorder == "little" else t.byteswap()
+    return t if sys.byteorder == "little" else _swap_bytes(t)
 
 
 def studio_tensors(meta, weights):
@@ -216,7 +221,7 @@ def checkpoint_bytes(state_dict, like_meta=None, progress=None):
         chunks.append(a.reshape(-1))
     flat = torch.cat(chunks) if chunks else torch.zeros(0)
     if sys.byteorder != "little":
-        flat = flat.byteswap()
+        flat = _swap_bytes(flat)
     weights = flat.numpy().tobytes()
     meta = {
         "format": 1, "step": 0, "epoch": 0, "stepInEpoch": 0, "stepsPerEpoch": 0, "totalSteps": 0, "seed": 0,
