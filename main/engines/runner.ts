@@ -65,13 +65,13 @@ interface Child {
   converted: string
 }
 
-/** best.pt / last.pt as they are now (size and mtime; '' when neither exists): a change means train.py replaced one. */
+/** best.pt / last.pt as they are now (inode, size and mtime; '' when neither exists): a change means train.py replaced one. */
 function torchCheckpointsState(folder: string): string {
   return ['best.pt', 'last.pt']
     .map((f) => {
       try {
         const s = statSync(join(folder, f))
-        return `${f}:${s.size}:${s.mtimeMs}`
+        return `${f}:${s.ino}:${s.size}:${s.mtimeMs}`
       } catch {
         return ''
       }
