@@ -30,7 +30,6 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
 from augment import augment_batch, check_pipeline, eval_pipeline  # noqa: E402
-from convert import torch_load  # noqa: E402
 from data import DataError, StudioData, StudioDataset, read_json  # noqa: E402
 from studio_random import create_rng, js_round, torch_seed  # noqa: E402
 
@@ -338,6 +337,8 @@ def main(argv=None):
 
 def read_resume(out_dir):
     """last.pt of out_dir as train.py wrote it (every rank reads the same file), refused in words when missing or foreign."""
+    from convert import torch_load  # the export's one torch.load helper (weights_only as this torch allows)
+
     path = os.path.join(out_dir, "last.pt")
     if not os.path.isfile(path):
         raise TrainError("--resume: %s has no last.pt to go on from (it is written at every epoch's end and at a stop)" % out_dir)

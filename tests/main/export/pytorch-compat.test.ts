@@ -49,10 +49,23 @@ const RULES: Rule[] = [
 ]
 
 /**
- * Python source with its comments and string literals' text blanked (docstrings may name the old forms they
- * replace); lines stay where they were. README.md is scanned as it is.
+ * The code of a file, lines kept where they were: Python with its comments and docstrings blanked (they may name
+ * the old forms they replace), Markdown's commands only (fenced or indented blocks), other files as they are.
  */
 function codeOnly(path: string, text: string): string {
+  if (path.endsWith('.md')) {
+    let fenced = false
+    return text
+      .split('\n')
+      .map((line) => {
+        if (line.startsWith('```')) {
+          fenced = !fenced
+          return ''
+        }
+        return fenced || line.startsWith('    ') ? line : ''
+      })
+      .join('\n')
+  }
   if (!path.endsWith('.py')) return text
   let out = ''
   for (let i = 0; i < text.length; ) {
