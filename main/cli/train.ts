@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { ApiError, datasetsContract, enginesContract, projectsContract, type DatasetSummary, type Project, type ServiceClient } from '@shared/api'
+import { ApiError, datasetsContract, enginesContract, projectsContract, runsContract, type DatasetSummary, type Project, type ServiceClient, type StartedEngineRun } from '@shared/api'
 import { TEMPLATES, getTemplate } from '../../shared/graph/templates'
 import { optimizerChoices } from '../../shared/train/optimizer-kinds'
 import { listSchedules, scheduleByCliName } from '../../shared/train/schedules'
@@ -63,7 +63,8 @@ ${HYPER_FLAGS.map(([param, f]) => `  ${`--${param} X`.padEnd(22)} ${f.label} (de
   --json                 one JSON line per epoch and a final summary line
   --resume <run id>      continue a stopped or interrupted run (one killed, or whose computer went off) from its
                          latest checkpoint, with its own design, dataset and settings; the metrics after that
-                         checkpoint are dropped and trained again, so its history has no gap and no duplicate
+                         checkpoint are dropped and trained again, so its history has no gap and no duplicate.
+                         A PyTorch run resumes on PyTorch: train.py --resume in its folder, from its last.pt
 Ctrl-C stops the run cleanly between steps: status "stopped", its checkpoints kept (exit code 130); with
 --engine pytorch, train.py finishes its step and writes last.pt, which becomes the run's last checkpoint.
 Optimizers (--optimizer):
@@ -166,13 +167,36 @@ async function trainOnPytorch(a: PytorchTrainArgs): Promise<number> {
     if (error instanceof ApiError && error.code !== 'internal') throw new UsageError(error.message)
     throw error
   }
+  return followPytorchRun(studio, io, json, started, null)
+}
+
+/** `studio train --resume <id>` of a PyTorch run: train.py --resume in its folder, followed as a new run is. */
+async function resumeOnPytorch(studio: Studio, io: PytorchTrainArgs['io'], json: boolean, runId: number): Promise<number> {
+  const { clientFor } = await import('../rpc/direct-client')
+  const runs = clientFor(studio, runsContract)
+  const last = (await runs.checkpoints({ runId })).find((c) => c.kind === 'last')
+  let started
+  try {
+    started = await clientFor(studio, enginesContract).resumePytorch({ runId })
+  } catch (error) {
+    if (error instanceof ApiError && error.code !== 'internal') throw new UsageError(error.message)
+    throw error
+  }
+  return followPytorchRun(studio, io, json, started, started.command.includes('--resume') ? (last?.step ?? 0) : 0)
+}
+
+/** Prints a PyTorch run's start, its child's output and its end, as `studio train` does; Ctrl-C stops it cleanly. */
+async function followPytorchRun(studio: Studio, io: PytorchTrainArgs['io'], json: boolean, started: StartedEngineRun, resumedFromStep: number | null): Promise<number> {
+  const { clientFor } = await import('../rpc/direct-client')
+  const engines = clientFor(studio, enginesContract)
   const { run } = started
-  const engine = (run.config as { engine?: { torchVersion?: string; pythonVersion?: string; deviceNames?: string[] } }).engine
-  if (json) io.stdout(JSON.stringify({ type: 'start', runId: run.id, name: run.name, engine: 'pytorch', folder: started.folder, command: started.command, worldSize: a.processes }) + '\n')
+  const engine = (run.config as { engine?: { torchVersion?: string; pythonVersion?: string; deviceNames?: string[]; worldSize?: number } }).engine
+  const processes = engine?.worldSize ?? 1
+  if (json) io.stdout(JSON.stringify({ type: 'start', runId: run.id, name: run.name, engine: 'pytorch', folder: started.folder, command: started.command, worldSize: processes, ...(resumedFromStep !== null ? { resumedFromStep } : {}) }) + '\n')
   else {
     io.stdout(
       [
-        `Run ${run.id} "${run.name}" on PyTorch (python ${engine?.pythonVersion ?? '?'}, torch ${engine?.torchVersion ?? '?'}, ${[...new Set(engine?.deviceNames ?? [])].join(', ')}${a.processes > 1 ? `, ${a.processes} processes` : ''})`,
+        `Run ${run.id} "${run.name}" on PyTorch (python ${engine?.pythonVersion ?? '?'}, torch ${engine?.torchVersion ?? '?'}, ${[...new Set(engine?.deviceNames ?? [])].join(', ')}${processes > 1 ? `, ${processes} processes` : ''})${resumedFromStep !== null ? `, resumed from step ${resumedFromStep}` : ''}`,
         `Project folder ${started.folder}`,
         `$ ${started.command.join(' ')}`,
       ].join('\n') + '\n',
@@ -257,6 +281,16 @@ export const trainCommand: Subcommand = {
       const backendChoice = oneOf('--backend', v.backend ?? 'wasm', ['wasm', 'cpu'] as const)
       const dataDir = resolve(v['data-dir'] ?? defaultDataDir())
       return withStudio(dataDir, async (studio) => {
+        const { clientFor } = await import('../rpc/direct-client')
+        const run = await clientFor(studio, runsContract)
+          .get({ id: runId })
+          .catch((error: unknown) => {
+            throw error instanceof ApiError && error.code === 'not_found' ? new UsageError(error.message) : error
+          })
+        if ((run.config as { engine?: { name?: unknown } } | null)?.engine?.name === 'pytorch') {
+          if (v.backend !== undefined) throw new UsageError(`Run ${run.id} trained on PyTorch: --backend chooses a TF.js backend; it resumes on its own device`)
+          return resumeOnPytorch(studio, io, v.json ?? false, runId)
+        }
         const { prepareResume } = await import('../train/session')
         let plan: Awaited<ReturnType<typeof prepareResume>>
         try {

@@ -58,6 +58,11 @@ export interface PytorchRunState {
   readonly stepsPerEpoch: number
   readonly totalSteps: number
   readonly epochs: number
+  /** A resumed session (train.py --resume): when it started, the step of last.pt it went on from, and the training
+   * time of the sessions before (ms, up to that step). Null / 0 for a first session. */
+  readonly resumedAt: string | null
+  readonly resumedFromStep: number | null
+  readonly priorMs: number
 }
 
 export function pytorchRunState(snapshot: Record<string, unknown>): PytorchRunState | null {
@@ -74,6 +79,9 @@ export function pytorchRunState(snapshot: Record<string, unknown>): PytorchRunSt
     stepsPerEpoch: num(r.stepsPerEpoch) ?? 0,
     totalSteps: num(r.totalSteps) ?? 0,
     epochs: num(r.epochs) ?? 0,
+    resumedAt: typeof r.resumedAt === 'string' ? r.resumedAt : null,
+    resumedFromStep: num(r.resumedFromStep),
+    priorMs: num(r.priorMs) ?? 0,
   }
 }
 
@@ -253,7 +261,7 @@ for kind in ("best", "last"):
     path = kind + ".pt"
     if not os.path.isfile(path):
         continue
-    ck = torch.load(path, map_location="cpu")
+    ck = convert.torch_load(path)
     progress = {k: ck[k] for k in ("step", "epoch", "stepsPerEpoch", "totalSteps", "seed", "metrics", "best") if isinstance(ck, dict) and ck.get(k) is not None}
     target = os.path.join(sys.argv[1], kind + ".ckpt")
     with open(target, "wb") as f:
@@ -294,7 +302,7 @@ export async function convertTorchCheckpoints(python: string, folder: string): P
 export class PytorchRecording {
   readonly runId: number
   readonly #runs: RunsClient
-  readonly #recorder: RunRecorder
+  #made: RunRecorder | null = null
   readonly #toMessages = new MetricsToMessages()
   readonly #have: Map<string, number>
   #clock = Date.now()
@@ -311,9 +319,24 @@ export class PytorchRecording {
     this.runId = runId
     this.#runs = runs
     this.#have = have
+  }
+
+  /**
+   * The recorder, made on first use: by start() with the training time of the sessions before a resumed one (so
+   * the run's duration is its training time, not the time it lay stopped), else with none.
+   */
+  get #recorder(): RunRecorder {
+    this.#made ??= this.#makeRecorder(0)
+    return this.#made
+  }
+
+  #makeRecorder(priorMs: number): RunRecorder {
+    const { runId } = this
+    const runs = this.#runs
+    const have = this.#have
     const sink = runsSink(runs, runId)
     const recording = this
-    this.#recorder = new RunRecorder({
+    return new RunRecorder({
       sink: {
         update: sink.update,
         async appendMetrics(points) {
@@ -342,6 +365,7 @@ export class PytorchRecording {
       // Writes are paced by the caller (catchUp flushes once per read), not by the points' clock.
       flushEverySteps: 1_000_000,
       flushEveryMs: Number.MAX_SAFE_INTEGER,
+      ...(priorMs > 0 ? { resume: { durationMs: priorMs, started: false, summary: null, lastEpoch: null, best: { valAcc: null, epoch: null }, step: 0, lastCheckpoint: null } } : {}),
     })
   }
 
@@ -365,12 +389,20 @@ export class PytorchRecording {
     this.#recorder.post(m)
   }
 
-  /** The run started (run.json's pytorchRun): status running, its start time, the engine it reported. */
+  /**
+   * The run started (run.json's pytorchRun): status running, its start time, the engine it reported. A resumed
+   * session's clock starts at its resumedAt, on top of the earlier sessions' training time (priorMs).
+   */
   start(state: PytorchRunState, engine: unknown, backend: string): void {
     if (this.#started) return
     this.#started = true
-    const time = state.startedAt !== null && Number.isFinite(Date.parse(state.startedAt)) ? Date.parse(state.startedAt) : Date.now()
-    this.#post({ type: 'started', startStep: 0, startEpoch: 0, totalSteps: state.totalSteps, stepsPerEpoch: state.stepsPerEpoch, epochs: state.epochs, updatedVariables: 0, frozenVariables: 0, time })
+    const at = (iso: string | null) => (iso !== null && Number.isFinite(Date.parse(iso)) ? Date.parse(iso) : null)
+    const time = at(state.startedAt) ?? Date.now()
+    const session = at(state.resumedAt) ?? time
+    this.#made ??= this.#makeRecorder(state.resumedAt !== null ? state.priorMs : 0)
+    this.#clock = session
+    this.#lastTime = session
+    this.#recorder.post({ type: 'started', startStep: 0, startEpoch: 0, totalSteps: state.totalSteps, stepsPerEpoch: state.stepsPerEpoch, epochs: state.epochs, updatedVariables: 0, frozenVariables: 0, time })
     this.#recorder.noteBackend({ backend, backendReason: 'the PyTorch engine', engine: studioEngine(engine) })
   }
 

@@ -4,12 +4,17 @@
  * pytorch`, trained by `python train.py` (or `python torchrun_compat.py --standalone --nproc_per_node N train.py`:
  * torchrun itself, with torch 1.13's broken parser fixed where it is broken) as a child process in its own process
  * group. metrics.jsonl is tailed into the run (./results.ts PytorchRecording: the shared recorder and runs sink)
- * every `pollMs`; when the child ends, the folder is imported once more (./import.ts: the last lines, best.pt /
- * last.pt as checkpoints, the end). Stop sends SIGTERM to the group: train.py finishes its step, writes last.pt and
- * reports "stopped". A child that exits otherwise marks the run failed with the tail of its stderr.
+ * every `pollMs`; each time train.py replaces last.pt / best.pt (an epoch's end), they are converted into the run's
+ * studio checkpoints in the background (convertTorchCheckpoints, one conversion at a time, the tailing goes on), so
+ * the run detail works while it trains and a crash keeps the last epoch. When the child ends, the folder is
+ * imported once more (./import.ts: the last lines, best.pt / last.pt as checkpoints, the end). Stop sends SIGTERM
+ * to the group: train.py finishes its step, writes last.pt and reports "stopped". A child that exits otherwise
+ * marks the run failed with the tail of its stderr. Resume runs the same folder's train.py with --resume: it goes
+ * on from last.pt, and once it reports the step it went on from, the run's points after that step are dropped and
+ * the recording replays metrics.jsonl (which train.py cut at that step), so the history has no gap or duplicate.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { ApiError, runsContract, type ActiveEngineRun, type enginesContract, type MethodInput, type PythonProbe, type Run, type StartedEngineRun } from '@shared/api'
 import { PytorchExportError } from '../../shared/export/pytorch/index'
@@ -19,7 +24,7 @@ import type { Emitter } from '../rpc/service-host'
 import { processAlive, writeFileAtomic, type DataPaths } from '../store/files'
 import { exportRun } from './export-run'
 import { importPytorchFolder, openRecording, pytorchBackend, pytorchFolder, type StudioHandle } from './import'
-import { pytorchRunState, readRunJson, type PytorchRecording } from './results'
+import { convertTorchCheckpoints, pytorchRunState, readRunJson, RUN_JSON, type PytorchRecording } from './results'
 
 export type StartInput = Omit<MethodInput<(typeof enginesContract)['methods']['startPytorch']>, 'processes' | 'device' | 'amp'> & {
   readonly processes: number
@@ -44,11 +49,35 @@ interface Child {
   readonly folder: string
   readonly processes: number
   readonly process: ChildProcess
-  readonly recording: PytorchRecording
+  readonly python: string
+  /** Opened once train.py reported its start (run.json's pytorchRun); a resumed run's after its points were cut. */
+  recording: PytorchRecording | null
+  /** A resumed session: its points after the step train.py went on from are dropped before recording. */
+  readonly resumed: boolean
   readonly startedAt: string
   readonly done: Promise<Run>
   stopping: boolean
   stderr: string
+  /** A poll in progress (the next one waits its turn). */
+  polling: boolean
+  /** The conversion of best.pt / last.pt in progress, and the files' state it converts (size and mtime of each). */
+  converting: Promise<void> | null
+  converted: string
+}
+
+/** best.pt / last.pt as they are now (inode, size and mtime; '' when neither exists): a change means train.py replaced one. */
+function torchCheckpointsState(folder: string): string {
+  return ['best.pt', 'last.pt']
+    .map((f) => {
+      try {
+        const s = statSync(join(folder, f))
+        return `${f}:${s.ino}:${s.size}:${s.mtimeMs}`
+      } catch {
+        return ''
+      }
+    })
+    .join('|')
+    .replace(/^\|$/, '')
 }
 
 export interface RunnerOptions {
@@ -119,8 +148,48 @@ export class PytorchRunner {
       if (err instanceof PytorchExportError) throw new ApiError('invalid_payload', `This run cannot train on PyTorch: ${err.message}`)
       throw err
     }
-    const trainArgs = ['train.py', '--out', folder, '--data', paths.datasetDir(input.datasetId), '--device', cuda ? 'cuda' : 'cpu', ...(input.amp ? ['--amp'] : [])]
-    const args = input.processes > 1 ? ['torchrun_compat.py', '--standalone', '--nproc_per_node', String(input.processes), ...trainArgs] : trainArgs
+    return this.#launch({ run, folder, datasetId: input.datasetId, processes: input.processes, cuda, amp: input.amp, resume: false, resuming: false }, python)
+  }
+
+  /**
+   * Resume: a stopped or failed PyTorch run goes on from its folder's last.pt (from the start when it has none),
+   * with its own project folder, dataset, process count, device and mixed precision. Refused in words when the run
+   * trains now, is completed, is not a PyTorch run, or its folder or dataset is gone.
+   */
+  async resume(runId: number, python: PythonProbe): Promise<StartedEngineRun> {
+    const runs = clientFor(this.#o.host, runsContract)
+    const run = await runs.get({ id: runId })
+    const named = `Run ${run.id} “${run.name}”`
+    const engine = ((run.config ?? {}) as { engine?: { name?: unknown; worldSize?: unknown; device?: unknown; amp?: unknown } }).engine
+    if (engine?.name !== 'pytorch') throw new ApiError('invalid_payload', `${named} trained on TF.js: resume it in the Train view (or studio train --resume ${run.id})`)
+    if (this.#children.has(runId)) throw new ApiError('conflict', `${named} is training on PyTorch right now`)
+    if (run.status === 'completed') throw new ApiError('conflict', `${named} is completed: there is nothing to resume`)
+    if (run.status !== 'stopped' && run.status !== 'failed') throw new ApiError('conflict', `${named} is ${run.status}: only a stopped or failed run can resume (a run another studio or studio train trains ends there first)`)
+    const folder = pytorchFolder(this.#o.paths, run.projectId, run.id)
+    if (!existsSync(join(folder, 'train.py')) || !existsSync(join(folder, RUN_JSON))) throw new ApiError('not_found', `${named} cannot resume: its PyTorch project folder ${folder} is gone`)
+    if (!readFileSync(join(folder, 'train.py'), 'utf8').includes('"--resume"')) {
+      throw new ApiError('invalid_payload', `${named} cannot resume: its train.py was exported by an earlier CNN Studio that has no --resume; start a new run with the same settings`)
+    }
+    if (run.datasetId === null) throw new ApiError('not_found', `${named} cannot resume: its dataset no longer exists`)
+    const processes = typeof engine.worldSize === 'number' && engine.worldSize >= 1 ? engine.worldSize : 1
+    const cuda = engine.device === 'cuda'
+    const amp = engine.amp === true
+    if (cuda && python.device !== 'cuda') throw new ApiError('invalid_payload', `${named} trained on CUDA, and PyTorch ${python.torch ?? ''} at ${python.interpreter} sees no CUDA device`)
+    // train.py writes its own pytorchRun when it starts: until then the folder's old one (stopped, failed) is no start to record.
+    const { pytorchRun: _old, ...snapshot } = readRunJson(folder)
+    void _old
+    writeFileAtomic(join(folder, RUN_JSON), JSON.stringify(snapshot, null, 2))
+    const resume = existsSync(join(folder, 'last.pt'))
+    const started = await this.#launch({ run, folder, datasetId: run.datasetId, processes, cuda, amp, resume, resuming: true }, python)
+    await runs.update({ id: run.id, status: 'running' })
+    return started
+  }
+
+  #launch(o: { run: Run; folder: string; datasetId: number; processes: number; cuda: boolean; amp: boolean; resume: boolean; resuming: boolean }, python: PythonProbe): StartedEngineRun {
+    const { paths } = this.#o
+    const { run, folder } = o
+    const trainArgs = ['train.py', '--out', folder, '--data', paths.datasetDir(o.datasetId), '--device', o.cuda ? 'cuda' : 'cpu', ...(o.amp ? ['--amp'] : []), ...(o.resume ? ['--resume'] : [])]
+    const args = o.processes > 1 ? ['torchrun_compat.py', '--standalone', '--nproc_per_node', String(o.processes), ...trainArgs] : trainArgs
     const command = [python.interpreter, ...args]
     const child = spawn(python.interpreter, args, {
       cwd: folder,
@@ -130,10 +199,26 @@ export class PytorchRunner {
     })
     // Who trains this folder: a studio opened later settles the run when both processes are gone (settleOrphans).
     if (child.pid !== undefined) writeFileAtomic(join(folder, RUNNER_JSON), JSON.stringify({ hostPid: process.pid, childPid: child.pid }))
-    const recording = openRecording(host, run.id)
     let resolveDone!: (run: Run) => void
     const done = new Promise<Run>((r) => (resolveDone = r))
-    const entry: Child = { runId: run.id, projectId: run.projectId, folder, processes: input.processes, process: child, recording, startedAt: new Date().toISOString(), done, stopping: false, stderr: '' }
+    const entry: Child = {
+      runId: run.id,
+      projectId: run.projectId,
+      folder,
+      processes: o.processes,
+      process: child,
+      python: python.interpreter,
+      recording: null,
+      resumed: o.resuming,
+      startedAt: new Date().toISOString(),
+      done,
+      stopping: false,
+      stderr: '',
+      polling: false,
+      converting: null,
+      // A resumed run's checkpoints are the run's already: converted again only once train.py replaces them.
+      converted: torchCheckpointsState(folder),
+    }
     this.#children.set(run.id, entry)
     this.#o.emit('onDidChangeActive', { runId: run.id, active: true })
     child.stdout?.setEncoding('utf8')
@@ -143,7 +228,7 @@ export class PytorchRunner {
       entry.stderr = (entry.stderr + text).slice(-STDERR_KEEP)
       this.#o.emit('onDidOutput', { runId: run.id, stream: 'stderr', text })
     })
-    const poll = setInterval(() => this.#poll(entry), this.#o.pollMs ?? 500)
+    const poll = setInterval(() => void this.#poll(entry), this.#o.pollMs ?? 500)
     let spawnError: Error | null = null
     let ending = false
     const end = (code: number | null, signal: NodeJS.Signals | null) => {
@@ -163,17 +248,54 @@ export class PytorchRunner {
     return { run, folder, command }
   }
 
-  #poll(c: Child): void {
+  async #poll(c: Child): Promise<void> {
+    if (c.polling) return
+    c.polling = true
     try {
-      if (!c.recording.started) {
-        const state = existsSync(join(c.folder, 'run.json')) ? pytorchRunState(readRunJson(c.folder)) : null
+      if (c.recording === null) {
+        const snapshot = existsSync(join(c.folder, RUN_JSON)) ? readRunJson(c.folder) : null
+        const state = snapshot ? pytorchRunState(snapshot) : null
         if (state === null) return
-        c.recording.start(state, readRunJson(c.folder).engine, pytorchBackend(readRunJson(c.folder).engine))
+        if (c.resumed) {
+          // train.py cut metrics.jsonl at the step it went on from; the run's points after it go too, so the
+          // replay below writes that step's successors again instead of skipping them as already there.
+          await clientFor(this.#o.host, runsContract).truncateMetrics({ runId: c.runId, afterStep: state.resumedFromStep ?? 0 })
+        }
+        const recording = openRecording(this.#o.host, c.runId)
+        recording.start(state, snapshot!.engine, pytorchBackend(snapshot!.engine))
+        c.recording = recording
       }
       c.recording.catchUp(c.folder)
+      this.#convertIfChanged(c)
     } catch {
       // run.json is being replaced or a line is half written: the next poll reads it
+    } finally {
+      c.polling = false
     }
+  }
+
+  /**
+   * Starts converting best.pt / last.pt when train.py replaced one since the last conversion (and none is in
+   * progress): in the background, so metrics keep streaming; saved through the recording (after the points it
+   * implies, each checkpoint file staged then renamed by runs.saveCheckpoint). A failure is said in the run's
+   * output and tried again at the next change and when the child ends.
+   */
+  #convertIfChanged(c: Child): void {
+    const recording = c.recording
+    if (c.converting !== null || recording === null) return
+    const now = torchCheckpointsState(c.folder)
+    if (now === c.converted || now === '') return
+    c.converted = now
+    c.converting = convertTorchCheckpoints(c.python, c.folder)
+      .then((converted) => recording.checkpoints(converted))
+      .catch((error: unknown) => {
+        const why = error instanceof Error ? error.message : String(error)
+        this.#o.emit('onDidOutput', { runId: c.runId, stream: 'stderr', text: `CNN Studio: the checkpoint of this epoch could not be recorded yet (${why}); it is tried again\n` })
+        c.converted = '' // the next poll tries again
+      })
+      .finally(() => {
+        c.converting = null
+      })
   }
 
   async #ended(c: Child, code: number | null, signal: NodeJS.Signals | null, spawnError: Error | null, python: string): Promise<Run> {
@@ -193,7 +315,8 @@ export class PytorchRunner {
       else if (code === 0 && (reported?.status === 'completed' || reported?.status === 'stopped')) outcome = undefined
       else if (c.stopping) outcome = { status: 'failed', reason: `Stop was asked, but train.py ${how} without a clean stop${tail ? `: ${tail}` : ''}`, step, epoch, cause: 'error' }
       else outcome = { status: 'failed', reason: `train.py ${how}${tail ? `: ${tail}` : ''}`, step, epoch, cause: 'error' }
-      await importPytorchFolder(this.#o.host, { folder: c.folder, python, recording: c.recording, ...(outcome ? { outcome } : {}) })
+      await c.converting // one conversion at a time: the import converts what is there now
+      await importPytorchFolder(this.#o.host, { folder: c.folder, python, ...(c.recording ? { recording: c.recording } : {}), ...(outcome ? { outcome } : {}) })
     } finally {
       this.#children.delete(c.runId)
       this.#o.emit('onDidChangeActive', { runId: c.runId, active: false })

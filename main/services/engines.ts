@@ -68,6 +68,11 @@ export function createEnginesService(host: StudioHandle, emit: Emitter<typeof en
       if (!engine.available || engine.python === null) throw new ApiError('not_found', `The PyTorch engine is not available here. ${engine.reason ?? ''}`.trim())
       return runner.start(input, engine.python)
     },
+    async resumePytorch({ runId }) {
+      const engine = await pytorch()
+      if (!engine.available || engine.python === null) throw new ApiError('not_found', `The PyTorch engine is not available here. ${engine.reason ?? ''}`.trim())
+      return runner.resume(runId, engine.python)
+    },
     stop: ({ runId }) => runner.stop(runId),
     active: () => runner.active(),
     async importResults({ folder, projectId }) {

@@ -2,8 +2,9 @@
  * The PyTorch engine from the Train view (browser host): the interpreter set once in the app (/usr/bin/python3, or
  * $PYTHON), the engine offered with its python/torch/device label, a short run of the toy ConvNet on 120 digits
  * started with it: its panel shows the curves while it trains (points arrive before the run ends) and it completes;
- * then a TF.js run of the same design and form; both land in Compare side by side. Skipped with the reason when no
- * Python with PyTorch is found.
+ * then a TF.js run of the same design and form; both land in Compare side by side. A PyTorch run stopped from its
+ * panel resumes there (Resume: train.py --resume) and completes with every step charted once. Skipped with the
+ * reason when no Python with PyTorch is found.
  */
 import type { Page } from '@playwright/test'
 import { findTorchPython } from '../shared/export/torch-python'
@@ -13,15 +14,8 @@ const torch = findTorchPython()
 const panel = (page: Page) => page.getByTestId('run-panel')
 const pointsOf = async (page: Page) => Number((await page.locator('.train-charts').getAttribute('data-points')) ?? '0')
 
-test('a PyTorch run from the Train view: live curves, completed, in Compare beside a TF.js run of the same design', async ({ studio }) => {
-  test.skip(torch.python === null, torch.reason ?? '')
-  test.skip(studio.host !== 'browser', 'browser host flow')
-  test.setTimeout(420_000)
-  const { page, host } = studio
-  const projectId = await setupToyMnist(studio, { project: 'Engines', learningRate: '0.01', count: 120 })
-  for (const [label, value] of Object.entries({ 'Batch size': '8', Epochs: '8' })) await page.getByLabel(label, { exact: true }).fill(value)
-
-  // The interpreter, set once (an absolute path: $PYTHON or Debian's).
+/** Sets the interpreter once (an absolute path: $PYTHON or Debian's) and chooses the PyTorch engine. */
+async function choosePytorch(page: Page) {
   const interpreter = torch.python!.startsWith('/') ? torch.python! : '/usr/bin/python3'
   await page.getByTestId('set-interpreter').click()
   await page.getByTestId('interpreter-input').fill(interpreter)
@@ -34,6 +28,17 @@ test('a PyTorch run from the Train view: live curves, completed, in Compare besi
   await expect(page.getByTestId('engine-hint')).toContainText(interpreter)
   await page.getByTestId('engine-select').selectOption('pytorch')
   await expect(page.getByLabel('Backend')).toHaveCount(0)
+}
+
+test('a PyTorch run from the Train view: live curves, completed, in Compare beside a TF.js run of the same design', async ({ studio }) => {
+  test.skip(torch.python === null, torch.reason ?? '')
+  test.skip(studio.host !== 'browser', 'browser host flow')
+  test.setTimeout(420_000)
+  const { page, host } = studio
+  const projectId = await setupToyMnist(studio, { project: 'Engines', learningRate: '0.01', count: 120 })
+  for (const [label, value] of Object.entries({ 'Batch size': '8', Epochs: '8' })) await page.getByLabel(label, { exact: true }).fill(value)
+
+  await choosePytorch(page)
 
   await page.getByTestId('start-training').click()
   // Live: points arrive while the run is still training (no reload), with an ETA at its pace; then it completes.
@@ -72,4 +77,29 @@ test('a PyTorch run from the Train view: live curves, completed, in Compare besi
   const lossLegend = compare.getByTestId('chart-loss').locator('.u-legend .u-series')
   await expect(lossLegend.filter({ hasText: `${pytorchRun.name} · train` })).toHaveCount(1)
   await expect(lossLegend.filter({ hasText: `${tfjsRun.name} · train` })).toHaveCount(1)
+})
+
+test('a PyTorch run stopped from its panel resumes there and completes with every step charted once', async ({ studio }) => {
+  test.skip(torch.python === null, torch.reason ?? '')
+  test.skip(studio.host !== 'browser', 'browser host flow')
+  test.setTimeout(420_000)
+  const { page, host } = studio
+  const projectId = await setupToyMnist(studio, { project: 'Resume', learningRate: '0.01', count: 120 })
+  for (const [label, value] of Object.entries({ 'Batch size': '8', Epochs: '40' })) await page.getByLabel(label, { exact: true }).fill(value)
+  await choosePytorch(page)
+  await page.getByTestId('start-training').click()
+  await expect.poll(async () => (await panel(page).getByTestId('run-status').textContent()) === 'Running' && (await pointsOf(page)) > 0, { timeout: 180_000, intervals: [200] }).toBe(true)
+  await panel(page).getByTestId('stop-training').click()
+  await expect(panel(page).getByTestId('run-status')).toHaveText('Stopped', { timeout: 120_000 })
+  const [listed] = await call<{ id: number }[]>(page, host, 'studio:runs.list', { projectId })
+  const stopped = await call<{ id: number; summary: { steps: number } }>(page, host, 'studio:runs.get', { id: listed!.id })
+  const planned = Number(/([\d,]+) steps in all/.exec((await page.getByText(/steps in all/).textContent()) ?? '')![1]!.replace(/,/g, ''))
+  expect(stopped.summary.steps).toBeLessThan(planned)
+  await expect(page.getByTestId('run-item-resume')).toBeVisible()
+  await panel(page).getByTestId('resume-run').click()
+  await expect(panel(page).getByTestId('run-status')).toHaveText('Running', { timeout: 60_000 })
+  await expect(panel(page).getByTestId('run-status')).toHaveText('Completed', { timeout: 300_000 })
+  await expect.poll(() => pointsOf(page), { timeout: 30_000 }).toBe(planned)
+  const runs = await call<{ id: number; status: string }[]>(page, host, 'studio:runs.list', { projectId })
+  expect(runs).toEqual([expect.objectContaining({ id: stopped.id, status: 'completed' })])
 })

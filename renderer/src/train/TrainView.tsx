@@ -184,7 +184,9 @@ export function TrainView({ projectId }: { projectId: number }) {
   const resume = async (runId: number) => {
     setSelected(runId)
     try {
-      await trainingController().resumeRun(runId)
+      // A PyTorch run goes on in the main side's child process (train.py --resume), not in this window's engine.
+      if (runs.find((r) => r.id === runId)?.backend?.startsWith('pytorch-')) await api().engines.resumePytorch({ runId })
+      else await trainingController().resumeRun(runId)
     } catch (e) {
       reportError(e)
     }
@@ -540,6 +542,16 @@ function StoredPanel({ runId, onResume, onOpenDesign, busy }: { runId: number; l
         <button className="btn btn-danger-ghost" onClick={() => void api().engines.stop({ runId: run.id }).catch(reportError)} data-testid="stop-training">
           Stop
         </button>
+      ) : run.status === 'stopped' || run.status === 'failed' ? (
+        <button
+          className="btn btn-primary"
+          onClick={() => void api().engines.resumePytorch({ runId: run.id }).catch(reportError)}
+          disabled={busy}
+          data-testid="resume-run"
+          title="Continue this run on PyTorch from its last checkpoint (last.pt), or from the start when it has none"
+        >
+          Resume
+        </button>
       ) : null
     ) : run.status === 'failed' && snap.kind === 'cnn-studio/train' ? (
       <FailedActions run={run} onResume={() => onResume(run.id)} onOpenDesign={onOpenDesign} busy={busy} />
@@ -671,8 +683,8 @@ function RunsList(props: { runs: RunSummary[]; selected: number | null; live: Li
             // A PyTorch run trains in the main side's child process (a studio that closed settles its runs at start).
             const pytorch = r.backend?.startsWith('pytorch-') ?? false
             const status = liveRow ? liveStatus(liveRow) : displayStatus(r.status, pytorch)
-            // A PyTorch run is not resumed in the app's engine (its run panel says what it offers).
-            const resumable = liveRow ? liveRow.phase === 'ended' && liveRow.outcome === 'stopped' : !pytorch && (status === 'interrupted' || status === 'stopped')
+            // A PyTorch run resumes on PyTorch (stopped or failed); a TF.js one in this window's engine.
+            const resumable = liveRow ? liveRow.phase === 'ended' && liveRow.outcome === 'stopped' : pytorch ? status === 'stopped' || status === 'failed' : status === 'interrupted' || status === 'stopped'
             return (
               <li key={r.id} className={`run-item${props.selected === r.id ? ' selected' : ''}`} data-testid="run-item" data-run-id={r.id} data-status={status}>
                 <button className="run-open" onClick={() => props.onSelect(r.id)}>

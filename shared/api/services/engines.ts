@@ -93,7 +93,8 @@ const absolutePath = z.string().trim().min(1, 'Give the path').max(4096)
  * Engines: `list` (both engines with their labels; the PyTorch probe is cached until `refresh` or
  * `setInterpreter`), `setInterpreter` (the Python to use, kept in the app's settings; null to search again),
  * `startPytorch` (creates the run from the Train view's snapshot, exports the project into the run's folder, starts
- * the child and answers once it is started; the run then records itself), `stop` (SIGTERM: the child finishes its
+ * the child and answers once it is started; the run then records itself), `resumePytorch` (a stopped or failed
+ * PyTorch run continues from its last.pt: no gap or duplicate in its metrics), `stop` (SIGTERM: the child finishes its
  * step, writes last.pt and the run ends stopped with that checkpoint; answers the run once it ended), `active`
  * (the PyTorch runs in progress), and `importResults` (a PyTorch project folder's metrics.jsonl, run.json and
  * best.pt/last.pt into a run: idempotent, a second import appends only what is new).
@@ -120,6 +121,8 @@ export const enginesContract = defineService(
         amp: z.boolean().default(false),
       }),
     ),
+    /** A stopped or failed PyTorch run goes on from its folder's last.pt (train.py --resume), as it was started. */
+    resumePytorch: method<StartedEngineRun>()(z.object({ runId: entityId })),
     stop: method<Run>()(z.object({ runId: entityId })),
     active: method<ActiveEngineRun[]>()(z.object({})),
     importResults: method<ImportedResults>()(

@@ -32,6 +32,7 @@ A studio checkpoint file (.ckpt, in the data folder under projects/<project>/run
   optimizer: float32, the optimizer slots in meta.optimizer.slots order (not converted: PyTorch keeps its own)
 """
 import argparse
+import io
 import json
 import struct
 import sys
@@ -50,6 +51,31 @@ EXTRA = json.loads(r"""${JSON.stringify(plan.extra)}""")
 
 class ConvertError(Exception):
     pass
+
+
+def _weights_only_reads_numbers():
+    """Whether this torch's weights-only loader reads Python floats (2.x does; 1.13's stops at BINFLOAT)."""
+    buf = io.BytesIO()
+    torch.save({"x": 0.5, "t": (1, 2)}, buf)
+    buf.seek(0)
+    try:
+        return torch.load(buf, map_location="cpu", weights_only=True)["x"] == 0.5
+    except Exception:  # noqa: BLE001 - any refusal means: not on this torch
+        return False
+
+
+_WEIGHTS_ONLY_NUMBERS = None
+
+
+def torch_load(path):
+    """torch.load of a .pt of tensors, dicts, lists, numbers and strings (a state_dict, or train.py's last.pt /
+    best.pt), with weights_only given: True (torch 2.6 made it the default) where this torch reads numbers with it,
+    else an explicit False (torch 1.13: its weights-only loader cannot read a float; these files are the ones
+    train.py and convert.py write)."""
+    global _WEIGHTS_ONLY_NUMBERS
+    if _WEIGHTS_ONLY_NUMBERS is None:
+        _WEIGHTS_ONLY_NUMBERS = _weights_only_reads_numbers()
+    return torch.load(path, map_location="cpu", weights_only=_WEIGHTS_ONLY_NUMBERS)
 
 
 def read_checkpoint(path):
@@ -72,9 +98,14 @@ def read_checkpoint(path):
     return meta, weights, optimizer
 
 
+def _swap_bytes(t):
+    """float32 values with their 4 bytes reversed (the file is little-endian; torch tensors have no byteswap())."""
+    return t.contiguous().view(torch.uint8).reshape(-1, 4).flip(1).reshape(-1).view(torch.float32)
+
+
 def _float32(data):
     t = torch.frombuffer(bytearray(data), dtype=torch.float32) if len(data) else torch.zeros(0)
-    return t if sys.byteorder == "little" else t.byteswap()
+    return t if sys.byteorder == "little" else _swap_bytes(t)
 
 
 def studio_tensors(meta, weights):
@@ -190,7 +221,7 @@ def checkpoint_bytes(state_dict, like_meta=None, progress=None):
         chunks.append(a.reshape(-1))
     flat = torch.cat(chunks) if chunks else torch.zeros(0)
     if sys.byteorder != "little":
-        flat = flat.byteswap()
+        flat = _swap_bytes(flat)
     weights = flat.numpy().tobytes()
     meta = {
         "format": 1, "step": 0, "epoch": 0, "stepInEpoch": 0, "stepsPerEpoch": 0, "totalSteps": 0, "seed": 0,
@@ -231,7 +262,7 @@ def main(argv=None):
             torch.save(sd, args.out)
             print(f"{args.out}: {len(sd)} tensors from epoch {meta.get('epoch')}, step {meta.get('step')}")
         else:
-            obj = torch.load(args.state_dict, map_location="cpu")
+            obj = torch_load(args.state_dict)
             save_studio_checkpoint(obj, args.out, like=args.like)
             print(f"{args.out}: {len(WEIGHTS)} studio weights")
     except (ConvertError, OSError) as e:
@@ -251,7 +282,7 @@ export const convertPart: PytorchExportPart = {
   readme: () => `## Studio checkpoints (convert.py)
 
     python convert.py to-torch checkpoint-best.ckpt best_studio.pt
-    python -c "import torch, model; m = model.build_model(); m.load_state_dict(torch.load('best_studio.pt'))"
+    python -c "import torch, model; m = model.build_model(); m.load_state_dict(torch.load('best_studio.pt', weights_only=True))"
     python convert.py to-studio best.pt checkpoint-from-torch.ckpt --like checkpoint-best.ckpt
 
 The studio keeps a run's checkpoints in its data folder, \`projects/<project>/runs/<run>/checkpoint-{last,best,epoch-N}.ckpt\`.

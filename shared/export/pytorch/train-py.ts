@@ -1,8 +1,8 @@
 /** The static parts of the exported train.py (see train.ts); the generated block goes between them. */
 export const TRAIN_HEAD = String.raw`"""Trains the exported model the way the studio does, on CPU, CUDA, or under torchrun (DistributedDataParallel).
 
-    python train.py [--device auto|cpu|cuda] [--amp] [--data DIR | --mnist DIR] [--out DIR] [--epochs N] [--test]
-    torchrun --standalone --nproc-per-node N train.py ...
+    python train.py [--device auto|cpu|cuda] [--amp] [--data DIR | --mnist DIR] [--out DIR] [--epochs N] [--test] [--resume]
+    torchrun --standalone --nproc_per_node N train.py ...
 
 Same data order (single process: the studio's per-epoch permutation), same augmentation draws, same optimizer
 maths, learning-rate schedule (per step, warmup included), clipping, batch size, epochs and seed as the studio.
@@ -165,20 +165,62 @@ def write_json_atomic(path, value):
 
 
 def save_atomic(obj, path):
+    """torch.save into path + ".tmp", flushed to the disk, then renamed over path: a reader (the studio converting
+    last.pt while training goes on) or a crash sees the old file or the new one, never half of one."""
     tmp = path + ".tmp"
-    torch.save(obj, tmp)
+    with open(tmp, "wb") as f:
+        torch.save(obj, f)
+        f.flush()
+        os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def metric_lines_upto(path, step):
+    """The complete lines of metrics.jsonl whose step is at most step (a resume goes on from there), and whether
+    any other line (a later step, a line cut short by a crash) was there."""
+    kept, dropped = [], False
+    if not os.path.isfile(path):
+        return kept, dropped
+    with open(path, "r", encoding="utf-8") as f:
+        for line in f:
+            try:
+                p = json.loads(line) if line.endswith("\n") else None
+            except ValueError:
+                p = None
+            if isinstance(p, dict) and isinstance(p.get("step"), int) and p["step"] <= step:
+                kept.append(line)
+            elif line.strip():
+                dropped = True
+    return kept, dropped
 
 
 class Recorder:
     """metrics.jsonl (one point a line: name, step, epoch, value, time in ms, wall seconds) and run.json."""
 
-    def __init__(self, out_dir, snapshot, enabled):
+    def __init__(self, out_dir, snapshot, enabled, resume_step=None, prior_seconds=0.0):
+        """resume_step: go on from last.pt at that step: the lines after it (an interrupted session's) are dropped
+        and the new ones appended, so the history has no gap and no duplicate; prior_seconds: the earlier sessions'
+        training time (wall goes on from there)."""
         self.enabled = enabled
         self.out_dir = out_dir
         self.snapshot = snapshot
-        self.t0 = time.time()
-        self.file = open(os.path.join(out_dir, "metrics.jsonl"), "w", encoding="utf-8") if enabled else None
+        self.t0 = time.time() - prior_seconds
+        self.file = None
+        if not enabled:
+            return
+        path = os.path.join(out_dir, "metrics.jsonl")
+        if resume_step is None:
+            self.file = open(path, "w", encoding="utf-8")
+            return
+        kept, dropped = metric_lines_upto(path, resume_step)
+        if dropped:
+            tmp = path + ".tmp"
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.writelines(kept)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        self.file = open(path, "a", encoding="utf-8")
 
     def point(self, name, step, epoch, value):
         if not self.enabled or value is None or not math.isfinite(value):
@@ -210,6 +252,7 @@ def parse_args(argv):
     ap.add_argument("--epochs", type=int, default=None, help="override the config's epochs")
     ap.add_argument("--init", default=None, help="a state_dict (.pt, e.g. from convert.py) to start from")
     ap.add_argument("--test", action="store_true", help="after training, evaluate on the locked test split")
+    ap.add_argument("--resume", action="store_true", help="go on from last.pt in --out: its weights, optimizer, step, epoch and random state; metrics.jsonl goes on from its step")
     return ap.parse_args(argv)
 
 
@@ -240,6 +283,14 @@ def evaluate(module, dataset, positions, batch_size, pipeline, classes, device, 
     return (float(stats[0]) / n, float(stats[1]) / n) if n > 0 else (None, None)
 
 
+def grad_scaler():
+    """The CUDA loss scaler for --amp: torch.amp.GradScaler("cuda") where it exists (torch 2.3+; 2.4 deprecates
+    torch.cuda.amp.GradScaler), else torch 1.13's torch.cuda.amp.GradScaler."""
+    if hasattr(torch, "amp") and hasattr(torch.amp, "GradScaler"):
+        return torch.amp.GradScaler("cuda")
+    return torch.cuda.amp.GradScaler()
+
+
 def device_name(device):
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
@@ -266,10 +317,11 @@ def main(argv=None):
         rank = dist.get_rank()
     os.makedirs(args.out, exist_ok=True)
     snapshot = read_json(os.path.join(HERE, "run.json"), "The run snapshot run.json")
-    recorder = Recorder(args.out, snapshot, rank == 0)
-    state = {"step": 0, "epoch": 0}
+    resume = read_resume(args.out) if args.resume else None
+    recorder = Recorder(args.out, snapshot, rank == 0, resume["step"] if resume else None, (resume.get("elapsedMs") or 0) / 1000 if resume else 0.0)
+    state = {"step": resume["step"] if resume else 0, "epoch": resume["epoch"] if resume else 0}
     try:
-        status, reason = train(args, world, rank, device, backend, snapshot, recorder, state)
+        status, reason = train(args, world, rank, device, backend, snapshot, recorder, state, resume)
         recorder.run_json(pytorchRun=dict(snapshot.get("pytorchRun", {}), status=status, reason=reason, step=state["step"], epoch=state["epoch"], endedAt=iso_now()))
         if rank == 0:
             print(reason, flush=True)
@@ -283,7 +335,37 @@ def main(argv=None):
     return 0
 
 
-def train(args, world, rank, device, backend, snapshot, recorder, state):
+def read_resume(out_dir):
+    """last.pt of out_dir as train.py wrote it (every rank reads the same file), refused in words when missing or foreign."""
+    from convert import torch_load  # the export's one torch.load helper (weights_only as this torch allows)
+
+    path = os.path.join(out_dir, "last.pt")
+    if not os.path.isfile(path):
+        raise TrainError("--resume: %s has no last.pt to go on from (it is written at every epoch's end and at a stop)" % out_dir)
+    ck = torch_load(path)
+    if not isinstance(ck, dict) or ck.get("format") != CHECKPOINT_FORMAT or "model" not in ck:
+        raise TrainError("--resume: %s is not a checkpoint written by this train.py" % path)
+    return ck
+
+
+def rng_state(device):
+    """The torch random state dropout draws from (this process's; every rank starts from the same seed)."""
+    out = {"torch": torch.get_rng_state()}
+    if device.type == "cuda":
+        out["cuda"] = torch.cuda.get_rng_state(device)
+    return out
+
+
+def set_rng_state(saved, device):
+    if not isinstance(saved, dict):
+        return
+    if saved.get("torch") is not None:
+        torch.set_rng_state(saved["torch"])
+    if device.type == "cuda" and saved.get("cuda") is not None:
+        torch.cuda.set_rng_state(saved["cuda"], device)
+
+
+def train(args, world, rank, device, backend, snapshot, recorder, state, resume=None):
     config = dict(CONFIG)
     if args.epochs is not None:
         if args.epochs < 1:
@@ -300,8 +382,10 @@ def train(args, world, rank, device, backend, snapshot, recorder, state):
 
     model_module = importlib.import_module("model")
     model = model_module.build_model()
-    if args.init:
-        model.load_state_dict(torch.load(args.init, map_location="cpu"))
+    if args.init and resume is None:
+        model.load_state_dict(torch.load(args.init, map_location="cpu", weights_only=True))
+    if resume is not None:
+        model.load_state_dict(resume["model"])
     model.to(device)
     has_bn = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
     sync_bn = world > 1 and has_bn and device.type == "cuda"
@@ -319,7 +403,7 @@ def train(args, world, rank, device, backend, snapshot, recorder, state):
     optimizer = make_optimizer(param_groups(planned, config["weightDecay"]))
     updated = [p["param"] for p in planned]
     net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) if world > 1 else model
-    scaler = (torch.amp.GradScaler("cuda") if hasattr(torch, "amp") and hasattr(torch.amp, "GradScaler") else torch.cuda.amp.GradScaler()) if args.amp else None
+    scaler = grad_scaler() if args.amp else None
 
     train_ds = StudioDataset(data, "train")
     val_ds = StudioDataset(data, "val")
@@ -340,6 +424,18 @@ def train(args, world, rank, device, backend, snapshot, recorder, state):
     epochs = config["epochs"]
     total = spe * epochs
     eval_batch = config.get("evalBatchSize") or batch_size
+    start_epoch, skip = 0, 0
+    if resume is not None:
+        if resume.get("stepsPerEpoch") != spe:
+            raise TrainError("--resume: last.pt was written at %s steps per epoch, this run has %d (the batch size and the process count must stay as they were: it was %s process%s)"
+                             % (resume.get("stepsPerEpoch"), spe, resume.get("worldSize"), "" if resume.get("worldSize") == 1 else "es"))
+        optimizer.load_state_dict(resume["optimizer"])
+        if scaler is not None and resume.get("scaler"):
+            scaler.load_state_dict(resume["scaler"])
+        start_epoch = int(resume["epoch"])
+        skip = int(resume["step"]) - start_epoch * spe
+        if not 0 <= skip <= spe:
+            raise TrainError("--resume: last.pt's step %s does not fall in its epoch %s" % (resume["step"], start_epoch + 1))
 
     stop = {"reason": None}
 
@@ -353,25 +449,46 @@ def train(args, world, rank, device, backend, snapshot, recorder, state):
     if world > 1:
         names = [None] * world
         dist.all_gather_object(names, device_name(device))
+    session_start = time.time()
+    prior_ms = float(resume.get("elapsedMs") or 0) if resume is not None else 0.0
+    started_at = (resume.get("startedAt") if resume is not None else None) or iso_now()
+    # A resumed session says where it went on from (the studio drops its points after that step, then records).
+    resumed = {"resumedAt": iso_now(), "resumedFromStep": int(resume["step"]), "priorMs": round(prior_ms)} if resume is not None else {}
     recorder.run_json(
         engine={"name": "pytorch", "torch": torch.__version__, "python": platform.python_version(), "device": device.type,
                 "deviceNames": names, "worldSize": world, "distributedBackend": backend, "amp": bool(args.amp), "syncBatchNorm": sync_bn},
-        pytorchRun={"status": "running", "startedAt": iso_now(), "stepsPerEpoch": spe, "totalSteps": total, "epochs": epochs,
-                    "metrics": "metrics.jsonl", "checkpoints": {"last": "last.pt", "best": "best.pt"}, "evaluatedOnTest": False},
+        pytorchRun=dict({"status": "running", "startedAt": started_at, "stepsPerEpoch": spe, "totalSteps": total, "epochs": epochs,
+                         "metrics": "metrics.jsonl", "checkpoints": {"last": "last.pt", "best": "best.pt"}, "evaluatedOnTest": False,
+                         "step": state["step"], "epoch": state["epoch"]}, **resumed),
     )
-    best = {"valAcc": None, "trainLoss": None, "epoch": None}
-    metrics = None
+    best = dict(resume.get("best") or {}) if resume is not None else {}
+    best = {"valAcc": best.get("valAcc"), "trainLoss": best.get("trainLoss"), "epoch": best.get("epoch")}
+    metrics = resume.get("metrics") if resume is not None else None
+    # Where the current epoch stands (a stop mid-epoch saves it, a resume goes on from it).
+    progress = {"stepInEpoch": 0, "accum": {"loss": 0.0, "correct": 0.0, "n": 0.0}, "epochSeconds": 0.0}
 
     def checkpoint(path, epoch_metrics):
         if rank != 0:
             return
         save_atomic({"format": CHECKPOINT_FORMAT, "version": 1, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
                      "step": state["step"], "epoch": state["epoch"], "stepsPerEpoch": spe, "totalSteps": total, "seed": seed,
-                     "metrics": epoch_metrics, "best": dict(best), "worldSize": world}, os.path.join(args.out, path))
+                     "metrics": epoch_metrics, "best": dict(best), "worldSize": world,
+                     "stepInEpoch": progress["stepInEpoch"], "epochAccum": dict(progress["accum"]), "epochSeconds": progress["epochSeconds"],
+                     "rng": rng_state(device), "scaler": scaler.state_dict() if scaler is not None else None,
+                     "elapsedMs": prior_ms + (time.time() - session_start) * 1000, "startedAt": started_at}, os.path.join(args.out, path))
 
-    step = 0
-    for e in range(epochs):
+    step = state["step"]
+    if resume is not None:
+        # After every draw of the setup (the model's initialization), as it was when last.pt was written.
+        set_rng_state(resume.get("rng"), device)
+    for e in range(start_epoch, epochs):
+        first = 0
+        acc = {"loss": 0.0, "correct": 0.0, "n": 0.0}
         epoch_start = time.time()
+        if resume is not None and e == start_epoch and skip > 0:
+            first = skip
+            acc = {k: float((resume.get("epochAccum") or {}).get(k, 0.0)) for k in acc}
+            epoch_start -= float(resume.get("epochSeconds") or 0.0)
         if sampler is not None:
             sampler.set_epoch(e)
             order = list(sampler)
@@ -382,8 +499,7 @@ def train(args, world, rank, device, backend, snapshot, recorder, state):
         net.train()
         for m in held_norms:
             m.eval()
-        acc = {"loss": 0.0, "correct": 0.0, "n": 0.0}
-        for b in range(spe):
+        for b in range(first, spe):
             t0 = time.time()
             ks = order[b * chunk:(b + 1) * chunk]
             x, y = train_ds.batch(ks, device)
@@ -435,6 +551,7 @@ def train(args, world, rank, device, backend, snapshot, recorder, state):
                 recorder.point("grad_norm", step, e + 1, grad_norm)
             if float(stats[3]) > 0:
                 reason = stop["reason"] or "Stopped by another process"
+                progress.update(stepInEpoch=b + 1, accum=dict(acc), epochSeconds=time.time() - epoch_start)
                 checkpoint("last.pt", metrics)
                 return "stopped", "%s at step %d (epoch %d); last.pt holds the weights of that step" % (reason, step, e + 1)
         train_loss = acc["loss"] / acc["n"]
@@ -457,6 +574,7 @@ def train(args, world, rank, device, backend, snapshot, recorder, state):
         recorder.point("val/loss", step, e + 1, val_loss)
         recorder.point("val/acc", step, e + 1, val_acc)
         recorder.point("epoch/seconds", step, e + 1, time.time() - epoch_start)
+        progress.update(stepInEpoch=0, accum={"loss": 0.0, "correct": 0.0, "n": 0.0}, epochSeconds=0.0)
         checkpoint("last.pt", metrics)
         if is_best:
             checkpoint("best.pt", metrics)

@@ -33,6 +33,7 @@ export const trainReadme = (): string =>
     'python train.py --data DIR           # the dataset cache elsewhere (default data/); --mnist DIR: the built-in MNIST',
     'python train.py --init weights.pt    # start from a state_dict (e.g. a studio checkpoint converted by convert.py)',
     'python train.py --epochs N --out DIR # fewer or more epochs; outputs elsewhere',
+    'python train.py --resume             # go on from last.pt in --out (after a stop, a crash or Ctrl-C)',
     'torchrun --standalone --nproc_per_node 2 train.py            # one machine, 2 processes (gloo on CPU, nccl on CUDA)',
     'torchrun --nnodes 2 --node_rank 0 --nproc_per_node 4 --rdzv_backend c10d --rdzv_endpoint HOST:29500 train.py  # machine 0',
     'torchrun --nnodes 2 --node_rank 1 --nproc_per_node 4 --rdzv_backend c10d --rdzv_endpoint HOST:29500 train.py  # machine 1',
@@ -58,7 +59,20 @@ export const trainReadme = (): string =>
       'each `{"format": "cnn-studio/pytorch-checkpoint", "model": state_dict, "optimizer", "step", "epoch", "metrics", "best", ...}`; ' +
       'and run.json with `engine` (name, torch and python versions, device, deviceNames, worldSize, distributedBackend, amp) ' +
       'and `pytorchRun` (status running / completed / stopped / failed, reason, step, epoch, times). SIGTERM or Ctrl-C stops ' +
-      'after the current step and writes `last.pt`.',
+      'after the current step and writes `last.pt`. Both .pt files are written to a temporary file, flushed and renamed, ' +
+      'so a reader or a crash never sees half of one.',
+    '',
+    '`--resume` goes on from `last.pt` (same batch size and process count): it restores the weights, the optimizer and ' +
+      'loss-scaler state, the step (the learning-rate schedule is a function of it), the epoch and, after a stop mid-epoch, ' +
+      'the epoch\'s sums so far and its position in the epoch\'s data order, and the torch random state (dropout); the ' +
+      'augmentation draws and data order are seeded by the step and epoch. `metrics.jsonl` keeps its lines up to ' +
+      'last.pt\'s step and goes on from there, so the history has no gap and no duplicate; `pytorchRun` gains `resumedAt`, ' +
+      '`resumedFromStep` and `priorMs` (the training time before). Under torchrun every process reads the same last.pt.',
+    '',
+    'Works with torch 1.13 and 2.x: mixed precision uses `torch.autocast("cuda")` and `torch.amp.GradScaler("cuda")` ' +
+      '(`torch.cuda.amp.GradScaler` only where torch.amp has none, 1.13); every `torch.load` says `weights_only` (2.6 ' +
+      'made True the default): True for a state_dict given with `--init`, and for last.pt / best.pt True where the ' +
+      'weights-only loader reads numbers (2.x), else False (1.13\'s cannot read a float; the files are the ones train.py wrote).',
     '',
   ].join('\n')
 
