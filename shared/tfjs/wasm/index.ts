@@ -21,4 +21,5 @@ export type { InitWasmBackendOptions, InitWasmBackendResult, WasmBinaryName } fr
 export { wasmConvGradKernelConfigs } from './conv-grad-kernels'
 export { wasmMaxPoolGradKernelConfig, wasmTileKernelConfig } from './heap-kernels'
 export { wasmMeanKernelConfig, wasmSumKernelConfig } from './reduce-kernels'
+export { wasmBatchMatMulKernelConfig } from './matmul-kernels'
 export { KernelScope, runWasmKernel, withKernelScope, WASM_BACKEND_NAME } from './kernel-scope'

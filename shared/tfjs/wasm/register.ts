@@ -13,6 +13,7 @@ import {
   wasmSumKernelConfig,
 } from './reduce-kernels'
 import { WASM_BACKEND_NAME } from './kernel-scope'
+import { batchMatMulHandles, wasmBatchMatMulKernelConfig } from './matmul-kernels'
 
 export interface RegisterWasmTrainingKernelsOptions {
   /**
@@ -40,6 +41,12 @@ export interface RegisterWasmTrainingKernelsOptions {
    * Other calls still go to the native kernels.
    */
   replaceReductions?: boolean
+  /**
+   * When true (default) the native BatchMatMul is replaced for float32 products with a transposed
+   * operand (every Dense layer's gradients) by native Transposes around the untransposed XNNPACK
+   * path; the native kernel runs those in a scalar loop. Untransposed calls still go to the native one.
+   */
+  replaceBatchMatMul?: boolean
 }
 
 export interface RegisterWasmTrainingKernelsResult {
@@ -81,13 +88,14 @@ const ENTRIES: readonly Entry[] = [
   { config: wasmTileKernelConfig, replace: (o) => o.replaceTile ?? true, delegateToNative: (_a, inputs) => inputs['x']?.dtype === 'string' },
   { config: wasmSumKernelConfig, replace: (o) => o.replaceReductions ?? true, delegateToNative: (a, i) => !reductionHandles(a, i) },
   { config: wasmMeanKernelConfig, replace: (o) => o.replaceReductions ?? true, delegateToNative: (a, i) => !reductionHandles(a, i) },
+  { config: wasmBatchMatMulKernelConfig, replace: (o) => o.replaceBatchMatMul ?? true, delegateToNative: (a, i) => !batchMatMulHandles(a, i) },
 ]
 
 /**
  * Registers for backend 'wasm': Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter,
  * DepthwiseConv2dNativeBackpropInput (missing in tfjs-backend-wasm 4.22), and replaces
- * Conv2DBackpropInput (NHWC; faster), MaxPoolGrad (correctness), Tile, Sum and Mean
- * (speed), see the options.
+ * Conv2DBackpropInput (NHWC; faster), MaxPoolGrad (correctness), Tile, Sum, Mean and
+ * transposed BatchMatMul (speed), see the options.
  *
  * Idempotent. Can be called before or after the WASM backend is initialised (the new kernels
  * have no setup function; replaced kernels keep the native setup so delegation works).

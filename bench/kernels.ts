@@ -1,0 +1,215 @@
+/**
+ * Benchmark of the studio's own WASM training kernels (issue #16), for a loaded machine: every comparison runs in
+ * one process, old and new kernels registered alternately, interleaved repetitions, median ratio.
+ *
+ *   npx tsx bench/kernels.ts profile [--models cnn,resnet20] [--steps N]
+ *       per-kernel time of one training step (forward + gradients, no optimizer), top 15.
+ *   npx tsx bench/kernels.ts ab --kernels BatchMatMul,... [--models cnn,resnet20] [--reps N] [--steps N]
+ *       whole-step time (forward + gradients) with the named kernels as tfjs-backend-wasm ships them ("old")
+ *       vs the studio's ("new"), interleaved; median of the per-rep ratios.
+ *   npx tsx bench/kernels.ts conv --kernels Conv2DBackpropInput [--reps N]
+ *       Conv2DBackpropFilter / Conv2DBackpropInput alone on the layer shapes of both models, old vs new.
+ */
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import * as tf from '@tensorflow/tfjs'
+import '@tensorflow/tfjs-backend-wasm'
+import { resnet20 } from '../shared/graph/templates'
+import type { GraphDocument } from '../shared/graph/types'
+import { compileGraph } from '../shared/tfjs/compile'
+import { initWasmBackend, WASM_BACKEND_NAME } from '../shared/tfjs/wasm/index'
+import { benchCnn } from './bench-cnn'
+
+function argStr(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 ? (process.argv[i + 1] ?? def) : def
+}
+function argNum(name: string, def: number): number {
+  const v = Number(argStr(name, String(def)))
+  return Number.isFinite(v) && v > 0 ? v : def
+}
+const MODE = process.argv[2] ?? 'profile'
+const MODELS = argStr('models', 'cnn,resnet20').split(',')
+const REPS = argNum('reps', 5)
+const STEPS = argNum('steps', 2)
+const KERNELS = argStr('kernels', '').split(',').filter((k) => k !== '')
+
+/** tfjs-backend-wasm's own kernels, captured before the studio's are registered. */
+const NATIVE = new Map<string, tf.KernelConfig>()
+
+/** The "old" kernels of an A/B: the native ones named by --kernels (or `fallback`). */
+function oldKernels(fallback: readonly tf.KernelConfig[] = []): tf.KernelConfig[] {
+  if (KERNELS.length === 0) return [...fallback]
+  return KERNELS.map((k) => {
+    const c = NATIVE.get(k)
+    if (c === undefined) throw new Error(`--kernels: tfjs-backend-wasm has no native '${k}' to compare with`)
+    return c
+  })
+}
+
+interface Model {
+  name: string
+  shape: [number, number, number]
+  batch: number
+  doc: () => GraphDocument
+}
+const ALL: Model[] = [
+  { name: 'cnn', shape: [28, 28, 1], batch: 64, doc: benchCnn },
+  { name: 'resnet20', shape: [32, 32, 3], batch: 128, doc: () => resnet20([32, 32, 3], 10) },
+]
+
+const median = (a: number[]): number => {
+  const s = [...a].sort((p, q) => p - q)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+const r3 = (v: number): number => Math.round(v * 1000) / 1000
+
+/** Registers `configs` for 'wasm' in place of what is there now; returns a function restoring the previous ones. */
+function swapIn(configs: readonly tf.KernelConfig[]): () => void {
+  const previous = configs.map((c) => tf.getKernel(c.kernelName, WASM_BACKEND_NAME))
+  for (const c of configs) {
+    if (tf.getKernel(c.kernelName, WASM_BACKEND_NAME) !== undefined) tf.unregisterKernel(c.kernelName, WASM_BACKEND_NAME)
+    tf.registerKernel(c)
+  }
+  return () => {
+    configs.forEach((c, i) => {
+      tf.unregisterKernel(c.kernelName, WASM_BACKEND_NAME)
+      const p = previous[i]
+      if (p !== undefined) tf.registerKernel(p)
+    })
+  }
+}
+
+function stepFn(m: Model): { step: () => void; dispose: () => void } {
+  const net = compileGraph(m.doc(), { seed: 1 }).model
+  const x = tf.randomUniform([m.batch, ...m.shape], 0, 1, 'float32', 7)
+  const y = tf.oneHot(tf.tensor1d(Array.from({ length: m.batch }, (_, i) => i % 10), 'int32'), 10)
+  const step = (): void => {
+    const { value, grads } = tf.variableGrads(() => tf.mean(tf.metrics.categoricalCrossentropy(y, net.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar)
+    value.dataSync()
+    value.dispose()
+    tf.dispose(Object.values(grads))
+  }
+  return { step, dispose: () => (tf.dispose([x, y]), net.dispose()) }
+}
+
+async function profile(): Promise<void> {
+  for (const m of ALL.filter((a) => MODELS.includes(a.name))) {
+    const s = stepFn(m)
+    s.step()
+    const info = await tf.profile(() => {
+      for (let i = 0; i < STEPS; i++) s.step()
+      return tf.scalar(0)
+    })
+    s.dispose()
+    const per = new Map<string, number>()
+    for (const k of info.kernels) {
+      if (k.name.endsWith('__op')) continue // op wrappers: their kernels are listed too
+      per.set(k.name, (per.get(k.name) ?? 0) + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0))
+    }
+    const total = [...per.values()].reduce((a, b) => a + b, 0)
+    console.log(`${m.name} (batch ${m.batch}): ${r3(total / STEPS)} ms of kernels per step (forward + gradients), under load`)
+    for (const [k, ms] of [...per.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
+      console.log(`  ${k.padEnd(34)} ${(ms / STEPS).toFixed(1).padStart(8)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)}%`)
+    }
+  }
+}
+
+function timeIt(fn: () => void, n: number): number {
+  const t0 = performance.now()
+  for (let i = 0; i < n; i++) fn()
+  return (performance.now() - t0) / n
+}
+
+async function ab(): Promise<void> {
+  for (const m of ALL.filter((a) => MODELS.includes(a.name))) {
+    const s = stepFn(m)
+    s.step()
+    const ratios: number[] = []
+    const olds: number[] = []
+    const news: number[] = []
+    for (let r = 0; r < REPS; r++) {
+      const restore = swapIn(oldKernels())
+      s.step()
+      const tOld = timeIt(s.step, STEPS)
+      restore()
+      s.step()
+      const tNew = timeIt(s.step, STEPS)
+      olds.push(tOld)
+      news.push(tNew)
+      ratios.push(tOld / tNew)
+    }
+    s.dispose()
+    console.log(
+      `${m.name} step (fwd+grads): old ${median(olds).toFixed(0)} ms, new ${median(news).toFixed(0)} ms, ` +
+        `speed-up old/new median ${r3(median(ratios))} (min ${r3(Math.min(...ratios))}, max ${r3(Math.max(...ratios))}, ${REPS} reps x ${STEPS} steps, interleaved, machine loaded)`,
+    )
+  }
+}
+
+async function conv(): Promise<void> {
+  // [n, h, w, cin, cout, k, stride] of the conv layers of both models.
+  const shapes: [number, number, number, number, number, number, number][] = [
+    [64, 28, 28, 32, 32, 3, 1],
+    [64, 14, 14, 32, 64, 3, 1],
+    [64, 14, 14, 64, 64, 3, 1],
+    [128, 32, 32, 16, 16, 3, 1],
+    [128, 32, 32, 16, 32, 3, 2],
+    [128, 32, 32, 16, 32, 1, 2],
+    [128, 16, 16, 32, 32, 3, 1],
+    [128, 8, 8, 64, 64, 3, 1],
+  ]
+  for (const [n, h, w, cin, cout, k, s] of shapes) {
+    const x = tf.randomUniform([n, h, w, cin]) as tf.Tensor4D
+    const f = tf.randomUniform([k, k, cin, cout]) as tf.Tensor4D
+    const y = tf.conv2d(x, f, s, 'same')
+    const dy = tf.randomUniform(y.shape) as tf.Tensor4D
+    const runs = {
+      filter: () => tf.tidy(() => tf.conv2d(x, f, s, 'same')).dispose(),
+      dw: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: s, pad: 'same', dataFormat: 'NHWC', filterShape: f.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      dx: () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: f }, { strides: s, pad: 'same', dataFormat: 'NHWC', inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+    }
+    const res: string[] = []
+    for (const which of ['dw', 'dx'] as const) {
+      const one = (): void => {
+        const t = runs[which]()
+        t.dataSync()
+        t.dispose()
+      }
+      const ratios: number[] = []
+      const olds: number[] = []
+      const news: number[] = []
+      for (let r = 0; r < REPS; r++) {
+        const restore = swapIn(oldKernels())
+        one()
+        const tOld = timeIt(one, 3)
+        restore()
+        one()
+        const tNew = timeIt(one, 3)
+        olds.push(tOld)
+        news.push(tNew)
+        ratios.push(tOld / tNew)
+      }
+      res.push(`${which} old ${median(olds).toFixed(1)} ms new ${median(news).toFixed(1)} ms x${r3(median(ratios))}`)
+    }
+    console.log(`conv x[${n},${h},${w},${cin}] k${k} s${s} -> ${cout}: ${res.join('; ')}`)
+    tf.dispose([x, f, y, dy])
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/'
+  for (const k of KERNELS) {
+    const c = tf.getKernel(k, WASM_BACKEND_NAME)
+    if (c !== undefined) NATIVE.set(k, c)
+  }
+  await initWasmBackend({ wasmPaths: dir })
+  if (MODE === 'profile') await profile()
+  else if (MODE === 'ab') await ab()
+  else if (MODE === 'conv') await conv()
+  else throw new Error(`unknown mode '${MODE}' (profile, ab, conv)`)
+  console.log(`tensors alive at exit: ${tf.memory().numTensors}`)
+}
+
+await main()
