@@ -4,9 +4,10 @@
  *
  *   npx tsx bench/kernels.ts profile [--models cnn,resnet20] [--steps N]
  *       per-kernel time of one training step (forward + gradients, no optimizer), top 15.
- *   npx tsx bench/kernels.ts ab --kernels BatchMatMul,... [--models cnn,resnet20] [--reps N] [--steps N]
- *       whole-step time (forward + gradients) with the named kernels as tfjs-backend-wasm ships them ("old")
- *       vs the studio's ("new"), interleaved; median of the per-rep ratios.
+ *   npx tsx bench/kernels.ts ab --kernels BatchMatMul,FusedBatchNorm-grad,... [--models cnn,resnet20] [--reps N] [--steps N]
+ *       whole-step time (forward + gradients) with the named kernels as tfjs-backend-wasm ships them and the
+ *       named gradients (NAME-grad) as tfjs defines them ("old") vs the studio's ("new"), interleaved; median of
+ *       the per-rep ratios.
  *   npx tsx bench/kernels.ts conv --kernels Conv2DBackpropInput [--reps N]
  *       Conv2DBackpropFilter / Conv2DBackpropInput alone on the layer shapes of both models, old vs new.
  */
@@ -37,10 +38,13 @@ const KERNELS = argStr('kernels', '').split(',').filter((k) => k !== '')
 /** tfjs-backend-wasm's own kernels, captured before the studio's are registered. */
 const NATIVE = new Map<string, tf.KernelConfig>()
 
-/** The "old" kernels of an A/B: the native ones named by --kernels (or `fallback`). */
-function oldKernels(fallback: readonly tf.KernelConfig[] = []): tf.KernelConfig[] {
-  if (KERNELS.length === 0) return [...fallback]
-  return KERNELS.map((k) => {
+/** tfjs' own gradients (--kernels FusedBatchNorm-grad,Mean-grad,Sum-grad), captured before the studio's wrap them. */
+const GRAD_SUFFIX = '-grad'
+const NATIVE_GRADS = new Map<string, tf.GradConfig>()
+
+/** The "old" kernels of an A/B: the native ones named by --kernels (names ending in -grad: tfjs' gradients). */
+function oldKernels(): tf.KernelConfig[] {
+  return KERNELS.filter((k) => !k.endsWith(GRAD_SUFFIX)).map((k) => {
     const c = NATIVE.get(k)
     if (c === undefined) throw new Error(`--kernels: tfjs-backend-wasm has no native '${k}' to compare with`)
     return c
@@ -65,14 +69,18 @@ const median = (a: number[]): number => {
 }
 const r3 = (v: number): number => Math.round(v * 1000) / 1000
 
-/** Registers `configs` for 'wasm' in place of what is there now; returns a function restoring the previous ones. */
+/** Registers `configs` (and tfjs' gradients named by --kernels) in place of what is there now; returns a function restoring the previous ones. */
 function swapIn(configs: readonly tf.KernelConfig[]): () => void {
+  const grads = [...NATIVE_GRADS.values()]
+  const previousGrads = grads.map((g) => tf.getGradient(g.kernelName))
+  for (const g of grads) tf.registerGradient(g)
   const previous = configs.map((c) => tf.getKernel(c.kernelName, WASM_BACKEND_NAME))
   for (const c of configs) {
     if (tf.getKernel(c.kernelName, WASM_BACKEND_NAME) !== undefined) tf.unregisterKernel(c.kernelName, WASM_BACKEND_NAME)
     tf.registerKernel(c)
   }
   return () => {
+    for (const g of previousGrads) tf.registerGradient(g)
     configs.forEach((c, i) => {
       tf.unregisterKernel(c.kernelName, WASM_BACKEND_NAME)
       const p = previous[i]
@@ -129,6 +137,7 @@ async function ab(): Promise<void> {
     const ratios: number[] = []
     const olds: number[] = []
     const news: number[] = []
+    const counts: number[] = []
     for (let r = 0; r < REPS; r++) {
       const restore = swapIn(oldKernels())
       s.step()
@@ -139,10 +148,12 @@ async function ab(): Promise<void> {
       olds.push(tOld)
       news.push(tNew)
       ratios.push(tOld / tNew)
+      counts.push(tf.memory().numTensors)
     }
     s.dispose()
+    console.log(`${m.name}: tensors alive after each rep: ${counts.join(', ')}`)
     console.log(
-      `${m.name} step (fwd+grads): old ${median(olds).toFixed(0)} ms, new ${median(news).toFixed(0)} ms, ` +
+      `${m.name} step (fwd+grads), old = native/tfjs ${KERNELS.join(', ')}: old ${median(olds).toFixed(0)} ms, new ${median(news).toFixed(0)} ms, ` +
         `speed-up old/new median ${r3(median(ratios))} (min ${r3(Math.min(...ratios))}, max ${r3(Math.max(...ratios))}, ${REPS} reps x ${STEPS} steps, interleaved, machine loaded)`,
     )
   }
@@ -201,8 +212,15 @@ async function conv(): Promise<void> {
 async function main(): Promise<void> {
   const dir = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/'
   for (const k of KERNELS) {
-    const c = tf.getKernel(k, WASM_BACKEND_NAME)
-    if (c !== undefined) NATIVE.set(k, c)
+    if (k.endsWith(GRAD_SUFFIX)) {
+      const name = k.slice(0, -GRAD_SUFFIX.length)
+      const g = tf.getGradient(name)
+      if (g === undefined) throw new Error(`--kernels: tfjs has no gradient for '${name}'`)
+      NATIVE_GRADS.set(name, g)
+    } else {
+      const c = tf.getKernel(k, WASM_BACKEND_NAME)
+      if (c !== undefined) NATIVE.set(k, c)
+    }
   }
   await initWasmBackend({ wasmPaths: dir })
   if (MODE === 'profile') await profile()

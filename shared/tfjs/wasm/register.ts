@@ -14,6 +14,7 @@ import {
 } from './reduce-kernels'
 import { WASM_BACKEND_NAME } from './kernel-scope'
 import { batchMatMulHandles, wasmBatchMatMulKernelConfig } from './matmul-kernels'
+import { registerWasmGradients, wasmBatchNormGradKernelConfig } from './grad-kernels'
 
 export interface RegisterWasmTrainingKernelsOptions {
   /**
@@ -47,6 +48,12 @@ export interface RegisterWasmTrainingKernelsOptions {
    * path; the native kernel runs those in a scalar loop. Untransposed calls still go to the native one.
    */
   replaceBatchMatMul?: boolean
+  /**
+   * When true (default) tfjs' gradients of FusedBatchNorm (BatchNorm layers), Mean and Sum run, on
+   * 'wasm' only, as one kernel each (a one-pass per-channel BatchNorm gradient; a Tile broadcast)
+   * instead of a dozen element-wise ops and reductions. Other backends keep tfjs' gradients.
+   */
+  replaceGradients?: boolean
 }
 
 export interface RegisterWasmTrainingKernelsResult {
@@ -54,6 +61,8 @@ export interface RegisterWasmTrainingKernelsResult {
   registered: string[]
   /** Kernel names that the WASM backend already provides and that were left untouched. */
   skipped: string[]
+  /** Kernel names whose gradient this call wrapped (see `replaceGradients`); empty when already done. */
+  gradients: string[]
 }
 
 /** Marker so that a second call (or a hot-reloaded module copy) is a no-op. */
@@ -89,6 +98,7 @@ const ENTRIES: readonly Entry[] = [
   { config: wasmSumKernelConfig, replace: (o) => o.replaceReductions ?? true, delegateToNative: (a, i) => !reductionHandles(a, i) },
   { config: wasmMeanKernelConfig, replace: (o) => o.replaceReductions ?? true, delegateToNative: (a, i) => !reductionHandles(a, i) },
   { config: wasmBatchMatMulKernelConfig, replace: (o) => o.replaceBatchMatMul ?? true, delegateToNative: (a, i) => !batchMatMulHandles(a, i) },
+  { config: wasmBatchNormGradKernelConfig, replace: () => false },
 ]
 
 /**
@@ -126,7 +136,8 @@ export function registerWasmTrainingKernels(
     }
     registered.push(config.kernelName)
   }
-  return { registered, skipped }
+  const gradients = (options.replaceGradients ?? true) ? registerWasmGradients() : []
+  return { registered, skipped, gradients }
 }
 
 function registerMarked(config: KernelConfig): void {
