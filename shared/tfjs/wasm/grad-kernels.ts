@@ -1,5 +1,5 @@
 /**
- * Gradients of BatchNorm, Mean and Sum for the TF.js WASM backend, each in one kernel (issue #16).
+ * Gradients of BatchNorm, Mean, Sum and Square for the TF.js WASM backend, each in one kernel (issue #16).
  *
  * tfjs' gradient of FusedBatchNorm (the op behind every BatchNorm layer) is a dozen element-wise ops
  * and reductions over the activation (Sub, Mul, Tile, Sum ...); its Mean and Sum gradients multiply
@@ -10,7 +10,8 @@
  *     with r = 1 / sqrt(variance + eps), g = scale (1 without), S1 = sum dy, S2 = sum (x - mean) dy
  *     per channel (float64 accumulators, as the CPU backend's sums),
  *   - Mean / Sum: the output gradient (divided by the reduced size for Mean, on the small tensor)
- *     broadcast with one Tile (block copies).
+ *     broadcast with one Tile (block copies),
+ *   - Square (the BatchNorm variance squares every activation): 2 x dy in one pass.
  * The formulas are tfjs' own (same terms, same order of float32 products where it matters); other
  * backends, and calls outside these cases, keep tfjs' gradient functions.
  *
@@ -89,6 +90,29 @@ export const wasmBatchNormGradKernelConfig: KernelConfig = {
   kernelFunc: batchNormGrad as unknown as KernelFunc,
 }
 
+/** Kernel name of the one-pass Square gradient 2 x dy (registered for 'wasm' only). */
+export const SQUARE_GRAD = 'StudioSquareGrad'
+
+function squareGrad(args: { inputs: Record<string, TensorInfo>; backend: KernelBackend }): TensorInfo {
+  const { x, dy } = args.inputs
+  if (x === undefined || dy === undefined) throw new Error(`wasm ${SQUARE_GRAD}: needs inputs x and dy`)
+  if (!tf.util.arraysEqual(x.shape, dy.shape)) throw new Error(`wasm ${SQUARE_GRAD}: dy [${dy.shape}] must have the shape of x [${x.shape}]`)
+  const backend = asHeapBackend(args.backend, SQUARE_GRAD)
+  const out = backend.makeOutput(x.shape.slice(), 'float32')
+  const xv = backend.typedArrayFromHeap(x)
+  const dyv = backend.typedArrayFromHeap(dy)
+  const dx = backend.typedArrayFromHeap(out)
+  // The float64 product of two float32 values is exact, so this rounds like tfjs' dy * (2 x) in float32.
+  for (let i = 0; i < dx.length; i++) dx[i] = dyv[i]! * 2 * xv[i]!
+  return out
+}
+
+export const wasmSquareGradKernelConfig: KernelConfig = {
+  kernelName: SQUARE_GRAD,
+  backendName: WASM_BACKEND_NAME,
+  kernelFunc: squareGrad as unknown as KernelFunc,
+}
+
 const onWasm = (): boolean => tf.getBackend() === WASM_BACKEND_NAME
 
 function fusedBatchNormGrad(original: GradConfig): GradConfig {
@@ -140,11 +164,24 @@ function reduceGrad(original: GradConfig, mean: boolean): GradConfig {
   }
 }
 
+/** Square gradient (BatchNorm statistics square every activation): 2 x dy in one pass instead of Cast, Mul, Mul. */
+function squareGradConfig(original: GradConfig): GradConfig {
+  return {
+    ...original,
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved as [Tensor]
+      const d = dy as Tensor
+      if (!onWasm() || d.dtype !== 'float32' || x.dtype !== 'float32') return original.gradFunc(dy, saved, attrs)
+      return { x: () => tf.engine().runKernel(SQUARE_GRAD, { x, dy: d }) as Tensor }
+    },
+  }
+}
+
 const MARK = '__cnnStudioWasmGradient'
 type MarkedGradConfig = GradConfig & { [MARK]?: true }
 
 /**
- * Wraps tfjs' gradients of FusedBatchNorm, Mean and Sum so that on 'wasm' they run the kernels above
+ * Wraps tfjs' gradients of FusedBatchNorm, Mean, Sum and Square so that on 'wasm' they run the kernels above
  * (other backends: tfjs' own). Idempotent; returns the kernel names whose gradient it wrapped now.
  */
 export function registerWasmGradients(): string[] {
@@ -153,6 +190,7 @@ export function registerWasmGradients(): string[] {
     [tf.FusedBatchNorm, fusedBatchNormGrad],
     [tf.Mean, (g) => reduceGrad(g, true)],
     [tf.Sum, (g) => reduceGrad(g, false)],
+    [tf.Square, squareGradConfig],
   ]
   for (const [name, wrap] of wrappers) {
     const original = tf.getGradient(name) as MarkedGradConfig | undefined

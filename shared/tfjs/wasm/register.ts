@@ -14,7 +14,7 @@ import {
 } from './reduce-kernels'
 import { WASM_BACKEND_NAME } from './kernel-scope'
 import { batchMatMulHandles, wasmBatchMatMulKernelConfig } from './matmul-kernels'
-import { registerWasmGradients, wasmBatchNormGradKernelConfig } from './grad-kernels'
+import { registerWasmGradients, wasmBatchNormGradKernelConfig, wasmSquareGradKernelConfig } from './grad-kernels'
 
 export interface RegisterWasmTrainingKernelsOptions {
   /**
@@ -49,8 +49,8 @@ export interface RegisterWasmTrainingKernelsOptions {
    */
   replaceBatchMatMul?: boolean
   /**
-   * When true (default) tfjs' gradients of FusedBatchNorm (BatchNorm layers), Mean and Sum run, on
-   * 'wasm' only, as one kernel each (a one-pass per-channel BatchNorm gradient; a Tile broadcast)
+   * When true (default) tfjs' gradients of FusedBatchNorm (BatchNorm layers), Mean, Sum and Square run,
+   * on 'wasm' only, as one kernel each (a one-pass per-channel BatchNorm gradient; a Tile broadcast)
    * instead of a dozen element-wise ops and reductions. Other backends keep tfjs' gradients.
    */
   replaceGradients?: boolean
@@ -99,6 +99,7 @@ const ENTRIES: readonly Entry[] = [
   { config: wasmMeanKernelConfig, replace: (o) => o.replaceReductions ?? true, delegateToNative: (a, i) => !reductionHandles(a, i) },
   { config: wasmBatchMatMulKernelConfig, replace: (o) => o.replaceBatchMatMul ?? true, delegateToNative: (a, i) => !batchMatMulHandles(a, i) },
   { config: wasmBatchNormGradKernelConfig, replace: () => false },
+  { config: wasmSquareGradKernelConfig, replace: () => false },
 ]
 
 /**

@@ -90,6 +90,16 @@ describe('Mean and Sum gradients on wasm (one Tile broadcast) match the CPU back
   })
 })
 
+describe('Square gradient on wasm (one pass) matches the CPU backend', () => {
+  it.each([[[3, 5, 7, 4]], [[17]], [[1, 1]]] as const)('x [%s]', (shape) => {
+    const size = shape.reduce((a: number, b: number) => a * b, 1)
+    const xv = values(size, 61).map((v) => 5 * v)
+    const wv = values(size, 62)
+    const r = bothBackends(() => [tf.grad((a: tf.Tensor) => tf.square(a).mul(tf.tensor(wv, [...shape])).sum())(tf.tensor(xv, [...shape]))])
+    expect(relErr(r.wasm[0]!, r.cpu[0]!)).toBeLessThan(TOL)
+  })
+})
+
 describe('BatchNorm training on wasm', () => {
   it('keeps the tensor count constant across steps (no leaks) and registers the gradients once', () => {
     expect(registerWasmGradients()).toEqual([])
