@@ -8,6 +8,8 @@
  *       whole-step time (forward + gradients) with the named kernels as tfjs-backend-wasm ships them and the
  *       named gradients (NAME-grad) as tfjs defines them ("old") vs the studio's ("new"), interleaved; median of
  *       the per-rep ratios.
+ *   npx tsx bench/kernels.ts bn --kernels FusedBatchNorm-grad,Mean-grad,Sum-grad,Square-grad [--reps N]
+ *       one BatchNorm layer's training forward + backward alone, old vs new.
  *   npx tsx bench/kernels.ts conv --kernels Conv2DBackpropInput [--reps N]
  *       Conv2DBackpropFilter / Conv2DBackpropInput alone on the layer shapes of both models, old vs new.
  */
@@ -209,6 +211,42 @@ async function conv(): Promise<void> {
   }
 }
 
+/** One BatchNorm layer's training forward + backward alone (the bench CNN's shapes), old vs new gradients. */
+async function bn(): Promise<void> {
+  for (const shape of [[64, 28, 28, 32], [64, 14, 14, 64], [128, 32, 32, 16]] as const) {
+    const x = tf.randomNormal([...shape])
+    const r = tf.randomNormal([...shape])
+    const c = shape[3]
+    const scale = tf.ones([c])
+    const offset = tf.zeros([c])
+    const g = tf.grads((a: tf.Tensor, sc: tf.Tensor, of: tf.Tensor) => {
+      const { mean, variance } = tf.moments(a, [0, 1, 2])
+      return tf.batchNorm(a, mean, variance, of, sc, 1e-3).mul(r).sum()
+    })
+    const one = (): void => {
+      const out = g([x, scale, offset])
+      out[0]!.dataSync()
+      tf.dispose(out)
+    }
+    const ratios: number[] = []
+    const olds: number[] = []
+    const news: number[] = []
+    for (let i = 0; i < REPS; i++) {
+      const restore = swapIn(oldKernels())
+      one()
+      const tOld = timeIt(one, 3)
+      restore()
+      one()
+      const tNew = timeIt(one, 3)
+      olds.push(tOld)
+      news.push(tNew)
+      ratios.push(tOld / tNew)
+    }
+    console.log(`batchNorm fwd+bwd x[${shape}]: old ${median(olds).toFixed(1)} ms new ${median(news).toFixed(1)} ms x${r3(median(ratios))} (min ${r3(Math.min(...ratios))}, max ${r3(Math.max(...ratios))})`)
+    tf.dispose([x, r, scale, offset])
+  }
+}
+
 async function main(): Promise<void> {
   const dir = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/'
   for (const k of KERNELS) {
@@ -226,7 +264,8 @@ async function main(): Promise<void> {
   if (MODE === 'profile') await profile()
   else if (MODE === 'ab') await ab()
   else if (MODE === 'conv') await conv()
-  else throw new Error(`unknown mode '${MODE}' (profile, ab, conv)`)
+  else if (MODE === 'bn') await bn()
+  else throw new Error(`unknown mode '${MODE}' (profile, ab, conv, bn)`)
   console.log(`tensors alive at exit: ${tf.memory().numTensors}`)
 }
 
