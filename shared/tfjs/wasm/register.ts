@@ -15,6 +15,7 @@ import {
 import { WASM_BACKEND_NAME } from './kernel-scope'
 import { batchMatMulHandles, wasmBatchMatMulKernelConfig } from './matmul-kernels'
 import { registerWasmGradients, wasmBatchNormGradKernelConfig, wasmSquareGradKernelConfig } from './grad-kernels'
+import { wasmAdamUpdateKernelConfig } from './optimizer-kernels'
 
 export interface RegisterWasmTrainingKernelsOptions {
   /**
@@ -100,6 +101,7 @@ const ENTRIES: readonly Entry[] = [
   { config: wasmBatchMatMulKernelConfig, replace: (o) => o.replaceBatchMatMul ?? true, delegateToNative: (a, i) => !batchMatMulHandles(a, i) },
   { config: wasmBatchNormGradKernelConfig, replace: () => false },
   { config: wasmSquareGradKernelConfig, replace: () => false },
+  { config: wasmAdamUpdateKernelConfig, replace: () => false },
 ]
 
 /**
