@@ -10,6 +10,8 @@
  *       the per-rep ratios.
  *   npx tsx bench/kernels.ts bn --kernels FusedBatchNorm-grad,Mean-grad,Sum-grad,Square-grad [--reps N]
  *       one BatchNorm layer's training forward + backward alone, old vs new.
+ *   npx tsx bench/kernels.ts adam [--models cnn,resnet20] [--reps N]
+ *       the studio's Adam update of every variable, fused kernel vs op by op.
  *   npx tsx bench/kernels.ts conv --kernels Conv2DBackpropInput [--reps N]
  *       Conv2DBackpropFilter / Conv2DBackpropInput alone on the layer shapes of both models, old vs new.
  */
@@ -20,7 +22,8 @@ import '@tensorflow/tfjs-backend-wasm'
 import { resnet20 } from '../shared/graph/templates'
 import type { GraphDocument } from '../shared/graph/types'
 import { compileGraph } from '../shared/tfjs/compile'
-import { initWasmBackend, WASM_BACKEND_NAME } from '../shared/tfjs/wasm/index'
+import { ADAM_UPDATE, initWasmBackend, WASM_BACKEND_NAME } from '../shared/tfjs/wasm/index'
+import { planParams, TrainOptimizer } from '../shared/train/index'
 import { benchCnn } from './bench-cnn'
 
 function argStr(name: string, def: string): string {
@@ -247,6 +250,43 @@ async function bn(): Promise<void> {
   }
 }
 
+/** The studio's Adam update of every variable of each model, fused kernel vs op by op (kernel unregistered), interleaved. */
+async function adam(): Promise<void> {
+  for (const m of ALL.filter((a) => MODELS.includes(a.name))) {
+    const net = compileGraph(m.doc(), { seed: 1 }).model
+    const plan = planParams(net)
+    const opt = new TrainOptimizer(plan.params, { spec: { type: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, weightDecay: 0, clipGradNorm: null })
+    const grads = plan.params.map((p) => tf.randomNormal(p.variable.shape, 0, 1e-2))
+    const fused = tf.getKernel(ADAM_UPDATE, WASM_BACKEND_NAME)
+    if (fused === undefined) throw new Error('the fused Adam kernel is not registered')
+    const one = (): void => {
+      opt.apply(grads, 1e-3)?.dispose()
+      plan.params[0]!.variable.dataSync()
+    }
+    const ratios: number[] = []
+    const olds: number[] = []
+    const news: number[] = []
+    const counts: number[] = []
+    for (let r = 0; r < REPS; r++) {
+      tf.unregisterKernel(ADAM_UPDATE, WASM_BACKEND_NAME)
+      one()
+      const tOld = timeIt(one, 5)
+      tf.registerKernel(fused)
+      one()
+      const tNew = timeIt(one, 5)
+      olds.push(tOld)
+      news.push(tNew)
+      ratios.push(tOld / tNew)
+      counts.push(tf.memory().numTensors)
+    }
+    const size = plan.params.reduce((a, p) => a + p.variable.size, 0)
+    console.log(`${m.name} Adam update (${plan.params.length} variables, ${size} weights): old (op by op) ${median(olds).toFixed(1)} ms, new (fused) ${median(news).toFixed(1)} ms, x${r3(median(ratios))} (min ${r3(Math.min(...ratios))}, max ${r3(Math.max(...ratios))}); tensors after each rep: ${counts.join(', ')}`)
+    tf.dispose(grads)
+    opt.dispose()
+    net.dispose()
+  }
+}
+
 async function main(): Promise<void> {
   const dir = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/'
   for (const k of KERNELS) {
@@ -265,7 +305,8 @@ async function main(): Promise<void> {
   else if (MODE === 'ab') await ab()
   else if (MODE === 'conv') await conv()
   else if (MODE === 'bn') await bn()
-  else throw new Error(`unknown mode '${MODE}' (profile, ab, conv, bn)`)
+  else if (MODE === 'adam') await adam()
+  else throw new Error(`unknown mode '${MODE}' (profile, ab, conv, bn, adam)`)
   console.log(`tensors alive at exit: ${tf.memory().numTensors}`)
 }
 

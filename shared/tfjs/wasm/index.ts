@@ -23,7 +23,7 @@ export { wasmMaxPoolGradKernelConfig, wasmTileKernelConfig } from './heap-kernel
 export { wasmMeanKernelConfig, wasmSumKernelConfig } from './reduce-kernels'
 export { wasmBatchMatMulKernelConfig } from './matmul-kernels'
 export { wasmAdamUpdateKernelConfig } from './optimizer-kernels'
-export { ADAM_UPDATE } from './kernel-names'
+export { ADAM_UPDATE, ADAM_UPDATE_MAX_SIZE } from './kernel-names'
 export type { AdamUpdateAttrs } from './kernel-names'
 export { BATCH_NORM_GRAD, registerWasmGradients, SQUARE_GRAD, wasmBatchNormGradKernelConfig, wasmSquareGradKernelConfig } from './grad-kernels'
 export { KernelScope, runWasmKernel, withKernelScope, WASM_BACKEND_NAME } from './kernel-scope'

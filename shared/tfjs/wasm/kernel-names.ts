@@ -7,6 +7,13 @@
 /** Fused Adam update (shared/tfjs/wasm/optimizer-kernels.ts): inputs w, g, m, v; outputs [w', m', v']. */
 export const ADAM_UPDATE = 'StudioAdamUpdate'
 
+/**
+ * Largest variable (elements) the fused Adam update is used for. Measured under load with bench/kernels.ts adam
+ * (interleaved): on ResNet-20's 65 small variables the fused kernel is ~2x faster (kernel launches dominate); on
+ * the bench CNN's 401k-weight Dense kernel the native SIMD element-wise kernels win over the JS loop.
+ */
+export const ADAM_UPDATE_MAX_SIZE = 65536
+
 export interface AdamUpdateAttrs {
   beta1: number
   beta2: number
