@@ -14,6 +14,8 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs'
 import { z } from 'zod'
+import { ADAM_UPDATE, ADAM_UPDATE_MAX_SIZE } from '../tfjs/wasm/kernel-names'
+import type { AdamUpdateAttrs } from '../tfjs/wasm/kernel-names'
 import { bool, num } from './fields'
 import { defineOptimizer, type FormField, type Hyperparameter, type UpdateContext } from './optimizer-registry'
 
@@ -39,6 +41,14 @@ type AdamSpec = z.output<z.ZodObject<typeof adamShape>>
 function adamStep({ tf, spec, w, g, lr, t, slots }: UpdateContext<AdamSpec>): tfTypes.Tensor {
   const m = slots.m as tfTypes.Variable
   const v = slots.v as tfTypes.Variable
+  if (w.dtype === 'float32' && g.dtype === 'float32' && w.size <= ADAM_UPDATE_MAX_SIZE && tf.getKernel(ADAM_UPDATE, tf.getBackend()) !== undefined) {
+    // One kernel for the whole update (shared/tfjs/wasm/optimizer-kernels.ts), bit-identical to the ops below.
+    const attrs: AdamUpdateAttrs = { beta1: spec.beta1, beta2: spec.beta2, epsilon: spec.epsilon, lr, t }
+    const [wNew, mNew, vNew] = tf.engine().runKernel(ADAM_UPDATE, { w, g, m, v }, attrs as unknown as tfTypes.NamedAttrMap) as tfTypes.Tensor[]
+    m.assign(mNew as tfTypes.Tensor)
+    v.assign(vNew as tfTypes.Tensor)
+    return wNew as tfTypes.Tensor
+  }
   const mNew = tf.add(tf.mul(m, spec.beta1), tf.mul(g, 1 - spec.beta1))
   const vNew = tf.add(tf.mul(v, spec.beta2), tf.mul(tf.square(g), 1 - spec.beta2))
   m.assign(mNew)

@@ -13,6 +13,9 @@ import {
   wasmSumKernelConfig,
 } from './reduce-kernels'
 import { WASM_BACKEND_NAME } from './kernel-scope'
+import { batchMatMulHandles, wasmBatchMatMulKernelConfig } from './matmul-kernels'
+import { registerWasmGradients, wasmBatchNormGradKernelConfig, wasmSquareGradKernelConfig } from './grad-kernels'
+import { wasmAdamUpdateKernelConfig } from './optimizer-kernels'
 
 export interface RegisterWasmTrainingKernelsOptions {
   /**
@@ -40,6 +43,18 @@ export interface RegisterWasmTrainingKernelsOptions {
    * Other calls still go to the native kernels.
    */
   replaceReductions?: boolean
+  /**
+   * When true (default) the native BatchMatMul is replaced for float32 products with a transposed
+   * operand (every Dense layer's gradients) by native Transposes around the untransposed XNNPACK
+   * path; the native kernel runs those in a scalar loop. Untransposed calls still go to the native one.
+   */
+  replaceBatchMatMul?: boolean
+  /**
+   * When true (default) tfjs' gradients of FusedBatchNorm (BatchNorm layers), Mean, Sum and Square run,
+   * on 'wasm' only, as one kernel each (a one-pass per-channel BatchNorm gradient; a Tile broadcast)
+   * instead of a dozen element-wise ops and reductions. Other backends keep tfjs' gradients.
+   */
+  replaceGradients?: boolean
 }
 
 export interface RegisterWasmTrainingKernelsResult {
@@ -47,6 +62,8 @@ export interface RegisterWasmTrainingKernelsResult {
   registered: string[]
   /** Kernel names that the WASM backend already provides and that were left untouched. */
   skipped: string[]
+  /** Kernel names whose gradient this call wrapped (see `replaceGradients`); empty when already done. */
+  gradients: string[]
 }
 
 /** Marker so that a second call (or a hot-reloaded module copy) is a no-op. */
@@ -81,13 +98,17 @@ const ENTRIES: readonly Entry[] = [
   { config: wasmTileKernelConfig, replace: (o) => o.replaceTile ?? true, delegateToNative: (_a, inputs) => inputs['x']?.dtype === 'string' },
   { config: wasmSumKernelConfig, replace: (o) => o.replaceReductions ?? true, delegateToNative: (a, i) => !reductionHandles(a, i) },
   { config: wasmMeanKernelConfig, replace: (o) => o.replaceReductions ?? true, delegateToNative: (a, i) => !reductionHandles(a, i) },
+  { config: wasmBatchMatMulKernelConfig, replace: (o) => o.replaceBatchMatMul ?? true, delegateToNative: (a, i) => !batchMatMulHandles(a, i) },
+  { config: wasmBatchNormGradKernelConfig, replace: () => false },
+  { config: wasmSquareGradKernelConfig, replace: () => false },
+  { config: wasmAdamUpdateKernelConfig, replace: () => false },
 ]
 
 /**
  * Registers for backend 'wasm': Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter,
  * DepthwiseConv2dNativeBackpropInput (missing in tfjs-backend-wasm 4.22), and replaces
- * Conv2DBackpropInput (NHWC; faster), MaxPoolGrad (correctness), Tile, Sum and Mean
- * (speed), see the options.
+ * Conv2DBackpropInput (NHWC; faster), MaxPoolGrad (correctness), Tile, Sum, Mean and
+ * transposed BatchMatMul (speed), see the options.
  *
  * Idempotent. Can be called before or after the WASM backend is initialised (the new kernels
  * have no setup function; replaced kernels keep the native setup so delegation works).
@@ -118,7 +139,8 @@ export function registerWasmTrainingKernels(
     }
     registered.push(config.kernelName)
   }
-  return { registered, skipped }
+  const gradients = (options.replaceGradients ?? true) ? registerWasmGradients() : []
+  return { registered, skipped, gradients }
 }
 
 function registerMarked(config: KernelConfig): void {
