@@ -7,8 +7,9 @@
  * - one run's curve on the grid by min/max per pixel column (each column keeps its lowest and highest point, in
  *   the order they occur: spikes survive, the output has at most two values per column);
  * - a group's curve: each run's points averaged per slot (linearly interpolated between its points where a slot
- *   holds none, never extrapolated past its first or last point), then mean, sample standard deviation, min and
- *   max over the group's runs at each slot.
+ *   holds none, never extrapolated past its first or last point), then per pixel column (one value: the mean of
+ *   its two slots), then mean, sample standard deviation, min and max over the group's runs at each column;
+ * - values as a chart needs them: 6 significant digits (a pixel is coarser by far; the JSON is half as long).
  */
 import type { SeriesColumns } from './series'
 
@@ -206,10 +207,47 @@ export function aggregateSlots(curves: readonly (readonly (number | null)[])[], 
 /** The band a group is drawn with: min-max over its runs, or mean +- one standard deviation. */
 export type BandKind = 'minmax' | 'std'
 
-export function bandOf(stats: BandStats, kind: BandKind): { lower: (number | null)[]; upper: (number | null)[] } {
+export function bandOf(stats: Pick<BandStats, 'mean' | 'std' | 'min' | 'max'>, kind: BandKind): { lower: (number | null)[]; upper: (number | null)[] } {
   if (kind === 'minmax') return { lower: stats.min, upper: stats.max }
   return {
     lower: stats.mean.map((m, i) => (m === null ? null : m - (stats.std[i] as number))),
     upper: stats.mean.map((m, i) => (m === null ? null : m + (stats.std[i] as number))),
   }
+}
+
+/** A value as a chart draws it: 6 significant digits (null and non-finite values stay null). */
+export function chartValue(v: number | null | undefined): number | null {
+  return v === null || v === undefined || !Number.isFinite(v) ? null : Number(v.toPrecision(6))
+}
+
+/** A run's resampled slots (resampleOnGrid) as one value per pixel column: the mean of the column's two slots, or the one that has a value. */
+export function perColumn(slots: readonly (number | null)[]): (number | null)[] {
+  const out = new Array<number | null>(slots.length >> 1)
+  for (let c = 0; c < out.length; c++) {
+    const a = slots[2 * c] ?? null
+    const b = slots[2 * c + 1] ?? null
+    out[c] = a === null ? b : b === null ? a : (a + b) / 2
+  }
+  return out
+}
+
+/** A group's curve as `runs.curves` sends it: one value per pixel column of its mean, sample std, min and max over its runs. */
+export interface GroupCurve {
+  readonly mean: (number | null)[]
+  readonly std: (number | null)[]
+  readonly min: (number | null)[]
+  readonly max: (number | null)[]
+}
+
+/** The group curve of runs' per-column curves (perColumn), rounded for the chart (chartValue). */
+export function groupCurve(curves: readonly (readonly (number | null)[])[], columns: number): GroupCurve {
+  const s = aggregateSlots(curves, columns)
+  return { mean: s.mean.map(chartValue), std: s.std.map(chartValue), min: s.min.map(chartValue), max: s.max.map(chartValue) }
+}
+
+/** Per-column values on the grid's slots (each column's value in both its slots), for a chart whose x is the slots. */
+export function columnsToSlots(values: readonly (number | null)[]): (number | null)[] {
+  const out = new Array<number | null>(values.length * 2)
+  for (let c = 0; c < values.length; c++) out[2 * c] = out[2 * c + 1] = values[c] ?? null
+  return out
 }

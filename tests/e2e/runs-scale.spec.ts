@@ -21,13 +21,14 @@ function seed(dataDir: string): { seeds: number; scale: number } {
   return JSON.parse(out.trim().split('\n').at(-1) as string) as { seeds: number; scale: number }
 }
 
-// FIXME (session 4): after the scroll this test stops making progress (the page and the host idle) until its
-// 20-minute timeout; found on the merged tree in the last minutes of the session, not yet diagnosed. Marked fixme so
-// CI does not spend 20 minutes failing on it; the closing note of session 4 says so. Its frame-time report ran:
-// "10000 runs: 241 frames, mean 101.5 ms, p95 133.3 ms" (loaded machine).
-test.fixme('10,000 runs: the table renders and scrolls (frame times reported); seed groups with mean ± std; CSV export reopens with the same rows', async ({ studio }) => {
+// Every action waits at most a minute: a locator that matches nothing fails with its call log instead of waiting out
+// the test's timeout (session 4's stall: "Add a column" was looked up as a textbox; an input with a list of
+// suggestions is a combobox, so the fill waited 20 minutes for an element that never came).
+test.use({ actionTimeout: 60_000 })
+
+test('10,000 runs: the table renders and scrolls (frame times reported); seed groups with mean ± std; CSV export reopens with the same rows', async ({ studio }) => {
   test.skip(studio.host !== 'browser', 'the browser host: the CSV export is a download there')
-  test.setTimeout(1_200_000)
+  test.setTimeout(600_000)
   const ids = seed(studio.dataDir)
   await studio.restart()
   let page = studio.page
@@ -41,6 +42,9 @@ test.fixme('10,000 runs: the table renders and scrolls (frame times reported); s
   const frames = await page.evaluate(async () => {
     const el = document.querySelector<HTMLElement>('[data-testid="runs-table-scroll"]')!
     const deltas: number[] = []
+    const longTasks: number[] = []
+    const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push(e.duration)))
+    observer.observe({ type: 'longtask' })
     let last = performance.now()
     const max = el.scrollHeight - el.clientHeight
     await new Promise<void>((resolve) => {
@@ -54,11 +58,12 @@ test.fixme('10,000 runs: the table renders and scrolls (frame times reported); s
       requestAnimationFrame(step)
     })
     await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))
+    observer.disconnect()
     const sorted = [...deltas].sort((a, b) => a - b)
     const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number
-    return { frames: deltas.length, meanMs: deltas.reduce((a, b) => a + b, 0) / deltas.length, p50Ms: q(0.5), p95Ms: q(0.95), maxMs: sorted.at(-1) as number }
+    return { frames: deltas.length, meanMs: deltas.reduce((a, b) => a + b, 0) / deltas.length, p50Ms: q(0.5), p95Ms: q(0.95), maxMs: sorted.at(-1) as number, longTasks: longTasks.length, longTaskMs: longTasks.reduce((a, b) => a + b, 0) }
   })
-  const report = `runs table scroll, ${RUNS} runs: ${frames.frames} frames, mean ${frames.meanMs.toFixed(1)} ms, p50 ${frames.p50Ms.toFixed(1)} ms, p95 ${frames.p95Ms.toFixed(1)} ms, max ${frames.maxMs.toFixed(1)} ms`
+  const report = `runs table scroll, ${RUNS} runs: ${frames.frames} frames, mean ${frames.meanMs.toFixed(1)} ms, p50 ${frames.p50Ms.toFixed(1)} ms, p95 ${frames.p95Ms.toFixed(1)} ms, max ${frames.maxMs.toFixed(1)} ms; ${frames.longTasks} long tasks, ${frames.longTaskMs.toFixed(0)} ms in all`
   console.log(report)
   test.info().annotations.push({ type: 'frame-time', description: report })
   // At the bottom: the oldest run (default sort: newest first) is in view, and the page still holds few rows.
@@ -76,8 +81,8 @@ test.fixme('10,000 runs: the table renders and scrolls (frame times reported); s
   await studio.restart() // a fresh view state for the project
   page = studio.page
   await expect(page.getByTestId('runs-count')).toHaveText('6 runs')
-  await page.getByRole('textbox', { name: 'Add a column' }).fill('metric:val/acc:best')
-  await page.getByRole('textbox', { name: 'Add a column' }).press('Enter')
+  await page.getByRole('combobox', { name: 'Add a column' }).fill('metric:val/acc:best')
+  await page.getByRole('combobox', { name: 'Add a column' }).press('Enter')
   await page.getByRole('combobox', { name: 'Group runs by' }).selectOption({ label: 'Everything except the seed' })
   const groups = page.getByTestId('group-row')
   await expect(groups).toHaveCount(2)

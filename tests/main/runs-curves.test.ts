@@ -51,8 +51,8 @@ describe('runs.curves', () => {
     expect(g32.runIds).toEqual([a, b])
     const band = g32.series['train/loss']!
     expect(Object.keys(g32.series)).toEqual(['train/loss'])
+    expect(band.mean).toHaveLength(20) // one value per pixel column
     band.mean.forEach((m, i) => {
-      expect(band.n[i]).toBe(2)
       expect(band.max[i]! - band.min[i]!).toBeCloseTo(2) // run b is run a + 2 everywhere
       expect(m).toBeCloseTo((band.min[i]! + band.max[i]!) / 2)
       expect(band.std[i]).toBeCloseTo(Math.SQRT2)
@@ -87,4 +87,44 @@ describe('runs.curves', () => {
     await expect(runs.curves({ runIds: [r.id], names: ['x'], axis: 'step', columns: 8, groups: [{ key: 'g', runIds: [r.id + 1] }] })).rejects.toThrow(/Group "g" names run/)
     expect(await runs.curves({ runIds: [r.id], names: ['x'], axis: 'step', columns: 8 })).toEqual({ axis: 'step', x: [], runs: [], groups: [], unaligned: [], points: 0 })
   })
+})
+
+describe('runs.curves at scale', () => {
+  it('a grouped overlay of 200 runs x 5,000 points is a small payload: one value per pixel column and statistic', async () => {
+    const t = tempDataDir()
+    const studio = openStudio(t.dir)
+    temps.push(() => studio.close(), t.cleanup)
+    const project = await clientFor(studio, projectsContract).create({ name: 'p' })
+    const runs = clientFor(studio, runsContract)
+    // Two learning rates x 100 seeds; each run 4,975 train/loss steps and 25 val/acc epochs (5,000 points).
+    const ids: number[][] = [[], []]
+    studio.db.exec('BEGIN') // one sync to disk for the 1,000,000 points (each call's own transaction nests)
+    for (let i = 0; i < 200; i++) {
+      const g = i % 2
+      const r = await runs.create({ projectId: project.id, name: `r${i}`, config: snapshot(32, i) })
+      const loss = points('train/loss', 4975, (s) => (g + 1) * Math.exp(-s / 2000) + ((s * 7919 + i * 104729) % 1000) / 10_000, 199)
+      const acc = Array.from({ length: 25 }, (_, e) => ({ name: 'val/acc', step: (e + 1) * 199, epoch: e + 1, value: 0.5 + 0.018 * e + i / 100_000, time: 2_000_000 + e }))
+      await runs.appendMetrics({ runId: r.id, points: [...loss, ...acc] })
+      ids[g]!.push(r.id)
+    }
+    studio.db.exec('COMMIT')
+    const columns = 320 // Compare's curve charts
+    const r = await runs.curves({ runIds: ids.flat(), names: ['train/loss', 'val/acc'], axis: 'step', columns, groups: [{ key: 'lr 0.1', runIds: ids[0]! }, { key: 'lr 0.01', runIds: ids[1]! }] })
+    expect(r.points).toBe(1_000_000)
+    const bytes = Buffer.byteLength(JSON.stringify(r))
+    console.log(`grouped overlay, 200 runs x 5,000 points, 2 groups, ${columns} columns: ${bytes} bytes of JSON`)
+    // x: 640 slots; per group and name mean, std, min, max of 320 values each, to 6 significant digits: ~10 bytes a value.
+    expect(r.x).toHaveLength(2 * columns)
+    for (const g of r.groups) for (const s of Object.values(g.series)) for (const v of [s.mean, s.std, s.min, s.max]) expect(v).toHaveLength(columns)
+    expect(bytes).toBeLessThan(80_000)
+    // What it stands for: the group's mean is that of its runs (lr 0.01 runs' loss is twice lr 0.1's, plus the same noise).
+    const [a, b] = [r.groups[0]!.series['train/loss']!, r.groups[1]!.series['train/loss']!]
+    expect(a.mean[0]! * 2).toBeCloseTo(b.mean[0]!, 1)
+    expect(r.groups[0]!.series['val/acc']!.max.at(-1)).toBeCloseTo(0.5 + 0.018 * 24 + 198 / 100_000, 2) // the last column: the last epoch's point
+    // Each run's own curve too (on demand): two values per column, still far from the million points.
+    const withRuns = await runs.curves({ runIds: ids.flat(), names: ['train/loss', 'val/acc'], axis: 'step', columns, runs: true, groups: [{ key: 'all', runIds: ids.flat() }] })
+    const runBytes = Buffer.byteLength(JSON.stringify(withRuns))
+    console.log(`the same with each run's curve: ${runBytes} bytes of JSON`)
+    expect(runBytes).toBeLessThan(200 * 2 * 2 * columns * 12)
+  }, 300_000)
 })

@@ -87,7 +87,8 @@ describe('overlay plan', () => {
       { runId: 1, series: { 'train/loss': [2.3, 2.0, 1.5, null], 'val/loss': [null, null, 1.8, null] } },
       { runId: 2, series: { 'train/loss': [2.3, 2.2, 2.1, 2.0] } },
     ],
-    groups: [{ key: 'g', runIds: [1, 2], series: { 'train/loss': { mean: [2.3, 2.1, 1.8, 2.0], std: [0, 0.1, 0.3, 0], min: [2.3, 2.0, 1.5, 2.0], max: [2.3, 2.2, 2.1, 2.0], n: [2, 2, 2, 1] } } }],
+    // A group's values: one per pixel column (two columns here, four slots of x).
+    groups: [{ key: 'g', runIds: [1, 2], series: { 'train/loss': { mean: [2.2, 1.8], std: [0.1, 0.3], min: [2.0, 1.5], max: [2.3, 2.1] } } }],
     unaligned: [],
     points: 0,
   }
@@ -109,10 +110,10 @@ describe('overlay plan', () => {
     const p = planChart(result, specs, { ...opts, groups, band: 'minmax' })
     expect(p.fills).toHaveLength(1)
     const f = p.fills[0]!
-    expect(p.series[f.upper]?.values).toEqual([2.3, 2.2, 2.1, 2.0])
-    expect(p.series[f.lower]?.values).toEqual([2.3, 2.0, 1.5, 2.0])
+    expect(p.series[f.upper]?.values).toEqual([2.3, 2.3, 2.1, 2.1]) // each column's value in both its slots
+    expect(p.series[f.lower]?.values).toEqual([2.0, 2.0, 1.5, 1.5])
     expect(p.series[f.upper]?.legend).toBe(false)
-    expect(p.series.at(-1)).toMatchObject({ label: 'lr 0.1 (2 runs) · train', color: '#4c8dff', values: [2.3, 2.1, 1.8, 2.0] })
+    expect(p.series.at(-1)).toMatchObject({ label: 'lr 0.1 (2 runs) · train', color: '#4c8dff', values: [2.2, 2.2, 1.8, 1.8] })
     const std = planChart(result, specs, { ...opts, groups, band: 'std' })
     expect(std.series[std.fills[0]!.upper]?.values[2]).toBeCloseTo(2.1)
     expect(std.series[std.fills[0]!.lower]?.values[2]).toBeCloseTo(1.5)

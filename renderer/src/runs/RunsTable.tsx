@@ -5,7 +5,7 @@
  * mean ± std and the run count, opening in place), CSV export, and inline star, rename, tags and notes.
  * Checkboxes select runs for Compare; a run's name opens its detail.
  */
-import { useLayoutEffect, useMemo, useRef, useState } from 'react'
+import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react'
 import { RUN_STATUSES, type MetricNameInfo, type RunStatus, type RunTableRow } from '@shared/api'
 import { METRIC_AGGS, columnLabel, formatMeanStd, runsToCsv, type GroupBy, type MetricAgg, type MetricStats, type RunGroup } from '@shared/runs'
 import { api } from '../api/client'
@@ -33,6 +33,7 @@ import {
   toggleSort,
   windowRange,
   withFilter,
+  type TableLine,
   type TableState,
 } from './table-state'
 import { fileStem, saveExport } from '../api/save-file'
@@ -159,29 +160,28 @@ export function RunsTable(props: RunsTableProps) {
   const [columnText, setColumnText] = useState('')
   const [openGroups, setOpenGroups] = useState<ReadonlySet<string>>(() => new Set())
   const [exportNote, setExportNote] = useState<string | null>(null)
+  const latest = useRef<RowActions>(null as unknown as RowActions)
+  const actions = useMemo<RowActions>(
+    () => ({
+      toggle: (id) => latest.current.toggle(id),
+      toggleIds: (ids) => latest.current.toggleIds(ids),
+      toggleGroup: (key) => latest.current.toggleGroup(key),
+      open: (id) => latest.current.open(id),
+      star: (r) => latest.current.star(r),
+      untag: (r, t) => latest.current.untag(r, t),
+      tag: (id) => latest.current.tag(id),
+      rename: (r) => latest.current.rename(r),
+      notes: (r) => latest.current.notes(r),
+      exportPytorch: (r) => latest.current.exportPytorch(r),
+      remove: (r) => latest.current.remove(r),
+    }),
+    [],
+  )
   const selectedSet = useMemo(() => new Set(selected), [selected])
-  const allListed = rows.length > 0 && rows.every((r) => selectedSet.has(r.id))
-  const selectedRows = rows.filter((r) => selectedSet.has(r.id))
+  const allListed = useMemo(() => rows.length > 0 && rows.every((r) => selectedSet.has(r.id)), [rows, selectedSet])
+  const selectedRows = useMemo(() => (selectedSet.size === 0 ? [] : rows.filter((r) => selectedSet.has(r.id))), [rows, selectedSet])
   const lines = useMemo(() => tableLines(rows, props.groups, openGroups), [rows, props.groups, openGroups])
-
-  // Windowing: only the lines in view (and a few either side) are rendered; spacer rows keep the scroll height.
-  const scrollRef = useRef<HTMLDivElement>(null)
-  const [view, setView] = useState({ top: 0, height: 600, rowHeight: DEFAULT_ROW_HEIGHT })
-  const frame = useRef(0)
-  const measure = () => {
-    const el = scrollRef.current
-    if (!el) return
-    const row = el.querySelector<HTMLElement>('tbody tr[data-line]')
-    const rowHeight = row?.offsetHeight || DEFAULT_ROW_HEIGHT
-    setView((v) => (v.top === el.scrollTop && v.height === el.clientHeight && v.rowHeight === rowHeight ? v : { top: el.scrollTop, height: el.clientHeight, rowHeight }))
-  }
-  useLayoutEffect(measure)
-  const onScroll = () => {
-    cancelAnimationFrame(frame.current)
-    frame.current = requestAnimationFrame(measure)
-  }
-  const { start, end } = windowRange(view.top, view.height, view.rowHeight, lines.length)
-  const metricExtras = state.extraColumns.filter((c) => c.startsWith('metric:'))
+  const metricExtras = useMemo(() => state.extraColumns.filter((c) => c.startsWith('metric:')), [state.extraColumns])
   const span = 3 + COLUMNS.length + 1 + state.extraColumns.length + 1
 
   const header = (key: string, label: string, title?: string, num?: boolean) => {
@@ -237,6 +237,50 @@ export function RunsTable(props: RunsTableProps) {
 
   const star = (r: RunTableRow) => void api().runs.star({ runIds: [r.id], starred: !r.starred }).catch(reportError)
   const untag = (r: RunTableRow, tag: string) => void api().runs.untag({ runIds: [r.id], tags: [tag] }).catch(reportError)
+
+  // The rows' handlers, one stable object for the table's life (memoized rows keep it); each calls the latest closure.
+  latest.current = {
+    toggle: (id) => props.onSelected(toggleSelected(selected, id)),
+    toggleIds: (ids) => props.onSelected(toggleIds(selected, ids)),
+    toggleGroup,
+    open: props.onOpen,
+    star,
+    untag,
+    tag: (id) => setDialog({ kind: 'tag', ids: [id] }),
+    rename: (row) => setDialog({ kind: 'rename', row }),
+    notes: (row) => setDialog({ kind: 'notes', row }),
+    exportPytorch: props.onExportPytorch,
+    remove: (row) => setDialog({ kind: 'delete', rows: [row] }),
+  }
+
+  const head = (
+        <thead>
+          <tr>
+            <th className="col-check">
+              <input type="checkbox" aria-label="Select all listed runs" checked={allListed} onChange={() => props.onSelected(toggleAll(selected, rows))} />
+            </th>
+            {header('starred', '★', 'Sort by starred')}
+            {header('name', 'Run')}
+            {COLUMNS.map((c) => header(c.key, c.label, c.title, c.num))}
+            <th>Tags</th>
+            {state.extraColumns.map((c) => (
+              <th key={c} className="num extra-col">
+                <button className="th-sort" title={`Sort by ${c}`} onClick={() => onState(toggleSort(state, c))}>
+                  {extraColumnLabel(c)}
+                  <span className={`sort-mark${state.sort.column === c ? ' on' : ''}`}>{state.sort.column === c && state.sort.dir === 'desc' ? '▼' : '▲'}</span>
+                </button>
+                <MetricChoice column={c} onChoose={(choice) => onState(setMetricChoice(state, c, choice))} />
+                <button className="th-remove" aria-label={`Remove column ${c}`} title="Remove this column" onClick={() => onState(removeExtraColumn(state, c))}>
+                  <Icon name="close" size={10} />
+                </button>
+              </th>
+            ))}
+            <th className="col-actions">
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+  )
 
   return (
     <div className="runs-table-wrap">
@@ -390,148 +434,17 @@ export function RunsTable(props: RunsTableProps) {
           <button className="btn btn-sm" onClick={() => props.onSelected([])}>Clear selection</button>
         </div>
       )}
-      <div className="runs-table-scroll" ref={scrollRef} onScroll={onScroll} data-testid="runs-table-scroll">
-        <table className="runs-table" data-testid="runs-table" aria-rowcount={lines.length + 1}>
-          <thead>
-            <tr>
-              <th className="col-check">
-                <input type="checkbox" aria-label="Select all listed runs" checked={allListed} onChange={() => props.onSelected(toggleAll(selected, rows))} />
-              </th>
-              {header('starred', '★', 'Sort by starred')}
-              {header('name', 'Run')}
-              {COLUMNS.map((c) => header(c.key, c.label, c.title, c.num))}
-              <th>Tags</th>
-              {state.extraColumns.map((c) => (
-                <th key={c} className="num extra-col">
-                  <button className="th-sort" title={`Sort by ${c}`} onClick={() => onState(toggleSort(state, c))}>
-                    {extraColumnLabel(c)}
-                    <span className={`sort-mark${state.sort.column === c ? ' on' : ''}`}>{state.sort.column === c && state.sort.dir === 'desc' ? '▼' : '▲'}</span>
-                  </button>
-                  <MetricChoice column={c} onChoose={(choice) => onState(setMetricChoice(state, c, choice))} />
-                  <button className="th-remove" aria-label={`Remove column ${c}`} title="Remove this column" onClick={() => onState(removeExtraColumn(state, c))}>
-                    <Icon name="close" size={10} />
-                  </button>
-                </th>
-              ))}
-              <th className="col-actions">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {start > 0 && (
-              <tr className="spacer-row" aria-hidden="true">
-                <td colSpan={span} style={{ height: start * view.rowHeight }} />
-              </tr>
-            )}
-            {lines.slice(start, end).map((line, i) => {
-              if (line.kind === 'group') {
-                const g = line.group
-                const all = g.runIds.every((id) => selectedSet.has(id))
-                return (
-                  <tr key={`g:${g.key}`} className={`group-row${line.open ? ' open' : ''}`} data-line={start + i} data-testid="group-row" data-group-key={g.key}>
-                    <td className="col-check">
-                      <input type="checkbox" aria-label={`Select the ${g.count} runs of ${g.label}`} checked={all} onChange={() => props.onSelected(toggleIds(selected, g.runIds))} />
-                    </td>
-                    <td colSpan={2}>
-                      <button className="group-toggle" aria-expanded={line.open} onClick={() => toggleGroup(g.key)} title={line.open ? 'Close the group' : 'Show its runs'}>
-                        <span className="chev" aria-hidden="true">{line.open ? '▾' : '▸'}</span>
-                        <span className="trunc group-label" data-testid="group-label">{g.label}</span>
-                        <span className="muted" data-testid="group-count">
-                          {' '}
-                          · {g.count} run{g.count === 1 ? '' : 's'}
-                        </span>
-                      </button>
-                    </td>
-                    {COLUMNS.map((c) => (
-                      <td key={c.key} className={c.num ? 'num' : undefined} data-col={c.key}>
-                        {c.stat && g.stats[c.key] ? <GroupStat s={g.stats[c.key] as MetricStats} format={c.stat} /> : ''}
-                      </td>
-                    ))}
-                    <td />
-                    {state.extraColumns.map((c) => (
-                      <td key={c} className="num" data-col={c}>
-                        {metricExtras.includes(c) && g.stats[c] ? <GroupStat s={g.stats[c] as MetricStats} format={formatNumber} /> : ''}
-                      </td>
-                    ))}
-                    <td />
-                  </tr>
-                )
-              }
-              const r = line.row
-              const isSel = selectedSet.has(r.id)
-              return (
-                <tr key={r.id} className={`${isSel ? 'selected' : ''}${line.inGroup ? ' in-group' : ''}`} data-line={start + i} data-testid="run-row" data-run-id={r.id}>
-                  <td className="col-check">
-                    <input type="checkbox" aria-label={`Select ${r.name}`} checked={isSel} onChange={() => props.onSelected(toggleSelected(selected, r.id))} />
-                  </td>
-                  <td className="col-star">
-                    <button className={`star${r.starred ? ' on' : ''}`} aria-pressed={r.starred} aria-label={r.starred ? `Unstar ${r.name}` : `Star ${r.name}`} onClick={() => star(r)}>
-                      {r.starred ? '★' : '☆'}
-                    </button>
-                  </td>
-                  <td>
-                    <div className="col-name">
-                    <RunSwatch id={r.id} />
-                    <button className="run-link" onClick={() => props.onOpen(r.id)} title={r.notes ?? `Open ${r.name}`}>
-                      {r.name}
-                    </button>
-                    {r.notes && (
-                      <span className="note-mark" title={r.notes} aria-label="Has notes">
-                        ✎
-                      </span>
-                    )}
-                    </div>
-                  </td>
-                  {COLUMNS.map((c) => (
-                    <td key={c.key} className={c.num ? 'num' : undefined}>
-                      {c.cell(r)}
-                    </td>
-                  ))}
-                  <td className="col-tags">
-                    {r.tags.map((t) => (
-                      <span key={t} className="tag-chip">
-                        #{t}
-                        <button aria-label={`Remove tag ${t} from ${r.name}`} onClick={() => untag(r, t)}>
-                          <Icon name="close" size={9} />
-                        </button>
-                      </span>
-                    ))}
-                    <button className="tag-add" aria-label={`Add a tag to ${r.name}`} title="Add a tag" onClick={() => setDialog({ kind: 'tag', ids: [r.id] })}>
-                      +
-                    </button>
-                  </td>
-                  {state.extraColumns.map((c) => (
-                    <td key={c} className="num" data-col={c}>
-                      {formatNumber(r.extra[c] ?? null)}
-                    </td>
-                  ))}
-                  <td className="col-actions">
-                    <button className="icon-btn" title="Rename" aria-label={`Rename ${r.name}`} onClick={() => setDialog({ kind: 'rename', row: r })}>
-                      <Icon name="edit" size={13} />
-                    </button>
-                    <button className="icon-btn" title="Notes" aria-label={`Notes of ${r.name}`} onClick={() => setDialog({ kind: 'notes', row: r })}>
-                      ✎
-                    </button>
-                    <button className="icon-btn" title="Export as PyTorch project…" aria-label={`Export ${r.name} as PyTorch project`} onClick={() => props.onExportPytorch(r)}>
-                      <Icon name="folder" size={13} />
-                    </button>
-                    <button className="icon-btn danger" title="Delete" aria-label={`Delete ${r.name}`} onClick={() => setDialog({ kind: 'delete', rows: [r] })}>
-                      <Icon name="trash" size={13} />
-                    </button>
-                  </td>
-                </tr>
-              )
-            })}
-            {end < lines.length && (
-              <tr className="spacer-row" aria-hidden="true">
-                <td colSpan={span} style={{ height: (lines.length - end) * view.rowHeight }} />
-              </tr>
-            )}
-          </tbody>
-        </table>
-        {rows.length === 0 && !props.loading && <div className="runs-none">No run matches these filters.</div>}
-      </div>
+      <RunsGrid
+        lines={lines}
+        head={head}
+        span={span}
+        selected={selectedSet}
+        extraColumns={state.extraColumns}
+        metricExtras={metricExtras}
+        actions={actions}
+        rowCount={lines.length + 1}
+        empty={rows.length === 0 && !props.loading}
+      />
       {dialog?.kind === 'rename' && (
         <PromptDialog
           title="Rename run"
@@ -583,6 +496,199 @@ export function RunsTable(props: RunsTableProps) {
     </div>
   )
 }
+
+/** What a row can ask of the table (one stable object: memoized rows do not render again when the table does). */
+interface RowActions {
+  toggle(id: number): void
+  toggleIds(ids: readonly number[]): void
+  toggleGroup(key: string): void
+  open(id: number): void
+  star(r: RunTableRow): void
+  untag(r: RunTableRow, tag: string): void
+  tag(id: number): void
+  rename(r: RunTableRow): void
+  notes(r: RunTableRow): void
+  exportPytorch(r: RunTableRow): void
+  remove(r: RunTableRow): void
+}
+
+/**
+ * The scrolling part of the table: only the lines in view (and a few either side) are rendered; spacer rows keep
+ * the scroll height. It holds the scroll position itself, so a scroll renders the window (memoized rows: only the
+ * lines that come into view), not the toolbar. The lines' height is fixed by CSS; it is measured once from the
+ * first row, and the viewport's height from a ResizeObserver: nothing reads layout while the window renders.
+ */
+const RunsGrid = memo(function RunsGrid(props: {
+  lines: readonly TableLine[]
+  head: React.ReactNode
+  span: number
+  selected: ReadonlySet<number>
+  extraColumns: readonly string[]
+  metricExtras: readonly string[]
+  actions: RowActions
+  rowCount: number
+  empty: boolean
+}) {
+  const { lines, selected, extraColumns, metricExtras, actions } = props
+  const scrollRef = useRef<HTMLDivElement>(null)
+  const [view, setView] = useState({ top: 0, height: 600, rowHeight: DEFAULT_ROW_HEIGHT })
+  const frame = useRef(0)
+  const measured = useRef(false)
+  const onScroll = useCallback(() => {
+    cancelAnimationFrame(frame.current)
+    frame.current = requestAnimationFrame(() => {
+      const el = scrollRef.current
+      if (el) setView((v) => (v.top === el.scrollTop ? v : { ...v, top: el.scrollTop }))
+    })
+  }, [])
+  useLayoutEffect(() => {
+    const el = scrollRef.current
+    if (!el) return
+    const resize = () => setView((v) => (v.height === el.clientHeight ? v : { ...v, height: el.clientHeight, top: el.scrollTop }))
+    resize()
+    const observer = new ResizeObserver(resize)
+    observer.observe(el)
+    return () => {
+      observer.disconnect()
+      cancelAnimationFrame(frame.current)
+    }
+  }, [])
+  useLayoutEffect(() => {
+    if (measured.current) return
+    const row = scrollRef.current?.querySelector<HTMLElement>('tbody tr[data-line]')
+    if (!row) return
+    measured.current = true
+    const rowHeight = row.offsetHeight || DEFAULT_ROW_HEIGHT
+    setView((v) => (v.rowHeight === rowHeight ? v : { ...v, rowHeight }))
+  }, [lines])
+  const { start, end } = windowRange(view.top, view.height, view.rowHeight, lines.length)
+  return (
+    <div className="runs-table-scroll" ref={scrollRef} onScroll={onScroll} data-testid="runs-table-scroll">
+      <table className="runs-table" data-testid="runs-table" aria-rowcount={props.rowCount}>
+        {props.head}
+        <tbody>
+          {start > 0 && (
+            <tr className="spacer-row" aria-hidden="true">
+              <td colSpan={props.span} style={{ height: start * view.rowHeight }} />
+            </tr>
+          )}
+          {lines.slice(start, end).map((line, i) =>
+            line.kind === 'group' ? (
+              <GroupRow key={`g:${line.group.key}`} group={line.group} open={line.open} index={start + i} selected={line.group.runIds.every((id) => selected.has(id))} extraColumns={extraColumns} metricExtras={metricExtras} actions={actions} />
+            ) : (
+              <RunRow key={line.row.id} row={line.row} inGroup={line.inGroup} index={start + i} selected={selected.has(line.row.id)} extraColumns={extraColumns} actions={actions} />
+            ),
+          )}
+          {end < lines.length && (
+            <tr className="spacer-row" aria-hidden="true">
+              <td colSpan={props.span} style={{ height: (lines.length - end) * view.rowHeight }} />
+            </tr>
+          )}
+        </tbody>
+      </table>
+      {props.empty && <div className="runs-none">No run matches these filters.</div>}
+    </div>
+  )
+})
+
+const GroupRow = memo(function GroupRow(props: { group: RunGroup; open: boolean; index: number; selected: boolean; extraColumns: readonly string[]; metricExtras: readonly string[]; actions: RowActions }) {
+  const { group: g, open, actions } = props
+  return (
+    <tr className={`group-row${open ? ' open' : ''}`} data-line={props.index} data-testid="group-row" data-group-key={g.key}>
+      <td className="col-check">
+        <input type="checkbox" aria-label={`Select the ${g.count} runs of ${g.label}`} checked={props.selected} onChange={() => actions.toggleIds(g.runIds)} />
+      </td>
+      <td colSpan={2}>
+        <button className="group-toggle" aria-expanded={open} onClick={() => actions.toggleGroup(g.key)} title={open ? 'Close the group' : 'Show its runs'}>
+          <span className="chev" aria-hidden="true">{open ? '▾' : '▸'}</span>
+          <span className="trunc group-label" data-testid="group-label">{g.label}</span>
+          <span className="muted" data-testid="group-count">
+            {' '}
+            · {g.count} run{g.count === 1 ? '' : 's'}
+          </span>
+        </button>
+      </td>
+      {COLUMNS.map((c) => (
+        <td key={c.key} className={c.num ? 'num' : undefined} data-col={c.key}>
+          {c.stat && g.stats[c.key] ? <GroupStat s={g.stats[c.key] as MetricStats} format={c.stat} /> : ''}
+        </td>
+      ))}
+      <td />
+      {props.extraColumns.map((c) => (
+        <td key={c} className="num" data-col={c}>
+          {props.metricExtras.includes(c) && g.stats[c] ? <GroupStat s={g.stats[c] as MetricStats} format={formatNumber} /> : ''}
+        </td>
+      ))}
+      <td />
+    </tr>
+  )
+})
+
+const RunRow = memo(function RunRow(props: { row: RunTableRow; inGroup: boolean; index: number; selected: boolean; extraColumns: readonly string[]; actions: RowActions }) {
+  const { row: r, actions } = props
+  return (
+    <tr className={`${props.selected ? 'selected' : ''}${props.inGroup ? ' in-group' : ''}`} data-line={props.index} data-testid="run-row" data-run-id={r.id}>
+      <td className="col-check">
+        <input type="checkbox" aria-label={`Select ${r.name}`} checked={props.selected} onChange={() => actions.toggle(r.id)} />
+      </td>
+      <td className="col-star">
+        <button className={`star${r.starred ? ' on' : ''}`} aria-pressed={r.starred} aria-label={r.starred ? `Unstar ${r.name}` : `Star ${r.name}`} onClick={() => actions.star(r)}>
+          {r.starred ? '★' : '☆'}
+        </button>
+      </td>
+      <td>
+        <div className="col-name">
+          <RunSwatch id={r.id} />
+          <button className="run-link" onClick={() => actions.open(r.id)} title={r.notes ?? `Open ${r.name}`}>
+            {r.name}
+          </button>
+          {r.notes && (
+            <span className="note-mark" title={r.notes} aria-label="Has notes">
+              ✎
+            </span>
+          )}
+        </div>
+      </td>
+      {COLUMNS.map((c) => (
+        <td key={c.key} className={c.num ? 'num' : undefined}>
+          {c.cell(r)}
+        </td>
+      ))}
+      <td className="col-tags">
+        {r.tags.map((t) => (
+          <span key={t} className="tag-chip">
+            #{t}
+            <button aria-label={`Remove tag ${t} from ${r.name}`} onClick={() => actions.untag(r, t)}>
+              <Icon name="close" size={9} />
+            </button>
+          </span>
+        ))}
+        <button className="tag-add" aria-label={`Add a tag to ${r.name}`} title="Add a tag" onClick={() => actions.tag(r.id)}>
+          +
+        </button>
+      </td>
+      {props.extraColumns.map((c) => (
+        <td key={c} className="num" data-col={c}>
+          {formatNumber(r.extra[c] ?? null)}
+        </td>
+      ))}
+      <td className="col-actions">
+        <button className="icon-btn" title="Rename" aria-label={`Rename ${r.name}`} onClick={() => actions.rename(r)}>
+          <Icon name="edit" size={13} />
+        </button>
+        <button className="icon-btn" title="Notes" aria-label={`Notes of ${r.name}`} onClick={() => actions.notes(r)}>
+          ✎
+        </button>
+        <button className="icon-btn" title="Export as PyTorch project…" aria-label={`Export ${r.name} as PyTorch project`} onClick={() => actions.exportPytorch(r)}>
+          <Icon name="folder" size={13} />
+        </button>
+        <button className="icon-btn danger" title="Delete" aria-label={`Delete ${r.name}`} onClick={() => actions.remove(r)}>
+          <Icon name="trash" size={13} />
+        </button>
+      </td>
+    </tr>
+  )
+})
 
 /** A group row's cell: mean ± sample standard deviation (n shown when some runs lack the value). */
 function GroupStat({ s, format }: { s: MetricStats; format: (v: number) => string }) {

@@ -6,7 +6,7 @@
  * the first runs) only.
  */
 import type { CurvesResult } from '@shared/api'
-import { bandOf, CURVE_AXIS_LABELS, type BandKind, type CurveAxis } from '@shared/compare'
+import { bandOf, columnsToSlots, CURVE_AXIS_LABELS, type BandKind, type CurveAxis } from '@shared/compare'
 import type { ChartFill, ChartSeries } from '../charts/LineChart'
 
 export type XAxis = CurveAxis
@@ -88,12 +88,13 @@ export function planChart(result: CurvesResult, specs: readonly CurveSpec[], o: 
       }
       const stats = g.series[spec.name]
       if (!stats) continue
+      // A group's values come one per pixel column; the chart's x has two slots a column.
       const band = bandOf(stats, o.band ?? 'minmax')
       const upper = series.length
-      series.push({ label: `${meta.label} · ${spec.label} (upper)`, color: meta.color, values: scaled(band.upper), width: 0, legend: false, points: false })
-      series.push({ label: `${meta.label} · ${spec.label} (lower)`, color: meta.color, values: scaled(band.lower), width: 0, legend: false, points: false })
+      series.push({ label: `${meta.label} · ${spec.label} (upper)`, color: meta.color, values: scaled(columnsToSlots(band.upper)), width: 0, legend: false, points: false })
+      series.push({ label: `${meta.label} · ${spec.label} (lower)`, color: meta.color, values: scaled(columnsToSlots(band.lower)), width: 0, legend: false, points: false })
       fills.push({ upper, lower: upper + 1, color: withAlpha(meta.color, spec.dash ? 0.12 : 0.2) })
-      series.push({ label: `${meta.label} (${g.runIds.length} runs) · ${spec.label}`, color: meta.color, values: scaled(stats.mean), dash: spec.dash ?? false, width: 2 })
+      series.push({ label: `${meta.label} (${g.runIds.length} runs) · ${spec.label}`, color: meta.color, values: scaled(columnsToSlots(stats.mean)), dash: spec.dash ?? false, width: 2 })
     }
   }
   return { x: result.x, series, fills }

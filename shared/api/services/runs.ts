@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { defineService, method } from '../contract'
 import type { ClassificationReport, PredictionLike } from '../../compare/metrics'
-import { CURVE_AXES, type BandStats, type CurveAxis } from '../../compare/curves'
+import { CURVE_AXES, type CurveAxis, type GroupCurve } from '../../compare/curves'
 import type { TtaSpec } from '../../augment/tta-spec'
 import type { RunGroup } from '../../runs/groups'
 import { entityId } from './projects'
@@ -168,8 +168,8 @@ export interface RunSeries {
 export interface CurveGroupResult {
   readonly key: string
   readonly runIds: number[]
-  /** Per metric name: mean, sample std, min, max over the group's runs at each slot, and how many runs had a value there. */
-  readonly series: Record<string, BandStats>
+  /** Per metric name: mean, sample std, min, max over the group's runs, one value per pixel column (x has two slots a column). */
+  readonly series: Record<string, GroupCurve>
 }
 
 /** A run's curves for `curves`: min/max per pixel column on the shared slots. */
@@ -428,8 +428,8 @@ export const runsContract = defineService(
     /**
      * Curves of up to 10,000 runs on one axis (step, epoch, relative wall time, examples seen = step x batch
      * size), reduced next to the database to what a chart of `columns` pixel columns draws (shared/compare/curves):
-     * with `runs`, each run's curve by min/max per column; for each of `groups`, mean, std, min and max over its
-     * runs. `smooth` applies the EMA (shared/compare emaSmooth) to the named metrics before anything else.
+     * with `runs`, each run's curve by min/max per column (two values); for each of `groups`, mean, std, min and
+     * max over its runs (one value per column); values to 6 significant digits. `smooth` applies the EMA (shared/compare emaSmooth) to the named metrics before anything else.
      */
     curves: method<CurvesResult>()(
       z.object({

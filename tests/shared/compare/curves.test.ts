@@ -3,7 +3,7 @@
  * column (extremes kept, at most two values per column), resampling for group means, and the band statistics.
  */
 import { describe, expect, it } from 'vitest'
-import { aggregateSlots, alignX, bandOf, gridOver, gridSlots, minMaxPerColumn, resampleOnGrid, slotOf } from '@shared/compare'
+import { aggregateSlots, alignX, bandOf, chartValue, columnsToSlots, gridOver, gridSlots, groupCurve, minMaxPerColumn, perColumn, resampleOnGrid, slotOf } from '@shared/compare'
 import { createRng } from '@shared/random'
 
 describe('alignment', () => {
@@ -107,5 +107,17 @@ describe('group bands', () => {
     expect(() => gridOver([[1, 2]], 0)).toThrow(/columns >= 1, received 0/)
     expect(gridOver([[]], 10)).toBeNull()
     expect(gridOver([[3]], 10)).toEqual({ from: 2.5, to: 3.5, columns: 10 })
+  })
+})
+
+describe('what a group sends', () => {
+  it('one value per pixel column (the mean of its two slots), to 6 significant digits, back on the slots for the chart', () => {
+    expect(perColumn([1, 3, null, 5, null, null, 7, null])).toEqual([2, 5, null, 7])
+    expect(chartValue(0.123456789)).toBe(0.123457)
+    expect(chartValue(123456.789)).toBe(123457)
+    expect(chartValue(Number.NaN)).toBeNull()
+    const g = groupCurve([perColumn([1, 1, 2, 2]), perColumn([3, 3, 4, 4])], 2)
+    expect(g).toEqual({ mean: [2, 3], std: [chartValue(Math.SQRT2), chartValue(Math.SQRT2)], min: [1, 2], max: [3, 4] })
+    expect(columnsToSlots(g.mean)).toEqual([2, 2, 3, 3])
   })
 })
