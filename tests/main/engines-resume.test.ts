@@ -61,8 +61,8 @@ function snapshot(training: Record<string, unknown>): Record<string, unknown> {
 
 const api = () => ({ engines: clientFor(studio, enginesContract), runs: clientFor(studio, runsContract) })
 
-async function start(training: Record<string, unknown>) {
-  const started = await api().engines.startPytorch({ projectId, config: snapshot(training), datasetId: dataset.id, processes: 1, device: 'cpu' })
+async function start(training: Record<string, unknown>, processes = 1) {
+  const started = await api().engines.startPytorch({ projectId, config: snapshot(training), datasetId: dataset.id, processes, device: 'cpu' })
   return { ...started, done: studio.engines.runner.finished(started.run.id)! }
 }
 
@@ -201,5 +201,24 @@ describe.skipIf(python === null)('PyTorch runs: checkpoints while training, resu
     expectContiguous(m['train/loss'], total)
     expect(m['val/acc']?.epoch).toEqual(Array.from({ length: EPOCHS }, (_, i) => i + 1))
     expect(await runCli(['train', '--resume', String(s.run.id), '--engine', 'pytorch', '--data-dir', dataDir], capture())).toBe(2)
+  }, 300_000)
+
+  it('under torchrun (2 processes, gloo): stopped in epoch 2, resumed with every process reading last.pt, ends with 3 epochs contiguous', async () => {
+    const { engines, runs } = api()
+    const s = await start({ epochs: 3, batchSize: 8 }, 2)
+    const total = await until('the run started', async () => ((await runs.get({ id: s.run.id })).summary as { totalSteps?: number } | null)?.totalSteps)
+    await until('epoch 2 trains', () => stepInFile(s.folder) >= total / 3 + 2, 120_000, 10)
+    const stopped = await engines.stop({ runId: s.run.id })
+    expect(stopped.status, JSON.stringify(stopped.summary)).toBe('stopped')
+    const resumed = await engines.resumePytorch({ runId: s.run.id })
+    expect(resumed.command.slice(1, 5)).toEqual(['torchrun_compat.py', '--standalone', '--nproc_per_node', '2'])
+    expect(resumed.command).toContain('--resume')
+    const ended = await studio.engines.runner.finished(s.run.id)!
+    expect(ended.status, JSON.stringify(ended.summary)).toBe('completed')
+    expect((ended.summary as { engine: unknown }).engine).toMatchObject({ worldSize: 2, distributedBackend: 'gloo' })
+    const m = await runs.metrics({ runId: s.run.id })
+    expectContiguous(m['train/loss'], total)
+    expect(m['val/acc']?.epoch).toEqual([1, 2, 3])
+    expect((filePoints(s.folder).get('train/loss') ?? []).length).toBe(total)
   }, 300_000)
 })
