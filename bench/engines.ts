@@ -30,18 +30,10 @@ import { initWasmBackend, registerWasmTrainingKernels } from '../shared/tfjs/was
 import { parseTrainingConfig } from '../shared/train/config'
 import { InMemoryDataSource, Trainer, type TrainMessage } from '../shared/train/index'
 import { BENCH_CNN_DESCRIPTION, benchCnn, benchPipeline } from './bench-cnn'
-
-function argStr(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 ? (process.argv[i + 1] ?? def) : def
-}
-function argNum(name: string, def: number): number {
-  const v = Number(argStr(name, String(def)))
-  return Number.isInteger(v) && v > 0 ? v : def
-}
-const REPS = argNum('reps', 2)
-const STEPS = argNum('steps', 30)
-const WARMUP = argNum('warmup', 3)
+import { argCount, argStr } from './args'
+const REPS = argCount('reps', 2)
+const STEPS = argCount('steps', 30)
+const WARMUP = argCount('warmup', 3)
 const PYTHON = argStr('python', process.env.PYTHON ?? '/usr/bin/python3')
 const BATCH = 64
 const SHAPE = [28, 28, 1] as const

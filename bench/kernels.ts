@@ -25,19 +25,11 @@ import { compileGraph } from '../shared/tfjs/compile'
 import { ADAM_UPDATE, initWasmBackend, WASM_BACKEND_NAME } from '../shared/tfjs/wasm/index'
 import { planParams, TrainOptimizer } from '../shared/train/index'
 import { benchCnn } from './bench-cnn'
-
-function argStr(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 ? (process.argv[i + 1] ?? def) : def
-}
-function argNum(name: string, def: number): number {
-  const v = Number(argStr(name, String(def)))
-  return Number.isFinite(v) && v > 0 ? v : def
-}
+import { argCount, argStr } from './args'
 const MODE = process.argv[2] ?? 'profile'
 const MODELS = argStr('models', 'cnn,resnet20').split(',')
-const REPS = argNum('reps', 5)
-const STEPS = argNum('steps', 2)
+const REPS = argCount('reps', 5)
+const STEPS = argCount('steps', 2)
 const KERNELS = argStr('kernels', '').split(',').filter((k) => k !== '')
 
 /** tfjs-backend-wasm's own kernels, captured before the studio's are registered. */

@@ -38,16 +38,8 @@ import { Trainer } from '../shared/train/index'
 import type { TrainMessage } from '../shared/train/index'
 import { BENCH_CNN_DESCRIPTION, benchCnn, benchPipeline } from './bench-cnn'
 import { summarizeProfile, syntheticSource, type KernelProfile } from './bench-models'
-
-function argStr(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 ? (process.argv[i + 1] ?? def) : def
-}
-function argNum(name: string, def: number): number {
-  const v = Number(argStr(name, String(def)))
-  return Number.isFinite(v) && v > 0 ? v : def
-}
-const REPS = argNum('reps', 3)
+import { argCount, argStr } from './args'
+const REPS = argCount('reps', 3)
 const BACKEND = argStr('backend', 'wasm')
 const MODELS = argStr('models', 'cnn,resnet20').split(',')
 /** The stock CPU backend (pure JavaScript kernels) takes minutes per step on these models: only when asked. */
