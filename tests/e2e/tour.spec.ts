@@ -208,8 +208,11 @@ test('tour: real digits imported from a folder, every view, both themes', async 
     await shoot('10-runs-table', async () => {
       await expect(page.getByTestId('run-row').first()).toBeVisible()
     })
+    const overflow = () => page.getByTestId('runs-table-scroll').evaluate((el) => el.scrollWidth - el.clientWidth)
+    console.log(`runs table at 1440 px, grouped: ${await overflow()} px past the window`)
     await page.getByLabel('Group runs by').selectOption('')
     await expect(page.getByTestId('run-row')).toHaveCount(4)
+    console.log(`runs table at 1440 px, not grouped: ${await overflow()} px past the window`)
 
     // --- Run detail: evaluate two runs (for the confusion diff), filters and activations --------------------
     const runNames = await page.getByTestId('run-row').locator('input[type="checkbox"]').evaluateAll((boxes) => boxes.map((b) => (b.getAttribute('aria-label') ?? '').replace(/^Select /, '')))

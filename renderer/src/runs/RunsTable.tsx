@@ -693,8 +693,15 @@ const RunRow = memo(function RunRow(props: { row: RunTableRow; inGroup: boolean;
 /** A group row's cell: mean ± sample standard deviation (n shown when some runs lack the value). */
 function GroupStat({ s, format }: { s: MetricStats; format: (v: number) => string }) {
   return (
-    <span title={s.n > 0 ? `mean ${format(s.mean as number)}, sample std ${format(s.std as number)}, min ${format(s.min as number)}, max ${format(s.max as number)} over ${s.n} run${s.n === 1 ? '' : 's'}` : 'No run of the group has a value'}>
-      {formatMeanStd(s, format)}
+    <span className="group-stat" title={s.n > 0 ? `mean ${format(s.mean as number)}, sample std ${format(s.std as number)}, min ${format(s.min as number)}, max ${format(s.max as number)} over ${s.n} run${s.n === 1 ? '' : 's'}` : 'No run of the group has a value'}>
+      {/* Mean and ± std may take two lines, so a group row does not widen its columns past the window. */}
+      {formatMeanStd(s, format)
+        .split(/(?= ± )/)
+        .map((part, i) => (
+          <span key={i} className="group-stat-part">
+            {part}
+          </span>
+        ))}
     </span>
   )
 }
