@@ -14,6 +14,8 @@
  *       the studio's Adam update of every variable, fused kernel vs op by op.
  *   npx tsx bench/kernels.ts conv --kernels Conv2DBackpropInput [--reps N]
  *       Conv2DBackpropFilter / Conv2DBackpropInput alone on the layer shapes of both models, old vs new.
+ *   A kernel named NAME:composite (Conv2DBackpropFilter:composite, Conv2DBackpropInput:composite) is the studio's
+ *   earlier composite-convolution kernel (conv-grad-kernels.ts, before the product kernels of issue #16), in any mode.
  */
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -23,6 +25,7 @@ import { resnet20 } from '../shared/graph/templates'
 import type { GraphDocument } from '../shared/graph/types'
 import { compileGraph } from '../shared/tfjs/compile'
 import { ADAM_UPDATE, initWasmBackend, WASM_BACKEND_NAME } from '../shared/tfjs/wasm/index'
+import { wasmConvGradCompositeKernelConfigs } from '../shared/tfjs/wasm/conv-grad-kernels'
 import { planParams, TrainOptimizer } from '../shared/train/index'
 import { benchCnn } from './bench-cnn'
 import { argCount, argStr } from './args'
@@ -38,10 +41,17 @@ const NATIVE = new Map<string, tf.KernelConfig>()
 /** tfjs' own gradients (--kernels FusedBatchNorm-grad,Mean-grad,Sum-grad), captured before the studio's wrap them. */
 const GRAD_SUFFIX = '-grad'
 const NATIVE_GRADS = new Map<string, tf.GradConfig>()
+const COMPOSITE_SUFFIX = ':composite'
 
 /** The "old" kernels of an A/B: the native ones named by --kernels (names ending in -grad: tfjs' gradients). */
 function oldKernels(): tf.KernelConfig[] {
   return KERNELS.filter((k) => !k.endsWith(GRAD_SUFFIX)).map((k) => {
+    if (k.endsWith(COMPOSITE_SUFFIX)) {
+      const name = k.slice(0, -COMPOSITE_SUFFIX.length)
+      const c = wasmConvGradCompositeKernelConfigs.find((x) => x.kernelName === name)
+      if (c === undefined) throw new Error(`--kernels: no composite-convolution version of '${name}'`)
+      return c
+    }
     const c = NATIVE.get(k)
     if (c === undefined) throw new Error(`--kernels: tfjs-backend-wasm has no native '${k}' to compare with`)
     return c
@@ -159,6 +169,7 @@ async function ab(): Promise<void> {
 async function conv(): Promise<void> {
   // [n, h, w, cin, cout, k, stride] of the conv layers of both models.
   const shapes: [number, number, number, number, number, number, number][] = [
+    [64, 28, 28, 1, 32, 3, 1],
     [64, 28, 28, 32, 32, 3, 1],
     [64, 14, 14, 32, 64, 3, 1],
     [64, 14, 14, 64, 64, 3, 1],
@@ -166,7 +177,10 @@ async function conv(): Promise<void> {
     [128, 32, 32, 16, 32, 3, 2],
     [128, 32, 32, 16, 32, 1, 2],
     [128, 16, 16, 32, 32, 3, 1],
+    [128, 16, 16, 32, 64, 3, 2],
+    [128, 16, 16, 32, 64, 1, 2],
     [128, 8, 8, 64, 64, 3, 1],
+    [128, 32, 32, 3, 16, 3, 1],
   ]
   for (const [n, h, w, cin, cout, k, s] of shapes) {
     const x = tf.randomUniform([n, h, w, cin]) as tf.Tensor4D
@@ -282,7 +296,9 @@ async function adam(): Promise<void> {
 async function main(): Promise<void> {
   const dir = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/'
   for (const k of KERNELS) {
-    if (k.endsWith(GRAD_SUFFIX)) {
+    if (k.endsWith(COMPOSITE_SUFFIX)) {
+      continue
+    } else if (k.endsWith(GRAD_SUFFIX)) {
       const name = k.slice(0, -GRAD_SUFFIX.length)
       const g = tf.getGradient(name)
       if (g === undefined) throw new Error(`--kernels: tfjs has no gradient for '${name}'`)

@@ -7,6 +7,10 @@
  * (Transpose, Reverse, PadV2, Slice, Reshape, Sum). Only NHWC (channelsLast) is supported,
  * like the WASM forward convolutions.
  *
+ * The registered Conv2DBackpropFilter and Conv2DBackpropInput are routed (issue #16): NHWC float32 calls go to
+ * the XNNPACK-product kernels of conv-gemm-kernels.ts (dW always, dx for strides > 1), the rest to the composite
+ * convolutions here (dx at stride 1: a forward convolution of dy with the flipped filter, no activation Transpose).
+ *
  * Notation (one spatial axis; the other is identical): input length H, filter length F,
  * stride s, dilation d, output length O, padding before `pt` (top/left):
  *   y[o] = sum_f x[o*s + f*d - pt] * w[f]
@@ -31,6 +35,7 @@ import type {
   NamedAttrMap,
   TensorInfo,
 } from '@tensorflow/tfjs'
+import { conv2DBackpropFilterGemm, conv2DBackpropInputGemm, convGradPath } from './conv-gemm-kernels'
 import { KernelScope, WASM_BACKEND_NAME, withKernelScope } from './kernel-scope'
 
 type Shape4 = [number, number, number, number]
@@ -355,17 +360,38 @@ function depthwiseConv2dNativeBackpropInput(args: {
   })
 }
 
+type ConvGradArgs = { inputs: Record<string, TensorInfo>; backend: KernelBackend; attrs: NamedAttrMap }
+
+/** dW: the product kernels of conv-gemm-kernels.ts for NHWC float32, else the composite convolution above. */
+function conv2DBackpropFilterRouted(args: ConvGradArgs): TensorInfo {
+  return convGradPath('filter', args.attrs, args.inputs) === 'fallback' ? conv2DBackpropFilter(args) : conv2DBackpropFilterGemm(args)
+}
+
+/** dx: product + col2im for strides > 1, the forward convolution above at stride 1 (NCHW: the native kernel, see register.ts). */
+function conv2DBackpropInputRouted(args: ConvGradArgs): TensorInfo {
+  return convGradPath('input', args.attrs, args.inputs) === 'col2im' ? conv2DBackpropInputGemm(args) : conv2DBackpropInput(args)
+}
+
+/**
+ * The composite-convolution versions alone (what the studio registered before the product kernels, and what
+ * the routed kernels fall back to): for A/B timing in bench/kernels.ts.
+ */
+export const wasmConvGradCompositeKernelConfigs: readonly KernelConfig[] = [
+  { kernelName: Conv2DBackpropFilter, backendName: WASM_BACKEND_NAME, kernelFunc: conv2DBackpropFilter as unknown as KernelFunc },
+  { kernelName: Conv2DBackpropInput, backendName: WASM_BACKEND_NAME, kernelFunc: conv2DBackpropInput as unknown as KernelFunc },
+]
+
 /** The kernels this module provides, in registration order. */
 export const wasmConvGradKernelConfigs: readonly KernelConfig[] = [
   {
     kernelName: Conv2DBackpropFilter,
     backendName: WASM_BACKEND_NAME,
-    kernelFunc: conv2DBackpropFilter as unknown as KernelFunc,
+    kernelFunc: conv2DBackpropFilterRouted as unknown as KernelFunc,
   },
   {
     kernelName: Conv2DBackpropInput,
     backendName: WASM_BACKEND_NAME,
-    kernelFunc: conv2DBackpropInput as unknown as KernelFunc,
+    kernelFunc: conv2DBackpropInputRouted as unknown as KernelFunc,
   },
   {
     kernelName: DepthwiseConv2dNativeBackpropFilter,

@@ -105,7 +105,7 @@ const ENTRIES: readonly Entry[] = [
 ]
 
 /**
- * Registers for backend 'wasm': Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter,
+ * Registers for backend 'wasm': Conv2DBackpropFilter (XNNPACK products, conv-gemm-kernels.ts), DepthwiseConv2dNativeBackpropFilter,
  * DepthwiseConv2dNativeBackpropInput (missing in tfjs-backend-wasm 4.22), and replaces
  * Conv2DBackpropInput (NHWC; faster), MaxPoolGrad (correctness), Tile, Sum, Mean and
  * transposed BatchMatMul (speed), see the options.
