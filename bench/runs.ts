@@ -14,8 +14,9 @@
  *   - overlay (services): runs.metricsMany for 20 runs with the names a Compare overlay shows (train/loss,
  *     val/loss, val/acc, train/acc), full resolution and downsampled to 1,000 points;
  *   - through the browser host's HTTP API (POST /api/studio:runs.<method>, the token in its header, JSON both
- *     ways, as the page calls it): the runs table with chosen per-column values (best, last, at a step, at an
- *     epoch), sorted by one of them; grouped by the seed; grouped by everything except the seed; and a grouped
+ *     ways, as the page calls it; runs.curves answers in the binary envelope, float32 curves): the runs table
+ *     with chosen per-column values (best, last, at a step, at an epoch), sorted by one of them (its first call
+ *     too, which reads every run's value at the step and epoch); grouped by the seed; grouped by everything except the seed; and a grouped
  *     overlay of 200 runs (runs.curves as Compare asks: 4 metrics on 1,000 pixel columns, a band per group;
  *     and again with each run's own curve).
  * Prints one JSON object with the numbers, the targets and pass/fail per target; exits 1 when a target fails.
@@ -27,7 +28,8 @@ import { tmpdir } from 'node:os'
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { methodChannel, type CallResult, type RunsTable, type RunSeries } from '../shared/api/index'
+import { decodeEnvelope, ENVELOPE_CONTENT_TYPE, methodChannel, type CallResult, type CurvesResult, type RunsTable, type RunSeries } from '../shared/api/index'
+import { unpackCurves } from '../shared/compare/index'
 import { getTemplate } from '../shared/graph/index'
 import { startStudio } from '../main/studio'
 import { startWebHost } from '../main/web/server'
@@ -194,27 +196,32 @@ async function main() {
   // answer would reset the next call.
   const http = async <T>(method: string, payload: unknown): Promise<T> => {
     const body = JSON.stringify(payload)
-    const text = await new Promise<string>((resolve, reject) => {
+    const answer = await new Promise<{ bytes: Buffer; binary: boolean }>((resolve, reject) => {
       const req = request(
         new URL(`/api/${encodeURIComponent(methodChannel('runs', method))}`, web.url),
         { method: 'POST', agent: false, headers: { 'X-Studio-Token': web.token, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } },
         (res) => {
           const chunks: Buffer[] = []
           res.on('data', (c: Buffer) => chunks.push(c))
-          res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+          res.on('end', () => resolve({ bytes: Buffer.concat(chunks), binary: res.headers['content-type'] === ENVELOPE_CONTENT_TYPE }))
           res.on('error', reject)
         },
       )
       req.on('error', reject)
       req.end(body)
     })
-    responseBytes = text.length
-    const r = JSON.parse(text) as CallResult
+    responseBytes = answer.bytes.length
+    // As the renderer's transport reads it: JSON, or the binary envelope when the answer carries bytes (runs.curves).
+    const r = (answer.binary ? decodeEnvelope(new Uint8Array(answer.bytes.buffer, answer.bytes.byteOffset, answer.bytes.length)) : JSON.parse(answer.bytes.toString('utf8'))) as CallResult
     if (!r.ok) throw new Error(`${method} over HTTP: ${r.error.message}`)
     return r.value as T
   }
   const chosen = ['metric:val/acc:best', 'metric:val/loss:last', 'metric:train/loss:step=1000', 'metric:val/acc:epoch=10']
   const httpTableQuery = { projectId, sort: { column: 'metric:train/loss:step=1000', dir: 'asc' }, extraColumns: chosen }
+  // The first call reads every run's values at the step and epoch (later ones reuse what is kept per run).
+  const httpTableFirst0 = performance.now()
+  await http<RunsTable>('table', httpTableQuery)
+  const httpTableFirstMs = performance.now() - httpTableFirst0
   const httpTableMs = await timeIt(() => http<RunsTable>('table', httpTableQuery))
   const httpTableBytes = responseBytes
   const bySeedMs = await timeIt(() => http<RunsTable>('table', { ...httpTableQuery, extraColumns: [...chosen, 'training.seed'], group: { kind: 'columns', columns: ['training.seed'] } }))
@@ -234,9 +241,9 @@ async function main() {
   }
   const overlay200Ids = groups200.flatMap((g) => g.runIds)
   const overlay200Query = { runIds: overlay200Ids, names: OVERLAY_NAMES, axis: 'step', columns: 1000, groups: groups200, runs: false }
-  const overlay200Ms = await timeIt(() => http<unknown>('curves', overlay200Query))
+  const overlay200Ms = await timeIt(async () => unpackCurves(await http<CurvesResult>('curves', overlay200Query))) // and unpacked, as Compare does
   const overlay200Bytes = responseBytes
-  const overlay200RunsMs = await timeIt(() => http<unknown>('curves', { ...overlay200Query, runs: true }))
+  const overlay200RunsMs = await timeIt(async () => unpackCurves(await http<CurvesResult>('curves', { ...overlay200Query, runs: true })))
   const overlay200RunsBytes = responseBytes
   await web.close()
 
@@ -261,6 +268,7 @@ async function main() {
     dbBytes,
     dbMBPerMillionPoints: +dbMBPerMillionPoints.toFixed(1),
     http: {
+      runsTableChosenColumnsFirstCallMs: +httpTableFirstMs.toFixed(1),
       runsTableChosenColumnsMs: +httpTableMs.toFixed(1),
       runsTableChosenColumns: chosen,
       runsTableResponseMB: +(httpTableBytes / 2 ** 20).toFixed(2),

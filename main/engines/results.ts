@@ -236,7 +236,7 @@ export class MetricsToMessages {
 /** The last stored step per metric name of a run (what an import does not write again). */
 export function storedLastSteps(db: Db, runId: number): Map<string, number> {
   const rows = db
-    .prepare('SELECT n.name AS name, MAX(m.step) AS step FROM metrics m JOIN metric_names n ON n.id = m.name_id WHERE m.run_id = ? GROUP BY n.name')
+    .prepare('SELECT n.name AS name, MAX(c.last_step) AS step FROM metric_chunks c JOIN metric_names n ON n.id = c.name_id WHERE c.run_id = ? GROUP BY n.name')
     .all(runId) as { name: string; step: number }[]
   return new Map(rows.map((r) => [r.name, r.step]))
 }

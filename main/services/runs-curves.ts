@@ -4,13 +4,15 @@
  * Reads each asked run's points once, aligns them on the asked axis (the batch size comes from the run facts),
  * smooths where asked, and reduces them with shared/compare/curves: per run by min/max per pixel column (two
  * values a column), per group by the mean, std, min and max of the runs' resampled curves (one value a column),
- * every value to 6 significant digits. 200 runs of 5,000 points in two groups are ~58 KB of JSON on 320 columns
+ * every curve packed as float32 bytes (packCurve). 200 runs of 5,000 points in two groups are ~32 KB on 320 columns
+ * in the browser host's envelope (the x as JSON, the curves as bytes)
  * (tests/main/runs-curves.test.ts).
  */
 import { ApiError, type MethodOutput, type runsContract } from '@shared/api'
-import { alignX, chartValue, emaSmooth, gridOver, gridSlots, groupCurve, minMaxPerColumn, perColumn, resampleOnGrid } from '@shared/compare'
+import { alignX, emaSmooth, gridOver, gridSlots, minMaxPerColumn, packCurve, packGroupCurve, perColumn, resampleOnGrid } from '@shared/compare'
 import type { z } from 'zod'
 import type { Db } from '../store/db'
+import { createChunkStore, decodeChunk, unpack } from './metric-chunks'
 
 type Methods = (typeof runsContract)['methods']
 type Input = z.output<Methods['curves']['input']>
@@ -18,8 +20,17 @@ type Output = MethodOutput<Methods['curves']>
 
 export function createCurvesQuery(db: Db): (q: Input) => Output {
   const nameIdOf = db.prepare('SELECT id FROM metric_names WHERE name = ?').pluck()
-  const seriesOf = db.prepare('SELECT step, epoch, value, time FROM metrics WHERE run_id = ? AND name_id = ? ORDER BY step').raw()
-  const startOf = db.prepare('SELECT MIN(time) FROM metrics WHERE run_id = ? AND step = (SELECT MIN(step) FROM metrics WHERE run_id = ?)').pluck()
+  const chunks = createChunkStore(db)
+  // The run's start: the earliest time among its points of its first step (each such chunk begins with one).
+  const firstChunks = db.prepare('SELECT data FROM metric_chunks WHERE run_id = ? AND first_step = (SELECT MIN(first_step) FROM metric_chunks WHERE run_id = ?)').pluck()
+  const startOf = (runId: number): number | null => {
+    let t: number | null = null
+    for (const b of firstChunks.all(runId, runId) as Buffer[]) {
+      const time = decodeChunk(b)[3] as number
+      if (t === null || time < t) t = time
+    }
+    return t
+  }
 
   return ({ runIds, names, axis, columns, runs: withRuns, groups = [], smooth }) => {
     const ids = [...new Set(runIds)]
@@ -45,26 +56,29 @@ export function createCurvesQuery(db: Db): (q: Input) => Output {
     const aligned = new Map<number, Map<string, { xs: number[]; ys: (number | null)[] }>>()
     for (const runId of ids) {
       const batchSize = found.get(runId) ?? null
-      const startTime = axis === 'time' ? ((startOf.get(runId, runId) as number | null) ?? 0) : 0
+      const startTime = axis === 'time' ? (startOf(runId) ?? 0) : 0
       const per = new Map<string, { xs: number[]; ys: (number | null)[] }>()
       let placed = true
       for (const [name, id] of nameIds) {
         if (id === undefined) continue
-        const rows = seriesOf.all(runId, id) as [number, number, number, number][]
-        if (rows.length === 0) continue
-        points += rows.length
-        const s = { step: rows.map((r) => r[0]), epoch: rows.map((r) => r[1]), time: rows.map((r) => r[3]) }
+        const packed = chunks.series(runId, id)
+        if (packed.length === 0) continue
+        const { value: values, ...s } = unpack(packed)
+        points += values.length
         const xs = alignX(s, axis, { batchSize, startTime })
         if (xs === null) {
           placed = false
           break
         }
-        const values = rows.map((r) => r[2])
         const ys = smoothed.has(name) ? emaSmooth(values, (smooth as { weight: number }).weight) : values
         // Epoch and wall-time x need not be ascending by step (a resumed run); resampling needs them sorted.
-        const order = xs.map((_, i) => i)
-        if (xs.some((x, i) => i > 0 && x < (xs[i - 1] as number))) order.sort((a, b) => (xs[a] as number) - (xs[b] as number))
-        per.set(name, { xs: order.map((i) => xs[i] as number), ys: order.map((i) => ys[i] ?? null) })
+        let sorted = true
+        for (let i = 1; i < xs.length && sorted; i++) if ((xs[i] as number) < (xs[i - 1] as number)) sorted = false
+        if (sorted) per.set(name, { xs, ys })
+        else {
+          const order = xs.map((_, i) => i).sort((a, b) => (xs[a] as number) - (xs[b] as number))
+          per.set(name, { xs: order.map((i) => xs[i] as number), ys: order.map((i) => ys[i] ?? null) })
+        }
       }
       if (!placed) unaligned.push(runId)
       else aligned.set(runId, per)
@@ -79,8 +93,8 @@ export function createCurvesQuery(db: Db): (q: Input) => Output {
     if (grid === null) return { axis, x: [], runs: [], groups: [], unaligned, points }
     const runs = withRuns
       ? [...aligned].map(([runId, per]) => {
-          const series: Record<string, (number | null)[]> = {}
-          for (const [name, s] of per) series[name] = minMaxPerColumn(s.xs, s.ys, grid).map(chartValue)
+          const series: Record<string, Uint8Array> = {}
+          for (const [name, s] of per) series[name] = packCurve(minMaxPerColumn(s.xs, s.ys, grid))
           return { runId, series }
         })
       : []
@@ -101,7 +115,7 @@ export function createCurvesQuery(db: Db): (q: Input) => Output {
       const series: Output['groups'][number]['series'] = {}
       for (const name of uniqueNames) {
         const curves = members.filter((id) => aligned.get(id)?.has(name)).map((id) => resampledOf(id, name))
-        if (curves.length > 0) series[name] = groupCurve(curves, columns)
+        if (curves.length > 0) series[name] = packGroupCurve(curves, columns)
       }
       return { key: g.key, runIds: members, series }
     })

@@ -1,7 +1,7 @@
 /**
  * The runs repository: the rows of `runs`, `metrics` and `checkpoints`, their mapping to the API types, and the
- * SQL. No files, no events (the runs service does those). Metric ingest writes chunks of rows per statement and
- * keeps run_metric_stats up to date in the same transaction (runs-stats.ts).
+ * SQL. No files, no events (the runs service does those). Metric ingest writes each name's points of a batch as
+ * packed chunks (metric-chunks.ts) and keeps run_metric_stats up to date in the same transaction (runs-stats.ts).
  */
 import {
   ApiError,
@@ -16,7 +16,8 @@ import type { MetricPoint } from '../../shared/train/metrics'
 import type { Db } from '../store/db'
 import type { WrittenCheckpoint } from '../store/checkpoint-files'
 import { DERIVED_SET, summaryFactFields, type DerivedFacts, type RunFactColumns } from './run-facts'
-import { addToBatch, createStatsStore, startBatch, type BatchStats } from './runs-stats'
+import { createChunkStore, STRIDE, unpack } from './metric-chunks'
+import { addToBatch, createStatsStore, startBatch } from './runs-stats'
 
 export type RunRow = RunFactColumns & {
   id: number
@@ -109,16 +110,14 @@ export interface NewRun {
 /** One recorded value: the recorder's point (shared/train/metrics.ts), one home for both sides. */
 export type { MetricPoint } from '../../shared/train/metrics'
 
-/** Rows per INSERT statement of metric ingest (fewer statement steps and bindings). */
-const CHUNK = 64
-
 export type RunsRepository = ReturnType<typeof createRunsRepository>
 
 export function createRunsRepository(db: Db) {
   const byId = db.prepare('SELECT * FROM runs WHERE id = ?')
   const exists = db.prepare('SELECT 1 FROM runs WHERE id = ?').pluck()
   const writeDerived = db.prepare(`UPDATE runs SET ${DERIVED_SET}, derived = 1 WHERE id = @id`)
-  const stats = createStatsStore(db)
+  const chunks = createChunkStore(db)
+  const stats = createStatsStore(db, chunks)
 
   const nameIds = new Map<string, number>()
   const nameId = (name: string): number => {
@@ -130,12 +129,6 @@ export function createRunsRepository(db: Db) {
     }
     return id
   }
-  const insertMetric = db.prepare('INSERT OR REPLACE INTO metrics (run_id, name_id, step, epoch, value, time) VALUES (?, ?, ?, ?, ?, ?)')
-  // Rows apply in order, so a step repeated within a batch still ends with its last value.
-  const insertMetricChunk = db.prepare(
-    `INSERT OR REPLACE INTO metrics (run_id, name_id, step, epoch, value, time) VALUES ${Array.from({ length: CHUNK }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
-  )
-  const chunkArgs = new Array<number>(CHUNK * 6)
   const checkpointById = db.prepare('SELECT * FROM checkpoints WHERE id = ?')
 
   return {
@@ -231,64 +224,46 @@ export function createRunsRepository(db: Db) {
     /** Appends (or replaces, by run, name and step) metric points and merges their statistics; returns the last step. */
     appendMetrics(runId: number, points: readonly MetricPoint[]): number {
       let lastStep = 0
+      // Each name's points packed in the batch's order (a step repeated within the batch ends with its last value).
+      const perName = new Map<number, { at: number; packed: Float64Array }>()
+      const counts = new Map<string, number>()
+      for (const p of points) counts.set(p.name, (counts.get(p.name) ?? 0) + 1)
+      for (const [name, n] of counts) perName.set(nameId(name), { at: 0, packed: new Float64Array(n * STRIDE) })
+      for (const p of points) {
+        const s = perName.get(nameIds.get(p.name) as number)!
+        s.packed[s.at++] = p.step
+        s.packed[s.at++] = p.epoch
+        s.packed[s.at++] = p.value
+        s.packed[s.at++] = p.time
+        if (p.step > lastStep) lastStep = p.step
+      }
       db.transaction(() => {
-        const batches = new Map<number, BatchStats>()
-        const full = points.length - (points.length % CHUNK)
-        let k = 0
-        for (let i = 0; i < points.length; i++) {
-          const p = points[i]!
-          const nid = nameId(p.name)
-          if (i < full) {
-            chunkArgs[k++] = runId
-            chunkArgs[k++] = nid
-            chunkArgs[k++] = p.step
-            chunkArgs[k++] = p.epoch
-            chunkArgs[k++] = p.value
-            chunkArgs[k++] = p.time
-            if (k === chunkArgs.length) {
-              insertMetricChunk.run(chunkArgs)
-              k = 0
-            }
-          } else {
-            insertMetric.run(runId, nid, p.step, p.epoch, p.value, p.time)
-          }
-          const b = batches.get(nid)
-          if (b) addToBatch(b, p.step, p.epoch, p.value)
-          else batches.set(nid, startBatch(p.step, p.epoch, p.value))
-          if (p.step > lastStep) lastStep = p.step
+        for (const [nid, { packed }] of perName) {
+          chunks.write(runId, nid, packed)
+          const b = startBatch(packed[0] as number, packed[1] as number, packed[2] as number)
+          for (let i = STRIDE; i < packed.length; i += STRIDE) addToBatch(b, packed[i] as number, packed[i + 1] as number, packed[i + 2] as number)
+          stats.merge(runId, nid, b)
         }
-        for (const [nid, b] of batches) stats.merge(runId, nid, b)
       }).immediate()
       return lastStep
     },
 
     truncateMetrics(runId: number, afterStep: number): number {
       return db.transaction(() => {
-        const n = db.prepare('DELETE FROM metrics WHERE run_id = ? AND step > ?').run(runId, afterStep).changes
-        if (n > 0) stats.recomputeRun(runId)
-        return n
+        const { removed, names } = chunks.truncate(runId, afterStep)
+        stats.recomputeNames(runId, names)
+        return removed
       }).immediate()
     },
 
     /** Columnar series per metric name (all names, or those wanted). */
     metricSeries(runId: number, names?: readonly string[]): Record<string, MetricSeries> {
-      const rows = db
-        .prepare(
-          `SELECT n.name AS name, m.step AS step, m.epoch AS epoch, m.value AS value, m.time AS time
-           FROM metrics m JOIN metric_names n ON n.id = m.name_id
-           WHERE m.run_id = ? ORDER BY m.name_id, m.step`,
-        )
-        .raw()
-        .all(runId) as [string, number, number, number, number][]
+      const all = db.prepare('SELECT n.id AS id, n.name AS name FROM metric_names n WHERE n.id IN (SELECT DISTINCT name_id FROM metric_chunks WHERE run_id = ?) ORDER BY n.id').all(runId) as { id: number; name: string }[]
       const wanted = names ? new Set(names) : null
-      const out: Record<string, { step: number[]; epoch: number[]; value: number[]; time: number[] }> = {}
-      for (const [name, step, epoch, value, time] of rows) {
+      const out: Record<string, MetricSeries> = {}
+      for (const { id, name } of all) {
         if (wanted && !wanted.has(name)) continue
-        const s = (out[name] ??= { step: [], epoch: [], value: [], time: [] })
-        s.step.push(step)
-        s.epoch.push(epoch)
-        s.value.push(value)
-        s.time.push(time)
+        out[name] = unpack(chunks.series(runId, id))
       }
       return out
     },
@@ -315,6 +290,12 @@ export function createRunsRepository(db: Db) {
         }),
       ).immediate()
       return ids.map((id) => checkpointById.get(id) as CheckpointRow)
+    },
+
+    /** Moves a checkpoint's row to the position its file holds (its metrics, of the older checkpoint, dropped). */
+    repositionCheckpoint(id: number, at: { step: number; epoch: number }): CheckpointRow {
+      db.prepare('UPDATE checkpoints SET step = ?, epoch = ?, metrics = NULL WHERE id = ?').run(at.step, at.epoch, id)
+      return checkpointById.get(id) as CheckpointRow
     },
 
     /** The graph document of an architecture version (a run's fallback when its snapshot has none). */

@@ -1,9 +1,10 @@
 /**
  * Per run and metric name statistics (`run_metric_stats`): count, first/last point, min and max with their steps.
  * appendMetrics merges a batch incrementally when it only appends after the last stored step (the training
- * case); a batch that rewrites earlier steps, and truncateMetrics, recompute the pair from the metrics table.
+ * case); a batch that rewrites earlier steps, and truncateMetrics, recompute the pair from its stored points.
  */
 import type Database from 'better-sqlite3'
+import { createChunkStore, STRIDE, type PackedPoints } from './metric-chunks'
 
 // The database handle (store/db.ts's Db), named here without importing store/db: migration 6 runs this code.
 type Db = Database.Database
@@ -48,7 +49,15 @@ export function addToBatch(b: BatchStats, step: number, epoch: number, value: nu
   }
 }
 
-export function createStatsStore(db: Db) {
+/** Where recomputed statistics read a run's points: metric_chunks by default, the old metrics table in migration 6. */
+export interface PointSource {
+  /** A run's points of one name as [step, epoch, value, time] quadruples in step order. */
+  series(runId: number, nameId: number): PackedPoints
+  /** The name ids a run has points of. */
+  namesOf(runId: number): number[]
+}
+
+export function createStatsStore(db: Db, source: PointSource = createChunkStore(db)) {
   const get = db.prepare(
     `SELECT count, first_step AS firstStep, last_step AS lastStep, last_epoch AS lastEpoch, last_value AS lastValue,
             min_value AS minValue, min_step AS minStep, max_value AS maxValue, max_step AS maxStep
@@ -59,27 +68,22 @@ export function createStatsStore(db: Db) {
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
   const remove = db.prepare('DELETE FROM run_metric_stats WHERE run_id = ? AND name_id = ?')
-  const span = db.prepare('SELECT COUNT(*) AS n, MIN(step) AS first, MAX(step) AS last FROM metrics WHERE run_id = ? AND name_id = ?')
-  const at = db.prepare('SELECT epoch, value FROM metrics WHERE run_id = ? AND name_id = ? AND step = ?')
-  const lowest = db.prepare('SELECT step, value FROM metrics WHERE run_id = ? AND name_id = ? ORDER BY value ASC, step ASC LIMIT 1')
-  const highest = db.prepare('SELECT step, value FROM metrics WHERE run_id = ? AND name_id = ? ORDER BY value DESC, step ASC LIMIT 1')
   const namesOfRun = db.prepare('SELECT name_id AS id FROM run_metric_stats WHERE run_id = ?').pluck()
-  const namesInMetrics = db.prepare('SELECT DISTINCT name_id FROM metrics WHERE run_id = ?').pluck()
 
   const write = (runId: number, nameId: number, s: MetricStats) =>
     put.run(runId, nameId, s.count, s.firstStep, s.lastStep, s.lastEpoch, s.lastValue, s.minValue, s.minStep, s.maxValue, s.maxStep)
 
-  /** Recomputes one pair from the metrics table (removes the row when the run has no such points). */
+  /** Recomputes one pair from its points (removes the row when the run has no such points). */
   const recompute = (runId: number, nameId: number): void => {
-    const s = span.get(runId, nameId) as { n: number; first: number | null; last: number | null }
-    if (s.n === 0 || s.first === null || s.last === null) {
+    const p = source.series(runId, nameId)
+    if (p.length === 0) {
       remove.run(runId, nameId)
       return
     }
-    const last = at.get(runId, nameId, s.last) as { epoch: number; value: number }
-    const lo = lowest.get(runId, nameId) as { step: number; value: number }
-    const hi = highest.get(runId, nameId) as { step: number; value: number }
-    write(runId, nameId, { count: s.n, firstStep: s.first, lastStep: s.last, lastEpoch: last.epoch, lastValue: last.value, minValue: lo.value, minStep: lo.step, maxValue: hi.value, maxStep: hi.step })
+    // Points in step order: the first minimum and maximum are those of the lowest step.
+    const s = startBatch(p[0] as number, p[1] as number, p[2] as number)
+    for (let i = STRIDE; i < p.length; i += STRIDE) addToBatch(s, p[i] as number, p[i + 1] as number, p[i + 2] as number)
+    write(runId, nameId, s)
   }
 
   return {
@@ -110,9 +114,13 @@ export function createStatsStore(db: Db) {
     recomputeRun(runId: number): void {
       for (const id of namesOfRun.all(runId) as number[]) recompute(runId, id)
     },
-    /** Every name found in the metrics table (backfill of runs recorded before the stats existed). */
+    /** Recomputes the given names of a run (after a truncation touched them). */
+    recomputeNames(runId: number, nameIds: readonly number[]): void {
+      for (const id of nameIds) recompute(runId, id)
+    },
+    /** Every name the run has points of (backfill of runs recorded before the stats existed). */
     rebuildRun(runId: number): void {
-      for (const id of namesInMetrics.all(runId) as number[]) recompute(runId, id)
+      for (const id of source.namesOf(runId)) recompute(runId, id)
     },
   }
 }

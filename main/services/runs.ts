@@ -89,6 +89,7 @@ export function createRunsService(db: Db, paths: DataPaths, emit: Emitter<typeof
     delete({ id }) {
       const r = repo.row(id)
       repo.remove(id)
+      queries.forget(id)
       rmSync(runFolder(paths, r.project_id, r.id), { recursive: true, force: true })
       changed(r)
       return { deleted: true as const }
@@ -97,13 +98,16 @@ export function createRunsService(db: Db, paths: DataPaths, emit: Emitter<typeof
     appendMetrics({ runId, points }) {
       if (!repo.exists(runId)) repo.row(runId)
       const lastStep = repo.appendMetrics(runId, points)
+      queries.forgetMetrics(runId)
       emit('onDidAppendMetrics', { runId, written: points.length, lastStep })
       return { written: points.length }
     },
 
     truncateMetrics({ runId, afterStep }) {
       repo.row(runId)
-      return { removed: repo.truncateMetrics(runId, afterStep) }
+      const removed = repo.truncateMetrics(runId, afterStep)
+      queries.forgetMetrics(runId)
+      return { removed }
     },
 
     metrics({ runId, names }) {
@@ -125,8 +129,16 @@ export function createRunsService(db: Db, paths: DataPaths, emit: Emitter<typeof
     },
 
     loadCheckpoint({ id }) {
-      const c = repo.checkpoint(id)
+      let c = repo.checkpoint(id)
       const { meta, weights, optimizer } = readCheckpointFile(paths, c.path, `checkpoint ${id}`)
+      // A file is renamed over its predecessor (checkpoint-last.ckpt, checkpoint-best.ckpt) before its row is
+      // updated: a process killed in between leaves the row of the previous checkpoint on the newer file. The file
+      // is whole (written and fsynced before the rename) and the metrics up to it were written before it, so the row
+      // is brought to the file's position: a resume then goes on from where the file is, not from the stale row.
+      const at = meta as { step?: unknown; epoch?: unknown } | null
+      if (at && Number.isInteger(at.step) && Number.isInteger(at.epoch) && (at.step !== c.step || at.epoch !== c.epoch)) {
+        c = repo.repositionCheckpoint(id, { step: at.step as number, epoch: at.epoch as number })
+      }
       return { ...toCheckpoint(c), meta, weights, optimizer }
     },
 

@@ -3,7 +3,7 @@
  * referenced from the database by a path relative to it. Writes are atomic: temporary file, fsync, rename,
  * fsync of the folder, so a crash leaves either the old file or the new one.
  */
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { isInside, resolveInside } from './path-guard'
@@ -28,14 +28,36 @@ export function storageProblem(error: unknown, root: string): string | null {
   return null
 }
 
-/** True while process `pid` runs (on this machine); a process of another user counts as running. */
+/**
+ * True while process `pid` runs (on this machine); a process of another user counts as running. A process that
+ * was killed but not yet reaped (a zombie: its parent, or an init that reaps only now and then, has not waited
+ * for it) has stopped for good and counts as gone: `kill(pid, 0)` still succeeds on it, so where /proc tells the
+ * process's state (Linux) that is read too. Without this, a studio started right after another one was killed
+ * kept the dead writer's temporary files and its dataset stuck in "importing" (the killed `studio` command is a
+ * child of the tsx or npm wrapper, so it is reparented to init and stays a zombie until init reaps it).
+ */
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
+  const state = procState(pid)
+  return state !== 'Z' && state !== 'X' && state !== 'gone'
+}
+
+/** The state letter of process `pid` from /proc/<pid>/stat ('gone' when it has no entry there), null without /proc. */
+function procState(pid: number): string | null {
+  let text: string
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'latin1')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    // No entry for a pid that kill() just found: it went in between; no /proc at all (macOS, Windows): unknown.
+    return code === 'ENOENT' && existsSync('/proc/self/stat') ? 'gone' : null
+  }
+  // "<pid> (<comm>) <state> ...": the command name may hold spaces and parentheses, the state follows the last ')'.
+  return text.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3) || null
 }
 
 /**

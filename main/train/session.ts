@@ -112,13 +112,12 @@ export async function prepareResume(studio: Studio, runId: number): Promise<Resu
     })
   const point = resumePoint(await runs.checkpoints({ runId }))
   if (!point && snapshot.transfer) throw new Error(`Run ${run.id} “${run.name}” starts from another run's weights and has no checkpoint yet: resume it in the app`)
-  const step = point?.step ?? 0
+  // Loaded before the metrics after it are dropped: its position is the file's (loadCheckpoint repairs a row a
+  // crash left behind its file), and the history is cut there.
+  const data = point ? await runs.loadCheckpoint({ id: point.id }) : null
+  const checkpoint: Checkpoint | null = data ? { meta: data.meta as Checkpoint['meta'], weights: arrayBufferOf(data.weights), optimizerState: arrayBufferOf(data.optimizer) } : null
+  const step = data?.step ?? 0
   await runs.truncateMetrics({ runId, afterStep: step })
-  let checkpoint: Checkpoint | null = null
-  if (point) {
-    const data = await runs.loadCheckpoint({ id: point.id })
-    checkpoint = { meta: data.meta as Checkpoint['meta'], weights: arrayBufferOf(data.weights), optimizerState: arrayBufferOf(data.optimizer) }
-  }
   // The epochs recorded up to the checkpoint: the last one and the best validation accuracy go on from there.
   const m = await runs.metrics({ runId, names: [METRIC.epochTrainLoss, METRIC.epochTrainAcc, METRIC.valLoss, METRIC.valAcc] })
   const at = (name: string, s: number) => {
@@ -153,7 +152,7 @@ export async function prepareResume(studio: Studio, runId: number): Promise<Resu
         lastEpoch,
         best,
         step,
-        lastCheckpoint: point ? { epoch: point.epoch, step: point.step } : null,
+        lastCheckpoint: data ? { epoch: data.epoch, step: data.step } : null,
       },
     },
   }

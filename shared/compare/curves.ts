@@ -9,7 +9,7 @@
  * - a group's curve: each run's points averaged per slot (linearly interpolated between its points where a slot
  *   holds none, never extrapolated past its first or last point), then per pixel column (one value: the mean of
  *   its two slots), then mean, sample standard deviation, min and max over the group's runs at each column;
- * - values as a chart needs them: 6 significant digits (a pixel is coarser by far; the JSON is half as long).
+ * - values as a chart needs them and as they are sent: float32 bytes (packCurve; a pixel is coarser by far).
  */
 import type { SeriesColumns } from './series'
 
@@ -215,11 +215,6 @@ export function bandOf(stats: Pick<BandStats, 'mean' | 'std' | 'min' | 'max'>, k
   }
 }
 
-/** A value as a chart draws it: 6 significant digits (null and non-finite values stay null). */
-export function chartValue(v: number | null | undefined): number | null {
-  return v === null || v === undefined || !Number.isFinite(v) ? null : Number(v.toPrecision(6))
-}
-
 /** A run's resampled slots (resampleOnGrid) as one value per pixel column: the mean of the column's two slots, or the one that has a value. */
 export function perColumn(slots: readonly (number | null)[]): (number | null)[] {
   const out = new Array<number | null>(slots.length >> 1)
@@ -231,7 +226,7 @@ export function perColumn(slots: readonly (number | null)[]): (number | null)[] 
   return out
 }
 
-/** A group's curve as `runs.curves` sends it: one value per pixel column of its mean, sample std, min and max over its runs. */
+/** A group's curve: one value per pixel column of its mean, sample std, min and max over its runs. */
 export interface GroupCurve {
   readonly mean: (number | null)[]
   readonly std: (number | null)[]
@@ -239,10 +234,83 @@ export interface GroupCurve {
   readonly max: (number | null)[]
 }
 
-/** The group curve of runs' per-column curves (perColumn), rounded for the chart (chartValue). */
-export function groupCurve(curves: readonly (readonly (number | null)[])[], columns: number): GroupCurve {
+/** A group's curve as `runs.curves` sends it: each statistic packed (packCurve). */
+export interface PackedGroupCurve {
+  readonly mean: Uint8Array
+  readonly std: Uint8Array
+  readonly min: Uint8Array
+  readonly max: Uint8Array
+}
+
+const FLOAT32_MAX = 3.4028234663852886e38
+
+/**
+ * Curve values as `runs.curves` sends them: float32, little-endian, 4 bytes a value, NaN where there is none. A
+ * chart needs no more than float32's 7 significant digits, and bytes cross the browser host in the binary envelope
+ * (shared/api/wire) and Electron's IPC as they are: a 200-run grouped overlay was 9 MB of JSON (stringify, parse
+ * and their garbage most of its time), it is 4 MB of bytes. Beyond float32's range a value is capped at its
+ * largest (a diverged curve stays at the top, not gone); non-finite values are no value.
+ */
+export function packCurve(values: ArrayLike<number | null>): Uint8Array {
+  const out = new Uint8Array(4 * values.length)
+  const view = new DataView(out.buffer)
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
+    view.setFloat32(4 * i, v === null || v === undefined || !Number.isFinite(v) ? Number.NaN : v > FLOAT32_MAX ? FLOAT32_MAX : v < -FLOAT32_MAX ? -FLOAT32_MAX : v, true)
+  }
+  return out
+}
+
+/** The values of packCurve's bytes (NaN as null); throws on a length that is not whole float32s. */
+export function unpackCurve(bytes: Uint8Array): (number | null)[] {
+  if (bytes.byteLength % 4 !== 0) throw new Error(`A packed curve has ${bytes.byteLength} bytes, not a whole number of float32 values`)
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) // any offset: envelope parts need not be aligned
+  const out = new Array<number | null>(bytes.byteLength >> 2)
+  for (let i = 0; i < out.length; i++) {
+    const v = view.getFloat32(4 * i, true)
+    out[i] = Number.isNaN(v) ? null : v
+  }
+  return out
+}
+
+/** The group curve of runs' per-column curves (perColumn), packed to send (packCurve). */
+export function packGroupCurve(curves: readonly (readonly (number | null)[])[], columns: number): PackedGroupCurve {
   const s = aggregateSlots(curves, columns)
-  return { mean: s.mean.map(chartValue), std: s.std.map(chartValue), min: s.min.map(chartValue), max: s.max.map(chartValue) }
+  return { mean: packCurve(s.mean), std: packCurve(s.std), min: packCurve(s.min), max: packCurve(s.max) }
+}
+
+/** Curves of many runs on one axis (`runs.curves`'s answer), with their values either packed or as numbers. */
+export interface CurvesOf<RunValues, GroupValues> {
+  readonly axis: CurveAxis
+  /** The x of every slot (two per pixel column); empty when no run has a point of the asked names. */
+  readonly x: number[]
+  /** Each run's curve by min/max per pixel column on the shared slots. */
+  readonly runs: { readonly runId: number; readonly series: Record<string, RunValues> }[]
+  /** Each group's mean, std, min and max over its runs, one value per pixel column. */
+  readonly groups: { readonly key: string; readonly runIds: number[]; readonly series: Record<string, GroupValues> }[]
+  /** Runs that could not be placed on the axis (examples seen without a recorded batch size). */
+  readonly unaligned: number[]
+  /** Points read from the database. */
+  readonly points: number
+}
+
+/** What `runs.curves` sends. */
+export type PackedCurves = CurvesOf<Uint8Array, PackedGroupCurve>
+/** What a chart draws from (unpackCurves of what `runs.curves` sent). */
+export type Curves = CurvesOf<(number | null)[], GroupCurve>
+
+const mapValues = <A, B>(o: Record<string, A>, f: (a: A) => B): Record<string, B> => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]))
+
+export function unpackCurves(r: PackedCurves): Curves {
+  return {
+    ...r,
+    runs: r.runs.map((run) => ({ runId: run.runId, series: mapValues(run.series, unpackCurve) })),
+    groups: r.groups.map((g) => ({
+      key: g.key,
+      runIds: g.runIds,
+      series: mapValues(g.series, (c) => ({ mean: unpackCurve(c.mean), std: unpackCurve(c.std), min: unpackCurve(c.min), max: unpackCurve(c.max) })),
+    })),
+  }
 }
 
 /** Per-column values on the grid's slots (each column's value in both its slots), for a chart whose x is the slots. */

@@ -5,10 +5,13 @@
  * be placed are named.
  */
 import { describe, expect, it } from 'vitest'
-import { projectsContract, runsContract } from '@shared/api'
+import { encodeEnvelope, envelopeLength, projectsContract, runsContract, type CurvesResult } from '@shared/api'
+import { unpackCurves } from '@shared/compare'
 import { cleanups, clientFor, openStudio, tempDataDir } from './helpers'
 
 const temps = cleanups()
+/** The answer's numbers (it sends them packed as float32 bytes). */
+const unpacked = async (answer: Promise<CurvesResult>) => unpackCurves(await answer)
 async function setup() {
   const t = tempDataDir()
   const studio = openStudio(t.dir)
@@ -35,14 +38,14 @@ describe('runs.curves', () => {
     const c = await mk(64, 3, 50, (s) => 2 + (2 * s) / 100 + (s === 20 ? 50 : 0))
     const noBatch = await mk(undefined, 4, 10, () => 1)
 
-    const r = await runs.curves({
+    const r = await unpacked(runs.curves({
       runIds: [a, b, c, noBatch],
       names: ['train/loss', 'val/loss'],
       axis: 'examples',
       columns: 20,
       runs: true,
       groups: [{ key: 'batch 32', runIds: [a, b] }, { key: 'all', runIds: [a, b, c, noBatch] }],
-    })
+    }))
     expect(r.unaligned).toEqual([noBatch])
     expect(r.x).toHaveLength(40)
     expect(r.x[0]).toBeCloseTo(32 + (3200 - 32) / 80)
@@ -71,10 +74,10 @@ describe('runs.curves', () => {
     const { project, runs } = await setup()
     const r = await runs.create({ projectId: project.id, config: snapshot(8, 1) })
     await runs.appendMetrics({ runId: r.id, points: points('train/loss', 40, (s) => (s % 2 === 0 ? 0 : 10), 20) })
-    const raw = await runs.curves({ runIds: [r.id], names: ['train/loss'], axis: 'time', columns: 10, runs: true })
+    const raw = await unpacked(runs.curves({ runIds: [r.id], names: ['train/loss'], axis: 'time', columns: 10, runs: true }))
     expect(raw.x[0]).toBeCloseTo(19.5 / 40) // x from 0 (the first point) to 19.5 s
     expect(raw.x.at(-1)).toBeCloseTo(19.5 - 19.5 / 40)
-    const flat = (await runs.curves({ runIds: [r.id], names: ['train/loss'], axis: 'time', columns: 10, runs: true, smooth: { weight: 0.9, names: ['train/loss'] } })).runs[0]!.series['train/loss']!
+    const flat = (await unpacked(runs.curves({ runIds: [r.id], names: ['train/loss'], axis: 'time', columns: 10, runs: true, smooth: { weight: 0.9, names: ['train/loss'] } }))).runs[0]!.series['train/loss']!
     const spread = (v: (number | null)[]) => Math.max(...(v.slice(4) as number[])) - Math.min(...(v.slice(4) as number[]))
     expect(spread(raw.runs[0]!.series['train/loss']!)).toBe(10)
     expect(spread(flat)).toBeLessThan(3)
@@ -109,22 +112,24 @@ describe('runs.curves at scale', () => {
     }
     studio.db.exec('COMMIT')
     const columns = 320 // Compare's curve charts
-    const r = await runs.curves({ runIds: ids.flat(), names: ['train/loss', 'val/acc'], axis: 'step', columns, groups: [{ key: 'lr 0.1', runIds: ids[0]! }, { key: 'lr 0.01', runIds: ids[1]! }] })
-    expect(r.points).toBe(1_000_000)
-    const bytes = Buffer.byteLength(JSON.stringify(r))
-    console.log(`grouped overlay, 200 runs x 5,000 points, 2 groups, ${columns} columns: ${bytes} bytes of JSON`)
-    // x: 640 slots; per group and name mean, std, min, max of 320 values each, to 6 significant digits: ~10 bytes a value.
+    const packed = await runs.curves({ runIds: ids.flat(), names: ['train/loss', 'val/acc'], axis: 'step', columns, groups: [{ key: 'lr 0.1', runIds: ids[0]! }, { key: 'lr 0.01', runIds: ids[1]! }] })
+    expect(packed.points).toBe(1_000_000)
+    // What the browser host sends (shared/api/wire): x as JSON, every curve as float32 bytes.
+    const bytes = envelopeLength(encodeEnvelope(packed))
+    console.log(`grouped overlay, 200 runs x 5,000 points, 2 groups, ${columns} columns: ${bytes} bytes`)
+    // x: 640 slots; per group and name mean, std, min, max of 320 values each, 4 bytes a value (20 KB), and the x.
+    const r = unpackCurves(packed)
     expect(r.x).toHaveLength(2 * columns)
     for (const g of r.groups) for (const s of Object.values(g.series)) for (const v of [s.mean, s.std, s.min, s.max]) expect(v).toHaveLength(columns)
-    expect(bytes).toBeLessThan(80_000)
+    expect(bytes).toBeLessThan(2 * 2 * 4 * columns * 4 + 2 * columns * 20 + 4000)
     // What it stands for: the group's mean is that of its runs (lr 0.01 runs' loss is twice lr 0.1's, plus the same noise).
     const [a, b] = [r.groups[0]!.series['train/loss']!, r.groups[1]!.series['train/loss']!]
     expect(a.mean[0]! * 2).toBeCloseTo(b.mean[0]!, 1)
     expect(r.groups[0]!.series['val/acc']!.max.at(-1)).toBeCloseTo(0.5 + 0.018 * 24 + 198 / 100_000, 2) // the last column: the last epoch's point
     // Each run's own curve too (on demand): two values per column, still far from the million points.
     const withRuns = await runs.curves({ runIds: ids.flat(), names: ['train/loss', 'val/acc'], axis: 'step', columns, runs: true, groups: [{ key: 'all', runIds: ids.flat() }] })
-    const runBytes = Buffer.byteLength(JSON.stringify(withRuns))
-    console.log(`the same with each run's curve: ${runBytes} bytes of JSON`)
-    expect(runBytes).toBeLessThan(200 * 2 * 2 * columns * 12)
+    const runBytes = envelopeLength(encodeEnvelope(withRuns))
+    console.log(`the same with each run's curve: ${runBytes} bytes`)
+    expect(runBytes).toBeLessThan(200 * 2 * 2 * columns * 4 + 200 * 2 * 200 + 2 * columns * 20 + 4000) // values, each part's header entry, x
   }, 300_000)
 })

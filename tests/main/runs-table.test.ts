@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest'
 import { ApiError, projectsContract, runsContract } from '@shared/api'
 import { analyzeGraph, getTemplate } from '@shared/graph'
 import { settingsKey } from '@shared/runs'
+import { decodeChunk } from '../../main/services/metric-chunks'
+import { RUNS_TABLE_SQL } from '../../main/services/runs-table'
 import { cleanups, clientFor, openStudio, tempDataDir } from './helpers'
 
 const temps = cleanups()
@@ -100,6 +102,77 @@ describe('runs table', () => {
     })
     expect(table.rows[1]).toMatchObject({ architectureName: 'lenet5', datasetName: 'CIFAR', optimizer: 'sgd', learningRate: 0.1, paramCount: 1234 })
     expect(table.rows[0]).toMatchObject({ optimizer: 'adam', learningRate: 1e-3, paramCount: null, datasetName: null })
+  })
+
+  it('sorts text case-insensitively (then by case), numbers by value, missing values last, ties newest first', async () => {
+    const { project, runs } = await setup()
+    const made: number[] = []
+    for (const name of ['b', 'B', 'a', 'C', 'b']) made.push((await runs().create({ projectId: project.id, name, config: trainSnapshot() })).id)
+    await runs().update({ id: made[0]!, bestValAccuracy: 0.5 })
+    await runs().update({ id: made[1]!, bestValAccuracy: 0.05 })
+    await runs().update({ id: made[2]!, bestValAccuracy: 9 })
+    const sorted = async (column: string, dir: 'asc' | 'desc') => (await runs().table({ projectId: project.id, sort: { column, dir } })).rows.map((r) => r.id)
+    // The two runs named "b": the newer first, in both directions.
+    expect(await sorted('name', 'asc')).toEqual([made[2], made[1], made[4], made[0], made[3]])
+    expect(await sorted('name', 'desc')).toEqual([made[3], made[4], made[0], made[1], made[2]])
+    expect(await sorted('bestValAccuracy', 'asc')).toEqual([made[1], made[0], made[2], made[4], made[3]])
+    // By value, where text would put "10" before "9".
+    await runs().update({ id: made[3]!, bestValAccuracy: 10 })
+    expect(await sorted('bestValAccuracy', 'desc')).toEqual([made[3], made[2], made[0], made[1], made[4]])
+  })
+
+  it('shows config columns of runs created since the last read, and of a new run that was given a deleted run\'s id', async () => {
+    const { project, runs, dir } = await setup()
+    const withSeed = (seed: number) => ({ ...trainSnapshot(), seed, training: { ...trainSnapshot().training, seed } })
+    const seeds = async () => Object.fromEntries((await runs().table({ projectId: project.id, extraColumns: ['training.seed'] })).rows.map((r) => [r.id, r.extra['training.seed']]))
+    const a = await runs().create({ projectId: project.id, config: withSeed(1) })
+    const b = await runs().create({ projectId: project.id, config: withSeed(2) })
+    expect(await seeds()).toEqual({ [a.id]: 1, [b.id]: 2 })
+    const c = await runs().create({ projectId: project.id, config: withSeed(3) })
+    expect(await seeds()).toEqual({ [a.id]: 1, [b.id]: 2, [c.id]: 3 })
+    // SQLite gives the highest deleted id again: the new run's own seed is shown, not the deleted one's.
+    await runs().delete({ id: c.id })
+    const d = await runs().create({ projectId: project.id, config: withSeed(4) })
+    expect(d.id).toBe(c.id)
+    expect(await seeds()).toEqual({ [a.id]: 1, [b.id]: 2, [d.id]: 4 })
+    // The same made by another process (the CLI): the run's creation time tells it apart.
+    const other = openStudio(dir)
+    try {
+      await clientFor(other, runsContract).delete({ id: d.id })
+      await new Promise((r) => setTimeout(r, 5))
+      expect((await clientFor(other, runsContract).create({ projectId: project.id, config: withSeed(5) })).id).toBe(d.id)
+    } finally {
+      other.close()
+    }
+    expect(await seeds()).toEqual({ [a.id]: 1, [b.id]: 2, [d.id]: 5 })
+  })
+
+  it('shows a metric at a step after its points were rewritten, here and by another process', async () => {
+    const { project, runs, dir } = await setup()
+    const run = await runs().create({ projectId: project.id, config: trainSnapshot() })
+    // Values 1..10 at steps 1..10; the column shows step 5's.
+    await runs().appendMetrics({ runId: run.id, points: curve('train/loss', 10, (step) => step) })
+    const at5 = async () => (await runs().table({ projectId: project.id, extraColumns: ['metric:train/loss:step=5'] })).rows[0]!.extra['metric:train/loss:step=5']
+    expect(await at5()).toBe(5)
+    // Steps 5..9 again with other values, count, last, min and max as before: the value is read again.
+    await runs().truncateMetrics({ runId: run.id, afterStep: 4 })
+    await runs().appendMetrics({ runId: run.id, points: curve('train/loss', 10, (step) => (step === 10 ? 10 : step + 0.5)).slice(4) })
+    expect(await at5()).toBe(5.5)
+    // Another process (the CLI) rewriting them: the run's statistics changed, so the value is read again.
+    const other = openStudio(dir)
+    try {
+      await clientFor(other, runsContract).truncateMetrics({ runId: run.id, afterStep: 4 })
+      await clientFor(other, runsContract).appendMetrics({ runId: run.id, points: curve('train/loss', 11, (step) => step * 2).slice(4) })
+    } finally {
+      other.close()
+    }
+    expect(await at5()).toBe(10)
+  })
+
+  it('reads the table from its covering index (migration 10), not through the rows and their config snapshots', async () => {
+    const { studio } = await setup()
+    const plan = (studio.db.prepare(`EXPLAIN QUERY PLAN ${RUNS_TABLE_SQL}`).all(1) as { detail: string }[]).map((r) => r.detail)
+    expect(plan).toEqual(['SEARCH runs USING COVERING INDEX runs_table (project_id=?)'])
   })
 
   it('sorts, filters (status, tags, starred, text, thresholds) and adds extra columns', async () => {
@@ -238,9 +311,18 @@ describe('runs table', () => {
     const pytorch = await s.runs().create({ projectId: s.project.id, config: { ...trainSnapshot({ lr: 0.3 }), engine: { name: 'pytorch', worldSize: 2 } } })
     const created = (await s.runs().table({ projectId: s.project.id, sort: { column: 'id', dir: 'asc' } })).rows[0]!.settingsKey
     expect(created).toBe(settingsKey(trainSnapshot({ lr: 0.2 })))
-    // A database at schema 5 (before the backfill was a migration, before the engine column of migration 7 and the
-    // settings fingerprint of migration 8): reopening it runs migrations 6, 7 and 8.
-    s.studio.db.exec('DROP INDEX metrics_by_epoch; ALTER TABLE runs DROP COLUMN settings_key')
+    // A database at schema 5 (before the backfill was a migration, before the engine column of migration 7, the
+    // settings fingerprint of migration 8 and the metric chunks of migration 9): reopening it runs migrations 6 to 9.
+    const db = s.studio.db
+    const packed = db.prepare('SELECT run_id, name_id, data FROM metric_chunks ORDER BY run_id, name_id, first_step').raw().all() as [number, number, Buffer][]
+    db.exec('CREATE TABLE metrics (run_id INTEGER NOT NULL, name_id INTEGER NOT NULL, step INTEGER NOT NULL, epoch REAL NOT NULL, value REAL NOT NULL, time REAL NOT NULL, PRIMARY KEY (run_id, name_id, step)) STRICT, WITHOUT ROWID')
+    const insertRow = db.prepare('INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?)')
+    for (const [runId, nameId, data] of packed) {
+      const p = decodeChunk(data)
+      for (let i = 0; i < p.length; i += 4) insertRow.run(runId, nameId, p[i], p[i + 1], p[i + 2], p[i + 3])
+    }
+    expect(packed.length).toBeGreaterThan(0)
+    db.exec('DROP INDEX runs_table; DROP TABLE metric_chunks; ALTER TABLE runs DROP COLUMN settings_key')
     s.studio.db.prepare('DELETE FROM schema_migrations WHERE version >= 6').run()
     s.studio.db.exec('ALTER TABLE runs DROP COLUMN engine')
     s.reopen()
@@ -316,7 +398,7 @@ describe('overlay queries', () => {
     await runs().delete({ id: run.id })
     expect(existsSync(runDir)).toBe(false)
     const count = (table: string) => (studio.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n
-    expect([count('metrics'), count('run_metric_stats'), count('checkpoints')]).toEqual([0, 0, 0])
+    expect([count('metric_chunks'), count('run_metric_stats'), count('checkpoints')]).toEqual([0, 0, 0])
   })
 })
 
@@ -370,6 +452,10 @@ describe('runs table: per-column values and groups', () => {
       expect(s.std).toBeCloseTo(std, 12)
       expect(g.runIds.map((id) => t.rows.find((r) => r.id === id)!.extra['training.seed']).sort()).toEqual([1, 2, 3])
     }
+    // A config column shown in the table is one of the settings compared, named where it tells groups apart.
+    const withClip = await runs().table({ projectId: project.id, extraColumns: ['training.gradientClip'], group: { kind: 'exceptSeed' } })
+    expect(withClip.groups!.find((g) => g.count === 1)!.values).toMatchObject({ 'training.gradientClip': 1 })
+    expect(withClip.groups!.find((g) => g.count === 1)!.label).not.toMatch(/settings [0-9a-f]{6}/)
     // By the seed itself: three groups of two, and the odd run alone.
     const bySeed = await runs().table({ projectId: project.id, group: { kind: 'columns', columns: ['training.seed'] } })
     expect(bySeed.groups!.map((g) => [g.label, g.count])).toEqual([['seed 1', 2], ['seed 2', 2], ['seed 3', 2], ['seed 9', 1]])

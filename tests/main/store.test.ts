@@ -4,9 +4,9 @@ import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { ApiError } from '@shared/api'
 import { currentSchemaVersion, DB_FILE, migrate, openDatabase } from '../../main/store/db'
-import { DataPaths, writeFileAtomic } from '../../main/store/files'
+import { DataPaths, processAlive, sweepOrphanTemps, writeFileAtomic } from '../../main/store/files'
 import { latestSchemaVersion, migrations } from '../../main/store/migrations'
-import { cleanups, tempDataDir } from './helpers'
+import { cleanups, tempDataDir, zombieProcess } from './helpers'
 
 const temps = cleanups()
 function temp() {
@@ -27,7 +27,7 @@ describe('studio.db', () => {
     expect(tables(db)).toEqual(
       expect.arrayContaining([
         'schema_migrations', 'projects', 'architectures', 'architecture_versions', 'datasets', 'dataset_items',
-        'pipelines', 'pipeline_versions', 'runs', 'run_groups', 'metric_names', 'metrics', 'checkpoints', 'settings',
+        'pipelines', 'pipeline_versions', 'runs', 'run_groups', 'metric_names', 'metric_chunks', 'checkpoints', 'settings',
       ]),
     )
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
@@ -100,9 +100,9 @@ describe('studio.db', () => {
       .prepare(`INSERT INTO runs (project_id, name, status, config, app_version, created_at) VALUES (?, 'r', 'completed', '{}', '0', '')`)
       .run(p).lastInsertRowid
     db.prepare(`INSERT INTO metric_names (name) VALUES ('loss')`).run()
-    db.prepare('INSERT INTO metrics (run_id, name_id, step, epoch, value, time) VALUES (?, 1, 1, 0, 2.3, 0.1)').run(r)
+    db.prepare(`INSERT INTO metric_chunks (run_id, name_id, first_step, last_step, min_epoch, max_epoch, count, data) VALUES (?, 1, 1, 1, 0, 0, 1, X'00')`).run(r)
     db.prepare('DELETE FROM projects WHERE id = ?').run(p)
-    expect((db.prepare('SELECT COUNT(*) AS n FROM metrics').get() as { n: number }).n).toBe(0)
+    expect((db.prepare('SELECT COUNT(*) AS n FROM metric_chunks').get() as { n: number }).n).toBe(0)
     expect(() => db.prepare(`INSERT INTO runs (project_id, name, status, config, app_version, created_at) VALUES (999, 'r', 's', '{}', '0', '')`).run()).toThrow(/FOREIGN KEY/)
     db.close()
   })
@@ -128,6 +128,25 @@ describe('artifact files', () => {
     expect(() => writeFileAtomic(join(dir, 'blocker'), 'new')).toThrow()
     expect(readFileSync(file, 'utf8')).toBe('old')
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
+  })
+
+  it('sweeps the temporary files of a writer that was killed, also while it is a zombie not yet reaped; keeps a live writer\'s', async () => {
+    const dir = temp()
+    const zombie = await zombieProcess()
+    temps.push(zombie.end)
+    // kill(pid, 0) succeeds on a zombie: that alone took the dead writer for a live one.
+    expect(processAlive(zombie.pid)).toBe(false)
+    expect(processAlive(process.pid)).toBe(true)
+    const runDir = join(dir, 'projects', '1', 'runs', '2')
+    const cacheDir = join(dir, 'datasets', '2')
+    mkdirSync(runDir, { recursive: true })
+    mkdirSync(cacheDir, { recursive: true })
+    writeFileSync(join(runDir, `.${zombie.pid}-0123456789ab.tmp`), 'half a checkpoint')
+    writeFileSync(join(cacheDir, `.${zombie.pid}-ba9876543210.tmp`), 'half a cache')
+    writeFileSync(join(runDir, `.${process.pid}-00000000aaaa.tmp`), 'being written')
+    expect(sweepOrphanTemps(dir).sort()).toEqual([`datasets/2/.${zombie.pid}-ba9876543210.tmp`, `projects/1/runs/2/.${zombie.pid}-0123456789ab.tmp`])
+    expect(readdirSync(runDir)).toEqual([`.${process.pid}-00000000aaaa.tmp`])
+    expect(readdirSync(cacheDir)).toEqual([])
   })
 
   it('refuses stored paths that escape the data folder', () => {

@@ -11,7 +11,8 @@ import { parseTrainingConfig } from '../../shared/train/index'
 import type { TrainingConfig } from '../../shared/train/index'
 import { selectBackend } from '../../main/train/backend'
 import { openDatasetSource } from '../../main/train/dataset-source'
-import { runTrainingSession } from '../../main/train/session'
+import { prepareResume, runTrainingSession } from '../../main/train/session'
+import { writeCheckpointFiles } from '../../main/store/checkpoint-files'
 import type { Studio } from '../../main/studio'
 import { clientFor, openStudio } from './helpers'
 import { mnistDataDir, tinyGraphJson } from './cli-train-fixtures'
@@ -81,5 +82,42 @@ describe('Node training session', () => {
     expect(last.meta).toMatchObject({ step: 11, epoch: 1, stepInEpoch: 3, stepsPerEpoch: 8 })
     const loss = (await runs.metrics({ runId: run.id, names: ['train/loss'] }))['train/loss']!
     expect(loss.step).toEqual(Array.from({ length: 11 }, (_, i) => i + 1))
+  })
+
+  it('resumes from where a checkpoint file is when a crash left its row behind it (killed between the rename and the row)', async () => {
+    const project = await clientFor(studio, projectsContract).create({ name: 'Crash between file and row' })
+    const dataset = await clientFor(studio, datasetsContract).get({ id: 1 })
+    const stop = new AbortController()
+    const result = await runTrainingSession({
+      studio,
+      projectId: project.id,
+      dataset,
+      graph: { document: parseGraphDocument(tinyGraphJson()), template: null, file: null },
+      pipeline: null,
+      training: config(),
+      backend: 'wasm',
+      origin: 'test',
+      signal: stop.signal,
+      onMessage: (m) => {
+        if (m.type === 'step' && m.step === 11) stop.abort()
+      },
+    })
+    const runs = clientFor(studio, runsContract)
+    const runId = result.run.id
+    const lastRow = (await runs.checkpoints({ runId })).find((c) => c.kind === 'last')!
+    expect([lastRow.epoch, lastRow.step]).toEqual([1, 11])
+    // What a process killed inside saveCheckpoint leaves: the metrics up to step 14 written (they go first), then
+    // checkpoint-last.ckpt renamed over with the step-14 checkpoint, and no row update.
+    const at11 = await runs.loadCheckpoint({ id: lastRow.id })
+    await runs.appendMetrics({ runId, points: [12, 13, 14].map((step) => ({ name: 'train/loss', step, epoch: 2, value: 1, time: 0 })) })
+    const meta = { ...(at11.meta as Record<string, unknown>), step: 14, epoch: 1, stepInEpoch: 6 }
+    writeCheckpointFiles(studio.paths, { projectId: project.id, runId }, ['last'], 1, { meta, weights: at11.weights, optimizer: at11.optimizer })
+    const plan = await prepareResume(studio, runId)
+    expect(plan.resume.checkpoint?.meta.step).toBe(14)
+    // The resume goes on from step 14 (the file), the history up to it kept: not cut back to the stale row's 11.
+    expect(plan.resume.recorder).toMatchObject({ step: 14, lastCheckpoint: { epoch: 1, step: 14 } })
+    expect((await runs.metrics({ runId, names: ['train/loss'] }))['train/loss']!.step).toEqual(Array.from({ length: 14 }, (_, i) => i + 1))
+    // And the row now says where its file is.
+    expect((await runs.checkpoints({ runId })).find((c) => c.kind === 'last')).toMatchObject({ id: lastRow.id, epoch: 1, step: 14 })
   })
 })

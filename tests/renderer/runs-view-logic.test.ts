@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { CurvesResult } from '@shared/api'
+import type { Curves } from '@shared/compare'
 import { hashId, RUN_PALETTE, runColor } from '../../renderer/src/runs/colors'
 import { planChart, spansDecades } from '../../renderer/src/runs/overlay'
 import { emaSmooth } from '@shared/compare'
@@ -9,6 +9,7 @@ import {
   extraColumnLabel,
   formatCount,
   formatDuration,
+  formatDurationCompact,
   formatNumber,
   INITIAL_TABLE_STATE,
   parseThreshold,
@@ -80,7 +81,7 @@ describe('EMA smoothing', () => {
 })
 
 describe('overlay plan', () => {
-  const result: CurvesResult = {
+  const result: Curves = {
     axis: 'step',
     x: [1, 2, 3, 4],
     runs: [
@@ -217,6 +218,11 @@ describe('runs table state', () => {
     expect(formatDuration(271_000)).toBe('00:04:31')
     expect(formatDuration(90_061_000)).toBe('1d 01:01:01')
     expect(formatDuration(null)).toBe('—')
+    expect(formatDurationCompact(271_000)).toBe('4:31')
+    expect(formatDurationCompact(27_000)).toBe('0:27')
+    expect(formatDurationCompact(3_912_000)).toBe('1:05:12')
+    expect(formatDurationCompact(36_053_000)).toBe('10:00:53')
+    expect(formatDurationCompact(90_061_000)).toBe('1d 01:01:01')
     expect(formatCount(138_357_544)).toBe('138.4 M')
     expect(formatCount(61_706)).toBe('61.7 K')
     expect(formatCount(4_321)).toBe('4,321')

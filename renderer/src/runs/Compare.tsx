@@ -5,8 +5,8 @@
  * hyperparameters against a metric for the runs of the table (sweeps).
  */
 import { useEffect, useMemo, useState, type ReactNode } from 'react'
-import type { CurvesResult, MetricNameInfo, Run, RunTableRow, ValueAtResult } from '@shared/api'
-import { CURVE_AXES, paretoFront, settingsDiffMarkdown, snapshotFacts, type BandKind, type Goals } from '@shared/compare'
+import type { MetricNameInfo, Run, RunTableRow, ValueAtResult } from '@shared/api'
+import { CURVE_AXES, paretoFront, settingsDiffMarkdown, snapshotFacts, unpackCurves, type BandKind, type Curves, type Goals } from '@shared/compare'
 import { analyzeGraph, type GraphDocument } from '@shared/graph'
 import { columnLabel, groupRuns, HYPERPARAMETER_COLUMNS, type GroupBy, type GroupableRun } from '@shared/runs'
 import { api } from '../api/client'
@@ -79,7 +79,7 @@ export interface CompareGroup {
   readonly runIds: readonly number[]
 }
 
-export function useCurves(ids: readonly number[], o: { axis: XAxis; smoothing: number; groups: readonly CompareGroup[] | null; showRuns: boolean }): CurvesResult | null {
+export function useCurves(ids: readonly number[], o: { axis: XAxis; smoothing: number; groups: readonly CompareGroup[] | null; showRuns: boolean }): Curves | null {
   const shown = ids.slice(0, MAX_COMPARED)
   const groupsKey = o.groups ? o.groups.map((g) => `${g.key}=${g.runIds.join(',')}`).join('|') : ''
   return (
@@ -93,7 +93,7 @@ export function useCurves(ids: readonly number[], o: { axis: XAxis; smoothing: n
           runs: !o.groups || o.showRuns,
           ...(o.groups ? { groups: o.groups.map((g) => ({ key: g.key, runIds: g.runIds.filter((id) => shown.includes(id)) })).filter((g) => g.runIds.length > 0) } : {}),
           ...(o.smoothing > 0 ? { smooth: { weight: o.smoothing, names: SMOOTHED } } : {}),
-        }),
+        }).then(unpackCurves),
       [shown.join(','), o.axis, o.smoothing, groupsKey, o.showRuns],
       { enabled: shown.length > 0, on: [changes(api().runs, 'onDidAppendMetrics', (e) => shown.includes(e.runId))], debounceMs: 300 },
     ).value ?? null

@@ -5,8 +5,7 @@
  * and, on demand, its runs as thin lines under it. A chart with many lines keeps its legend for the groups (or for
  * the first runs) only.
  */
-import type { CurvesResult } from '@shared/api'
-import { bandOf, columnsToSlots, CURVE_AXIS_LABELS, type BandKind, type CurveAxis } from '@shared/compare'
+import { bandOf, columnsToSlots, CURVE_AXIS_LABELS, type BandKind, type CurveAxis, type Curves } from '@shared/compare'
 import type { ChartFill, ChartSeries } from '../charts/LineChart'
 
 export type XAxis = CurveAxis
@@ -58,7 +57,7 @@ export function withAlpha(color: string, alpha: number): string {
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`
 }
 
-export function planChart(result: CurvesResult, specs: readonly CurveSpec[], o: PlanOptions): ChartPlan {
+export function planChart(result: Curves, specs: readonly CurveSpec[], o: PlanOptions): ChartPlan {
   const k = o.scale ?? 1
   const scaled = (v: readonly (number | null)[]) => (k === 1 ? v.slice() : v.map((x) => (x === null ? null : x * k)))
   const series: ChartSeries[] = []

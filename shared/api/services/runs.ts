@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { defineService, method } from '../contract'
 import type { ClassificationReport, PredictionLike } from '../../compare/metrics'
-import { CURVE_AXES, type CurveAxis, type GroupCurve } from '../../compare/curves'
+import { CURVE_AXES, type PackedCurves } from '../../compare/curves'
 import type { TtaSpec } from '../../augment/tta-spec'
 import type { RunGroup } from '../../runs/groups'
 import { entityId } from './projects'
@@ -164,32 +164,11 @@ export interface RunSeries {
   readonly series: Record<string, OverlaySeries>
 }
 
-/** One group of runs for `curves`: drawn as its mean with a band. */
-export interface CurveGroupResult {
-  readonly key: string
-  readonly runIds: number[]
-  /** Per metric name: mean, sample std, min, max over the group's runs, one value per pixel column (x has two slots a column). */
-  readonly series: Record<string, GroupCurve>
-}
-
-/** A run's curves for `curves`: min/max per pixel column on the shared slots. */
-export interface CurveRunResult {
-  readonly runId: number
-  readonly series: Record<string, (number | null)[]>
-}
-
-/** Curves of many runs on one axis, computed next to the database (see `curves`). */
-export interface CurvesResult {
-  readonly axis: CurveAxis
-  /** The x of every slot (two per pixel column); empty when no run has a point of the asked names. */
-  readonly x: number[]
-  readonly runs: CurveRunResult[]
-  readonly groups: CurveGroupResult[]
-  /** Runs that could not be placed on the axis (examples seen without a recorded batch size). */
-  readonly unaligned: number[]
-  /** Points read from the database. */
-  readonly points: number
-}
+/**
+ * Curves of many runs on one axis, computed next to the database (see `curves`): every curve's values packed as
+ * float32 bytes (shared/compare packCurve; `unpackCurves` gives the numbers), so the answer crosses as bytes.
+ */
+export type CurvesResult = PackedCurves
 
 export interface ValueAtResult {
   readonly runId: number
@@ -264,7 +243,8 @@ export interface ExportedModel {
   readonly outputShape: number[]
 }
 
-const finite = z.number().refine(Number.isFinite, 'must be a finite number')
+// zod 4's number refuses NaN and +-Infinity itself: no refine pass per value (appendMetrics checks 3 per point).
+const finite = z.number({ error: 'must be a finite number' })
 /** Binary data: a Uint8Array (Electron IPC clones it as it is; the browser host sends it in the binary envelope, shared/api/wire). */
 const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { error: 'must be binary data (a Uint8Array)' })
 
@@ -429,7 +409,7 @@ export const runsContract = defineService(
      * Curves of up to 10,000 runs on one axis (step, epoch, relative wall time, examples seen = step x batch
      * size), reduced next to the database to what a chart of `columns` pixel columns draws (shared/compare/curves):
      * with `runs`, each run's curve by min/max per column (two values); for each of `groups`, mean, std, min and
-     * max over its runs (one value per column); values to 6 significant digits. `smooth` applies the EMA (shared/compare emaSmooth) to the named metrics before anything else.
+     * max over its runs (one value per column); values as float32 bytes (packCurve). `smooth` applies the EMA (shared/compare emaSmooth) to the named metrics before anything else.
      */
     curves: method<CurvesResult>()(
       z.object({

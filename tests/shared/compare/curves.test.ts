@@ -3,7 +3,7 @@
  * column (extremes kept, at most two values per column), resampling for group means, and the band statistics.
  */
 import { describe, expect, it } from 'vitest'
-import { aggregateSlots, alignX, bandOf, chartValue, columnsToSlots, gridOver, gridSlots, groupCurve, minMaxPerColumn, perColumn, resampleOnGrid, slotOf } from '@shared/compare'
+import { aggregateSlots, alignX, bandOf, columnsToSlots, gridOver, gridSlots, minMaxPerColumn, packCurve, packGroupCurve, perColumn, resampleOnGrid, slotOf, unpackCurve, unpackCurves } from '@shared/compare'
 import { createRng } from '@shared/random'
 
 describe('alignment', () => {
@@ -111,13 +111,49 @@ describe('group bands', () => {
 })
 
 describe('what a group sends', () => {
-  it('one value per pixel column (the mean of its two slots), to 6 significant digits, back on the slots for the chart', () => {
+  it('one value per pixel column (the mean of its two slots), packed as float32 bytes, back on the slots for the chart', () => {
     expect(perColumn([1, 3, null, 5, null, null, 7, null])).toEqual([2, 5, null, 7])
-    expect(chartValue(0.123456789)).toBe(0.123457)
-    expect(chartValue(123456.789)).toBe(123457)
-    expect(chartValue(Number.NaN)).toBeNull()
-    const g = groupCurve([perColumn([1, 1, 2, 2]), perColumn([3, 3, 4, 4])], 2)
-    expect(g).toEqual({ mean: [2, 3], std: [chartValue(Math.SQRT2), chartValue(Math.SQRT2)], min: [1, 2], max: [3, 4] })
-    expect(columnsToSlots(g.mean)).toEqual([2, 2, 3, 3])
+    const g = packGroupCurve([perColumn([1, 1, 2, 2]), perColumn([3, 3, 4, 4])], 2)
+    for (const v of Object.values(g)) expect(v.byteLength).toBe(2 * 4)
+    const mean = unpackCurve(g.mean)
+    expect(mean).toEqual([2, 3])
+    expect(unpackCurve(g.std)).toEqual([Math.fround(Math.SQRT2), Math.fround(Math.SQRT2)])
+    expect([unpackCurve(g.min), unpackCurve(g.max)]).toEqual([[1, 2], [3, 4]])
+    expect(columnsToSlots(mean)).toEqual([2, 2, 3, 3])
+  })
+  it('packs to float32 and back: no value stays none, non-finite is none, beyond float32 is capped, any byte offset reads', () => {
+    const rng = createRng(6)
+    const values: (number | null)[] = [0, -0.5, null, Number.NaN, Infinity, 1e39, -1e39, 0.1, 123456.789, 1e-3]
+    for (let i = 0; i < 2_000; i++) values.push((rng.float() - 0.5) * 10 ** Math.floor(rng.float() * 20 - 10))
+    const packed = packCurve(values)
+    expect(packed.byteLength).toBe(4 * values.length)
+    const back = unpackCurve(packed)
+    expect(back.slice(0, 10)).toEqual([0, -0.5, null, null, null, 3.4028234663852886e38, -3.4028234663852886e38, Math.fround(0.1), Math.fround(123456.789), Math.fround(1e-3)])
+    back.slice(10).forEach((v, i) => expect(v).toBe(Math.fround(values[10 + i] as number)))
+    // Within float32's 7 significant digits of the double.
+    back.slice(10).forEach((v, i) => expect(Math.abs((v as number) - (values[10 + i] as number))).toBeLessThanOrEqual(Math.abs(values[10 + i] as number) * 2 ** -24))
+    // An envelope part may start at any offset of its body.
+    const shifted = new Uint8Array(packed.byteLength + 3)
+    shifted.set(packed, 3)
+    expect(unpackCurve(shifted.subarray(3))).toEqual(back)
+    expect(() => unpackCurve(new Uint8Array(6))).toThrow(/6 bytes, not a whole number of float32 values/)
+  })
+  it('unpacks a whole answer: runs and groups, every statistic', () => {
+    const packed = {
+      axis: 'step' as const,
+      x: [1, 2],
+      runs: [{ runId: 7, series: { 'train/loss': packCurve([0.5, null]) } }],
+      groups: [{ key: 'g', runIds: [7], series: { 'train/loss': packGroupCurve([[0.5]], 1) } }],
+      unaligned: [3],
+      points: 9,
+    }
+    expect(unpackCurves(packed)).toEqual({
+      axis: 'step',
+      x: [1, 2],
+      runs: [{ runId: 7, series: { 'train/loss': [0.5, null] } }],
+      groups: [{ key: 'g', runIds: [7], series: { 'train/loss': { mean: [0.5], std: [0], min: [0.5], max: [0.5] } } }],
+      unaligned: [3],
+      points: 9,
+    })
   })
 })
