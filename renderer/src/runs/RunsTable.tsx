@@ -11,6 +11,7 @@ import { METRIC_AGGS, columnLabel, formatMeanStd, runsToCsv, type GroupBy, type 
 import { api } from '../api/client'
 import { ConfirmDialog, Modal, PromptDialog, reportError } from '../ui/dialogs'
 import { Icon } from '../ui/icons'
+import { ActionsMenu } from '../ui/menu'
 import { runColor } from './colors'
 import { backendLabel, optimizerLabel } from './settings'
 import './runs-table.css'
@@ -19,9 +20,11 @@ import {
   extraColumnLabel,
   formatCount,
   formatDuration,
+  formatDurationCompact,
   formatNumber,
   formatPercent,
   formatStarted,
+  formatStartedShort,
   metricChoiceOf,
   parseThreshold,
   removeExtraColumn,
@@ -65,18 +68,25 @@ interface Column {
   readonly title?: string
   readonly num?: boolean
   readonly cell: (r: RunTableRow) => React.ReactNode
+  /** In the CSV export only: the table shows it inside another column. */
+  readonly csvOnly?: boolean
+  /** Text that gives way: the column takes what the window leaves and its text ends in an ellipsis (name, dataset, architecture). */
+  readonly flex?: boolean
   /** How a group row shows the column's mean ± std (numeric result columns only). */
   readonly stat?: (v: number) => string
 }
 
+const engineWords = (engine: string | null) => (engine === 'pytorch' ? 'PyTorch' : engine === 'tfjs' ? 'TF.js' : (engine ?? '—'))
+
 const COLUMNS: readonly Column[] = [
   { key: 'status', label: 'Status', cell: (r) => <StatusChip status={r.status} /> },
-  { key: 'startedAt', label: 'Started', cell: (r) => <span className="mono">{formatStarted(r.startedAt ?? r.createdAt)}</span> },
-  { key: 'durationMs', label: 'Duration', num: true, cell: (r) => formatDuration(r.durationMs), stat: formatDuration },
-  { key: 'datasetName', label: 'Dataset', cell: (r) => <span className="trunc" title={r.datasetName ?? undefined}>{r.datasetName ?? '—'}</span> },
+  { key: 'startedAt', label: 'Started', cell: (r) => <span title={formatStarted(r.startedAt ?? r.createdAt)}>{formatStartedShort(r.startedAt ?? r.createdAt)}</span> },
+  { key: 'durationMs', label: 'Duration', num: true, cell: (r) => formatDurationCompact(r.durationMs), stat: formatDurationCompact },
+  { key: 'datasetName', label: 'Dataset', flex: true, cell: (r) => <span className="trunc" title={r.datasetName ?? undefined}>{r.datasetName ?? '—'}</span> },
   {
     key: 'architectureName',
     label: 'Architecture',
+    flex: true,
     cell: (r) => (
       <span className="trunc" title={r.architectureName ?? undefined}>
         {r.architectureName ?? '—'}
@@ -103,9 +113,27 @@ const COLUMNS: readonly Column[] = [
   },
   { key: 'finalLoss', label: 'Last-epoch loss', title: 'Mean training loss over the last epoch (the Train view’s “Last step loss” is the loss of the final step alone)', num: true, cell: (r) => formatNumber(r.finalLoss), stat: formatNumber },
   { key: 'paramCount', label: 'Params', num: true, cell: (r) => <span title={r.paramCount?.toLocaleString('en-US')}>{formatCount(r.paramCount)}</span> },
-  { key: 'engine', label: 'Engine', cell: (r) => (r.engine === 'pytorch' ? 'PyTorch' : r.engine === 'tfjs' ? 'TF.js' : (r.engine ?? '—')) },
-  { key: 'backend', label: 'Backend', cell: (r) => backendLabel(r.backend) },
+  // The table shows the engine in the Backend cell ("TF.js WASM", "PyTorch CUDA"); the CSV keeps both columns.
+  { key: 'engine', label: 'Engine', csvOnly: true, cell: (r) => engineWords(r.engine) },
+  {
+    key: 'backend',
+    label: 'Backend',
+    title: 'The engine and the backend the run trained on (sort by backend)',
+    cell: (r) => (
+      <>
+        {r.engine !== null && <span className="muted">{engineWords(r.engine)} </span>}
+        {backendLabel(r.backend)}
+      </>
+    ),
+  },
 ]
+/** The columns the table draws (the CSV export has them all). */
+const TABLE_COLUMNS = COLUMNS.filter((c) => !c.csvOnly)
+/** A group row's name also takes the leading columns that have no mean ± std (status, start time). */
+const GROUP_LABEL_SPAN = Math.max(0, TABLE_COLUMNS.findIndex((c) => c.stat !== undefined))
+
+/** A cell's classes: numbers align right; flexible text columns give way to the others (runs.css `.flex-col`). */
+const cellClass = (c: { num?: boolean; flex?: boolean }) => `${c.num ? 'num' : ''}${c.flex ? 'flex-col' : ''}`
 
 const COMMON_CONFIG_COLUMNS = ['training.optimizer.momentum', 'training.weightDecay', 'training.schedule.type', 'training.seed', 'pipeline.name', 'dataset.shape']
 
@@ -182,12 +210,12 @@ export function RunsTable(props: RunsTableProps) {
   const selectedRows = useMemo(() => (selectedSet.size === 0 ? [] : rows.filter((r) => selectedSet.has(r.id))), [rows, selectedSet])
   const lines = useMemo(() => tableLines(rows, props.groups, openGroups), [rows, props.groups, openGroups])
   const metricExtras = useMemo(() => state.extraColumns.filter((c) => c.startsWith('metric:')), [state.extraColumns])
-  const span = 3 + COLUMNS.length + 1 + state.extraColumns.length + 1
+  const span = 3 + TABLE_COLUMNS.length + 1 + state.extraColumns.length + 1
 
-  const header = (key: string, label: string, title?: string, num?: boolean) => {
+  const header = (key: string, label: string, title?: string, num?: boolean, flex?: boolean) => {
     const active = state.sort.column === key
     return (
-      <th key={key} className={num ? 'num' : undefined} aria-sort={active ? (state.sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}>
+      <th key={key} className={cellClass({ num, flex }) || undefined} aria-sort={active ? (state.sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}>
         <button className="th-sort" title={title ?? `Sort by ${label}`} aria-label={`Sort by ${label}`} onClick={() => onState(toggleSort(state, key))}>
           {label}
           <span className={`sort-mark${active ? ' on' : ''}`}>{active ? (state.sort.dir === 'asc' ? '▲' : '▼') : '▲'}</span>
@@ -260,8 +288,8 @@ export function RunsTable(props: RunsTableProps) {
               <input type="checkbox" aria-label="Select all listed runs" checked={allListed} onChange={() => props.onSelected(toggleAll(selected, rows))} />
             </th>
             {header('starred', '★', 'Sort by starred')}
-            {header('name', 'Run')}
-            {COLUMNS.map((c) => header(c.key, c.label, c.title, c.num))}
+            {header('name', 'Run', undefined, false, true)}
+            {TABLE_COLUMNS.map((c) => header(c.key, c.label, c.title, c.num, c.flex))}
             <th>Tags</th>
             {state.extraColumns.map((c) => (
               <th key={c} className="num extra-col">
@@ -598,18 +626,18 @@ const GroupRow = memo(function GroupRow(props: { group: RunGroup; open: boolean;
       <td className="col-check">
         <input type="checkbox" aria-label={`Select the ${g.count} runs of ${g.label}`} checked={props.selected} onChange={() => actions.toggleIds(g.runIds)} />
       </td>
-      <td colSpan={2}>
+      <td colSpan={2 + GROUP_LABEL_SPAN} className="col-group">
         <button className="group-toggle" aria-expanded={open} onClick={() => actions.toggleGroup(g.key)} title={open ? 'Close the group' : 'Show its runs'}>
           <span className="chev" aria-hidden="true">{open ? '▾' : '▸'}</span>
-          <span className="trunc group-label" data-testid="group-label">{g.label}</span>
+          <span className="trunc group-label" data-testid="group-label" title={g.label}>{g.label}</span>
           <span className="muted" data-testid="group-count">
             {' '}
             · {g.count} run{g.count === 1 ? '' : 's'}
           </span>
         </button>
       </td>
-      {COLUMNS.map((c) => (
-        <td key={c.key} className={c.num ? 'num' : undefined} data-col={c.key}>
+      {TABLE_COLUMNS.slice(GROUP_LABEL_SPAN).map((c) => (
+        <td key={c.key} className={cellClass(c) || undefined} data-col={c.key}>
           {c.stat && g.stats[c.key] ? <GroupStat s={g.stats[c.key] as MetricStats} format={c.stat} /> : ''}
         </td>
       ))}
@@ -636,7 +664,7 @@ const RunRow = memo(function RunRow(props: { row: RunTableRow; inGroup: boolean;
           {r.starred ? '★' : '☆'}
         </button>
       </td>
-      <td>
+      <td className="flex-col col-run">
         <div className="col-name">
           <RunSwatch id={r.id} />
           <button className="run-link" onClick={() => actions.open(r.id)} title={r.notes ?? `Open ${r.name}`}>
@@ -649,12 +677,12 @@ const RunRow = memo(function RunRow(props: { row: RunTableRow; inGroup: boolean;
           )}
         </div>
       </td>
-      {COLUMNS.map((c) => (
-        <td key={c.key} className={c.num ? 'num' : undefined}>
+      {TABLE_COLUMNS.map((c) => (
+        <td key={c.key} className={cellClass(c) || undefined}>
           {c.cell(r)}
         </td>
       ))}
-      <td className="col-tags">
+      <td className="col-tags" title={r.tags.length > 0 ? r.tags.map((t) => `#${t}`).join(' ') : undefined}>
         {r.tags.map((t) => (
           <span key={t} className="tag-chip">
             #{t}
@@ -673,18 +701,17 @@ const RunRow = memo(function RunRow(props: { row: RunTableRow; inGroup: boolean;
         </td>
       ))}
       <td className="col-actions">
-        <button className="icon-btn" title="Rename" aria-label={`Rename ${r.name}`} onClick={() => actions.rename(r)}>
-          <Icon name="edit" size={13} />
-        </button>
-        <button className="icon-btn" title="Notes" aria-label={`Notes of ${r.name}`} onClick={() => actions.notes(r)}>
-          ✎
-        </button>
-        <button className="icon-btn" title="Export as PyTorch project…" aria-label={`Export ${r.name} as PyTorch project`} onClick={() => actions.exportPytorch(r)}>
-          <Icon name="folder" size={13} />
-        </button>
-        <button className="icon-btn danger" title="Delete" aria-label={`Delete ${r.name}`} onClick={() => actions.remove(r)}>
-          <Icon name="trash" size={13} />
-        </button>
+        <ActionsMenu
+          label={`Actions for ${r.name}`}
+          actions={[
+            { label: 'Rename…', onSelect: () => actions.rename(r) },
+            { label: 'Notes…', onSelect: () => actions.notes(r) },
+            { label: 'Export as PyTorch project…', onSelect: () => actions.exportPytorch(r) },
+            { label: 'Delete…', onSelect: () => actions.remove(r), danger: true },
+          ]}
+        >
+          <Icon name="more" size={14} strokeWidth={3} />
+        </ActionsMenu>
       </td>
     </tr>
   )
@@ -694,14 +721,9 @@ const RunRow = memo(function RunRow(props: { row: RunTableRow; inGroup: boolean;
 function GroupStat({ s, format }: { s: MetricStats; format: (v: number) => string }) {
   return (
     <span className="group-stat" title={s.n > 0 ? `mean ${format(s.mean as number)}, sample std ${format(s.std as number)}, min ${format(s.min as number)}, max ${format(s.max as number)} over ${s.n} run${s.n === 1 ? '' : 's'}` : 'No run of the group has a value'}>
-      {/* Mean and ± std may take two lines, so a group row does not widen its columns past the window. */}
       {formatMeanStd(s, format)
-        .split(/(?= ± )/)
-        .map((part, i) => (
-          <span key={i} className="group-stat-part">
-            {part}
-          </span>
-        ))}
+        .split(' ± ')
+        .map((part, i) => (i === 0 ? part : <span key={i} className="group-std"> ± {part}</span>))}
     </span>
   )
 }

@@ -178,6 +178,9 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${d > 0 ? `${d}d ` : ''}${hh}:${mm}:${ss}`
 }
 
+/** A duration without its leading zeros, as the runs table shows it (rows and the group rows' mean ± std): 00:04:31 -> 4:31, 01:05:12 -> 1:05:12. */
+export const formatDurationCompact = (ms: number | null | undefined): string => formatDuration(ms).replace(/^00:/, '').replace(/^0(?=\d)/, '')
+
 /** 138,357,544 -> "138.4 M"; 61,706 -> "61.7 K". */
 export function formatCount(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—'
@@ -200,6 +203,20 @@ export function formatStarted(iso: string | null): string {
   const p = (n: number) => String(n).padStart(2, '0')
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`
 }
+
+/**
+ * The start time as the table shows it, short: `Dec 2, 17:35` this year, `2025-12-02` before (the full time is the
+ * cell's title, formatStarted).
+ */
+export function formatStartedShort(iso: string | null, now = new Date()): string {
+  if (!iso) return '—'
+  const d = new Date(iso)
+  if (Number.isNaN(d.getTime())) return '—'
+  if (d.getFullYear() !== now.getFullYear()) return formatStarted(iso).slice(0, 10)
+  const p = (n: number) => String(n).padStart(2, '0')
+  return `${MONTHS[d.getMonth()]} ${d.getDate()}, ${p(d.getHours())}:${p(d.getMinutes())}`
+}
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 
 /** A short label of an extra column for its header: `metric:val/loss:min` -> `val/loss (min)` (shared/runs columnLabel). */
 export { columnLabel as extraColumnLabel } from '@shared/runs'

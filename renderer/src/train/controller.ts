@@ -274,14 +274,13 @@ export class TrainingController {
       const dataset = await api.datasets.get({ id: snapshot.dataset.id }).catch(() => {
         throw new Error(`Run “${run.name}” trained on dataset “${snapshot.dataset.name}”, which no longer exists: it cannot be resumed`)
       })
-      const point = resumePoint(await api.runs.checkpoints({ runId }))
-      const afterStep = point?.step ?? 0
-      await api.runs.truncateMetrics({ runId, afterStep })
-      let resume: CheckpointPayload | null = null
-      if (point) {
-        const data = await api.runs.loadCheckpoint({ id: point.id })
-        resume = { meta: data.meta as CheckpointMeta, weights: arrayBufferOf(data.weights), optimizerState: arrayBufferOf(data.optimizer) }
-      }
+      const listed = resumePoint(await api.runs.checkpoints({ runId }))
+      // Loaded before the metrics after it are dropped: its position is the file's (the host repairs a row that a
+      // crash left behind its file), and the history is cut there.
+      const data = listed ? await api.runs.loadCheckpoint({ id: listed.id }) : null
+      const point = data ? { ...listed!, epoch: data.epoch, step: data.step } : null
+      await api.runs.truncateMetrics({ runId, afterStep: point?.step ?? 0 })
+      const resume: CheckpointPayload | null = data ? { meta: data.meta as CheckpointMeta, weights: arrayBufferOf(data.weights), optimizerState: arrayBufferOf(data.optimizer) } : null
       const history = seriesFromMetrics(await api.runs.metrics({ runId, names: [...STEP_METRICS, ...EPOCH_METRICS] }))
       // A transfer run keeps its freeze plan; its weights come from its own checkpoint, or from the source again
       // when it has none yet.

@@ -13,6 +13,7 @@ const paths = {
   edit: 'M4 20h4L19 9l-4-4L4 16zM14 6l4 4',
   copy: 'M9 9h11v11H9zM5 15H4V4h11v1',
   trash: 'M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13',
+  more: 'M5 12h.01M12 12h.01M19 12h.01',
   command: 'M9 6a3 3 0 1 0-3 3h12a3 3 0 1 0-3-3v12a3 3 0 1 0 3-3H6a3 3 0 1 0 3 3z',
   chevron: 'M9 6l6 6-6 6',
   close: 'M6 6l12 12M18 6L6 18',
