@@ -17,6 +17,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import Database from 'better-sqlite3'
+import { decodeChunk, STRIDE } from '../main/services/metric-chunks'
 import { createRng } from '../shared/random/index'
 import { GraphBuilder, serializeGraphDocument } from '../shared/graph/index'
 import { migrations } from '../main/store/migrations'
@@ -37,6 +38,8 @@ export interface CrashCounts {
   resumed: number
   /** Killed runs that had a checkpoint past step 0 (their resume loaded it), per process killed. */
   fromCheckpoint: Record<Killed, number>
+  /** Training kills planned after the run's first checkpoint (planTrainingKill) that landed, per process killed. */
+  plannedLate: Record<Killed, number>
   /** Epochs that had a checkpoint before the kill and are missing or doubled in the finished run's history. */
   lostEpochs: number
   integrityFailures: number
@@ -59,6 +62,8 @@ const BATCH = 16
 const DATASET = 'MNIST (150 digits)'
 /** A page asks for a mid-epoch checkpoint after this much training (the app's default is 30 s; the runs here are short). */
 const PAGE_CHECKPOINT_MS = 500
+/** The share of training kills planned after the run's first checkpoint (planTrainingKill). */
+const LATE_SHARE = 0.8
 
 interface Child {
   code: number | null
@@ -257,9 +262,17 @@ function runState(dataDir: string, runId: number): RunState {
 function metricSteps(dataDir: string, runId: number, name: string): { step: number; epoch: number }[] {
   const db = new Database(join(dataDir, 'studio.db'), { readonly: true })
   try {
-    return db
-      .prepare('SELECT m.step AS step, m.epoch AS epoch FROM metrics m JOIN metric_names n ON n.id = m.name_id WHERE m.run_id = ? AND n.name = ? ORDER BY m.step')
-      .all(runId, name) as { step: number; epoch: number }[]
+    // The stored chunks (main/services/metric-chunks.ts), read as they are on disk.
+    const blobs = db
+      .prepare('SELECT c.data FROM metric_chunks c JOIN metric_names n ON n.id = c.name_id WHERE c.run_id = ? AND n.name = ? ORDER BY c.first_step')
+      .pluck()
+      .all(runId, name) as Buffer[]
+    return blobs.flatMap((b) => {
+      const p = decodeChunk(b)
+      const out: { step: number; epoch: number }[] = []
+      for (let i = 0; i < p.length; i += STRIDE) out.push({ step: p[i] as number, epoch: p[i + 1] as number })
+      return out
+    })
   } finally {
     db.close()
   }
@@ -322,6 +335,7 @@ export async function crashCampaign(o: CampaignOptions): Promise<CrashCounts> {
     byMoment: { cli: perMoment(), host: perMoment() },
     resumed: 0,
     fromCheckpoint: { cli: 0, host: 0 },
+    plannedLate: { cli: 0, host: 0 },
     lostEpochs: 0,
     integrityFailures: 0,
     orphanFiles: 0,
@@ -386,6 +400,29 @@ export async function crashCampaign(o: CampaignOptions): Promise<CrashCounts> {
       log(`${label}: the run's last checkpoint before the kill is at step ${lastStep}`)
       return { lastStep, savedEpochs: [...new Set(before.checkpointEpochs)].filter((e) => e > 0) }
     }
+    /**
+     * Where a training kill lands (mid-step, mid-checkpoint write, mid-metric batch), the same for the command and
+     * the host: most (LATE_SHARE) after the run's first checkpoint, so its resume loads a checkpoint; the rest in
+     * the first epoch, before any. Mid-step: a seeded fraction of an epoch after the start line (early) or after
+     * epoch k's line (late, k >= 1). Hooked moments: the n-th checkpoint-file write (three per file; the first
+     * checkpoint is two files, last and best: six writes) or metric row insert, counted from the start (early:
+     * inside the first checkpoint or the first metric batch) or from the first checkpoint row (late:
+     * `after-checkpoint`, bench/crash-hook.mjs; at least two more files and two metric batches follow it).
+     */
+    const planTrainingKill = (moment: Moment) => {
+      const late = rng.float() < LATE_SHARE
+      const afterEpoch = late ? rng.int(1, EPOCHS - 1) : 0
+      const fraction = rng.float() * 0.8
+      const n = moment === 'checkpoint' ? rng.int(1, 6) : rng.int(1, EPOCHS)
+      const crashAt = moment === 'step' ? undefined : `${moment}:${n}${late ? ':after-checkpoint' : ''}`
+      return { late, afterEpoch, fraction, crashAt }
+    }
+    /** A hooked kill planned after the first checkpoint found none: the plan (or the hook) is wrong, say so. */
+    const checkLate = (label: string, who: Killed, plan: ReturnType<typeof planTrainingKill>, lastStep: number) => {
+      if (plan.late) counts.plannedLate[who] += 1
+      log(`${label}: planned ${plan.late ? 'after' : 'before'} the run's first checkpoint${plan.crashAt ? ` (held at ${plan.crashAt})` : ''}`)
+      if (plan.late && plan.crashAt !== undefined && lastStep === 0) fail(`${label}: held at ${plan.crashAt}, yet the run had no checkpoint before the kill`)
+    }
     /** An old fixture database (tests/fixtures/db) in `data`, and a kill planned inside one of its migrations. */
     const oldDatabase = (data: string) => {
       const fixture = oldSchemas[rng.int(0, oldSchemas.length - 1)]!
@@ -425,11 +462,11 @@ export async function crashCampaign(o: CampaignOptions): Promise<CrashCounts> {
       if (moment === 'step' || moment === 'checkpoint' || moment === 'metrics') {
         const runId = 2
         const train = ['train', '--graph', graph, '--dataset', DATASET, '--epochs', String(EPOCHS), '--batch', String(BATCH), '--json', '--data-dir', data]
+        const plan = planTrainingKill(moment)
         if (moment === 'step') {
-          // A seeded point inside epoch k + 1 (k in 0..EPOCHS-1): after the start line or epoch k's line, a seeded
-          // fraction of an epoch's time (the last epoch's, as printed).
-          const afterEpoch = rng.int(0, EPOCHS - 1)
-          const fraction = rng.float() * 0.8
+          // A seeded point inside epoch k + 1: after the start line or epoch k's line, a seeded fraction of an
+          // epoch's time (the last epoch's, as printed).
+          const { afterEpoch, fraction } = plan
           killed = await studio(train, {
             killWhen: (out) => {
               const lines = jsonLines(out)
@@ -441,15 +478,14 @@ export async function crashCampaign(o: CampaignOptions): Promise<CrashCounts> {
           })
           if (killed.killed && runStatus(data, runId) === 'completed') killed.killed = false
         } else {
-          // A checkpoint is one or two files (last, best when it is) of three writes each; a metric batch at least one per epoch.
-          const n = moment === 'checkpoint' ? rng.int(1, 3 * EPOCHS) : rng.int(1, EPOCHS)
-          killed = await studio(train, { crashAt: `${moment}:${n}`, killWhen: (_out, err) => err.includes('CRASH-POINT') })
+          killed = await studio(train, { crashAt: plan.crashAt, killWhen: (_out, err) => err.includes('CRASH-POINT') })
         }
         if (!killed.killed) {
           log(`${label}: finished before the moment (exit ${killed.code})`)
           return null
         }
         const { lastStep, savedEpochs } = savedBefore(label, 'cli', data, runId)
+        checkLate(label, 'cli', plan, lastStep)
         redo = async () => {
           const r = await studio(['train', '--resume', String(runId), '--json', '--data-dir', data])
           const lines = jsonLines(r.out)
@@ -553,11 +589,10 @@ export async function crashCampaign(o: CampaignOptions): Promise<CrashCounts> {
         return null
       }
       if (moment === 'step' || moment === 'checkpoint' || moment === 'metrics') {
-        const n = moment === 'checkpoint' ? rng.int(1, 3 * EPOCHS) : rng.int(1, EPOCHS)
-        const afterEpoch = rng.int(0, EPOCHS - 1)
-        const fraction = rng.float() * 0.8
+        const plan = planTrainingKill(moment)
+        const { afterEpoch, fraction } = plan
         const page = launchPage(['train', graph, String(datasetId), String(EPOCHS), String(BATCH), String(PAGE_CHECKPOINT_MS)])
-        const { host, url } = await start(moment === 'step' ? undefined : `${moment}:${n}`)
+        const { host, url } = await start(plan.crashAt)
         if (!url) {
           page.kill()
           return missed(host, `the host did not start (exit ${host.r.code}): ${host.r.err.slice(-300)}`)
@@ -592,6 +627,7 @@ export async function crashCampaign(o: CampaignOptions): Promise<CrashCounts> {
           return missed(host, `the page's run finished before the moment (page exit ${page.r.code}${page.r.err ? `: ${page.r.err.slice(-300)}` : ''})`)
         }
         const { lastStep, savedEpochs } = savedBefore(label, 'host', data, runId)
+        checkLate(label, 'host', plan, lastStep)
         return {
           killed: host.r,
           baseline,

@@ -86,8 +86,11 @@ async function main(): Promise<void> {
   let epochs = 0
   let started = false
   let persistError: string | null = null
+  // Watched until the run's writes settled, not only until its phase is 'ended': the Train section goes on showing
+  // a write that fails after the training itself ended (the last checkpoint, the run's end), and so does this page.
+  let off = () => {}
   const ended = new Promise<void>((resolve) => {
-    const off = useTraining.subscribe((s) => {
+    off = useTraining.subscribe((s) => {
       const live = s.live
       if (!live) return
       if (!started && live.phase === 'running') {
@@ -100,10 +103,7 @@ async function main(): Promise<void> {
         if (persistError !== null) print({ type: 'persist-error', text: persistError })
       }
       for (; epochs < live.epochRows.length; epochs++) print({ type: 'epoch', epoch: live.epochRows[epochs]!.epoch, step: live.epochRows[epochs]!.step })
-      if (live.phase === 'ended') {
-        off()
-        resolve()
-      }
+      if (live.phase === 'ended') resolve()
     })
   })
   if (command === 'train') {
@@ -123,6 +123,7 @@ async function main(): Promise<void> {
   } else throw new Error(`unknown command ${command}`)
   await ended
   await controller.settled()
+  off()
   const live = useTraining.getState().live!
   print({ type: 'end', outcome: live.outcome, message: live.message, persistError: live.persistError, resumedFromStep: live.resumedFromStep, stepsPerEpoch: live.stepsPerEpoch })
 }

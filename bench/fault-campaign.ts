@@ -241,6 +241,9 @@ export async function apiCampaign(options: { runsPerChannel: number; seed: numbe
   writeFileSync(join(dir, 'file.txt'), 'not a folder')
   symlinkSync(join(dir, 'loop'), join(dir, 'loop'))
   const quiet = silenceConsoleError()
+  // The engines' detection (a Python importing torch: seconds, a minute on a loaded machine) runs once and is
+  // cached; do it before the clock starts, so a slow import is not counted as a hang of the API.
+  await studio.services.call(methodChannel('engines', 'list'), {})
   try {
     const { uncaught } = await watchingProcess(async () => {
       for (const [service, contract] of Object.entries(contracts)) {

@@ -20,9 +20,13 @@ describe('crash campaign (SIGKILL of the studio command and of the browser host)
     // The hooked moments always land (the process is held there); only a mid-step kill can come too late.
     for (const m of MOMENTS.filter((x) => x !== 'step')) expect({ moment: m, kills: counts.byMoment.cli[m] }).toEqual({ moment: m, kills: 1 })
     expect(counts.byMoment.host).toMatchObject({ checkpoint: 1, metrics: 1 })
-    // With this seed the host is held in the 8th write of checkpoint files (three per file), after the run's first
-    // checkpoint was recorded: the new page's Resume loads that checkpoint (a metric batch's kill may come before one).
-    expect(counts.fromCheckpoint.host).toBeGreaterThanOrEqual(1)
+    // Most training kills are planned after the run's first checkpoint (a hooked one held there that finds none is a
+    // failure), so the resume loads a checkpoint; with this seed at least one of the command's and one of the host's.
+    expect(counts.plannedLate.cli).toBeGreaterThanOrEqual(1)
+    expect(counts.plannedLate.host).toBeGreaterThanOrEqual(1)
+    expect(counts.fromCheckpoint.cli).toBeGreaterThanOrEqual(1)
+    // Both host kills are held in hooked moments: each one planned late had its checkpoint.
+    expect(counts.fromCheckpoint.host).toBeGreaterThanOrEqual(counts.plannedLate.host)
     expect(counts.resumed).toBe(counts.kills)
     expect({ lostEpochs: counts.lostEpochs, integrityFailures: counts.integrityFailures, orphanFiles: counts.orphanFiles, historyErrors: counts.historyErrors, silentFailures: counts.silentFailures }).toEqual({
       lostEpochs: 0,
