@@ -12,7 +12,10 @@ const totals = { passed: 0, failed: 0, skipped: 0 }
 const steps = []
 /** Names of the failed tests, printed again in the summary (CI shows only the end of the log). */
 const failures = []
-const firstLine = (text) => String(text ?? '').split('\n')[0].slice(0, 300)
+const plain = (text) => String(text ?? '').replace(/\u001b\[[0-9;]*m/g, '')
+/** The first n non-empty lines of a message, without colours, on one line. */
+const firstLines = (text, n) => plain(text).split('\n').map((l) => l.trim()).filter(Boolean).slice(0, n).join(' | ').slice(0, 600)
+const firstLine = (text) => firstLines(text, 1)
 
 function step(name, fn) {
   console.log(`\n━━ ${name} ━━`)
@@ -81,7 +84,11 @@ if (built) {
     const walk = (suite, path) => {
       for (const spec of suite.specs ?? []) {
         for (const t of spec.tests ?? []) {
-          if (t.status === 'unexpected') failures.push(`e2e  [${t.projectName}] ${spec.file}:${spec.line} › ${[...path, spec.title].join(' › ')}`)
+          if (t.status !== 'unexpected') continue
+          failures.push(`e2e  [${t.projectName}] ${spec.file}:${spec.line} › ${[...path, spec.title].join(' › ')}`)
+          // Where and why, in the summary (CI keeps only the end of the output).
+          const error = t.results?.at(-1)?.errors?.[0] ?? t.results?.at(-1)?.error
+          if (error) failures.push(`     at ${error.location ? `${relative(root, error.location.file)}:${error.location.line}` : '?'}: ${firstLines(error.message, 6)}`)
         }
       }
       for (const child of suite.suites ?? []) walk(child, suite.title && !suite.title.endsWith('.ts') ? [...path, suite.title] : path)

@@ -75,7 +75,7 @@ export const MODEL_USAGE = `  --graph <file>         a graph document (.json, as
   --template <name>      a built-in architecture (see \`studio inspect\`)
   --input HxWxC          input shape (default: the data's for MNIST, else the template's / the graph's)
   --classes N            number of classes (the Output head's units)
-  --seed S               seed of the data order / random data (default 0)
+  --seed S               seed of the initial weights, the data order and random data (default 0)
   --backend wasm|cpu     TF.js backend (default wasm)
   --pipeline <file>      the run's augmentation pipeline (.json): the checks see the inputs it gives
   --json                 machine-readable output`
@@ -120,10 +120,10 @@ export async function loadGraph(v: ModelChoice, io: CliIO, command: string, inpu
 }
 
 /** Compiles a document; graph errors become a usage error naming them. */
-export async function compileOrUsage(doc: GraphDocument): Promise<tfTypes.LayersModel> {
+export async function compileOrUsage(doc: GraphDocument, seed?: number | string): Promise<tfTypes.LayersModel> {
   const { compileGraph, CompileError } = await import('../../shared/tfjs/compile')
   try {
-    return compileGraph(doc).model
+    return compileGraph(doc, seed === undefined ? {} : { seed }).model
   } catch (err) {
     if (err instanceof CompileError) throw new UsageError(err.message)
     throw err
@@ -198,7 +198,7 @@ export async function modelAndData(
   const seed = v.seed ?? '0'
   if (kind === 'mnist' && v.classes !== undefined && v.classes.trim() !== '10') throw new UsageError(`--data mnist has 10 classes, received --classes ${v.classes}`)
   const { doc, source } = await loadGraph({ ...v, ...(kind === 'mnist' ? { classes: '10' } : {}) }, io, command, kind === 'mnist' ? [28, 28, 1] : undefined)
-  const model = await compileOrUsage(doc)
+  const model = await compileOrUsage(doc, seed) // seeded weights: the same command gives the same verdict
   try {
     const shape = (model.inputs[0] as tfTypes.SymbolicTensor).shape.slice(1) as number[]
     const outShape = model.outputs[0]?.shape ?? []

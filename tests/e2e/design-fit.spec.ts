@@ -6,9 +6,8 @@
  */
 import { toyConvnet } from '../../shared/graph/templates'
 import { DEFAULT_FORM, validateForm } from '../../renderer/src/train/form'
-import { call, expect, test } from './fixtures'
+import { call, expect, screenshotDir, test } from './fixtures'
 
-const SHOTS = 'tmp-shots'
 
 test('the Train form shows the mismatch before Start and fixes it in one undoable click', async ({ studio }) => {
   test.setTimeout(120_000)
@@ -29,7 +28,7 @@ test('the Train form shows the mismatch before Start and fixes it in one undoabl
   await page.getByRole('option', { name: /Toy ConvNet/ }).click()
   await expect(page.getByLabel('Input size')).toHaveValue('28x28x1')
   await expect(page.getByLabel('Classes')).toHaveValue('10')
-  await page.screenshot({ path: `${SHOTS}/fit-gallery.png` })
+  await page.screenshot({ path: `${screenshotDir(studio)}/fit-gallery.png` })
   await page.getByRole('button', { name: 'Create from Toy ConvNet (CS5670)' }).click()
   await expect(page.getByTestId('template-gallery')).toBeHidden()
 
@@ -52,7 +51,7 @@ test('the Train form shows the mismatch before Start and fixes it in one undoabl
   await expect(panel).not.toContainText('Dense')
   await expect(start).toBeDisabled()
   await expect(page.getByText('Start is off: the design does not fit the dataset')).toBeVisible()
-  await page.screenshot({ path: `${SHOTS}/fit-mismatch.png` })
+  await page.screenshot({ path: `${screenshotDir(studio)}/fit-mismatch.png` })
 
   // One click: a new version of the design with the Input and Output set for the dataset.
   await panel.getByRole('button', { name: 'Fit the design to the dataset' }).click()
@@ -63,7 +62,7 @@ test('the Train form shows the mismatch before Start and fixes it in one undoabl
   expect(fixed.version.label).toBe('Fitted to dataset “Digits” (28×28×1, 10 classes)')
   expect(fixed.version.document.nodes.find((n) => n.id === 'input')!.params.shape).toEqual([28, 28, 1])
   expect(fixed.version.document.nodes.find((n) => n.id === 'fc')!.params.units).toBe(10)
-  await page.screenshot({ path: `${SHOTS}/fit-fixed.png` })
+  await page.screenshot({ path: `${screenshotDir(studio)}/fit-fixed.png` })
 
   // Undo: version 3 is version 1's document again, and the mismatch is back.
   await page.getByRole('button', { name: 'Undo the fit' }).click()
@@ -114,7 +113,7 @@ test('a failed run of a design that cannot train offers to open the design, not 
   await expect(runPanel.getByTestId('run-status')).toHaveText('Failed')
   await expect(runPanel.getByRole('alert').filter({ hasText: 'resuming it would fail again' })).toContainText('Output (classifier) “fc”: set Classes to 10')
   await expect(runPanel.getByRole('button', { name: 'Resume' })).toHaveCount(0)
-  await page.screenshot({ path: `${SHOTS}/fit-failed-run.png` })
+  await page.screenshot({ path: `${screenshotDir(studio)}/fit-failed-run.png` })
   await runPanel.getByRole('button', { name: 'Open the design' }).click()
   await expect(page.getByRole('button', { name: 'Architecture', exact: true })).toHaveAttribute('aria-current', /page|true/)
 })

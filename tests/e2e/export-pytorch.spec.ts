@@ -44,7 +44,8 @@ test('export the Train form and a run as PyTorch projects (browser host: folder 
   // A run (made from that snapshot through the API, as Start would), exported from its row in the runs table.
   const run = await call<{ id: number; name: string }>(page, host, 'studio:runs.create', { projectId, name: 'Toy run', config: formSnapshot, datasetId: dataset!.id })
   await page.getByRole('button', { name: 'Runs', exact: true }).click()
-  await page.getByRole('button', { name: 'Export Toy run as PyTorch project' }).click()
+  await page.getByRole('button', { name: 'Actions for Toy run' }).click()
+  await page.getByRole('menu', { name: 'Actions for Toy run' }).getByRole('menuitem', { name: 'Export as PyTorch project…' }).click()
   const runDialog = page.getByRole('dialog', { name: 'Export as PyTorch project' })
   const runField = runDialog.getByTestId('pytorch-export-folder-input')
   const runFolder = join(dataDir, 'exports', 'Toy-run')

@@ -63,10 +63,14 @@ test('a PyTorch run from the Train view: live curves, completed, in Compare besi
   await page.getByLabel('Backend').selectOption('wasm')
   await page.getByLabel('Epochs', { exact: true }).fill('1')
   await page.getByTestId('start-training').click()
-  await expect(panel(page).getByTestId('run-status')).toHaveText('Completed', { timeout: 240_000 })
-  const both = await call<{ id: number; name: string }[]>(page, host, 'studio:runs.list', { projectId })
+  // The panel still shows the PyTorch run's "Completed" until the new run is created: wait for the second run
+  // itself (a CI run read the old status and listed one run), then for the panel to show it completed.
+  const listed = () => call<{ id: number; name: string; status: string }[]>(page, host, 'studio:runs.list', { projectId })
+  await expect.poll(async () => (await listed()).find((r) => r.id !== pytorchRun.id)?.status ?? 'not created', { timeout: 240_000, intervals: [500] }).toBe('completed')
+  const both = await listed()
   expect(both).toHaveLength(2)
   const tfjsRun = both.find((r) => r.id !== pytorchRun.id)!
+  await expect(panel(page).getByTestId('run-status')).toHaveText('Completed')
 
   // Compare: both runs' curves side by side.
   await page.getByRole('button', { name: 'Runs', exact: true }).click()

@@ -7,9 +7,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
-import { expect, test } from './fixtures'
+import { expect, screenshotDir, test } from './fixtures'
 
-const SHOTS = 'tmp-shots'
 
 /** 16x16 RGBA icons: a dark 4x4 glyph on transparent pixels; 12 "star", 3 "moon". */
 async function makeIcons(): Promise<string> {
@@ -47,7 +46,7 @@ test('transparency is found and filled with the chosen background; unbalanced cl
     await expect(backgrounds.getByRole('radio', { name: 'White' })).toHaveAttribute('aria-checked', 'true')
     await backgrounds.getByRole('radio', { name: 'Black' }).click()
     await backgrounds.getByRole('radio', { name: 'White' }).click()
-    await page.screenshot({ path: `${SHOTS}/alpha-import.png` })
+    await page.screenshot({ path: `${screenshotDir(studio)}/alpha-import.png` })
     await dialog.getByRole('button', { name: 'Import', exact: true }).click()
     await expect(dialog).toBeHidden()
     await expect(page.getByTestId('dataset-item')).toContainText('15 images', { timeout: 60_000 })
@@ -59,7 +58,7 @@ test('transparency is found and filled with the chosen background; unbalanced cl
     // Filled with white, a 16x16 icon with a 4x4 dark glyph has a mean near (240 * 255 + 16 * 15) / 256 / 255 = 0.94.
     const mean = Number(await stats.getByTestId('channel-stats').locator('tbody tr td').nth(1).textContent())
     expect(mean).toBeGreaterThan(0.9)
-    await page.screenshot({ path: `${SHOTS}/alpha-statistics.png` })
+    await page.screenshot({ path: `${screenshotDir(studio)}/alpha-statistics.png` })
 
     await page.getByRole('button', { name: 'Train', exact: true }).click()
     const balance = page.getByTestId('class-balance')
@@ -69,7 +68,7 @@ test('transparency is found and filled with the chosen background; unbalanced cl
     await expect(box).not.toBeChecked()
     await box.check()
     await expect(box).toBeChecked()
-    await page.screenshot({ path: `${SHOTS}/alpha-train-balance.png` })
+    await page.screenshot({ path: `${screenshotDir(studio)}/alpha-train-balance.png` })
   } finally {
     rmSync(folder, { recursive: true, force: true })
   }

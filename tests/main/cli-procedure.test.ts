@@ -55,6 +55,13 @@ describe('studio check / lr-sweep / init-lab (in-process, WASM)', () => {
     expect(r.expected).toBeCloseTo(Math.log(10), 6)
     expect(r).toMatchObject({ plausible: true, verdict: 'ok' })
     expect(r.regularization.rises).toBe(true)
+    // Seeded weights and data: the same command gives the same loss; another seed, another draw.
+    const again = capture(files)
+    expect(await runCli(['check', 'initial-loss', '--graph', 'cnn.json', '--json'], again)).toBe(0)
+    expect((JSON.parse(again.out) as { loss: number }).loss).toBe(r.loss)
+    const other = capture(files)
+    expect(await runCli(['check', 'initial-loss', '--graph', 'cnn.json', '--seed', '7', '--json'], other)).toBe(0)
+    expect((JSON.parse(other.out) as { loss: number }).loss).not.toBe(r.loss)
     const text = capture(files)
     expect(await runCli(['check', 'initial-loss', '--graph', 'cnn.json', '--data', 'mnist', '--batches', '1'], text)).toBe(0)
     expect(text.out).toMatch(/expected ln\(10\) = 2\.3026/)

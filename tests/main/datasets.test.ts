@@ -4,7 +4,7 @@ import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { ApiError } from '@shared/api'
 import { encodeBmp } from '../../main/datasets/bmp'
-import { cleanups, openStudio, tempDataDir } from './helpers'
+import { cleanups, openStudio, tempDataDir, zombieProcess } from './helpers'
 import { bytes, datasetsClient, encode, randomPixels, writeClass, writeFile } from './datasets-fixtures'
 
 const temps = cleanups()
@@ -313,6 +313,22 @@ describe('datasets service: folder import', () => {
     const id = Number(insert.run(2 ** 22 + 12345).lastInsertRowid)
     mkdirSync(join(dataDir, 'datasets', String(id)), { recursive: true })
     mkdirSync(join(dataDir, 'datasets', '999'), { recursive: true })
+    studio.close()
+    const again = openStudio(dataDir)
+    temps.unshift(() => again.close())
+    expect(count(again as typeof studio, 'SELECT COUNT(*) AS n FROM datasets')).toBe(0)
+    expect(readdirSync(join(dataDir, 'datasets'))).toEqual([])
+  })
+
+  it('removes the leftovers of an import whose process was killed and is not yet reaped (a zombie)', async () => {
+    const { studio, dataDir } = setup()
+    const zombie = await zombieProcess()
+    temps.push(zombie.end)
+    const insert = studio.db.prepare(
+      `INSERT INTO datasets (name, source, status, height, width, channels, aspect, classes, created_at, import_pid) VALUES ('x', 'mnist', 'importing', 4, 4, 1, 'resize', '[]', 'x', ?)`,
+    )
+    const id = Number(insert.run(zombie.pid).lastInsertRowid)
+    mkdirSync(join(dataDir, 'datasets', String(id)), { recursive: true })
     studio.close()
     const again = openStudio(dataDir)
     temps.unshift(() => again.close())

@@ -5,80 +5,21 @@
  * idempotent import of a folder (twice, then after more points were appended). Skipped, with the reason printed,
  * when no Python imports torch.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { datasetsContract, enginesContract, projectsContract, runsContract, type DatasetDetail, type MetricSeries, type Run } from '@shared/api'
-import { parseGraphDocument } from '@shared/graph'
-import { assertTrainingConfig } from '../../shared/train/config'
-import { buildRunSnapshot } from '../../shared/train/run-snapshot'
+import { describe, expect, it } from 'vitest'
+import { runsContract, type Run } from '@shared/api'
 import { runCli } from '../../main/cli/index'
-import { detectPytorch } from '../../main/engines/python'
-import type { Studio } from '../../main/studio'
 import { processAlive } from '../../main/store/files'
 import { clientFor, openStudio } from './helpers'
-import { capture, mnistDataDir, tinyGraphJson } from './cli-train-fixtures'
+import { expectContiguous, probe, python, pytorchStudio } from './pytorch-fixture'
+import { capture, tinyGraphJson } from './cli-train-fixtures'
 
-const probe = await detectPytorch(null)
-const python = probe.python?.interpreter ?? null
-if (python === null) console.warn(`SKIPPED: the PyTorch engine tests need a Python with torch: ${probe.reason}`)
-
-let dataDir = ''
-let cleanup = () => {}
-let studio: Studio
-let projectId = 0
-let dataset: DatasetDetail
-const temps: string[] = []
-
-beforeAll(async () => {
-  if (python === null) return
-  ;({ dir: dataDir, cleanup } = await mnistDataDir())
-  studio = openStudio(dataDir)
-  projectId = (await clientFor(studio, projectsContract).create({ name: 'engines' })).id
-  dataset = await clientFor(studio, datasetsContract).get({ id: 1 })
-}, 180_000)
-afterAll(() => {
-  studio?.close()
-  for (const t of temps) rmSync(t, { recursive: true, force: true })
-  cleanup()
-})
-
-/** The Train view's snapshot of the tiny design on the dataset. */
-function snapshot(training: Record<string, unknown>): Record<string, unknown> {
-  return buildRunSnapshot({
-    architecture: { id: null, name: 'tiny', versionId: null, version: null, document: parseGraphDocument(tinyGraphJson()) },
-    dataset,
-    pipeline: null,
-    training: assertTrainingConfig({ optimizer: { type: 'adam' }, learningRate: 0.002, seed: 7, ...training }),
-    backendRequested: 'auto',
-    appVersion: 'test',
-    origin: 'app',
-  }) as unknown as Record<string, unknown>
-}
-
-const api = () => ({ engines: clientFor(studio, enginesContract), runs: clientFor(studio, runsContract) })
-
-async function start(training: Record<string, unknown>, processes = 1) {
-  const { engines } = api()
-  const started = await engines.startPytorch({ projectId, config: snapshot(training), datasetId: dataset.id, processes, device: 'cpu' })
-  return { ...started, done: studio.engines.runner.finished(started.run.id)! }
-}
-
-/** Every stored step of a series is there once: 1..n without a gap. */
-function expectContiguous(s: MetricSeries | undefined, n: number) {
-  expect(s?.step).toEqual(Array.from({ length: n }, (_, i) => i + 1))
-}
-
-const tmp = (prefix: string) => {
-  const d = mkdtempSync(join(tmpdir(), prefix))
-  temps.push(d)
-  return d
-}
+const f = pytorchStudio('the PyTorch engine tests', 'engines', { seed: 7 })
 
 describe.skipIf(python === null)('the PyTorch engine (real PyTorch)', () => {
   it('lists TF.js and PyTorch with its python, torch and device; a set interpreter without torch says why and how to install', async () => {
-    const { engines } = api()
+    const { engines } = f.api()
     const list = await engines.list({})
     expect(list.map((e) => e.id)).toEqual(['tfjs', 'pytorch'])
     expect(list[0]!.label).toBe('TF.js (in the app)')
@@ -86,13 +27,13 @@ describe.skipIf(python === null)('the PyTorch engine (real PyTorch)', () => {
     expect(pt.available).toBe(true)
     expect(pt.label).toMatch(/^PyTorch \(python \d+\.\d+, torch \d+\.\d+, (CPU|CUDA: .+)\)$/)
     expect(pt.python?.interpreter).toBe(python)
-    const missing = join(tmp('no-python-'), 'python3')
+    const missing = join(f.tmp('no-python-'), 'python3')
     const after = await engines.setInterpreter({ path: missing })
     expect(after[1]).toMatchObject({ available: false, label: 'PyTorch (not found)', interpreterSetting: missing })
     expect(after[1]!.reason).toContain(missing)
     expect(after[1]!.reason).toContain('apt-get install python3-torch')
     expect(after[1]!.reason).toContain('pip install torch')
-    await expect(engines.startPytorch({ projectId, config: snapshot({ epochs: 1, batchSize: 32 }), datasetId: dataset.id })).rejects.toThrow(/not available/)
+    await expect(engines.startPytorch({ projectId: f.projectId, config: f.snapshot({ epochs: 1, batchSize: 32 }), datasetId: f.dataset.id })).rejects.toThrow(/not available/)
     const back = await engines.setInterpreter({ path: null })
     expect(back[1]!.available).toBe(true)
   }, 120_000)
@@ -100,17 +41,17 @@ describe.skipIf(python === null)('the PyTorch engine (real PyTorch)', () => {
   let completed: { run: Run; folder: string } | null = null
 
   it('trains a short run with python train.py, streams its points into the run while it trains, ends completed with checkpoints that load', async () => {
-    const { runs } = api()
+    const { runs } = f.api()
     const appended: number[] = []
     const whileTraining: number[] = []
-    const off = studio.services.onEvent((channel, payload) => {
+    const off = f.studio.services.onEvent((channel, payload) => {
       if (channel !== 'studio:runs.onDidAppendMetrics') return
       appended.push((payload as { lastStep: number }).lastStep)
       // Whether train.py was still running when these points came in (the final import comes after it exited).
-      const pid = studio.engines.runner.active()[0]?.pid
+      const pid = f.studio.engines.runner.active()[0]?.pid
       if (typeof pid === 'number' && processAlive(pid)) whileTraining.push((payload as { lastStep: number }).lastStep)
     })
-    const s = await start({ epochs: 2, batchSize: 32 })
+    const s = await f.start({ epochs: 2, batchSize: 32 })
     expect(s.command.slice(1, 2)).toEqual(['train.py'])
     const ended = await s.done
     off()
@@ -139,7 +80,7 @@ describe.skipIf(python === null)('the PyTorch engine (real PyTorch)', () => {
     expect(cps.map((c) => c.kind).sort()).toEqual(['best', 'last'])
     expect(cps.find((c) => c.kind === 'last')).toMatchObject({ step: total, epoch: 2 })
     // The studio rebuilds the model and restores the converted weights (what evaluation and the TF.js export do).
-    const out = join(tmp('pt-tfjs-'), 'model')
+    const out = join(f.tmp('pt-tfjs-'), 'model')
     const exported = await runs.exportModel({ checkpointId: cps.find((c) => c.kind === 'best')!.id, folder: out })
     expect(exported.files).toContain('model.json')
     expect(exported.outputShape).toEqual([10])
@@ -147,8 +88,8 @@ describe.skipIf(python === null)('the PyTorch engine (real PyTorch)', () => {
   }, 240_000)
 
   it('Stop mid-run ends stopped with last.pt imported as the last checkpoint', async () => {
-    const { engines, runs } = api()
-    const s = await start({ epochs: 30, batchSize: 32 })
+    const { engines, runs } = f.api()
+    const s = await f.start({ epochs: 30, batchSize: 32 })
     const t0 = Date.now()
     for (;;) {
       const m = await runs.metrics({ runId: s.run.id, names: ['train/loss'] })
@@ -170,11 +111,11 @@ describe.skipIf(python === null)('the PyTorch engine (real PyTorch)', () => {
   }, 240_000)
 
   it('a child that crashes marks the run failed with the tail of its stderr', async () => {
-    const images = join(dataDir, 'datasets', String(dataset.id), 'images.u8')
+    const images = join(f.dataDir, 'datasets', String(f.dataset.id), 'images.u8')
     const saved = readFileSync(images)
     writeFileSync(images, saved.subarray(0, 1000)) // a damaged cache: data.py refuses it
     try {
-      const s = await start({ epochs: 1, batchSize: 32 })
+      const s = await f.start({ epochs: 1, batchSize: 32 })
       const ended = await s.done
       expect(ended.status).toBe('failed')
       const message = (ended.summary as { message: string }).message
@@ -187,9 +128,9 @@ describe.skipIf(python === null)('the PyTorch engine (real PyTorch)', () => {
 
   it('imports a folder idempotently: twice, then after more points were appended, without duplicates or gaps', async () => {
     expect(completed).not.toBeNull()
-    const { engines, runs } = api()
+    const { engines, runs } = f.api()
     const src = completed!.folder
-    const folder = join(tmp('pt-import-'), 'project')
+    const folder = join(f.tmp('pt-import-'), 'project')
     cpSync(src, folder, { recursive: true })
     const fullMetrics = readFileSync(join(folder, 'metrics.jsonl'), 'utf8')
     const fullRunJson = readFileSync(join(folder, 'run.json'), 'utf8')
@@ -203,7 +144,7 @@ describe.skipIf(python === null)('the PyTorch engine (real PyTorch)', () => {
     rmSync(join(folder, 'best.pt'))
     rmSync(join(folder, 'last.pt'))
 
-    const first = await engines.importResults({ folder, projectId })
+    const first = await engines.importResults({ folder, projectId: f.projectId })
     expect(first.created).toBe(true)
     expect(first.points).toBe(half)
     expect(first.status).toBe('running')
@@ -211,7 +152,7 @@ describe.skipIf(python === null)('the PyTorch engine (real PyTorch)', () => {
     const again = await engines.importResults({ folder })
     expect(again).toMatchObject({ created: false, points: 0, checkpoints: [] })
     expect(again.run.id).toBe(first.run.id)
-    const count = async () => Object.values(await clientFor(studio, runsContract).metrics({ runId: first.run.id })).reduce((n, s) => n + s.step.length, 0)
+    const count = async () => Object.values(await clientFor(f.studio, runsContract).metrics({ runId: first.run.id })).reduce((n, s) => n + s.step.length, 0)
     expect(await count()).toBe(half)
 
     // The rest of the run arrives: only the new points are written, and the checkpoints.
@@ -232,51 +173,51 @@ describe.skipIf(python === null)('the PyTorch engine (real PyTorch)', () => {
     expect((rest.run.config as { engine: unknown }).engine).toMatchObject({ name: 'pytorch', folder, worldSize: 1 })
 
     // Once more through the CLI: nothing new.
-    studio.close()
+    f.studio.close()
     const io = capture()
     try {
-      expect(await runCli(['runs', 'import', folder, '--data-dir', dataDir], io), io.err).toBe(0)
+      expect(await runCli(['runs', 'import', folder, '--data-dir', f.dataDir], io), io.err).toBe(0)
       expect(io.out).toContain(`run ${first.run.id}`)
       expect(io.out).toContain('0 new points')
     } finally {
-      studio = openStudio(dataDir)
+      f.studio = openStudio(f.dataDir)
     }
     expect(await count()).toBe(lines.length)
-    const cps = await clientFor(studio, runsContract).checkpoints({ runId: first.run.id })
+    const cps = await clientFor(f.studio, runsContract).checkpoints({ runId: first.run.id })
     expect(cps.map((c) => c.kind).sort()).toEqual(['best', 'last'])
   }, 240_000)
 
   it('torchrun --standalone --nproc_per_node 2 (gloo, CPU) trains and imports back with world size 2', async () => {
-    const s = await start({ epochs: 1, batchSize: 32 }, 2)
+    const s = await f.start({ epochs: 1, batchSize: 32 }, 2)
     expect(s.command.slice(1, 5)).toEqual(['torchrun_compat.py', '--standalone', '--nproc_per_node', '2'])
     const ended = await s.done
     expect(ended.status, JSON.stringify(ended.summary)).toBe('completed')
     expect((ended.summary as { engine: unknown }).engine).toMatchObject({ name: 'pytorch', worldSize: 2, distributedBackend: 'gloo' })
     expect(((ended.summary as { engine: { deviceNames: string[] } }).engine.deviceNames)).toHaveLength(2)
     expect((ended.config as { engine: unknown }).engine).toMatchObject({ worldSize: 2 })
-    const m = await clientFor(studio, runsContract).metrics({ runId: ended.id, names: ['train/loss', 'val/acc'] })
+    const m = await clientFor(f.studio, runsContract).metrics({ runId: ended.id, names: ['train/loss', 'val/acc'] })
     expectContiguous(m['train/loss'], (ended.summary as { totalSteps: number }).totalSteps)
     expect(m['val/acc']?.step.length).toBe(1)
     expect(existsSync(join(s.folder, 'last.pt'))).toBe(true)
-    expect((await clientFor(studio, runsContract).checkpoints({ runId: ended.id })).length).toBe(2)
+    expect((await clientFor(f.studio, runsContract).checkpoints({ runId: ended.id })).length).toBe(2)
   }, 240_000)
 
   it('studio train --engine pytorch trains through the runner and records the run', async () => {
-    const graph = join(tmp('pt-cli-'), 'tiny.json')
+    const graph = join(f.tmp('pt-cli-'), 'tiny.json')
     writeFileSync(graph, tinyGraphJson())
-    studio.close()
+    f.studio.close()
     const io = capture()
     try {
-      const code = await runCli(['train', '--engine', 'pytorch', '--graph', graph, '--dataset', String(dataset.id), '--epochs', '1', '--batch', '32', '--device', 'cpu', '--project', String(projectId), '--data-dir', dataDir, '--json'], io)
+      const code = await runCli(['train', '--engine', 'pytorch', '--graph', graph, '--dataset', String(f.dataset.id), '--epochs', '1', '--batch', '32', '--device', 'cpu', '--project', String(f.projectId), '--data-dir', f.dataDir, '--json'], io)
       expect(code, io.err).toBe(0)
     } finally {
-      studio = openStudio(dataDir)
+      f.studio = openStudio(f.dataDir)
     }
     const lines = io.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
     expect(lines[0]).toMatchObject({ type: 'start', engine: 'pytorch', worldSize: 1 })
     expect(lines.at(-1)).toMatchObject({ type: 'summary', status: 'completed', engine: 'pytorch' })
-    const run = await clientFor(studio, runsContract).get({ id: lines[0]!.runId as number })
-    expect(run).toMatchObject({ status: 'completed', backend: 'pytorch-cpu', projectId })
+    const run = await clientFor(f.studio, runsContract).get({ id: lines[0]!.runId as number })
+    expect(run).toMatchObject({ status: 'completed', backend: 'pytorch-cpu', projectId: f.projectId })
     expect((run.config as { origin: string; engine: { name: string } }).engine.name).toBe('pytorch')
     expect(await runCli(['train', '--engine', 'pytorch', '--backend', 'wasm', '--template', 'x', '--dataset', '1'], capture())).toBe(2)
     expect(await runCli(['train', '--processes', '2', '--template', 'x', '--dataset', '1'], capture())).toBe(2)

@@ -6,86 +6,34 @@
  * no duplicate, the same values as a run that was never stopped. Skipped, with the reason printed, when no Python
  * imports torch.
  */
-import { readFileSync, rmSync, statSync } from 'node:fs'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { datasetsContract, enginesContract, projectsContract, runsContract, type DatasetDetail, type MetricSeries, type Run } from '@shared/api'
-import { parseGraphDocument } from '@shared/graph'
-import { assertTrainingConfig } from '../../shared/train/config'
-import { buildRunSnapshot } from '../../shared/train/run-snapshot'
+import { describe, expect, it } from 'vitest'
+import { runsContract, type Run } from '@shared/api'
 import { runCli } from '../../main/cli/index'
-import { detectPytorch } from '../../main/engines/python'
-import type { Studio } from '../../main/studio'
 import { processAlive } from '../../main/store/files'
 import { clientFor, openStudio } from './helpers'
-import { capture, mnistDataDir, tinyGraphJson } from './cli-train-fixtures'
+import { expectContiguous, python, pytorchStudio } from './pytorch-fixture'
+import { capture } from './cli-train-fixtures'
+import { readJsonlLines } from '../jsonl'
 
-const probe = await detectPytorch(null)
-const python = probe.python?.interpreter ?? null
-if (python === null) console.warn(`SKIPPED: the PyTorch resume tests need a Python with torch: ${probe.reason}`)
+// Dropout-free but with momentum state and a schedule: a resume that loses the optimizer or the step shows.
+const f = pytorchStudio('the PyTorch resume tests', 'resume', { seed: 11, schedule: { type: 'cosine', warmupEpochs: 0.5 } })
 
-let dataDir = ''
-let cleanup = () => {}
-let studio: Studio
-let projectId = 0
-let dataset: DatasetDetail
-const temps: string[] = []
-
-beforeAll(async () => {
-  if (python === null) return
-  ;({ dir: dataDir, cleanup } = await mnistDataDir())
-  studio = openStudio(dataDir)
-  projectId = (await clientFor(studio, projectsContract).create({ name: 'resume' })).id
-  dataset = await clientFor(studio, datasetsContract).get({ id: 1 })
-}, 180_000)
-afterAll(() => {
-  studio?.close()
-  for (const t of temps) rmSync(t, { recursive: true, force: true })
-  cleanup()
-})
-
-function snapshot(training: Record<string, unknown>): Record<string, unknown> {
-  return buildRunSnapshot({
-    architecture: { id: null, name: 'tiny', versionId: null, version: null, document: parseGraphDocument(tinyGraphJson()) },
-    dataset,
-    pipeline: null,
-    // Dropout-free but with momentum state and a schedule: a resume that loses the optimizer or the step shows.
-    training: assertTrainingConfig({ optimizer: { type: 'adam' }, learningRate: 0.002, seed: 11, schedule: { type: 'cosine', warmupEpochs: 0.5 }, ...training }),
-    backendRequested: 'auto',
-    appVersion: 'test',
-    origin: 'app',
-  }) as unknown as Record<string, unknown>
-}
-
-const api = () => ({ engines: clientFor(studio, enginesContract), runs: clientFor(studio, runsContract) })
-
-async function start(training: Record<string, unknown>, processes = 1) {
-  const started = await api().engines.startPytorch({ projectId, config: snapshot(training), datasetId: dataset.id, processes, device: 'cpu' })
-  return { ...started, done: studio.engines.runner.finished(started.run.id)! }
-}
-
-function expectContiguous(s: MetricSeries | undefined, n: number) {
-  expect(s?.step).toEqual(Array.from({ length: n }, (_, i) => i + 1))
-}
-
-async function until<T>(what: string, f: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 120_000, every = 25): Promise<T> {
+async function until<T>(what: string, check: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 120_000, every = 25): Promise<T> {
   const t0 = Date.now()
   for (;;) {
-    const v = await f()
+    const v = await check()
     if (v) return v
     if (Date.now() - t0 > ms) throw new Error(`${what}: not within ${ms / 1000} s`)
     await new Promise((r) => setTimeout(r, every))
   }
 }
 
-/** metrics.jsonl's points by name (what train.py wrote, every session). */
+/** metrics.jsonl's points by name (what train.py wrote, every session; whole lines only while it writes). */
 function filePoints(folder: string): Map<string, { step: number; value: number }[]> {
   const out = new Map<string, { step: number; value: number }[]>()
-  for (const line of readFileSync(join(folder, 'metrics.jsonl'), 'utf8').split('\n')) {
-    if (!line.trim()) continue
-    const p = JSON.parse(line) as { name: string; step: number; value: number }
+  for (const p of readJsonlLines<{ name: string; step: number; value: number }>(join(folder, 'metrics.jsonl'))) {
     out.set(p.name, [...(out.get(p.name) ?? []), { step: p.step, value: p.value }])
   }
   return out
@@ -101,21 +49,21 @@ function stepInFile(folder: string): number {
   return (filePoints(folder).get('train/loss') ?? []).at(-1)?.step ?? 0
 }
 
-const trainPid = (runId: number) => studio.engines.runner.active().find((a) => a.runId === runId)?.pid ?? null
+const trainPid = (runId: number) => f.studio.engines.runner.active().find((a) => a.runId === runId)?.pid ?? null
 
 describe.skipIf(python === null)('PyTorch runs: checkpoints while training, resume (real PyTorch)', () => {
   let straight: Run | null = null
 
   it('an uninterrupted 3-epoch run (the reference)', async () => {
-    const s = await start({ epochs: 3, batchSize: 4 })
+    const s = await f.start({ epochs: 3, batchSize: 4 })
     straight = await s.done
     expect(straight.status, JSON.stringify(straight.summary)).toBe('completed')
   }, 240_000)
 
   it('stopped after epoch 1 of 3, then resumed: ends with 3 epochs, its metrics contiguous and as the uninterrupted run', async () => {
     expect(straight).not.toBeNull()
-    const { engines, runs } = api()
-    const s = await start({ epochs: 3, batchSize: 4 })
+    const { engines, runs } = f.api()
+    const s = await f.start({ epochs: 3, batchSize: 4 })
     const total = (straight!.summary as { totalSteps: number }).totalSteps
     // Stopped a few steps into epoch 2: last.pt is written mid-epoch (the epoch's sums so far go with it).
     await until('epoch 2 trains', () => stepInFile(s.folder) >= total / 3 + 3, 120_000, 10)
@@ -130,7 +78,7 @@ describe.skipIf(python === null)('PyTorch runs: checkpoints while training, resu
     expect(resumed.command).toContain('--resume')
     expect(resumed.folder).toBe(s.folder)
     await expect(engines.resumePytorch({ runId: s.run.id })).rejects.toThrow(/training on PyTorch right now/)
-    const ended = await studio.engines.runner.finished(s.run.id)!
+    const ended = await f.studio.engines.runner.finished(s.run.id)!
     expect(ended.status, JSON.stringify(ended.summary)).toBe('completed')
     expect(ended.summary).toMatchObject({ steps: total, totalSteps: total, epochsDone: 3 })
 
@@ -157,23 +105,22 @@ describe.skipIf(python === null)('PyTorch runs: checkpoints while training, resu
   }, 300_000)
 
   it('converts last.pt into the run while train.py still trains; a killed child keeps that epoch, and studio train --resume goes on from it', async () => {
-    const { runs } = api()
+    const { runs } = f.api()
     // Long enough that an epoch's checkpoint is converted while it trains (importing torch alone takes seconds on a
     // loaded machine); a killed child keeps it.
     const EPOCHS = 40
-    const s = await start({ epochs: EPOCHS, batchSize: 32 })
+    const s = await f.start({ epochs: EPOCHS, batchSize: 32 })
     const total = await until('the run started', async () => ((await runs.get({ id: s.run.id })).summary as { totalSteps?: number } | null)?.totalSteps)
     // The run's last checkpoint appears while train.py is alive (its epoch 1, or a later one on a fast machine).
     const last = await until('a last checkpoint while training', async () => {
       const pid = trainPid(s.run.id)
       const c = (await runs.checkpoints({ runId: s.run.id })).find((k) => k.kind === 'last')
       return c && pid !== null && processAlive(pid) ? c : null
-    })
+    }, 300_000) // an epoch takes seconds on a quiet machine; under load PyTorch's start alone can take a minute
     expect(last.epoch).toBeGreaterThanOrEqual(1)
     expect(last.step).toBe((last.epoch * total) / EPOCHS)
     // The run detail's model (evaluation, the TF.js export) loads from it while training goes on.
-    const out = join(mkdtempSync(join(tmpdir(), 'pt-midrun-')), 'model')
-    temps.push(out)
+    const out = join(f.tmp('pt-midrun-'), 'model')
     expect((await runs.exportModel({ checkpointId: last.id, folder: out })).files).toContain('model.json')
     // The child dies without a word (a crash): the run fails, keeping the checkpoint of an epoch it completed.
     const pid = trainPid(s.run.id)
@@ -185,27 +132,27 @@ describe.skipIf(python === null)('PyTorch runs: checkpoints while training, resu
     expect(kept.epoch).toBeGreaterThanOrEqual(1)
     expect(kept.step).toBe((kept.epoch * total) / EPOCHS)
 
-    studio.close()
+    f.studio.close()
     const io = capture()
     let code: number
     try {
-      code = await runCli(['train', '--resume', String(s.run.id), '--data-dir', dataDir, '--json'], io)
+      code = await runCli(['train', '--resume', String(s.run.id), '--data-dir', f.dataDir, '--json'], io)
     } finally {
-      studio = openStudio(dataDir)
+      f.studio = openStudio(f.dataDir)
     }
     expect(code, io.err).toBe(0)
     const lines = io.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
     expect(lines[0]).toMatchObject({ type: 'start', runId: s.run.id, engine: 'pytorch', resumedFromStep: kept.step })
     expect(lines.at(-1)).toMatchObject({ type: 'summary', status: 'completed', engine: 'pytorch', epochs: EPOCHS })
-    const m = await clientFor(studio, runsContract).metrics({ runId: s.run.id })
+    const m = await clientFor(f.studio, runsContract).metrics({ runId: s.run.id })
     expectContiguous(m['train/loss'], total)
     expect(m['val/acc']?.epoch).toEqual(Array.from({ length: EPOCHS }, (_, i) => i + 1))
-    expect(await runCli(['train', '--resume', String(s.run.id), '--engine', 'pytorch', '--data-dir', dataDir], capture())).toBe(2)
-  }, 300_000)
+    expect(await runCli(['train', '--resume', String(s.run.id), '--engine', 'pytorch', '--data-dir', f.dataDir], capture())).toBe(2)
+  }, 600_000)
 
   it('under torchrun (2 processes, gloo): stopped in epoch 2, resumed with every process reading last.pt, ends with 3 epochs contiguous', async () => {
-    const { engines, runs } = api()
-    const s = await start({ epochs: 3, batchSize: 8 }, 2)
+    const { engines, runs } = f.api()
+    const s = await f.start({ epochs: 3, batchSize: 8 }, 2)
     const total = await until('the run started', async () => ((await runs.get({ id: s.run.id })).summary as { totalSteps?: number } | null)?.totalSteps)
     await until('epoch 2 trains', () => stepInFile(s.folder) >= total / 3 + 2, 120_000, 10)
     const stopped = await engines.stop({ runId: s.run.id })
@@ -213,7 +160,7 @@ describe.skipIf(python === null)('PyTorch runs: checkpoints while training, resu
     const resumed = await engines.resumePytorch({ runId: s.run.id })
     expect(resumed.command.slice(1, 5)).toEqual(['torchrun_compat.py', '--standalone', '--nproc_per_node', '2'])
     expect(resumed.command).toContain('--resume')
-    const ended = await studio.engines.runner.finished(s.run.id)!
+    const ended = await f.studio.engines.runner.finished(s.run.id)!
     expect(ended.status, JSON.stringify(ended.summary)).toBe('completed')
     expect((ended.summary as { engine: unknown }).engine).toMatchObject({ worldSize: 2, distributedBackend: 'gloo' })
     const m = await runs.metrics({ runId: s.run.id })

@@ -1,5 +1,6 @@
 import { afterEach } from 'vitest'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startStudio, type Studio } from '../../main/studio'
@@ -13,8 +14,8 @@ export function tempDataDir(prefix = 'cnn-studio-test-'): { dir: string; cleanup
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
-export function openStudio(dir: string): Studio {
-  return startStudio({ dataDir: dir, host: 'browser' })
+export function openStudio(dir: string, options: { enginePollMs?: number } = {}): Studio {
+  return startStudio({ dataDir: dir, host: 'browser', ...options })
 }
 
 /**
@@ -41,4 +42,22 @@ export function cleanups(): (() => void)[] {
   const list: (() => void)[] = []
   afterEach(() => list.splice(0).forEach((c) => c()))
   return list
+}
+
+/**
+ * A process that was killed and is not reaped (a zombie), as a killed `studio` command is for a while when it ran
+ * under a wrapper (tsx, npm) that was killed with it: reparented to an init that reaps only now and then. Made
+ * here by a shell that starts `sleep 0` and then becomes `sleep 30` (which never waits for its child). `pid` is
+ * the zombie's; `end` kills its parent (init then reaps both).
+ */
+export async function zombieProcess(): Promise<{ pid: number; end: () => void }> {
+  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))))
+  const end = () => void parent.kill('SIGKILL')
+  for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((r) => setTimeout(r, 20))) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1')
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return { pid, end }
+  }
+  end()
+  throw new Error(`process ${pid} did not become a zombie`)
 }

@@ -12,15 +12,13 @@ import { learningRateAt } from '../../../shared/train/schedules'
 import { SPLIT, TRAINING, tinyProject } from './pytorch-project'
 import type { MetricPoint } from './pytorch-project'
 import { findTorchPython } from './torch-python'
+import { readJsonlLines } from '../../jsonl'
 
 const torch = findTorchPython()
 const python = torch.python as string
 
 function metrics(dir: string): MetricPoint[] {
-  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as MetricPoint)
+  return readJsonlLines<MetricPoint>(join(dir, 'metrics.jsonl')) // whole lines: train.py may be writing
 }
 
 function runJson(dir: string): { engine: Record<string, unknown>; pytorchRun: Record<string, unknown> } {

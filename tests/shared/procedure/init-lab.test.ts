@@ -42,7 +42,8 @@ describe('init lab', () => {
     } finally {
       model.dispose()
     }
-  })
+    // About 10 s on a quiet 2-core machine; the limit leaves room for a loaded one (no timing is asserted).
+  }, 240_000)
 
   it('seeded draws are reproducible and have the asked std; update ratios are ||dW||/||W||', async () => {
     const a = fillNormal(new Float32Array(100_000), 0.5, 's')
