@@ -13,8 +13,9 @@
  *     extra columns, a text filter and a threshold;
  *   - overlay (services): runs.metricsMany for 20 runs with the names a Compare overlay shows (train/loss,
  *     val/loss, val/acc, train/acc), full resolution and downsampled to 1,000 points;
- *   - through the browser host's HTTP API (POST /api/studio:runs.<method>, the token in its header, JSON both
- *     ways, as the page calls it; runs.curves answers in the binary envelope, float32 curves): the runs table
+ *   - through the browser host's HTTP API (POST /api/studio:runs.<method>, the token in its header, as the page
+ *     calls it; runs.curves answers in the binary envelope as float32 curves, runs.table as packed columns, both
+ *     unpacked here as the renderer unpacks them): the runs table
  *     with chosen per-column values (best, last, at a step, at an epoch), sorted by one of them (its first call
  *     too, which reads every run's value at the step and epoch); grouped by the seed; grouped by everything except the seed; and a grouped
  *     overlay of 200 runs (runs.curves as Compare asks: 4 metrics on 1,000 pixel columns, a band per group;
@@ -28,7 +29,7 @@ import { tmpdir } from 'node:os'
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { decodeEnvelope, ENVELOPE_CONTENT_TYPE, methodChannel, type CallResult, type CurvesResult, type RunsTable, type RunSeries } from '../shared/api/index'
+import { decodeEnvelope, ENVELOPE_CONTENT_TYPE, methodChannel, unpackRunsTable, type CallResult, type CurvesResult, type PackedRunsTable, type RunSeries } from '../shared/api/index'
 import { unpackCurves } from '../shared/compare/index'
 import { getTemplate } from '../shared/graph/index'
 import { startStudio } from '../main/studio'
@@ -166,15 +167,17 @@ async function main() {
   }
   const fillMs = performance.now() - tCreate0
 
-  const tableMs = await timeIt(() => call<RunsTable>('table', { projectId }))
-  const tableRows = (await call<RunsTable>('table', { projectId })).rows.length
+  // The table as the renderer takes it: packed as columns by the service, unpacked into rows (shared/api/columns).
+  const table = async (q: unknown) => unpackRunsTable(await call<PackedRunsTable>('table', q))
+  const tableMs = await timeIt(() => table({ projectId }))
+  const tableRows = (await table({ projectId })).rows.length
   const tableQuery = {
     projectId,
     sort: { column: 'metric:val/loss:best', dir: 'asc' },
     filter: { text: 'run', metrics: [{ name: 'bestValAccuracy', op: '>=', value: 0.5 }] },
     extraColumns: ['training.optimizer.momentum', 'metric:val/loss:best', 'metric:train/loss'],
   }
-  const tableExtrasMs = await timeIt(() => call<RunsTable>('table', tableQuery))
+  const tableExtrasMs = await timeIt(() => table(tableQuery))
   const overlayIds = runIds.filter((_, i) => i % Math.max(1, Math.floor(RUNS / 20)) === 0).slice(0, 20)
   const overlayMs = await timeIt(() => call<RunSeries[]>('metricsMany', { runIds: overlayIds, names: OVERLAY_NAMES }))
   const overlay = await call<RunSeries[]>('metricsMany', { runIds: overlayIds, names: OVERLAY_NAMES })
@@ -216,18 +219,19 @@ async function main() {
     if (!r.ok) throw new Error(`${method} over HTTP: ${r.error.message}`)
     return r.value as T
   }
+  const httpTable = async (q: unknown) => unpackRunsTable(await http<PackedRunsTable>('table', q))
   const chosen = ['metric:val/acc:best', 'metric:val/loss:last', 'metric:train/loss:step=1000', 'metric:val/acc:epoch=10']
   const httpTableQuery = { projectId, sort: { column: 'metric:train/loss:step=1000', dir: 'asc' }, extraColumns: chosen }
   // The first call reads every run's values at the step and epoch (later ones reuse what is kept per run).
   const httpTableFirst0 = performance.now()
-  await http<RunsTable>('table', httpTableQuery)
+  await httpTable(httpTableQuery)
   const httpTableFirstMs = performance.now() - httpTableFirst0
-  const httpTableMs = await timeIt(() => http<RunsTable>('table', httpTableQuery))
+  const httpTableMs = await timeIt(() => httpTable(httpTableQuery))
   const httpTableBytes = responseBytes
-  const bySeedMs = await timeIt(() => http<RunsTable>('table', { ...httpTableQuery, extraColumns: [...chosen, 'training.seed'], group: { kind: 'columns', columns: ['training.seed'] } }))
-  const bySeed = await http<RunsTable>('table', { ...httpTableQuery, extraColumns: [...chosen, 'training.seed'], group: { kind: 'columns', columns: ['training.seed'] } })
-  const exceptSeedMs = await timeIt(() => http<RunsTable>('table', { ...httpTableQuery, group: { kind: 'exceptSeed' } }))
-  const exceptSeed = await http<RunsTable>('table', { ...httpTableQuery, group: { kind: 'exceptSeed' } })
+  const bySeedMs = await timeIt(() => httpTable({ ...httpTableQuery, extraColumns: [...chosen, 'training.seed'], group: { kind: 'columns', columns: ['training.seed'] } }))
+  const bySeed = await httpTable({ ...httpTableQuery, extraColumns: [...chosen, 'training.seed'], group: { kind: 'columns', columns: ['training.seed'] } })
+  const exceptSeedMs = await timeIt(() => httpTable({ ...httpTableQuery, group: { kind: 'exceptSeed' } }))
+  const exceptSeed = await httpTable({ ...httpTableQuery, group: { kind: 'exceptSeed' } })
   // A grouped overlay: the 200 runs of the first groups of "everything except the seed", as Compare asks for them
   // (runs.curves: aligned by step on 1,000 pixel columns, each group's mean/std/min/max band; and with every run's
   // own min/max curve too).

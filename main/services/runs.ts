@@ -4,7 +4,7 @@
  * and overlay queries are runs-table.ts, evaluations runs-evaluations.ts.
  */
 import { rmSync } from 'node:fs'
-import { type ServiceImpl, ApiError, runsContract } from '@shared/api'
+import { type ServiceImpl, ApiError, packRunsTable, runsContract } from '@shared/api'
 import type { Emitter } from '../rpc/service-host'
 import type { Db } from '../store/db'
 import type { DataPaths } from '../store/files'
@@ -142,7 +142,7 @@ export function createRunsService(db: Db, paths: DataPaths, emit: Emitter<typeof
       return { ...toCheckpoint(c), meta, weights, optimizer }
     },
 
-    table: (q) => queries.table(q),
+    table: (q) => packRunsTable(queries.table(q)),
     metricNames: (q) => queries.metricNames(q),
     tagsInUse: (q) => queries.tagsInUse(q),
     metricsMany: (q) => queries.metricsMany(q),

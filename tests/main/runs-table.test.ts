@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ApiError, projectsContract, runsContract } from '@shared/api'
+import { ApiError, projectsContract, runsContract, unpackRunsTable, type RunsTableQuery } from '@shared/api'
 import { analyzeGraph, getTemplate } from '@shared/graph'
 import { settingsKey } from '@shared/runs'
 import { decodeChunk } from '../../main/services/metric-chunks'
@@ -20,7 +20,11 @@ async function setup() {
     },
     dir: t.dir,
     project,
-    runs: () => clientFor(studio, runsContract),
+    /** The runs service, its table unpacked as the renderer unpacks it. */
+    runs: () => {
+      const client = clientFor(studio, runsContract)
+      return { ...client, table: async (q: RunsTableQuery) => unpackRunsTable(await client.table(q)) }
+    },
     reopen() {
       studio.close()
       studio = openStudio(t.dir)

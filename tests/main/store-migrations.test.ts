@@ -12,6 +12,7 @@ import { latestSchemaVersion, migrations } from '../../main/store/migrations'
 import { DB_FILE, currentSchemaVersion, openDatabase } from '../../main/store/db'
 import { decodeChunk, STRIDE } from '../../main/services/metric-chunks'
 import { parseGraphDocument } from '../../shared/graph/index'
+import { unpackRunsTable, type PackedRunsTable } from '../../shared/api/index'
 import { cleanups, openStudio, tempDataDir } from './helpers'
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'db')
@@ -120,7 +121,7 @@ describe('schema upgrades from every earlier version', () => {
     ])
     // The runs table reads them (no derivation at service start any more).
     const table = await studio.services.call('studio:runs.table', { projectId: 1, extraColumns: ['metric:val/acc:best'] })
-    expect(table.ok && (table.value as { rows: { id: number; architectureName: string | null; paramCount: number | null; extra: Record<string, unknown> }[] }).rows.find((r) => r.id === 1)).toMatchObject({
+    expect(table.ok && unpackRunsTable(table.value as PackedRunsTable).rows.find((r) => r.id === 1)).toMatchObject({
       architectureName: 'LeNet-5',
       paramCount: 44426,
       extra: { 'metric:val/acc:best': 0.4 },
@@ -165,7 +166,7 @@ describe('schema upgrades from every earlier version', () => {
     const columns = (rows: { step: number; epoch: number; value: number; time: number }[]) => ({ step: rows.map((r) => r.step), epoch: rows.map((r) => r.epoch), value: rows.map((r) => r.value), time: rows.map((r) => r.time) })
     expect(await call('studio:runs.metrics', { runId: 1 })).toEqual({ 'train/loss': columns(before.loss), 'val/acc': columns(before.acc), 'val/loss': columns(before.vloss) })
     const extras = ['metric:train/loss:step=333', 'metric:val/loss:epoch=4', 'metric:train/loss:min', 'metric:train/loss:last', 'metric:val/loss:best']
-    const table = await call<{ rows: { id: number; extra: Record<string, unknown> }[] }>('studio:runs.table', { projectId: 1, extraColumns: extras })
+    const table = unpackRunsTable(await call<PackedRunsTable>('studio:runs.table', { projectId: 1, extraColumns: extras }))
     const losses = before.loss.map((r) => r.value)
     expect(table.rows.find((r) => r.id === 1)!.extra).toEqual({
       'metric:train/loss:step=333': atStep,
@@ -180,7 +181,7 @@ describe('schema upgrades from every earlier version', () => {
     const after = await call<Record<string, { step: number[]; value: number[] }>>('studio:runs.metrics', { runId: 1, names: ['train/loss'] })
     expect(after['train/loss']!.step).toEqual([...before.loss.map((r) => r.step), 700])
     expect(after['train/loss']!.value[10]).toBe(0.001)
-    const again = await call<{ rows: { id: number; extra: Record<string, unknown> }[] }>('studio:runs.table', { projectId: 1, extraColumns: ['metric:train/loss:min', 'metric:train/loss:count'] })
+    const again = unpackRunsTable(await call<PackedRunsTable>('studio:runs.table', { projectId: 1, extraColumns: ['metric:train/loss:min', 'metric:train/loss:count'] }))
     expect(again.rows.find((r) => r.id === 1)!.extra).toEqual({ 'metric:train/loss:min': 0.001, 'metric:train/loss:count': 701 })
   })
 

@@ -3,7 +3,7 @@
  * its detail. An empty project says how to start a run.
  */
 import { useEffect, useRef, useState } from 'react'
-import type { MetricNameInfo, RunsTable as RunsTableData } from '@shared/api'
+import { unpackRunsTable, type MetricNameInfo, type RunsTable as RunsTableData } from '@shared/api'
 import { api } from '../api/client'
 import { useApp } from '../app/store'
 import { reportError } from '../ui/dialogs'
@@ -38,7 +38,7 @@ export function RunsView({ projectId }: { projectId: number }) {
 
   // A burst of run changes (a training run's epochs) is one reload of the table.
   const runChanges = [changes(api().runs, 'onDidChange', (e) => e.projectId === projectId)]
-  const tableLive = useLive(() => api().runs.table(toQuery(projectId, table)), [projectId, table], { enabled: ready, on: runChanges, debounceMs: 250 })
+  const tableLive = useLive(() => api().runs.table(toQuery(projectId, table)).then(unpackRunsTable), [projectId, table], { enabled: ready, on: runChanges, debounceMs: 250 })
   const data: RunsTableData | null = tableLive.value ?? null
   const loading = tableLive.loading
   const facets = useLive(

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { defineService, method } from '../contract'
+import { packRecords, unpackRecords, type Packed } from '../columns'
 import type { ClassificationReport, PredictionLike } from '../../compare/metrics'
 import { CURVE_AXES, type PackedCurves } from '../../compare/curves'
 import type { TtaSpec } from '../../augment/tta-spec'
@@ -149,6 +150,24 @@ export interface RunsTable {
   readonly total: number
   /** Runs that pass the filter (rows may be fewer with limit/offset). */
   readonly matched: number
+}
+
+/**
+ * The runs table as it crosses a transport: its rows and groups as columns (shared/api/columns), so 10,000 rows
+ * are a few MB of bytes and strings, not 7.6 MB of JSON naming every field of every row. `unpackRunsTable` gives
+ * the RunsTable.
+ */
+export interface PackedRunsTable extends Omit<RunsTable, 'rows' | 'groups'> {
+  readonly rows: Packed<RunTableRow>
+  readonly groups?: Packed<RunGroup>
+}
+
+export function packRunsTable({ rows, groups, ...rest }: RunsTable): PackedRunsTable {
+  return { ...rest, rows: packRecords(rows), ...(groups ? { groups: packRecords(groups) } : {}) }
+}
+
+export function unpackRunsTable({ rows, groups, ...rest }: PackedRunsTable): RunsTable {
+  return { ...rest, rows: unpackRecords(rows), ...(groups ? { groups: unpackRecords(groups) } : {}) }
 }
 
 /** A metric series for an overlay: possibly downsampled (see `metricsMany`). */
@@ -389,7 +408,7 @@ export const runsContract = defineService(
     loadCheckpoint: method<CheckpointData>()(z.object({ id: entityId })),
 
     /** The runs table of a project: sorting, filtering, extra columns (see runsTableQuery). */
-    table: method<RunsTable>()(runsTableQuery),
+    table: method<PackedRunsTable>()(runsTableQuery),
     /** Metric names recorded in a project's runs (for column and overlay pickers), by name. */
     metricNames: method<MetricNameInfo[]>()(z.object({ projectId: entityId })),
     /** Tags in use in a project with how many runs carry each, by name. */
