@@ -62,12 +62,8 @@ const fieldsOf = <C extends FactColumn>(row: Pick<RunFactColumns, C>, columns: r
   for (const c of columns) out[RUN_FACTS[c].field] = row[c]
   return out
 }
-/** Every fact as API fields from a row read as an array (`.raw()`), whose fact columns start at `offset` in FACT_COLUMNS order. */
-export const factFieldsAt = (values: readonly unknown[], offset: number): RunFactFields => {
-  const out: Record<string, unknown> = {}
-  FACT_COLUMNS.forEach((c, i) => (out[RUN_FACTS[c].field] = values[offset + i]))
-  return out as RunFactFields
-}
+/** The API field (camelCase) of each fact column, in FACT_COLUMNS order. */
+export const FACT_FIELDS = FACT_COLUMNS.map((c) => RUN_FACTS[c].field)
 /** The summary facts of a row as API fields (what RunSummary carries). */
 export const summaryFactFields = (row: Pick<RunFactColumns, SummaryColumn>): SummaryFactFields => fieldsOf(row, SUMMARY_COLUMNS) as SummaryFactFields
 

@@ -20,7 +20,7 @@ import type { Statement } from 'better-sqlite3'
 import type { z } from 'zod'
 import type { Db } from '../store/db'
 import { createChunkStore, decodeChunk, lastAtOrBefore, STRIDE, unpack } from './metric-chunks'
-import { FACT_COLUMNS, factFieldsAt } from './run-facts'
+import { FACT_COLUMNS, FACT_FIELDS, type RunFactFields } from './run-facts'
 
 type Methods = (typeof runsContract)['methods']
 type Input<K extends keyof Methods> = z.output<Methods[K]['input']>
@@ -67,19 +67,32 @@ const RESULT_COLUMNS = ['bestValAccuracy', 'bestEpoch', 'finalLoss', 'durationMs
 interface SortKey {
   readonly kind: 'number' | 'boolean' | 'text'
   readonly num: number
-  readonly text: string
-  readonly lower: string
+  readonly value: unknown
+  /** The text and its lower case: for a number or boolean only once it meets a key of another kind. */
+  text: string | null
+  lower: string | null
 }
 
 function sortKey(v: unknown): SortKey {
   const kind = typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'boolean' : 'text'
+  if (kind !== 'text') return { kind, num: Number(v), value: v, text: null, lower: null }
   const text = typeof v === 'string' ? v : JSON.stringify(v)
-  return { kind, num: kind === 'text' ? 0 : Number(v), text, lower: text.toLowerCase() }
+  return { kind, num: 0, value: v, text, lower: text.toLowerCase() }
+}
+
+function texts(k: SortKey): SortKey & { text: string; lower: string } {
+  if (k.text === null) {
+    k.text = JSON.stringify(k.value)
+    k.lower = k.text.toLowerCase()
+  }
+  return k as SortKey & { text: string; lower: string }
 }
 
 function compareKeys(a: SortKey, b: SortKey): number {
   if (a.kind !== 'text' && a.kind === b.kind) return a.num - b.num
-  return a.lower < b.lower ? -1 : a.lower > b.lower ? 1 : a.text < b.text ? -1 : a.text > b.text ? 1 : 0
+  const x = texts(a)
+  const y = texts(b)
+  return x.lower < y.lower ? -1 : x.lower > y.lower ? 1 : x.text < y.text ? -1 : x.text > y.text ? 1 : 0
 }
 
 const testThreshold = (v: unknown, op: string, x: number): boolean => {
@@ -103,14 +116,17 @@ const testThreshold = (v: unknown, op: string, x: number): boolean => {
 
 const point = (p: [number, number, number] | undefined) => (p ? { step: p[0], epoch: p[1], value: p[2] } : undefined)
 
+/** A run's statistics of one metric: [runId, count, lastStep, lastEpoch, lastValue, minValue, maxValue]. */
+type StatsRow = [number, number, number, number, number, number, number]
+
 /**
  * Values the table keeps per column and run, each with the stamp it was read under: a run's value is read again
  * when its stamp differs (or after forget). At most 64 columns are kept; asking for another starts afresh.
  */
-class KeptValues<V> {
-  private readonly columns = new Map<string, Map<number, { stamp: string; value: V }>>()
+class KeptValues<V, S = string> {
+  private readonly columns = new Map<string, Map<number, { stamp: S; value: V }>>()
 
-  column(key: string): Map<number, { stamp: string; value: V }> {
+  column(key: string): Map<number, { stamp: S; value: V }> {
     let c = this.columns.get(key)
     if (!c) {
       if (this.columns.size >= 64) this.columns.clear()
@@ -188,7 +204,9 @@ export function createRunsQueries(db: Db) {
    * Only a rewrite by another process (the CLI) that changed points but left all five statistics as they were
    * would go unseen until this process writes the run or restarts.
    */
-  const metricValues = new KeptValues<number | null>()
+  const metricValues = new KeptValues<number | null, StatsRow>()
+  /** Whether two statistics rows of a run's metric have the same count, last step and value, min and max. */
+  const sameStats = (a: StatsRow, b: StatsRow) => a[1] === b[1] && a[2] === b[2] && a[4] === b[4] && a[5] === b[5] && a[6] === b[6]
 
   /** Values of extra columns per run id, for the project's runs `rows`. */
   const extraValues = (projectId: number, specs: readonly ExtraSpec[], rows: readonly { id: number; createdAt: string }[]): Map<string, Map<number, ExtraValue>> => {
@@ -222,8 +240,8 @@ export function createRunsQueries(db: Db) {
       }
     }
     // Each name's statistics read once for all its columns.
-    const statsByName = new Map<number, [number, number, number, number, number, number, number][]>()
-    const statsOfMetric = (nameId: number) => statsByName.get(nameId) ?? statsByName.set(nameId, statsOfName.all(projectId, nameId) as [number, number, number, number, number, number, number][]).get(nameId)!
+    const statsByName = new Map<number, StatsRow[]>()
+    const statsOfMetric = (nameId: number) => statsByName.get(nameId) ?? statsByName.set(nameId, statsOfName.all(projectId, nameId) as StatsRow[]).get(nameId)!
     for (const s of specs) {
       if (s.kind !== 'metric') continue
       const m = new Map<number, ExtraValue>()
@@ -235,8 +253,12 @@ export function createRunsQueries(db: Db) {
         const stats = statsOfMetric(id)
         const reached = s.at === 'step' ? stats.filter((r) => r[2] >= s.value) : stats.filter((r) => r[3] >= s.value - 1e-9)
         const kept = metricValues.column(s.key)
-        const stamps = new Map(reached.map((r) => [r[0], `${r[1]}:${r[2]}:${r[4]}:${r[5]}:${r[6]}`]))
-        const missing = reached.filter((r) => kept.get(r[0])?.stamp !== stamps.get(r[0])).map((r) => r[0])
+        // Stamped with the statistics row itself (compared field by field: a text stamp a run cost more than the rest).
+        const stale = reached.filter((r) => {
+          const k = kept.get(r[0])
+          return k === undefined || !sameStats(k.stamp, r)
+        })
+        const missing = stale.map((r) => r[0])
         if (missing.length) {
           const found = new Map<number, number>()
           if (s.at === 'step') {
@@ -266,11 +288,11 @@ export function createRunsQueries(db: Db) {
             }
             if (best && best.epoch > -Infinity) found.set(best.runId, best.value)
           }
-          for (const runId of missing) kept.set(runId, { stamp: stamps.get(runId)!, value: found.get(runId) ?? null })
+          for (const r of stale) kept.set(r[0], { stamp: r, value: found.get(r[0]) ?? null })
         }
-        for (const runId of stamps.keys()) {
-          const v = kept.get(runId)?.value ?? null
-          if (v !== null) m.set(runId, v)
+        for (const r of reached) {
+          const v = kept.get(r[0])?.value ?? null
+          if (v !== null) m.set(r[0], v)
         }
       } else {
         const goal = metricGoal(s.name)
@@ -303,13 +325,24 @@ export function createRunsQueries(db: Db) {
       const groupBy = q.group?.kind === 'columns' ? q.group.columns.filter((c) => c !== 'tags') : []
       for (const k of [...thresholds.map((t) => t.name), sortColumn, ...groupBy]) if (!baseColumns.has(k) && !needed.includes(k)) needed.push(k)
       const specs = needed.map(parseExtraColumn)
-      // Rows as arrays (better-sqlite3's objects of 30 keys cost twice the query), made into table rows here.
+      // Rows as arrays (better-sqlite3's objects of 30 keys cost twice the query), made into table rows here. The
+      // facts (and the extra columns) start as copies of a template with every field: a spread copies its shape at
+      // once, and setting fields that exist is several times faster than adding them one by one.
       const now = Date.now()
-      const all = (tableRows.all(q.projectId) as unknown[][]).map((v): RunTableRow & { all: Record<string, ExtraValue> } => {
+      const factsTemplate: Record<string, unknown> = {}
+      for (const f of FACT_FIELDS) factsTemplate[f] = null
+      const extraTemplate: Record<string, ExtraValue> = {}
+      for (const k of requested) extraTemplate[k] = null
+      const valuesTemplate: Record<string, ExtraValue> = {}
+      for (const s of specs) valuesTemplate[s.key] = null
+      const factsAt = TABLE_BASE_COLUMNS.length
+      const all = (tableRows.all(q.projectId) as unknown[][]).map((v): RunTableRow => {
         const status = v[AT.status] as RunStatus
         const startedAt = v[AT.started_at] as string | null
         const durationMs = v[AT.duration_ms] as number
         const tags = v[AT.tags] as string | null
+        const facts = { ...factsTemplate }
+        for (let i = 0; i < FACT_FIELDS.length; i++) facts[FACT_FIELDS[i]!] = v[factsAt + i]
         return {
           id: v[AT.id] as number,
           projectId: v[AT.project_id] as number,
@@ -322,22 +355,25 @@ export function createRunsQueries(db: Db) {
           durationMs: status === 'running' && startedAt !== null ? Math.max(durationMs, now - Date.parse(startedAt)) : durationMs,
           datasetId: v[AT.dataset_id] as number | null,
           architectureVersionId: v[AT.architecture_version_id] as number | null,
-          ...factFieldsAt(v, TABLE_BASE_COLUMNS.length),
+          ...(facts as unknown as RunFactFields),
           backend: v[AT.backend] as string | null,
           tags: tags ? (JSON.parse(tags) as string[]) : [],
           starred: v[AT.starred] === 1,
           notes: v[AT.notes] as string | null,
-          extra: {},
-          all: {},
+          extra: { ...extraTemplate },
         }
       })
+      // Every extra column's value of each run (requested, or read for sorting, thresholds and grouping).
       const extras = extraValues(q.projectId, specs, all)
+      const valuesOf = new Map<number, Record<string, ExtraValue>>()
       for (const r of all) {
-        for (const s of specs) r.all[s.key] = extras.get(s.key)?.get(r.id) ?? null
-        for (const k of requested) r.extra[k] = r.all[k] ?? null
+        const values = { ...valuesTemplate }
+        for (const s of specs) values[s.key] = extras.get(s.key)?.get(r.id) ?? null
+        for (const k of requested) (r.extra as Record<string, ExtraValue>)[k] = values[k] ?? null
+        valuesOf.set(r.id, values)
       }
-      const valueOf = (row: RunTableRow & { all: Record<string, ExtraValue> }, column: string): unknown =>
-        baseColumns.has(column) ? row[column as RunTableColumn] : row.all[column]
+      const valueOf = (row: RunTableRow, column: string): unknown =>
+        baseColumns.has(column) ? row[column as RunTableColumn] : valuesOf.get(row.id)![column]
       const f = q.filter ?? {}
       const statuses = f.status === undefined ? null : new Set<string>(Array.isArray(f.status) ? f.status : [f.status])
       const text = f.text?.trim().toLowerCase() ?? ''
@@ -379,7 +415,8 @@ export function createRunsQueries(db: Db) {
         groups = groupRuns(
           matched.map((r) => {
             const values: Record<string, GroupValue> = {}
-            for (const c of read) values[c] = extraKeySet.has(c) ? (r.all[c] ?? null) : baseColumns.has(c) ? r[c as RunTableColumn] : null
+            const extra = valuesOf.get(r.id)!
+            for (const c of read) values[c] = extraKeySet.has(c) ? (extra[c] ?? null) : baseColumns.has(c) ? r[c as RunTableColumn] : null
             return { id: r.id, tags: r.tags, values }
           }),
           by,
@@ -398,7 +435,7 @@ export function createRunsQueries(db: Db) {
       const offset = q.offset ?? 0
       const page = matched.slice(offset, q.limit === undefined ? undefined : offset + q.limit)
       return {
-        rows: page.map(({ all: _all, ...row }) => row),
+        rows: page,
         total: all.length,
         matched: matched.length,
         ...(groups ? { groups } : {}),

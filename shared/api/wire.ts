@@ -50,19 +50,28 @@ export function hasBytes(value: unknown, depth = 0): boolean {
  * arrays, Node/DOM objects) and functions. Used by the preload bridge and by the envelope encoder.
  */
 export function checkWireValue(value: unknown, where = 'payload', depth = 0): void {
+  checkAt(value, () => where, depth)
+}
+
+// The place is said only when something is refused: building it for every element was most of the check's time.
+function checkAt(value: unknown, where: () => string, depth: number): void {
   if (value === null || value instanceof Uint8Array) return
   const t = typeof value
-  if (t === 'function' || t === 'symbol' || t === 'bigint') throw new ApiError('invalid_payload', `${where} is a ${t}, which cannot be sent`)
+  if (t === 'function' || t === 'symbol' || t === 'bigint') throw new ApiError('invalid_payload', `${where()} is a ${t}, which cannot be sent`)
   if (t !== 'object') return
-  if (depth > 64) throw new ApiError('invalid_payload', `${where} is nested too deeply`)
+  if (depth > 64) throw new ApiError('invalid_payload', `${where()} is nested too deeply`)
   if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
-    throw new ApiError('invalid_payload', `${where} is binary data that is not a Uint8Array (wrap it: new Uint8Array(buffer))`)
+    throw new ApiError('invalid_payload', `${where()} is binary data that is not a Uint8Array (wrap it: new Uint8Array(buffer))`)
   }
   if (Array.isArray(value)) {
-    value.forEach((v, i) => checkWireValue(v, `${where}.${i}`, depth + 1))
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i]
+      if (v !== null && typeof v !== 'object' && typeof v !== 'function' && typeof v !== 'symbol' && typeof v !== 'bigint') continue
+      checkAt(v, () => `${where()}.${i}`, depth + 1)
+    }
     return
   }
-  for (const k in value) checkWireValue((value as Record<string, unknown>)[k], `${where}.${k}`, depth + 1)
+  for (const k in value) checkAt((value as Record<string, unknown>)[k], () => `${where()}.${k}`, depth + 1)
 }
 
 /**
@@ -81,7 +90,8 @@ export function encodeEnvelope(value: unknown): Uint8Array[] {
     }
     if (typeof v !== 'object' || v === null) return v
     if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return v
-    if (Array.isArray(v)) return v.map((x, i) => strip(x, [...path, i]))
+    // A path is made only for what can hold bytes (not for each of 10,000 strings in a column).
+    if (Array.isArray(v)) return v.map((x: unknown, i) => (typeof x !== 'object' || x === null ? x : strip(x, [...path, i])))
     const out: Record<string, unknown> = {}
     for (const k of Object.keys(v)) out[k] = strip((v as Record<string, unknown>)[k], [...path, k])
     return out

@@ -171,6 +171,15 @@ describe('runs table', () => {
       other.close()
     }
     expect(await at5()).toBe(10)
+    // Again, with the same count and last step (only the last value and the max tell): read again.
+    const third = openStudio(dir)
+    try {
+      await clientFor(third, runsContract).truncateMetrics({ runId: run.id, afterStep: 4 })
+      await clientFor(third, runsContract).appendMetrics({ runId: run.id, points: curve('train/loss', 11, (step) => step * 3).slice(4) })
+    } finally {
+      third.close()
+    }
+    expect(await at5()).toBe(15)
   })
 
   it('reads the table from its covering index (migration 10), not through the rows and their config snapshots', async () => {
