@@ -143,6 +143,26 @@ class KeptValues<V, S = string> {
 
 export function createRunsQueries(db: Db) {
   const tableRows = db.prepare(RUNS_TABLE_SQL).raw()
+  /**
+   * What a query read last (a project's rows, a metric's statistics of a project's runs), while the database is as
+   * it was then: no row changed through this connection (total_changes(): every insert, update and delete,
+   * triggers' and cascades' included) and no other connection committed (PRAGMA data_version: the CLI, another
+   * host). Reading 10,000 rows makes ~140,000 strings (~100 ms), each metric's statistics ~15 ms; a sort, a filter
+   * or a grouping of the same runs reuses them. Any write at all reads them again.
+   */
+  const totalChanges = db.prepare('SELECT total_changes()').pluck()
+  const dataVersion = db.prepare('PRAGMA data_version').pluck()
+  const keptReads = new Map<string, { stamp: string; value: unknown }>()
+  const whileUnchanged = <T>(key: string, read: () => T): T => {
+    const stamp = `${String(dataVersion.get())}:${String(totalChanges.get())}`
+    const kept = keptReads.get(key)
+    if (kept?.stamp === stamp) return kept.value as T
+    const value = read()
+    if (keptReads.size >= 32) keptReads.clear()
+    keptReads.set(key, { stamp, value })
+    return value
+  }
+  const rowsOf = (projectId: number) => whileUnchanged(`rows:${projectId}`, () => tableRows.all(projectId) as unknown[][])
   const nameIdOf = db.prepare('SELECT id FROM metric_names WHERE name = ?').pluck()
   // Per run of the project with points of a name: [runId, count, lastStep, lastEpoch, lastValue, minValue, maxValue].
   const statsOfName = db
@@ -241,7 +261,8 @@ export function createRunsQueries(db: Db) {
     }
     // Each name's statistics read once for all its columns.
     const statsByName = new Map<number, StatsRow[]>()
-    const statsOfMetric = (nameId: number) => statsByName.get(nameId) ?? statsByName.set(nameId, statsOfName.all(projectId, nameId) as StatsRow[]).get(nameId)!
+    const statsOfMetric = (nameId: number) =>
+      statsByName.get(nameId) ?? statsByName.set(nameId, whileUnchanged(`stats:${projectId}:${nameId}`, () => statsOfName.all(projectId, nameId) as StatsRow[])).get(nameId)!
     for (const s of specs) {
       if (s.kind !== 'metric') continue
       const m = new Map<number, ExtraValue>()
@@ -336,7 +357,7 @@ export function createRunsQueries(db: Db) {
       const valuesTemplate: Record<string, ExtraValue> = {}
       for (const s of specs) valuesTemplate[s.key] = null
       const factsAt = TABLE_BASE_COLUMNS.length
-      const all = (tableRows.all(q.projectId) as unknown[][]).map((v): RunTableRow => {
+      const all = rowsOf(q.projectId).map((v): RunTableRow => {
         const status = v[AT.status] as RunStatus
         const startedAt = v[AT.started_at] as string | null
         const durationMs = v[AT.duration_ms] as number
