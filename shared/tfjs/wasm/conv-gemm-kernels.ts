@@ -67,10 +67,14 @@ export function convGemmHandles(kernel: 'filter' | 'input', attrs: NamedAttrMap,
   return true
 }
 
-/** Byte offset / 4 of a float32 tensor's data on the heap, and the heap itself (fetch after every allocation). */
-function heapOf(backend: WasmHeapBackend, t: TensorInfo): { heap: Float32Array; off: number } {
+/**
+ * Byte offset / 4 of a float32 tensor's data on the heap, and the heap itself (fetch after every allocation).
+ * A division, not `>> 2`: the heap grows past 2 GiB (ResNet-20 at batch 128 trains there), where a signed shift
+ * gives a negative index, which copyWithin and fill count from the end of the heap (malloc's own records).
+ */
+export function heapOf(backend: WasmHeapBackend, t: TensorInfo): { heap: Float32Array; off: number } {
   const v = backend.typedArrayFromHeap(t)
-  return { heap: new Float32Array(v.buffer), off: v.byteOffset >> 2 }
+  return { heap: new Float32Array(v.buffer), off: v.byteOffset / 4 }
 }
 
 function matMul(backend: KernelBackend, a: TensorInfo, b: TensorInfo): TensorInfo {

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { CONV_GEMM_CHUNK_ROWS, convGemmHandles, convGradPath, TAPS_MIN_CHANNELS } from '../../../shared/tfjs/wasm/conv-gemm-kernels'
 import type { ConvGradPath } from '../../../shared/tfjs/wasm/conv-gemm-kernels'
+import { asHeapBackend } from '../../../shared/tfjs/wasm/heap-kernels'
+import type { WasmHeapBackend } from '../../../shared/tfjs/wasm/heap-kernels'
 import { onBackend, relErr, setupWasm, values, wasmDataIds } from './wasm-test-setup'
 
 /** Relative to the largest reference value (relErr), as the issue asks. */
@@ -57,7 +59,7 @@ interface Run {
 }
 
 /** The two backprop kernels called directly with the same attrs (what tfjs' conv gradients run). */
-function kernels(c: Case): () => tf.Tensor[] {
+function kernels(c: Case, onInputs?: (inputs: tf.Tensor[]) => void): () => tf.Tensor[] {
   const xv = values(c.n * c.h * c.w * c.cin, 1)
   const wv = values(c.k[0] * c.k[1] * c.cin * c.cout, 2)
   const filterShape: [number, number, number, number] = [c.k[0], c.k[1], c.cin, c.cout]
@@ -68,6 +70,7 @@ function kernels(c: Case): () => tf.Tensor[] {
     const x = tf.tensor4d(xv, inputShape)
     const filter = tf.tensor4d(wv, filterShape)
     const dy = tf.tensor(dyv, outShape)
+    onInputs?.([x, filter, dy])
     const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined }
     const r: Run = {
       dx: tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape } as unknown as tf.NamedAttrMap) as tf.Tensor,
@@ -143,6 +146,38 @@ describe('conv gradients by XNNPACK products (conv-gemm-kernels) match the CPU b
       })
     })
   }
+})
+
+describe('with every tensor above 2 GiB of the WASM heap (where ResNet-20 at batch 128 trains)', () => {
+  // A signed shift of a byte offset past 2^31 is negative, and copyWithin/fill count a negative index from the
+  // end of the heap: the kernels then wrote over malloc's records and the next allocation crashed
+  // ("memory access out of bounds", bench:train on ResNet-20). The placeholder is allocated, never written.
+  // The free space below it is taken by small fillers, so that what the cases allocate lands above it.
+  const GiB2 = 2 ** 31
+  const held: tf.TensorInfo[] = []
+  const fillLowSpace = (backend: WasmHeapBackend): void => {
+    for (let i = 0; i < 100_000; i++) {
+      const filler = backend.makeOutput([4], 'float32')
+      held.push(filler)
+      if (backend.typedArrayFromHeap(filler).byteOffset >= GiB2) break
+    }
+  }
+  beforeAll(() => {
+    held.push(asHeapBackend(tf.findBackend('wasm')!, 'test').makeOutput([GiB2 / 4 + 1024], 'float32'))
+  })
+  afterAll(() => {
+    for (const t of held) tf.findBackend('wasm')!.disposeData(t.dataId)
+  })
+  it.each(CASES.map((c) => [label(c), c] as const))('%s', (_name, c) => {
+    const [cdx, cdw] = onBackend('cpu', kernels(c))
+    const offsets: number[] = []
+    const backend = asHeapBackend(tf.findBackend('wasm')!, 'test')
+    fillLowSpace(backend)
+    const [wdx, wdw] = onBackend('wasm', kernels(c, (inputs) => offsets.push(...inputs.map((t) => backend.typedArrayFromHeap(t).byteOffset))))
+    expect(Math.min(...offsets), 'the inputs lie above 2 GiB').toBeGreaterThanOrEqual(GiB2)
+    expect(relErr(wdx!, cdx!), 'dx').toBeLessThan(TOL)
+    expect(relErr(wdw!, cdw!), 'dw').toBeLessThan(TOL)
+  })
 })
 
 describe('the training path (fused conv + bias + relu, as tf.layers runs it) uses the product kernels', () => {
