@@ -14,6 +14,8 @@
  *       the studio's Adam update of every variable, fused kernel vs op by op.
  *   npx tsx bench/kernels.ts conv --kernels Conv2DBackpropInput [--reps N]
  *       Conv2DBackpropFilter / Conv2DBackpropInput alone on the layer shapes of both models, old vs new.
+ *   --kernels StudioBatchNormTrain: "old" is tf.layers' BatchNormalization on tfjs' own training path (tf.moments,
+ *   FusedBatchNorm and their gradients, FUSED_BATCH_NORM off), "new" the fused kernels of batchnorm-kernels.ts.
  *   A kernel named NAME:composite (Conv2DBackpropFilter:composite, Conv2DBackpropInput:composite) is the studio's
  *   earlier composite-convolution kernel (conv-grad-kernels.ts, before the product kernels of issue #16), in any mode.
  */
@@ -24,7 +26,7 @@ import '@tensorflow/tfjs-backend-wasm'
 import { resnet20 } from '../shared/graph/templates'
 import type { GraphDocument } from '../shared/graph/types'
 import { compileGraph } from '../shared/tfjs/compile'
-import { ADAM_UPDATE, initWasmBackend, WASM_BACKEND_NAME } from '../shared/tfjs/wasm/index'
+import { ADAM_UPDATE, BATCH_NORM_TRAIN, FUSED_BATCH_NORM, initWasmBackend, WASM_BACKEND_NAME } from '../shared/tfjs/wasm/index'
 import { wasmConvGradCompositeKernelConfigs } from '../shared/tfjs/wasm/conv-grad-kernels'
 import { planParams, TrainOptimizer } from '../shared/train/index'
 import { benchCnn } from './bench-cnn'
@@ -45,7 +47,7 @@ const COMPOSITE_SUFFIX = ':composite'
 
 /** The "old" kernels of an A/B: the native ones named by --kernels (names ending in -grad: tfjs' gradients). */
 function oldKernels(): tf.KernelConfig[] {
-  return KERNELS.filter((k) => !k.endsWith(GRAD_SUFFIX)).map((k) => {
+  return KERNELS.filter((k) => !k.endsWith(GRAD_SUFFIX) && k !== BATCH_NORM_TRAIN).map((k) => {
     if (k.endsWith(COMPOSITE_SUFFIX)) {
       const name = k.slice(0, -COMPOSITE_SUFFIX.length)
       const c = wasmConvGradCompositeKernelConfigs.find((x) => x.kernelName === name)
@@ -86,7 +88,9 @@ function swapIn(configs: readonly tf.KernelConfig[]): () => void {
     if (tf.getKernel(c.kernelName, WASM_BACKEND_NAME) !== undefined) tf.unregisterKernel(c.kernelName, WASM_BACKEND_NAME)
     tf.registerKernel(c)
   }
+  if (KERNELS.includes(BATCH_NORM_TRAIN)) FUSED_BATCH_NORM.enabled = false
   return () => {
+    FUSED_BATCH_NORM.enabled = true
     for (const g of previousGrads) tf.registerGradient(g)
     configs.forEach((c, i) => {
       tf.unregisterKernel(c.kernelName, WASM_BACKEND_NAME)

@@ -16,6 +16,7 @@ import { WASM_BACKEND_NAME } from './kernel-scope'
 import { batchMatMulHandles, wasmBatchMatMulKernelConfig } from './matmul-kernels'
 import { registerWasmGradients, wasmBatchNormGradKernelConfig, wasmSquareGradKernelConfig } from './grad-kernels'
 import { wasmAdamUpdateKernelConfig } from './optimizer-kernels'
+import { registerWasmBatchNormLayer, wasmBatchNormTrainKernelConfigs } from './batchnorm-kernels'
 
 export interface RegisterWasmTrainingKernelsOptions {
   /**
@@ -55,6 +56,11 @@ export interface RegisterWasmTrainingKernelsOptions {
    * instead of a dozen element-wise ops and reductions. Other backends keep tfjs' gradients.
    */
   replaceGradients?: boolean
+  /**
+   * When true (default) tf.layers' BatchNormalization, in training on 'wasm', computes its statistics, output and
+   * gradient in one kernel each (batchnorm-kernels.ts) instead of tf.moments, FusedBatchNorm and their gradients.
+   */
+  replaceBatchNormTraining?: boolean
 }
 
 export interface RegisterWasmTrainingKernelsResult {
@@ -64,6 +70,8 @@ export interface RegisterWasmTrainingKernelsResult {
   skipped: string[]
   /** Kernel names whose gradient this call wrapped (see `replaceGradients`); empty when already done. */
   gradients: string[]
+  /** Whether this call made tf.layers' BatchNormalization take the fused training kernels (`replaceBatchNormTraining`). */
+  batchNormLayer: boolean
 }
 
 /** Marker so that a second call (or a hot-reloaded module copy) is a no-op. */
@@ -102,6 +110,7 @@ const ENTRIES: readonly Entry[] = [
   { config: wasmBatchNormGradKernelConfig, replace: () => false },
   { config: wasmSquareGradKernelConfig, replace: () => false },
   { config: wasmAdamUpdateKernelConfig, replace: () => false },
+  ...wasmBatchNormTrainKernelConfigs.map((config): Entry => ({ config, replace: () => false })),
 ]
 
 /**
@@ -140,7 +149,8 @@ export function registerWasmTrainingKernels(
     registered.push(config.kernelName)
   }
   const gradients = (options.replaceGradients ?? true) ? registerWasmGradients() : []
-  return { registered, skipped, gradients }
+  const batchNormLayer = (options.replaceBatchNormTraining ?? true) ? registerWasmBatchNormLayer() : false
+  return { registered, skipped, gradients, batchNormLayer }
 }
 
 function registerMarked(config: KernelConfig): void {

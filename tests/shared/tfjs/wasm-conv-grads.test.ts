@@ -75,7 +75,7 @@ describe('registerWasmTrainingKernels', () => {
   it('provides the convolution gradient kernels for wasm and is idempotent', () => {
     const names = new Set(tf.getKernelsForBackend('wasm').map((k) => k.kernelName))
     for (const k of WASM_TRAINING_KERNEL_NAMES) expect(names.has(k), k).toBe(true)
-    expect(registerWasmTrainingKernels()).toEqual({ registered: [], skipped: [], gradients: [] })
+    expect(registerWasmTrainingKernels()).toEqual({ registered: [], skipped: [], gradients: [], batchNormLayer: false })
     expect(tf.getKernelsForBackend('wasm').length).toBe(names.size)
   })
 })
