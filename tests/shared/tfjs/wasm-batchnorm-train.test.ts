@@ -172,3 +172,53 @@ describe('the fused kernel with its statistics in the loss (gradient through mea
     expect(run({ x: tf.zeros([2, 3]), scale: tf.ones([3]) })).toThrow(/needs inputs x, scale and offset/)
   })
 })
+
+describe('training a BatchNorm CNN on wasm: the fused path follows tfjs\' own step for step', () => {
+  it('40 Adam steps: the same losses, then the same predictions from the moving statistics', () => {
+    const B = 16
+    const xv = values(B * 12 * 12 * 2, 51).map((v) => 0.8 * v + 0.2)
+    const labels = Array.from({ length: B }, (_, i) => i % 4)
+    const run = (fused: boolean): number[] => {
+      FUSED_BATCH_NORM.enabled = fused
+      tf.setBackend('wasm')
+      const ids = wasmDataIds()
+      const losses: number[] = []
+      const init = (s: number) => tf.initializers.glorotUniform({ seed: s })
+      const m = tf.sequential({
+        layers: [
+          tf.layers.conv2d({ inputShape: [12, 12, 2], filters: 6, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: init(1) }),
+          tf.layers.batchNormalization({ momentum: 0.8 }),
+          tf.layers.activation({ activation: 'relu' }),
+          tf.layers.maxPooling2d({ poolSize: 2 }),
+          tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false, kernelInitializer: init(2) }),
+          tf.layers.batchNormalization({ momentum: 0.8 }),
+          tf.layers.activation({ activation: 'relu' }),
+          tf.layers.flatten(),
+          tf.layers.dense({ units: 4, kernelInitializer: init(3) }),
+        ],
+      })
+      const opt = tf.train.adam(0.01)
+      const x = tf.tensor4d(xv, [B, 12, 12, 2])
+      const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), 4))
+      const { calls } = counting([BATCH_NORM_TRAIN], () => {
+        for (let i = 0; i < 40; i++) {
+          const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, m.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true)!
+          losses.push(loss.dataSync()[0]!)
+          loss.dispose()
+        }
+      })
+      expect(calls[BATCH_NORM_TRAIN], `fused ${fused}: BatchNorm kernel calls`).toBe(fused ? 80 : 0)
+      const logits = tf.tidy(() => m.predict(x) as tf.Tensor)
+      losses.push(...logits.dataSync())
+      tf.dispose([logits, x, y])
+      opt.dispose()
+      m.dispose()
+      expect(wasmDataIds(), `fused ${fused}: wasm buffers left`).toBe(ids)
+      return losses
+    }
+    const theirs = run(false)
+    const ours = run(true)
+    expect(ours[39]!, 'the loss went down').toBeLessThan(0.5 * ours[0]!)
+    expect(relErr(ours, theirs), 'losses, then inference logits').toBeLessThan(1e-3)
+  })
+})
