@@ -16,6 +16,11 @@
  *       Conv2DBackpropFilter / Conv2DBackpropInput alone on the layer shapes of both models, old vs new.
  *   --kernels StudioBatchNormTrain: "old" is tf.layers' BatchNormalization on tfjs' own training path (tf.moments,
  *   FusedBatchNorm and their gradients, FUSED_BATCH_NORM off), "new" the fused kernels of batchnorm-kernels.ts.
+ *   npx tsx bench/kernels.ts ceiling [--reps N]
+ *       the forward 3x3 convolutions of both models alone: tfjs-backend-wasm's own (XNNPACK, what FusedConv2D runs)
+ *       against PyTorch's (torch.nn.Conv2d, no grad), both on 1 thread, interleaved; per layer and per training step.
+ *       The studio's convolution gradients are built from the same XNNPACK products, so this ratio bounds what the
+ *       studio's training step can reach against PyTorch on this CPU.
  *   A kernel named NAME:composite (Conv2DBackpropFilter:composite, Conv2DBackpropInput:composite) is the studio's
  *   earlier composite-convolution kernel (conv-grad-kernels.ts, before the product kernels of issue #16), in any mode.
  */
@@ -31,6 +36,8 @@ import { wasmConvGradCompositeKernelConfigs } from '../shared/tfjs/wasm/conv-gra
 import { planParams, TrainOptimizer } from '../shared/train/index'
 import { benchCnn } from './bench-cnn'
 import { argCount, argStr } from './args'
+import { findPython } from './python'
+import { execFileSync } from 'node:child_process'
 const MODE = process.argv[2] ?? 'profile'
 const MODELS = argStr('models', 'cnn,resnet20').split(',')
 const REPS = argCount('reps', 5)
@@ -224,6 +231,73 @@ async function conv(): Promise<void> {
   }
 }
 
+/** [n, h, w, cin, cout, k, stride] of each model's 3x3 convolutions, and how many of each one training step runs. */
+const CEILING_LAYERS: Record<string, [number[], number][]> = {
+  cnn: [[[64, 28, 28, 1, 32, 3, 1], 1], [[64, 28, 28, 32, 32, 3, 1], 1], [[64, 14, 14, 32, 64, 3, 1], 1], [[64, 14, 14, 64, 64, 3, 1], 1]],
+  resnet20: [
+    [[128, 32, 32, 3, 16, 3, 1], 1],
+    [[128, 32, 32, 16, 16, 3, 1], 6],
+    [[128, 32, 32, 16, 32, 3, 2], 1],
+    [[128, 16, 16, 32, 32, 3, 1], 5],
+    [[128, 16, 16, 32, 64, 3, 2], 1],
+    [[128, 8, 8, 64, 64, 3, 1], 5],
+  ],
+}
+
+const TORCH_CONV = `
+import json, sys, time, torch
+torch.set_num_threads(1)
+out = []
+with torch.no_grad():
+  for n, h, w, cin, cout, k, s in json.loads(sys.argv[1]):
+    x = torch.rand(n, cin, h, w); conv = torch.nn.Conv2d(cin, cout, k, stride=s, padding=k // 2, bias=False)
+    for _ in range(2): conv(x)
+    t = time.perf_counter()
+    for _ in range(5): conv(x)
+    out.append((time.perf_counter() - t) / 5 * 1000)
+print(json.dumps({"threads": torch.get_num_threads(), "torch": torch.__version__, "ms": out}))
+`
+
+async function ceiling(): Promise<void> {
+  const found = findPython()
+  if (found.python === null) throw new Error(`ceiling: ${found.reason}`)
+  if (tf.getBackend() !== WASM_BACKEND_NAME) throw new Error(`ceiling: the backend is ${tf.getBackend()}, not wasm`)
+  const shapes = [...new Map(Object.values(CEILING_LAYERS).flat().map(([s]) => [s.join(','), s])).values()]
+  const wasmMs: number[][] = shapes.map(() => [])
+  const torchMs: number[][] = shapes.map(() => [])
+  let torchInfo = ''
+  for (let r = 0; r < REPS; r++) {
+    shapes.forEach(([n, h, w, cin, cout, k, s], i) => {
+      const x = tf.randomUniform([n!, h!, w!, cin!]) as tf.Tensor4D
+      const f = tf.randomUniform([k!, k!, cin!, cout!]) as tf.Tensor4D
+      const one = (): void => {
+        const y = tf.conv2d(x, f, s!, 'same')
+        y.dataSync()
+        y.dispose()
+      }
+      one()
+      wasmMs[i]!.push(timeIt(one, 5))
+      tf.dispose([x, f])
+    })
+    const t = JSON.parse(execFileSync(found.python, ['-c', TORCH_CONV, JSON.stringify(shapes)], { encoding: 'utf8' })) as { threads: number; torch: string; ms: number[] }
+    torchInfo = `torch ${t.torch} (${found.python}), ${t.threads} thread`
+    t.ms.forEach((ms, i) => torchMs[i]!.push(ms))
+  }
+  console.log(`forward convolutions alone, wasm (XNNPACK, 1 thread: Node) vs ${torchInfo}; median of ${REPS} interleaved reps, ms per call`)
+  shapes.forEach((s, i) => {
+    const a = median(wasmMs[i]!)
+    const b = median(torchMs[i]!)
+    console.log(`  x[${s.slice(0, 4).join(',')}] k${s[5]} s${s[6]} -> ${s[4]}: wasm ${a.toFixed(1)} ms, torch ${b.toFixed(1)} ms, wasm speed / torch speed ${r3(b / a)}`)
+  })
+  for (const [model, layers] of Object.entries(CEILING_LAYERS).filter(([m]) => MODELS.includes(m))) {
+    const idx = (s: number[]) => shapes.findIndex((x) => x.join(',') === s.join(','))
+    const sum = (ms: number[][]) => layers.reduce((acc, [s, count]) => acc + count * median(ms[idx(s)]!), 0)
+    const a = sum(wasmMs)
+    const b = sum(torchMs)
+    console.log(`${model}: the forward 3x3 convolutions of one step: wasm ${a.toFixed(1)} ms, torch ${b.toFixed(1)} ms, wasm speed / torch speed ${r3(b / a)}`)
+  }
+}
+
 /** One BatchNorm layer's training forward + backward alone (the bench CNN's shapes), old vs new gradients. */
 async function bn(): Promise<void> {
   for (const shape of [[64, 28, 28, 32], [64, 14, 14, 64], [128, 32, 32, 16]] as const) {
@@ -317,8 +391,9 @@ async function main(): Promise<void> {
   else if (MODE === 'ab') await ab()
   else if (MODE === 'conv') await conv()
   else if (MODE === 'bn') await bn()
+  else if (MODE === 'ceiling') await ceiling()
   else if (MODE === 'adam') await adam()
-  else throw new Error(`unknown mode '${MODE}' (profile, ab, conv, bn, adam)`)
+  else throw new Error(`unknown mode '${MODE}' (profile, ab, conv, bn, adam, ceiling)`)
   console.log(`tensors alive at exit: ${tf.memory().numTensors}`)
 }
 

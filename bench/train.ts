@@ -39,6 +39,7 @@ import type { TrainMessage } from '../shared/train/index'
 import { BENCH_CNN_DESCRIPTION, benchCnn, benchPipeline } from './bench-cnn'
 import { summarizeProfile, syntheticSource, type KernelProfile } from './bench-models'
 import { argCount, argStr } from './args'
+import { findPython } from './python'
 const REPS = argCount('reps', 3)
 const BACKEND = argStr('backend', 'wasm')
 const MODELS = argStr('models', 'cnn,resnet20').split(',')
@@ -174,20 +175,6 @@ async function profileStudio(model: BenchModel, steps = 3): Promise<KernelProfil
   trainer.dispose()
   net.dispose()
   return summarizeProfile(info.kernels, steps)
-}
-
-function findPython(): { python: string } | { python: null; reason: string } {
-  // $PYTHON, else the first python3 on PATH, else Debian's (the one on PATH may be another install without torch).
-  const candidates = [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => Boolean(p))
-  const python = candidates.find((p) => {
-    try {
-      execFileSync(p, ['-c', 'import torch'], { stdio: 'ignore' })
-      return true
-    } catch {
-      return false
-    }
-  })
-  return python ? { python } : { python: null, reason: `import torch failed with ${candidates.join(', ')}: PyTorch is not installed here` }
 }
 
 /** PyTorch, same model and batch, `threads` threads (0 = torch's default). Returns images/s and the threads used. */
