@@ -21,6 +21,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { GradConfig, KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs'
 import { asHeapBackend } from './heap-kernels'
+import type { WasmHeapBackend } from './heap-kernels'
 import { WASM_BACKEND_NAME } from './kernel-scope'
 
 export const BATCH_NORM_TRAIN = 'StudioBatchNormTrain'
@@ -45,6 +46,7 @@ function channels(kernel: string, x: TensorInfo, vectors: Record<string, TensorI
 /**
  * Values per block of whole rows: each loop runs channel by channel inside a block (accumulators in registers,
  * the block in cache), about twice as fast as row by row over per-channel arrays (measured on [128,32,32,16]).
+ * The four loops are written out: one helper taking the inner loop as a callback measured up to 2x slower.
  */
 const BLOCK_VALUES = 8192
 function blockOf(c: number): number {
@@ -56,6 +58,11 @@ function epsilonOf(attrs: NamedAttrMap): number {
   return typeof eps === 'number' && Number.isFinite(eps) ? eps : 0.001
 }
 
+/** Both kernels' outputs: one of x's shape, then two per-channel vectors. */
+function likeXAndTwoVectors(backend: WasmHeapBackend, x: TensorInfo, c: number): TensorInfo[] {
+  return [backend.makeOutput(x.shape.slice(), 'float32'), backend.makeOutput([c], 'float32'), backend.makeOutput([c], 'float32')]
+}
+
 function batchNormTrain(args: Args): TensorInfo[] {
   const K = BATCH_NORM_TRAIN
   const { x, scale, offset } = args.inputs
@@ -63,7 +70,7 @@ function batchNormTrain(args: Args): TensorInfo[] {
   const c = channels(K, x, { scale, offset })
   const eps = epsilonOf(args.attrs)
   const backend = asHeapBackend(args.backend, K)
-  const outs = [backend.makeOutput(x.shape.slice(), 'float32'), backend.makeOutput([c], 'float32'), backend.makeOutput([c], 'float32')]
+  const outs = likeXAndTwoVectors(backend, x, c)
   // Views after every allocation (an allocation may grow the heap and detach older views).
   const xv = backend.typedArrayFromHeap(x)
   const gv = backend.typedArrayFromHeap(scale)
@@ -123,7 +130,7 @@ function batchNormTrainGrad(args: Args): TensorInfo[] {
   if (!tf.util.arraysEqual(x.shape, dy.shape) || dy.dtype !== 'float32') throw new Error(`wasm ${K}: dy ${dy.dtype} [${dy.shape}] must be float32 of the shape of x [${x.shape}]`)
   const eps = epsilonOf(args.attrs)
   const backend = asHeapBackend(args.backend, K)
-  const outs = [backend.makeOutput(x.shape.slice(), 'float32'), backend.makeOutput([c], 'float32'), backend.makeOutput([c], 'float32')]
+  const outs = likeXAndTwoVectors(backend, x, c)
   const xv = backend.typedArrayFromHeap(x)
   const dyv = backend.typedArrayFromHeap(dy)
   const mv = backend.typedArrayFromHeap(mean)

@@ -86,6 +86,22 @@ function matMul(backend: KernelBackend, a: TensorInfo, b: TensorInfo): TensorInf
   return out
 }
 
+/**
+ * Copies (the first batch chunk) or adds (the others) the product `r` into `out` from float index `at`, then
+ * disposes `r`, also on a throw.
+ */
+function intoOutput(backend: WasmHeapBackend, r: TensorInfo, out: TensorInfo, at: number, first: boolean): void {
+  try {
+    const h = heapOf(backend, r)
+    const o = heapOf(backend, out).off + at
+    const size = r.shape.reduce((p, q) => p * q, 1)
+    if (first) h.heap.copyWithin(o, h.off, h.off + size)
+    else for (let i = 0; i < size; i++) h.heap[o + i]! += h.heap[h.off + i]!
+  } finally {
+    backend.disposeData(r.dataId)
+  }
+}
+
 function checkDy(kernel: string, dy: TensorInfo, info: backend_util.Conv2DInfo): void {
   const want = info.outShape
   if (dy.shape.length !== 4 || dy.shape.some((v, i) => v !== want[i])) {
@@ -176,16 +192,7 @@ function filterGradIm2col(args: { inputs: NamedTensorInfoMap; backend: KernelBac
             }
           }
         }
-        const r = matMul(backend, colT, dyc)
-        try {
-          const h = heapOf(backend, r)
-          const o = heapOf(backend, out).off
-          const size = P * CO
-          if (n0 === 0) h.heap.copyWithin(o, h.off, h.off + size)
-          else for (let i = 0; i < size; i++) h.heap[o + i]! += h.heap[h.off + i]!
-        } finally {
-          backend.disposeData(r.dataId)
-        }
+        intoOutput(backend, matMul(backend, colT, dyc), out, 0, n0 === 0)
       } finally {
         backend.disposeData(dyc.dataId)
       }
@@ -287,16 +294,7 @@ function filterGradTaps(args: { inputs: NamedTensorInfoMap; backend: KernelBacke
                 }
               }
             }
-            const r = matMul(backend, a, dyG)
-            try {
-              const h = heapOf(backend, r)
-              const o = heapOf(backend, out).off + (kh * KW + kw) * C * CO
-              const size = C * CO
-              if (n0 === 0) h.heap.copyWithin(o, h.off, h.off + size)
-              else for (let i = 0; i < size; i++) h.heap[o + i]! += h.heap[h.off + i]!
-            } finally {
-              backend.disposeData(r.dataId)
-            }
+            intoOutput(backend, matMul(backend, a, dyG), out, (kh * KW + kw) * C * CO, n0 === 0)
           }
         }
       } finally {
