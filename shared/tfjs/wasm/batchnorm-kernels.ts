@@ -255,7 +255,8 @@ export function registerWasmBatchNormLayer(): boolean {
     tf.registerGradient({ ...batchNormTrainGradConfig, [MARK]: true } as GradConfig)
     changed = true
   }
-  const probe = tf.layers.batchNormalization({})
+  // Named, so that it takes no number from tfjs' automatic layer names (batch_normalization_BatchNormalization1, ...).
+  const probe = tf.layers.batchNormalization({ name: 'cnn_studio_prototype_probe' })
   const proto = Object.getPrototypeOf(probe) as { call: LayerCall & { [MARK]?: true } }
   if (proto.call[MARK] !== true) {
     const original = proto.call
